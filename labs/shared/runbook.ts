@@ -1,0 +1,49 @@
+// The runbook's bridge and veth steps, shared by the labs that start from a wired container.
+import { arp, host, icmp, observe, on, ping, type StepDef } from '../../src/lab.js';
+
+export const C = 'mycontainer';
+export const BRIDGE_IP = '172.17.0.1';
+export const CONTAINER_IP = '172.17.0.100';
+const NOBODY_IP = '172.17.0.2'; // not the container's: the host's ARP retries must not teach the container anything
+
+// br0 with the containers' gateway address; proved by the host asking on br0 for a container.
+export const bridgeStep: StepDef = {
+  id: 'bridge',
+  title: 'Create the bridge br0 on the host',
+  explain:
+    'A bridge is a virtual switch. Containers plug into it, and the host talks to them through it, so br0 gets the ' +
+    'address the containers will use as their gateway: 172.17.0.1/24. Once br0 is up, the host owns 172.17.0.0/24 ' +
+    'and looks for its neighbours there with ARP (who has 172.17.0.2?), but nothing is plugged in yet, so nobody answers.',
+  run: [host('ip link add br0 type bridge'), host(`ip addr add ${BRIDGE_IP}/24 dev br0`), host('ip link set dev br0 up')],
+  check: observe(['host:br0'], ping('host', NOBODY_IP, { count: 1 }), ping(C, BRIDGE_IP, { count: 1 }))
+    .expect('host:br0', arp.request({ src: BRIDGE_IP, dst: NOBODY_IP }), { why: 'br0 is up with 172.17.0.1/24: the host asks on it who has 172.17.0.2' })
+    .expectNone('host:br0', arp.reply(), { why: 'no container is plugged in yet, so nobody answers' })
+    .expectNone('host:br0', icmp.echoRequest({ src: CONTAINER_IP }), { why: 'the container has no link yet: nothing reaches br0' }),
+};
+
+// The veth pair: one end on br0, the other as the container's eth0 with its address and route.
+export const vethStep: StepDef = {
+  id: 'veth',
+  title: 'Plug the container into br0 with a veth pair',
+  explain:
+    'A veth pair is a virtual cable: what goes in one end comes out of the other. veth1 stays on the host and is ' +
+    'enslaved to br0; its peer moves into the container\'s network namespace, where it is called eth0 and gets ' +
+    '172.17.0.100/24 and a default route via the bridge. Now a ping from the container first asks (ARP) who has ' +
+    '172.17.0.1, then sends echo requests, and the host answers: the same packets pass veth1 and br0.',
+  run: [
+    host(`ip link add veth1 type veth peer name eth0 netns ${C}`),
+    host('ip link set dev veth1 up'),
+    host('ip link set dev veth1 master br0'),
+    on(C, `ip addr add ${CONTAINER_IP}/24 dev eth0`),
+    on(C, 'ip link set dev eth0 up'),
+    on(C, 'ip link set lo up'),
+    on(C, `ip route add default via ${BRIDGE_IP}`),
+  ],
+  check: observe(['host:br0', 'host:veth1'], ping(C, BRIDGE_IP))
+    .expect('host:veth1', arp.request({ src: CONTAINER_IP, dst: BRIDGE_IP }), { why: 'the container asks who has its gateway' })
+    .expect('host:br0', arp.reply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { why: 'the host answers on the bridge' })
+    .expect('host:veth1', icmp.echoRequest({ src: CONTAINER_IP, dst: BRIDGE_IP, ttl: 64 }), { min: 3 })
+    .expect('host:br0', icmp.echoRequest({ src: CONTAINER_IP, dst: BRIDGE_IP, ttl: 64 }), { min: 3 })
+    .expect('host:br0', icmp.echoReply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { min: 3 })
+    .expect('host:veth1', icmp.echoReply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { min: 3 }),
+};

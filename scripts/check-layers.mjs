@@ -1,0 +1,52 @@
+// Layer rules: dependencies point one way (labs -> lab.ts -> engine -> check/capture/sandbox -> sys).
+// Usage: node scripts/check-layers.mjs [ROOT]; prints each violation and exits 1 if there is any.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(process.argv[2] ?? join(dirname(new URL(import.meta.url).pathname), '..'));
+const ALLOWED = {
+  'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/sandbox', 'src/sys', 'src/errors.ts'],
+  'src/ui': ['src/ui', 'src/engine', 'src/check', 'src/errors.ts'],
+  'src/engine': ['src/engine', 'src/check', 'src/capture', 'src/sandbox', 'src/sys', 'src/errors.ts'],
+  'src/check': ['src/check', 'src/capture', 'src/errors.ts'],
+  'src/capture': ['src/capture', 'src/errors.ts'],
+  'src/sandbox': ['src/sandbox', 'src/sys', 'src/errors.ts'],
+  'src/sys': ['src/sys', 'src/errors.ts'],
+  'src/lab.ts': ['src/engine/lab-types.ts', 'src/check', 'src/sandbox/topology.ts'],
+  'src/errors.ts': [],
+  labs: ['labs', 'src/lab.ts'],
+};
+// Type-only imports may also reach these (a front end may name the shape of a record it displays).
+const TYPE_ONLY = { 'src/ui': ['src/capture', 'src/sys', 'src/sandbox'] };
+
+const layerOf = (rel) => Object.keys(ALLOWED).sort((a, b) => b.length - a.length).find((k) => rel === k || rel.startsWith(`${k}/`));
+const within = (rel, list) => list.some((k) => rel === k || rel.startsWith(`${k}/`));
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) yield* files(p);
+    else if (p.endsWith('.ts')) yield p;
+  }
+}
+
+const problems = [];
+for (const top of ['src', 'labs']) {
+  let list;
+  try { list = [...files(join(root, top))]; } catch { continue; }
+  for (const file of list) {
+    const rel = relative(root, file);
+    const layer = layerOf(rel);
+    if (!layer) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s+'(\.[^']+)'/gm)) {
+      const target = relative(root, resolve(dirname(file), m[3])).replace(/\.js$/, '.ts');
+      const typeOnly = Boolean(m[2]);
+      if (within(target, ALLOWED[layer]) || (typeOnly && within(target, TYPE_ONLY[layer] ?? []))) continue;
+      problems.push(`${rel}: ${layer} may not import ${target}${typeOnly ? ' (even as a type)' : ''}`);
+    }
+  }
+}
+for (const p of problems) console.error(p);
+if (problems.length) process.exit(1);
+console.log('layers: ok');

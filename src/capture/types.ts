@@ -1,0 +1,106 @@
+// Decoded packets and assembled flows: the vocabulary shared by capture, check and reporters.
+
+export type L4Proto = 'arp' | 'icmp' | 'icmp6' | 'tcp' | 'udp' | 'ip' | 'other';
+
+export interface EthernetInfo {
+  src: string; // aa:bb:cc:dd:ee:ff
+  dst: string;
+  type: number; // ethertype after any VLAN tag
+}
+
+export interface ArpInfo {
+  op: 'request' | 'reply' | 'other';
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+}
+
+export interface IpInfo {
+  version: 4 | 6;
+  src: string; // IPv6 in compressed RFC 5952 form
+  dst: string;
+  ttl: number; // hop limit for IPv6
+  proto: number; // protocol / next header after extension headers
+  len: number; // total length of the IP datagram
+}
+
+export interface IcmpInfo {
+  version: 4 | 6;
+  type: number;
+  code: number;
+  name: string; // echo-request, echo-reply, dest-unreachable, neighbor-solicitation, ...
+  id?: number; // echo id
+  seq?: number; // echo sequence
+}
+
+export interface TcpInfo {
+  sport: number;
+  dport: number;
+  flags: string; // canonical comma list in tshark order: SYN,ACK / RST,ACK / FIN,ACK / PSH,ACK / ACK
+  seq: number;
+  ack: number;
+  payloadLen: number;
+}
+
+export interface UdpInfo {
+  sport: number;
+  dport: number;
+  payloadLen: number;
+}
+
+export interface HttpInfo {
+  method?: string; // request line
+  path?: string;
+  status?: number; // response line
+}
+
+export interface Packet {
+  tsUs: number; // capture time, microseconds since the epoch
+  caplen: number;
+  len: number; // original length on the wire
+  proto: L4Proto; // the innermost protocol decoded
+  eth?: EthernetInfo;
+  arp?: ArpInfo;
+  ip?: IpInfo;
+  icmp?: IcmpInfo;
+  tcp?: TcpInfo;
+  udp?: UdpInfo;
+  http?: HttpInfo;
+}
+
+export interface Endpoint {
+  addr: string; // IP address, or MAC for non-IP frames
+  port?: number;
+}
+
+// One direction of a flow.
+export interface FlowSide {
+  packets: number;
+  bytes: number;
+  ttls: number[]; // distinct, in order of first appearance
+  kinds: string[]; // distinct packet kinds in order: echo-request, SYN, SYN,ACK, who-has, HTTP GET /, HTTP 200 ...
+  kindCounts: Record<string, number>;
+}
+
+// A conversation as seen at one capture point; `a` is the endpoint that sent first.
+export interface Flow {
+  key: string;
+  proto: L4Proto;
+  a: Endpoint;
+  b: Endpoint;
+  fwd: FlowSide; // a -> b
+  rev: FlowSide; // b -> a
+  firstUs: number;
+  lastUs: number;
+}
+
+// Raw frame as delivered by libpcap (the buffer is owned by the receiver).
+export interface RawFrame {
+  tsUs: number;
+  caplen: number;
+  len: number;
+  data: Buffer;
+}
+
+export const LINKTYPE_ETHERNET = 1;

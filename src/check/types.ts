@@ -1,0 +1,95 @@
+// Checks as plain data: what to send (probes), where to look (points), what must and must not be seen.
+import type { Flow, L4Proto } from '../capture/types.js';
+
+// Fields a packet matcher may constrain; every field left out matches anything.
+export interface MatchFields {
+  src?: string; // address or CIDR (IPv4/IPv6); for ARP the sender IP
+  dst?: string; // address or CIDR; for ARP the target IP
+  sport?: number;
+  dport?: number;
+  ttl?: number; // exact TTL / hop limit
+  icmpType?: string; // echo-request, echo-reply, dest-unreachable, ...
+  tcpFlags?: string; // exact set, any order: 'SYN' | 'SYN,ACK' | 'RST,ACK' ...
+  arpOp?: 'request' | 'reply';
+  httpMethod?: string;
+  httpStatus?: number;
+}
+
+export interface PacketMatcher {
+  proto: L4Proto; // 'ip' matches any IPv4/IPv6 packet
+  ipVersion?: 4 | 6;
+  fields: MatchFields;
+  label: string; // human name, e.g. "ICMP echo-request"
+}
+
+export interface CountRule {
+  min?: number; // default 1 for expect
+  max?: number;
+}
+
+export interface Expectation {
+  kind: 'expect' | 'expect-none';
+  point: string; // node:iface
+  matcher: PacketMatcher;
+  count?: CountRule;
+  why?: string; // one line shown next to the verdict
+}
+
+export type Probe =
+  | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean }
+  | { kind: 'tcp'; from: string; to: string; port: number }
+  | { kind: 'http'; from: string; url: string }
+  | { kind: 'udp'; from: string; to: string; port: number; payload: string };
+
+export interface Check {
+  points: string[];
+  probes: Probe[];
+  expectations: Expectation[];
+}
+
+export interface FieldDiff {
+  field: string;
+  expected: string;
+  seen: string;
+}
+
+// A seen flow close to what was expected, with the fields that differed.
+export interface NearMiss {
+  flow: string; // tshark-like line
+  diffs: FieldDiff[];
+}
+
+export interface ExpectationResult {
+  expectation: Expectation;
+  pass: boolean;
+  matched: number; // packets that matched
+  message: string; // one line: what was expected and what happened
+  nearMisses: NearMiss[];
+}
+
+// What one capture point observed during a check window.
+export interface PointObservation {
+  point: string;
+  ready: boolean; // armed before the first probe
+  error?: string; // capture could not open or died
+  drops: number; // kernel drops reported by libpcap
+  packets: number;
+  windowMs: number; // from ready to stop
+  flows: Flow[];
+}
+
+export interface ProbeResult {
+  probe: Probe;
+  command: string;
+  node: string;
+  exitCode: number;
+  durationMs: number;
+  output: string;
+}
+
+export interface CheckResult {
+  pass: boolean;
+  expectations: ExpectationResult[];
+  points: PointObservation[];
+  probes: ProbeResult[];
+}

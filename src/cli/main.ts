@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `lab`: argument parsing and exit codes; everything else happens in the engine and front ends.
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, toLabError, UsageError } from '../errors.js';
+import { labIds, loadLab } from '../engine/loader.js';
+import { cleanSandboxes } from '../sandbox/clean.js';
+import { printError } from './print-error.js';
+import { runCommand, type RunFlags } from './run-command.js';
+import { shellCommand } from './shell-command.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
+
+// Options shared by `run` and `check`.
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--skip <step>', 'leave out this step\'s commands but still run every check (repeatable)', collect)
+    .option('--until <step>', 'stop after this step')
+    .option('--keep', 'leave the sandbox up afterwards and print how to enter it')
+    .option('--json', 'print the whole result as JSON on stdout (steps, commands, outputs, flows, verdicts)')
+    .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
+    .option('-v, --verbose', 'show every command output and every flow seen')
+    .addOption(new Option('--reporter <name>', 'output style when not --json').choices(['listr', 'plain']).default('listr'));
+}
+
+export function buildProgram(setCode: (c: number) => void): Command {
+  const program = new Command('lab')
+    .description('Lab runner for Linux container networking: every step is proved with real packets.\nLabs run in a private sandbox of network namespaces; the real machine\'s network is never touched.')
+    .version('0.1.0')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug, 130 interrupted.');
+
+  program.command('list').description('list the labs').option('--json', 'as JSON').action(async (o: { json?: boolean }) => {
+    const labs = [];
+    for (const id of labIds()) {
+      const l = await loadLab(id);
+      labs.push({ id, title: l.def.title, steps: l.def.steps.map((s) => s.id) });
+    }
+    if (o.json) process.stdout.write(`${JSON.stringify(labs, null, 2)}\n`);
+    else for (const l of labs) process.stdout.write(`${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${l.steps.join(', ')}\n`);
+  });
+
+  runOptions(program.command('run').argument('<lab>', 'lab id (e.g. 03-masquerade, or 03), or a path to a lab module')
+    .description('run a lab: interactive walkthrough on a terminal, or straight through with --check')
+    .option('--check', 'non-interactive: run every step and check it (for CI)'))
+    .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, o)));
+
+  runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
+    .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, { ...o, check: true })));
+
+  program.command('shell').argument('<lab-or-run>', 'lab id or run id of a sandbox kept with --keep').argument('<node>', 'host, wan, or a container')
+    .argument('[command...]', 'run this command instead of an interactive shell')
+    .description('open a shell inside a node of a kept sandbox')
+    .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
+
+  program.command('clean').description('remove kept sandboxes and leftovers of crashed runs (live runs are left alone)')
+    .option('--all', 'also stop sandboxes of runs still in progress').option('--json', 'as JSON')
+    .action((o: { all?: boolean; json?: boolean }) => {
+      const r = cleanSandboxes(o);
+      if (o.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      for (const x of r.removed) process.stdout.write(`removed sandbox ${x.runId} (${x.lab}): ${x.reason}\n`);
+      for (const x of r.live) process.stdout.write(`left running: ${x.runId} (${x.lab}), a run in progress (use --all to stop it)\n`);
+      if (!r.removed.length && !r.live.length) process.stdout.write('nothing to clean\n');
+    });
+  return program;
+}
+
+// Parses, runs, and exits with the one exit code the run decided.
+async function main(): Promise<void> {
+  let code: number = EXIT.pass;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode === 0 ? EXIT.pass : EXIT.usage; // help and version exit 0; bad arguments 2
+    } else {
+      const e = err instanceof UsageError ? err : toLabError(err);
+      printError(e);
+      code = e.exitCode;
+    }
+  }
+  process.exitCode = code;
+}
+
+await main();

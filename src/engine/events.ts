@@ -1,0 +1,53 @@
+// Typed events: the engine's only output. Front ends and reporters subscribe; none of them steer.
+import { EventEmitter } from 'node:events';
+import type { Packet } from '../capture/types.js';
+import type { CheckResult } from '../check/types.js';
+import type { CommandRecord } from '../sys/exec.js';
+import type { LabResult, StepStatus } from './result.js';
+
+export interface StepInfo {
+  id: string;
+  title: string;
+  explain: string;
+  index: number;
+  total: number;
+  commands: { node: string; cmd: string; expectFail: boolean }[];
+  points: string[];
+}
+
+export type LabEvent =
+  | { type: 'lab-start'; lab: { id: string; title: string; summary: string; file: string }; steps: StepInfo[]; options: { skip: string[]; until?: string; keep: boolean } }
+  | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
+  | { type: 'step-start'; step: StepInfo; skipped: boolean }
+  | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean }
+  | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
+  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean }
+  | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
+  | { type: 'packet'; stepId: string; point: string; packet: Packet }
+  | { type: 'check-result'; stepId: string; result: CheckResult }
+  | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }
+  | { type: 'teardown-end'; kept: boolean; durationMs: number; shell?: string }
+  | { type: 'lab-end'; result: LabResult };
+
+export type LabEventType = LabEvent['type'];
+export type EventOf<T extends LabEventType> = Extract<LabEvent, { type: T }>;
+
+// A tiny typed wrapper over EventEmitter: emit(event), on(type, handler), onAny(handler).
+export class LabEvents {
+  private readonly ee = new EventEmitter();
+
+  emit(event: LabEvent): void {
+    this.ee.emit(event.type, event);
+    this.ee.emit('*', event);
+  }
+
+  on<T extends LabEventType>(type: T, handler: (e: EventOf<T>) => void): this {
+    this.ee.on(type, handler as (e: LabEvent) => void);
+    return this;
+  }
+
+  onAny(handler: (e: LabEvent) => void): this {
+    this.ee.on('*', handler);
+    return this;
+  }
+}

@@ -1,0 +1,57 @@
+// Finds lab modules by id or path, imports them and validates them before anything runs.
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LabDefinitionError, UsageError } from '../errors.js';
+import type { LabDef } from './lab-types.js';
+import { compiledPath, displayPath, LABS_DIST } from './paths.js';
+import { closest } from './suggest.js';
+import { validateLab } from './validate.js';
+
+export interface LoadedLab {
+  def: LabDef;
+  file: string; // as shown to the user
+}
+
+const LAB_FILE = /^\d{2}-[a-z0-9-]+\.js$/;
+
+// Ids of the labs that ship with the runner, in order.
+export function labIds(dir = LABS_DIST): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => LAB_FILE.test(n)).map((n) => n.slice(0, -3)).sort();
+}
+
+// Resolves what the user typed (an id, a unique prefix such as 03, or a path) to a module file.
+export function resolveLab(ref: string, dir = LABS_DIST): string {
+  if (ref.includes('/') || /\.(ts|js|mjs)$/.test(ref)) {
+    const src = resolve(ref);
+    const file = extname(src) === '.ts' ? compiledPath(src) : src;
+    if (!existsSync(src) && !existsSync(file)) throw new UsageError('LAB_NOT_FOUND', `no lab file at ${ref}`, 'give a lab id (see `lab list`) or a path to a lab module');
+    if (!existsSync(file)) throw new UsageError('LAB_NOT_BUILT', `${ref} is not built yet`, 'run ./lab (it builds), or npm run build');
+    return file;
+  }
+  const ids = labIds(dir);
+  const exact = ids.find((id) => id === ref);
+  const byPrefix = ids.filter((id) => id.startsWith(ref));
+  const id = exact ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
+  if (!id) {
+    const guess = closest(ref, ids);
+    const hint = byPrefix.length > 1 ? `did you mean one of: ${byPrefix.join(', ')}?` : guess ? `did you mean ${guess}?` : 'run `lab list` to see the labs';
+    throw new UsageError('LAB_NOT_FOUND', `unknown lab "${ref}"`, hint);
+  }
+  return resolve(dir, `${id}.js`);
+}
+
+// Imports and validates a lab module.
+export async function loadLab(ref: string, dir = LABS_DIST): Promise<LoadedLab> {
+  const file = resolveLab(ref, dir);
+  const shown = displayPath(file);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (err) {
+    throw new LabDefinitionError(shown, [`cannot be loaded: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const expectedId = LAB_FILE.test(basename(file).replace(/\.mjs$/, '.js')) ? basename(file).replace(/\.m?js$/, '') : undefined;
+  return { def: validateLab(mod.default, shown, expectedId), file: shown };
+}

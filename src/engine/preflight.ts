@@ -1,0 +1,39 @@
+// Refuses to start when the machine cannot run a lab, before anything is created.
+import { createRequire } from 'node:module';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { requireTools } from '../sys/tools.js';
+import type { LabDef } from './lab-types.js';
+
+export interface RunSelection {
+  skip: string[];
+  until?: string;
+}
+
+// Every --skip and --until must name a step of the lab.
+export function checkSelection(lab: LabDef, sel: RunSelection): void {
+  const ids = lab.steps.map((s) => s.id);
+  for (const [flag, id] of [...sel.skip.map((s) => ['--skip', s] as const), ...(sel.until ? [['--until', sel.until] as const] : [])]) {
+    if (!ids.includes(id)) throw new UsageError('UNKNOWN_STEP', `${flag} ${id}: lab ${lab.id} has no step "${id}"`, `its steps are: ${ids.join(', ')}`);
+  }
+}
+
+// Root, the system tools, and a working libpcap binding.
+export function checkEnvironment(lab: LabDef): void {
+  if (process.getuid?.() !== 0) {
+    throw new EnvironmentError('NO_PRIVILEGE', 'labs create network namespaces, which needs root', 'run it as root: sudo ./lab run ' + lab.id);
+  }
+  const tools = new Set(['ip', 'unshare', 'nsenter', 'sysctl', 'mount']);
+  for (const s of lab.steps) {
+    for (const p of s.check?.probes ?? []) tools.add(p.kind === 'ping' ? 'ping' : p.kind === 'http' ? 'curl' : 'nc');
+    for (const c of s.run) {
+      const tool = c.cmd.trim().split(/\s+/)[0] ?? '';
+      if (['iptables', 'ip6tables', 'nft'].includes(tool)) tools.add(tool);
+    }
+  }
+  requireTools([...tools]);
+  try {
+    createRequire(import.meta.url)('pcap');
+  } catch (err) {
+    throw new EnvironmentError('PCAP_MISSING', `the libpcap binding does not load: ${(err as Error).message.split('\n')[0]}`, 'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)');
+  }
+}

@@ -1,0 +1,32 @@
+// Probe traffic as the real tools a student would use, made fast and bounded in time.
+import type { Probe } from '../check/types.js';
+
+export interface ProbeCommand {
+  node: string;
+  argv: string[];
+  display: string;
+  timeoutMs: number;
+}
+
+// The command that sends a probe; its exit code is recorded, but only the packets are judged.
+export function probeCommand(p: Probe): ProbeCommand {
+  switch (p.kind) {
+    case 'ping': {
+      // 20 ms apart instead of ping's 1 s; wait at most 0.5 s for the last reply.
+      const argv = ['ping', ...(p.ipv6 ? ['-6'] : []), '-n', '-q', '-c', String(p.count), '-i', '0.02', '-W', '0.5', p.to];
+      return { node: p.from, argv, display: argv.join(' '), timeoutMs: 5_000 };
+    }
+    case 'tcp': {
+      const argv = ['nc', '-z', '-w', '1', p.to, String(p.port)];
+      return { node: p.from, argv, display: argv.join(' '), timeoutMs: 5_000 };
+    }
+    case 'http': {
+      const argv = ['curl', '-sS', '-m', '2', '-o', '/dev/null', '-w', '%{http_code}\\n', p.url];
+      return { node: p.from, argv, display: `curl -sS -m 2 -o /dev/null -w '%{http_code}\\n' ${p.url}`, timeoutMs: 5_000 };
+    }
+    case 'udp': {
+      const line = `printf %s '${p.payload.replace(/'/g, '')}' | nc -u -w 1 -q 0 ${p.to} ${p.port}`;
+      return { node: p.from, argv: ['sh', '-c', line], display: line, timeoutMs: 5_000 };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// The whole result of a run, and the one place its exit code is decided.
+import type { CheckResult } from '../check/types.js';
+import { EXIT, type ExitCode, type LabRunnerError } from '../errors.js';
+import type { CommandRecord } from '../sys/exec.js';
+
+export type StepStatus = 'passed' | 'failed' | 'skipped-commands' | 'not-checked' | 'not-run';
+
+export interface StepResult {
+  id: string;
+  title: string;
+  status: StepStatus;
+  skipped: boolean; // its commands were left out (--skip)
+  commands: (CommandRecord & { expectFail: boolean; ok: boolean })[];
+  check?: CheckResult;
+  durationMs: number;
+}
+
+export interface LabResult {
+  lab: string;
+  file: string;
+  runId?: string;
+  status: 'passed' | 'failed' | 'error' | 'interrupted';
+  steps: StepResult[];
+  error?: { code: string; message: string; hint: string; exitCode: ExitCode };
+  durationMs: number;
+  kept?: { runId: string; shell: string };
+}
+
+// Exit code of a finished run: errors carry their own, failures are 1, else 0.
+export function exitCodeOf(r: LabResult): ExitCode {
+  if (r.status === 'interrupted') return EXIT.interrupted;
+  if (r.error) return r.error.exitCode;
+  if (r.status === 'failed') return EXIT.checkFailed;
+  return r.steps.some((s) => s.status === 'failed') ? EXIT.checkFailed : EXIT.pass;
+}
+
+// Serialisable summary of an error for the result.
+export function errorSummary(e: LabRunnerError): NonNullable<LabResult['error']> {
+  return { code: e.code, message: e.message, hint: e.hint, exitCode: e.exitCode };
+}

@@ -1,0 +1,140 @@
+// The engine: runs a validated lab in a fresh sandbox, step by step, and emits what happens.
+import { join } from 'node:path';
+import type { CheckResult } from '../check/types.js';
+import { InterruptedError, toLabError } from '../errors.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { CommandObserver } from '../sys/exec.js';
+import { runCheck } from './check-runner.js';
+import type { LabEvents, StepInfo } from './events.js';
+import type { LabDef, StepDef } from './lab-types.js';
+import type { LoadedLab } from './loader.js';
+import { checkEnvironment, checkSelection } from './preflight.js';
+import { errorSummary, type LabResult, type StepResult } from './result.js';
+
+export type GateAnswer = 'run' | 'skip' | 'quit';
+
+export interface RunOptions {
+  skip: string[];
+  until?: string;
+  keep: boolean;
+  savePcap?: string;
+  gate?: (step: StepInfo) => Promise<GateAnswer>; // asked before each step (walkthrough)
+  signal?: AbortSignal; // aborted on SIGINT/SIGTERM
+}
+
+// Step descriptions for front ends.
+export function stepInfos(lab: LabDef): StepInfo[] {
+  return lab.steps.map((s, index) => ({
+    id: s.id,
+    title: s.title,
+    explain: s.explain,
+    index,
+    total: lab.steps.length,
+    commands: s.run.map((c) => ({ node: c.node, cmd: c.cmd, expectFail: Boolean(c.expectFail) })),
+    points: s.check?.points ?? [],
+  }));
+}
+
+// Runs the lab and always resolves with a result; the sandbox is gone (or kept) when it does.
+export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEvents): Promise<LabResult> {
+  const { def } = loaded;
+  const started = performance.now();
+  const result: LabResult = { lab: def.id, file: loaded.file, status: 'passed', steps: [], durationMs: 0 };
+  const finish = (): LabResult => {
+    result.durationMs = performance.now() - started;
+    if (result.status === 'passed' && result.steps.some((s) => s.status === 'failed')) result.status = 'failed';
+    events.emit({ type: 'lab-end', result });
+    return result;
+  };
+  try {
+    checkSelection(def, opts);
+    checkEnvironment(def);
+  } catch (err) {
+    const e = toLabError(err);
+    result.status = 'error';
+    result.error = errorSummary(e);
+    return finish();
+  }
+  const steps = stepInfos(def);
+  events.emit({ type: 'lab-start', lab: { id: def.id, title: def.title, summary: def.summary, file: loaded.file }, steps, options: { skip: opts.skip, ...(opts.until ? { until: opts.until } : {}), keep: opts.keep } });
+
+  let sandbox: Sandbox | undefined;
+  const onAbort = (): void => void sandbox?.teardown();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const checkAbort = (): void => {
+    if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
+  };
+  try {
+    const t0 = performance.now();
+    sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', true) });
+    result.runId = sandbox.runId;
+    checkAbort();
+    events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
+    for (const [i, step] of def.steps.entries()) {
+      const info = steps[i] as StepInfo;
+      const answer = opts.gate ? await opts.gate(info) : 'run';
+      checkAbort();
+      if (answer === 'quit') break;
+      const skipped = answer === 'skip' || opts.skip.includes(step.id);
+      const sr = await runStep(step, info, skipped, sandbox, events, opts, def.id);
+      result.steps.push(sr);
+      checkAbort();
+      if (opts.until === step.id) break;
+    }
+  } catch (err) {
+    const e = toLabError(opts.signal?.aborted ? new InterruptedError(String(opts.signal.reason ?? 'SIGINT')) : err);
+    result.status = e instanceof InterruptedError ? 'interrupted' : 'error';
+    result.error = errorSummary(e);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    const t0 = performance.now();
+    if (sandbox && opts.keep && result.status !== 'interrupted') {
+      sandbox.keep(def.id);
+      result.kept = { runId: sandbox.runId, shell: `lab shell ${sandbox.runId} NODE   (nodes: ${sandbox.nodes.join(', ')})` };
+      events.emit({ type: 'teardown-end', kept: true, durationMs: performance.now() - t0, shell: result.kept.shell });
+    } else {
+      await sandbox?.teardown();
+      if (sandbox) events.emit({ type: 'teardown-end', kept: false, durationMs: performance.now() - t0 });
+    }
+  }
+  return finish();
+}
+
+// Commands (unless skipped), then the check; a failing command is recorded and the step goes on.
+async function runStep(step: StepDef, info: StepInfo, skipped: boolean, sandbox: Sandbox, events: LabEvents, opts: RunOptions, labId: string): Promise<StepResult> {
+  const t0 = performance.now();
+  events.emit({ type: 'step-start', step: info, skipped });
+  const sr: StepResult = { id: step.id, title: step.title, status: 'passed', skipped, commands: [], durationMs: 0 };
+  if (!skipped) {
+    for (const c of step.run) {
+      const rec = await sandbox.exec(c.node, c.cmd, observerFor(events, step.id, false, c.expectFail));
+      const ok = c.expectFail ? rec.exitCode !== 0 : rec.exitCode === 0;
+      sr.commands.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
+      if (opts.signal?.aborted) break;
+    }
+  }
+  let check: CheckResult | undefined;
+  if (step.check && !opts.signal?.aborted) {
+    const pcapDir = opts.savePcap ? join(opts.savePcap, labId, `${String(info.index + 1).padStart(2, '0')}-${step.id}`) : undefined;
+    check = await runCheck(step.check, { sandbox, events, stepId: step.id, ...(pcapDir ? { pcapDir } : {}) });
+    sr.check = check;
+    events.emit({ type: 'check-result', stepId: step.id, result: check });
+  }
+  const commandsOk = sr.commands.every((c) => c.ok);
+  sr.status = !commandsOk || (check && !check.pass) ? 'failed' : check ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
+  sr.durationMs = performance.now() - t0;
+  events.emit({ type: 'step-end', stepId: step.id, status: sr.status, durationMs: sr.durationMs });
+  return sr;
+}
+
+// Turns command records into events for one step.
+function observerFor(events: LabEvents, stepId: string, setup: boolean, expectFail = false): CommandObserver {
+  return {
+    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup }),
+    end: (record) => {
+      const ok = expectFail ? record.exitCode !== 0 : record.exitCode === 0;
+      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup });
+      if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
+    },
+  };
+}

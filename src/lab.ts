@@ -1,0 +1,73 @@
+// The public API of a lab module; a lab imports this file and nothing else.
+import type { Check, Expectation, PacketMatcher, Probe } from './check/types.js';
+import { LAB_BRAND, type LabCommand, type LabDef, type StepDef } from './engine/lab-types.js';
+
+export { arp, http, icmp, icmp6, ip, tcp, udp } from './check/matchers.js';
+export { HOST, WAN } from './sandbox/topology.js';
+export type { LabCommand, LabDef, StepDef };
+
+// Marks a lab definition; the loader validates the rest at run time.
+export function defineLab(def: LabDef): LabDef {
+  Object.defineProperty(def, LAB_BRAND, { value: true, enumerable: false });
+  return def;
+}
+
+// A command in any node: on('mycontainer', 'ip link set lo up').
+export function on(node: string, cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
+  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}) };
+}
+
+// A command on the host, the machine of the runbook.
+export function host(cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
+  return on('host', cmd, opts);
+}
+
+// ICMP echo probe; fast (20 ms apart) and bounded.
+export function ping(from: string, to: string, opts: { count?: number } = {}): Probe {
+  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}) };
+}
+
+// TCP connect probe.
+export function tcpConnect(from: string, to: string, port: number): Probe {
+  return { kind: 'tcp', from, to, port };
+}
+
+// HTTP GET probe.
+export function httpGet(from: string, url: string): Probe {
+  return { kind: 'http', from, url };
+}
+
+// One UDP datagram.
+export function udpSend(from: string, to: string, port: number, payload = 'lab'): Probe {
+  return { kind: 'udp', from, to, port, payload };
+}
+
+// A check under construction: capture points, probes, then what must and must not be seen.
+export class Observation implements Check {
+  readonly points: string[];
+  readonly probes: Probe[];
+  readonly expectations: Expectation[] = [];
+
+  constructor(points: string[], probes: Probe[]) {
+    this.points = points;
+    this.probes = probes;
+  }
+
+  // At least `min` (default 1) matching packets must be seen at the point.
+  expect(point: string, matcher: PacketMatcher, opts: { min?: number; max?: number; why?: string } = {}): this {
+    const count = opts.min !== undefined || opts.max !== undefined ? { ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) } : undefined;
+    this.expectations.push({ kind: 'expect', point, matcher, ...(count ? { count } : {}), ...(opts.why ? { why: opts.why } : {}) });
+    return this;
+  }
+
+  // No matching packet may be seen at the point during the whole window.
+  expectNone(point: string, matcher: PacketMatcher, opts: { why?: string } = {}): this {
+    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}) });
+    return this;
+  }
+}
+
+// Starts a check: capture at these points while these probes run.
+export function observe(points: string[], ...probes: Probe[]): Observation {
+  return new Observation(points, probes);
+}

@@ -1,0 +1,113 @@
+// The keeper: one process tree that owns every namespace of a run, so its death removes them all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { EnvironmentError, InternalError } from '../errors.js';
+
+// PID 1 of the sandbox: a private /run (so `ip netns` names never reach the real /run/netns),
+// then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
+const KEEPER_SCRIPT = [
+  'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
+  'mkdir -p /run/netns || exit 1',
+  'echo ready',
+  'read cmd',
+  '[ "$cmd" = keep ] && exec sleep infinity',
+  'exit 0',
+].join('\n');
+
+export const KEEPER_MARK = 'lab-keeper';
+const READY_TIMEOUT_MS = 5_000;
+
+export interface KeeperInfo {
+  outerPid: number; // the unshare process, in the real PID namespace
+  initPid: number; // PID 1 of the sandbox, as seen from the real namespace
+}
+
+export class Keeper {
+  readonly runId: string;
+  private proc: ChildProcess | undefined;
+  private info: KeeperInfo | undefined;
+  private exited: Promise<void> | undefined;
+
+  constructor(runId: string) {
+    this.runId = runId;
+  }
+
+  // Starts the keeper and resolves once its private /run is mounted.
+  async start(): Promise<KeeperInfo> {
+    const argv = ['--net', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId];
+    const proc = spawn('unshare', argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    proc.stdin?.on('error', () => undefined);
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new InternalError(`sandbox keeper not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      proc.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new EnvironmentError('TOOL_MISSING', `cannot start unshare: ${err.message}`, 'install util-linux'));
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(keeperFailure(code, stderr));
+      });
+      proc.stdout?.once('data', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const outerPid = proc.pid;
+    if (!outerPid) throw new InternalError('sandbox keeper has no pid');
+    this.info = { outerPid, initPid: childOf(outerPid) };
+    return this.info;
+  }
+
+  get pids(): KeeperInfo {
+    if (!this.info) throw new InternalError('sandbox keeper is not running');
+    return this.info;
+  }
+
+  // Leaves the sandbox running after the runner exits (--keep).
+  keep(): void {
+    this.proc?.stdin?.end('keep\n');
+    this.proc?.stdout?.destroy();
+    this.proc?.stderr?.destroy();
+    this.proc?.unref();
+  }
+
+  // Kills the whole sandbox and waits until its init is gone; safe to call twice.
+  async stop(): Promise<void> {
+    if (!this.proc) return;
+    if (this.info) killQuietly(this.info.initPid);
+    killQuietly(this.proc.pid);
+    await this.exited;
+    this.proc = undefined;
+  }
+}
+
+// Why the keeper could not start, in words the user can act on.
+function keeperFailure(code: number | null, stderr: string): Error {
+  const msg = stderr.trim();
+  if (/Operation not permitted|Permission denied/.test(msg)) {
+    return new EnvironmentError('NO_PRIVILEGE', `cannot create namespaces: ${msg}`, 'run as root, e.g. `sudo ./lab run LAB`');
+  }
+  return new EnvironmentError('SANDBOX_FAILED', `sandbox keeper exited with ${code}: ${msg || 'no message'}`, 'check that unshare (util-linux) works: `unshare --net --pid --fork --mount true`');
+}
+
+// The first child of a process (the sandbox's PID 1 under unshare --fork).
+export function childOf(pid: number): number {
+  const raw = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  const child = Number(raw.split(/\s+/)[0]);
+  if (!Number.isInteger(child) || child <= 0) throw new InternalError(`sandbox keeper ${pid} has no child`);
+  return child;
+}
+
+// SIGKILL that ignores a process that is already gone.
+export function killQuietly(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,64 @@
+// A read-only snapshot of the real machine's network, to prove that labs never change it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { which } from './tools.js';
+
+export type RootSnapshot = Record<string, string>;
+
+// Output of a read-only command, or a note that it could not run.
+function read(cmd: string, args: string[]): string {
+  if (!which(cmd)) return `(${cmd} not installed)`;
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    return `(${cmd} failed: ${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+// Drops what changes on its own: comments with timestamps and packet counters.
+function rules(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replace(/\[\d+:\d+\]/g, '[*]'))
+    .join('\n');
+}
+
+// Links by name, flags, MTU, address and master; not counters.
+function links(): string {
+  const raw = read('ip', ['-j', 'link', 'show']);
+  try {
+    const list = JSON.parse(raw) as { ifname: string; flags: string[]; mtu: number; address?: string; master?: string }[];
+    return list.map((l) => `${l.ifname} ${l.flags.join(',')} mtu=${l.mtu} ${l.address ?? ''} ${l.master ?? ''}`).join('\n');
+  } catch {
+    return raw;
+  }
+}
+
+// Everything a lab could have touched in the root namespace.
+export function snapshotRoot(): RootSnapshot {
+  const sysctl = (p: string): string => {
+    try {
+      return readFileSync(p, 'utf8').trim();
+    } catch {
+      return '(absent)';
+    }
+  };
+  return {
+    links: links(),
+    addresses: read('ip', ['-o', 'addr', 'show']).replace(/valid_lft \S+ preferred_lft \S+/g, ''),
+    routes4: read('ip', ['-4', 'route', 'show', 'table', 'all']),
+    routes6: read('ip', ['-6', 'route', 'show', 'table', 'all']).replace(/expires \S+/g, ''),
+    netns: read('ip', ['netns', 'list']),
+    iptables: rules(read('iptables-save', [])),
+    ip6tables: rules(read('ip6tables-save', [])),
+    nft: read('nft', ['list', 'ruleset']),
+    ip_forward: sysctl('/proc/sys/net/ipv4/ip_forward'),
+    ipv6_forwarding: sysctl('/proc/sys/net/ipv6/conf/all/forwarding'),
+  };
+}
+
+// Names of the parts that differ between two snapshots.
+export function diffSnapshots(a: RootSnapshot, b: RootSnapshot): string[] {
+  return Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
+}

@@ -1,0 +1,44 @@
+// Finds the system tools the runner needs and says how to install the missing ones.
+import { accessSync, constants } from 'node:fs';
+import { EnvironmentError } from '../errors.js';
+
+const SEARCH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+// Debian package that provides each tool.
+export const TOOL_PACKAGES: Record<string, string> = {
+  ip: 'iproute2',
+  unshare: 'util-linux',
+  nsenter: 'util-linux',
+  iptables: 'iptables',
+  'iptables-save': 'iptables',
+  ip6tables: 'iptables',
+  nft: 'nftables',
+  sysctl: 'procps',
+  ping: 'iputils-ping',
+  curl: 'curl',
+  nc: 'netcat-openbsd',
+  mount: 'mount',
+};
+
+// Absolute path of a tool, or undefined.
+export function which(tool: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH];
+  for (const dir of dirs) {
+    const p = `${dir}/${tool}`;
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+// Throws an environment error naming every missing tool and the apt line that installs them.
+export function requireTools(tools: string[]): void {
+  const missing = tools.filter((t) => !which(t));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map((t) => TOOL_PACKAGES[t] ?? t))];
+  throw new EnvironmentError('TOOL_MISSING', `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, `install with: apt-get install -y ${pkgs.join(' ')}   (or run ./lab, which installs them)`);
+}

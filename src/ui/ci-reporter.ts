@@ -1,0 +1,105 @@
+// The CI front end: a listr2 task per step; live on a TTY, plain lines in CI or a pipe.
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { LabEvents, StepInfo } from '../engine/events.js';
+import type { LabResult } from '../engine/result.js';
+import { deferred, type Deferred } from './deferred.js';
+import { checkLines, commandLine, outputLines } from './lines.js';
+
+export interface CiReporterOptions {
+  renderer?: 'default' | 'simple' | 'test';
+  explain?: boolean; // print each step's explanation (lab run without --check)
+  verbose?: boolean;
+}
+
+type Task = ListrTaskWrapper<unknown, never, never>;
+interface StepTrack {
+  info: StepInfo;
+  started: Deferred<boolean>; // false: the run ended before this step
+  ended: Deferred<string>; // final status
+  lines: string[];
+  task?: Task;
+}
+
+// Picks the renderer: interactive on a TTY, line by line when CI=true or not a TTY.
+export function defaultRenderer(): 'default' | 'simple' {
+  return process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
+}
+
+// Subscribes to the engine and renders; `done()` resolves when the list has finished drawing.
+export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}): { done: () => Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const tracks = new Map<string, StepTrack>();
+  const sandboxReady = deferred<string>();
+  const teardown = deferred<string>();
+  const write = (stepId: string, line: string): void => {
+    const t = tracks.get(stepId);
+    if (!t) return;
+    if (t.task) t.task.output = line;
+    else t.lines.push(line);
+  };
+
+  events.on('lab-start', (e) => {
+    for (const info of e.steps) tracks.set(info.id, { info, started: deferred(), ended: deferred(), lines: [] });
+    const stepTasks = e.steps.map((info) => ({
+      title: `${info.index + 1}/${info.total} ${info.id}: ${info.title}`,
+      task: async (_ctx: unknown, task: Task) => {
+        const t = tracks.get(info.id) as StepTrack;
+        const skippedByOption = e.options.skip.includes(info.id);
+        if (opts.explain) for (const l of wrap(info.explain)) task.output = l;
+        if (skippedByOption) task.output = '(--skip: its commands are left out; its check still runs)';
+        const begun = await t.started.promise;
+        if (!begun) return task.skip(`${info.id}: not run`);
+        t.task = task;
+        for (const l of t.lines) task.output = l;
+        const status = await t.ended.promise;
+        if (status === 'failed') throw new Error(`${info.id}: ${info.title} — FAILED`);
+        if (status === 'not-run') return task.skip(`${info.id}: not run`);
+      },
+      rendererOptions: { persistentOutput: true, outputBar: Infinity },
+    }));
+    const list = new Listr(
+      [
+        { title: `${e.lab.id}: ${e.lab.title}`, task: async (_c: unknown, task: Task) => void (task.output = await sandboxReady.promise), rendererOptions: { persistentOutput: true } },
+        ...stepTasks,
+        { title: 'teardown', task: async (_c: unknown, task: Task) => void (task.output = await teardown.promise), rendererOptions: { persistentOutput: true } },
+      ],
+      { concurrent: false, exitOnError: false, renderer: opts.renderer ?? defaultRenderer(), rendererOptions: { collapseErrors: false, collapseSubtasks: false } },
+    );
+    running = list.run().then(() => undefined, () => undefined);
+  });
+  events.on('sandbox-ready', (e) => sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`));
+  events.on('step-start', (e) => tracks.get(e.step.id)?.started.resolve(true));
+  events.on('command-end', (e) => {
+    if (e.setup) return;
+    write(e.stepId, commandLine(e.record, e.expectFail, e.ok));
+    if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) write(e.stepId, l);
+  });
+  events.on('check-result', (e) => {
+    for (const l of checkLines(e.result, Boolean(opts.verbose))) write(e.stepId, l);
+  });
+  events.on('step-end', (e) => tracks.get(e.stepId)?.ended.resolve(e.status));
+  events.on('teardown-end', (e) => teardown.resolve(e.kept ? `sandbox kept; enter it with: ${e.shell}` : `sandbox removed in ${Math.round(e.durationMs)} ms`));
+  events.on('lab-end', (e: { result: LabResult }) => {
+    sandboxReady.resolve(e.result.error ? `error: ${e.result.error.message}` : 'sandbox ready');
+    teardown.resolve('done');
+    for (const t of tracks.values()) {
+      t.started.resolve(false);
+      t.ended.resolve('not-run');
+    }
+  });
+  return { done: () => running };
+}
+
+// Wraps an explanation at ~88 columns.
+function wrap(text: string, width = 88): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}

@@ -1,0 +1,35 @@
+// Plain text for commands, outputs and verdicts, shared by every text front end.
+import { formatCheckReport } from '../check/format.js';
+import type { CheckResult } from '../check/types.js';
+import type { CommandRecord } from '../sys/exec.js';
+import type { LabResult } from '../engine/result.js';
+
+// "[host] $ ip link add br0 type bridge", with a note when it failed or failed as the lab expected.
+export function commandLine(r: CommandRecord, expectFail: boolean, ok: boolean): string {
+  const head = `[${r.node || 'sandbox'}] $ ${r.display}`;
+  if (r.exitCode === 0 && !expectFail) return head;
+  const how = r.timedOut ? 'timed out' : `exit ${r.exitCode ?? 'signal'}`;
+  return `${head}   (${how}${expectFail ? (ok ? ', as expected' : ', expected to fail') : ''})`;
+}
+
+// Command output, indented, at most a few lines unless verbose.
+export function outputLines(output: string, max = 8): string[] {
+  const lines = output.replace(/\s+$/, '').split('\n');
+  const shown = lines.slice(0, max).map((l) => `    ${l}`);
+  if (lines.length > max) shown.push(`    ... ${lines.length - max} more lines`);
+  return shown;
+}
+
+// The check's verdict lines for a step.
+export function checkLines(r: CheckResult, verbose: boolean): string[] {
+  return formatCheckReport(r, { verbose });
+}
+
+// One closing line: lab, verdict, counts, time.
+export function summaryLine(r: LabResult): string {
+  const failed = r.steps.filter((s) => s.status === 'failed').length;
+  const passed = r.steps.filter((s) => s.status === 'passed').length;
+  const secs = (r.durationMs / 1000).toFixed(1);
+  if (r.status === 'error' || r.status === 'interrupted') return `${r.lab}: ${r.status} after ${secs} s`;
+  return `${r.lab}: ${r.status === 'passed' ? 'PASSED' : 'FAILED'} — ${passed} step${passed === 1 ? '' : 's'} passed, ${failed} failed, ${r.steps.length} run (${secs} s)`;
+}

@@ -1,0 +1,31 @@
+// A stable line-by-line reporter: the walkthrough's output, and a renderer tests can read.
+import type { LabEvents } from '../engine/events.js';
+import { checkLines, commandLine, outputLines } from './lines.js';
+
+export interface PlainOptions {
+  write?: (line: string) => void;
+  explain?: boolean;
+  verbose?: boolean;
+}
+
+// Prints every step, command and verdict as it happens.
+export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}): void {
+  const out = opts.write ?? ((l: string) => process.stdout.write(`${l}\n`));
+  events.on('lab-start', (e) => out(`== ${e.lab.id}: ${e.lab.title}`));
+  events.on('sandbox-ready', (e) => out(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`));
+  events.on('step-start', (e) => {
+    out('');
+    out(`-- step ${e.step.index + 1}/${e.step.total} ${e.step.id}: ${e.step.title}${e.skipped ? '   [commands skipped]' : ''}`);
+    if (opts.explain) out(`   ${e.step.explain}`);
+  });
+  events.on('command-end', (e) => {
+    if (e.setup) return;
+    out(`  ${commandLine(e.record, e.expectFail, e.ok)}`);
+    if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) out(`  ${l}`);
+  });
+  events.on('check-result', (e) => {
+    for (const l of checkLines(e.result, Boolean(opts.verbose))) out(`  ${l}`);
+  });
+  events.on('step-end', (e) => out(`  => ${e.stepId}: ${e.status}`));
+  events.on('teardown-end', (e) => out(e.kept ? `sandbox kept; enter it with: ${e.shell}` : `sandbox removed in ${Math.round(e.durationMs)} ms`));
+}

@@ -1,0 +1,19 @@
+// The interactive walkthrough: before each step, explain it and ask whether to run, skip or quit.
+import { select } from '@inquirer/prompts';
+import type { StepInfo } from '../engine/events.js';
+import type { GateAnswer } from '../engine/runner.js';
+
+// The engine's gate, answered by the student at the terminal.
+export async function askStep(step: StepInfo): Promise<GateAnswer> {
+  process.stdout.write(`\n== ${step.index + 1}/${step.total} ${step.title}\n${step.explain}\n`);
+  for (const c of step.commands) process.stdout.write(`   [${c.node}] $ ${c.cmd}${c.expectFail ? '   (expected to fail)' : ''}\n`);
+  if (step.points.length) process.stdout.write(`   then watch packets at: ${step.points.join(', ')}\n`);
+  return select<GateAnswer>({
+    message: `Step ${step.id}:`,
+    choices: [
+      { name: 'run these commands and look at the packets', value: 'run' },
+      { name: 'skip the commands (see what the packets show without them)', value: 'skip' },
+      { name: 'quit (the sandbox is removed)', value: 'quit' },
+    ],
+  });
+}
