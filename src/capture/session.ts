@@ -64,7 +64,7 @@ export class Capture {
             this.out.linktype = (JSON.parse(payload.toString()) as { linktype: number }).linktype;
             resolve();
           } else if (type === FRAME.stats) this.out.drops = (JSON.parse(payload.toString()) as { drops: number }).drops;
-          else if (type === FRAME.error) this.out.error = (JSON.parse(payload.toString()) as { message: string }).message;
+          else if (type === FRAME.error) this.out.error = `cannot capture on ${opts.point}: ${(JSON.parse(payload.toString()) as { message: string }).message}`;
         }),
       );
     });

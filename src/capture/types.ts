@@ -32,6 +32,7 @@ export interface IcmpInfo {
   name: string; // echo-request, echo-reply, dest-unreachable, neighbor-solicitation, ...
   id?: number; // echo id
   seq?: number; // echo sequence
+  target?: string; // neighbor solicitation/advertisement target address
 }
 
 export interface TcpInfo {

@@ -1,0 +1,262 @@
+// Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first lines.
+import type { ArpInfo, IcmpInfo, Packet, RawFrame } from './types.js';
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
+const TCP_FLAGS: string[] = Array.from({ length: 512 }, (_, bits) => {
+  const names = TCP_FLAG_NAMES.filter((_, i) => bits & (1 << i));
+  return names.length ? names.join(',') : 'NONE';
+});
+
+const ICMP4_NAMES: Record<number, string> = {
+  0: 'echo-reply', 3: 'dest-unreachable', 4: 'source-quench', 5: 'redirect', 8: 'echo-request',
+  9: 'router-advertisement', 10: 'router-solicitation', 11: 'time-exceeded', 12: 'parameter-problem',
+  13: 'timestamp-request', 14: 'timestamp-reply', 17: 'address-mask-request', 18: 'address-mask-reply',
+};
+const ICMP6_NAMES: Record<number, string> = {
+  1: 'dest-unreachable', 2: 'packet-too-big', 3: 'time-exceeded', 4: 'parameter-problem',
+  128: 'echo-request', 129: 'echo-reply', 130: 'mld-query', 131: 'mld-report', 132: 'mld-done',
+  133: 'router-solicitation', 134: 'router-advertisement', 135: 'neighbor-solicitation',
+  136: 'neighbor-advertisement', 137: 'redirect', 143: 'mldv2-report',
+};
+
+const GROUPS = new Uint16Array(8);
+
+const HTTP_REQUEST = /^([A-Z]+) (\S+) HTTP\/\d(?:\.\d)?$/;
+const HTTP_STATUS = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/;
+
+// Formats 6 bytes as aa:bb:cc:dd:ee:ff.
+export function macToString(d: Uint8Array, o: number): string {
+  return `${HEX2[d[o]!]}:${HEX2[d[o + 1]!]}:${HEX2[d[o + 2]!]}:${HEX2[d[o + 3]!]}:${HEX2[d[o + 4]!]}:${HEX2[d[o + 5]!]}`;
+}
+
+function ipv4ToString(d: Uint8Array, o: number): string {
+  return `${d[o]}.${d[o + 1]}.${d[o + 2]}.${d[o + 3]}`;
+}
+
+// Formats 16 bytes as an RFC 5952 IPv6 address (longest zero run compressed, first on ties, lowercase).
+export function ipv6ToString(d: Uint8Array, o: number): string {
+  const g = GROUPS;
+  for (let i = 0; i < 8; i++) g[i] = (d[o + 2 * i]! << 8) | d[o + 2 * i + 1]!;
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${ipv4ToString(d, o + 12)}`;
+  }
+  let bestStart = -1;
+  let bestLen = 1; // a single zero group is never compressed
+  for (let i = 0; i < 8; i++) {
+    if (g[i] !== 0) continue;
+    let j = i + 1;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLen) s += ':';
+    s += g[i]!.toString(16);
+  }
+  return s;
+}
+
+function u16(d: Buffer, o: number): number {
+  return (d[o]! << 8) | d[o + 1]!;
+}
+
+function u32(d: Buffer, o: number): number {
+  return ((d[o]! << 24) >>> 0) + ((d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!);
+}
+
+// Decodes one captured frame into plain values; never throws, stops at the first layer it cannot read.
+export function decodeFrame(frame: RawFrame, linktype = 1): Packet {
+  const d = frame.data;
+  const caplen = frame.caplen;
+  const end = caplen >= 0 && caplen < d.length ? caplen : d.length;
+  const p: Packet = { tsUs: frame.tsUs, caplen: frame.caplen, len: frame.len, proto: 'other' };
+  let off: number;
+  let type: number;
+  if (linktype === 1) {
+    if (end < 14) return p;
+    type = u16(d, 12);
+    off = 14;
+    if ((type === 0x8100 || type === 0x88a8) && end >= 18) {
+      type = u16(d, 16);
+      off = 18;
+    }
+    p.eth = { src: macToString(d, 6), dst: macToString(d, 0), type };
+  } else if (linktype === 113) {
+    if (end < 16) return p;
+    type = u16(d, 14);
+    off = 16;
+  } else if (linktype === 276) {
+    if (end < 20) return p;
+    type = u16(d, 0);
+    off = 20;
+  } else if (linktype === 101 || linktype === 12 || linktype === 14) {
+    if (end < 1) return p;
+    type = d[0]! >> 4 === 6 ? 0x86dd : 0x0800;
+    off = 0;
+  } else {
+    return p;
+  }
+  if (type === 0x0800) decodeIpv4(p, d, off, end);
+  else if (type === 0x86dd) decodeIpv6(p, d, off, end);
+  else if (type === 0x0806) decodeArp(p, d, off, end);
+  return p;
+}
+
+function decodeArp(p: Packet, d: Buffer, o: number, end: number): void {
+  if (end - o < 28 || u16(d, o + 2) !== 0x0800 || d[o + 4] !== 6 || d[o + 5] !== 4) return;
+  const op = u16(d, o + 6);
+  const arp: ArpInfo = {
+    op: op === 1 ? 'request' : op === 2 ? 'reply' : 'other',
+    senderMac: macToString(d, o + 8),
+    senderIp: ipv4ToString(d, o + 14),
+    targetMac: macToString(d, o + 18),
+    targetIp: ipv4ToString(d, o + 24),
+  };
+  p.arp = arp;
+  p.proto = 'arp';
+}
+
+function decodeIpv4(p: Packet, d: Buffer, o: number, end: number): void {
+  if (end - o < 20 || d[o]! >> 4 !== 4) return;
+  const ihl = (d[o]! & 15) * 4;
+  const total = u16(d, o + 2);
+  const proto = d[o + 9]!;
+  p.ip = { version: 4, src: ipv4ToString(d, o + 12), dst: ipv4ToString(d, o + 16), ttl: d[o + 8]!, proto, len: total };
+  p.proto = 'ip';
+  if (ihl < 20 || (u16(d, o + 6) & 0x1fff) !== 0) return;
+  // The IP length bounds L4 (Ethernet padding); 0 (segmentation offload) or nonsense: trust the capture.
+  const wireEnd = total >= ihl ? o + total : end;
+  decodeL4(p, d, proto, o + ihl, end < wireEnd ? end : wireEnd, wireEnd, 4);
+}
+
+function decodeIpv6(p: Packet, d: Buffer, o: number, end: number): void {
+  if (end - o < 40 || d[o]! >> 4 !== 6) return;
+  const payload = u16(d, o + 4);
+  let nh = d[o + 6]!;
+  const ip = { version: 6 as const, src: ipv6ToString(d, o + 8), dst: ipv6ToString(d, o + 24), ttl: d[o + 7]!, proto: nh, len: 40 + payload };
+  p.ip = ip;
+  p.proto = 'ip';
+  const wireEnd = payload > 0 ? o + 40 + payload : end;
+  const capEnd = end < wireEnd ? end : wireEnd;
+  let x = o + 40;
+  for (let hops = 0; hops < 16; hops++) {
+    if (nh === 0 || nh === 43 || nh === 60 || nh === 51) {
+      if (capEnd - x < 2) return;
+      const next = d[x]!;
+      x += nh === 51 ? (d[x + 1]! + 2) * 4 : (d[x + 1]! + 1) * 8;
+      nh = next;
+    } else if (nh === 44) {
+      if (capEnd - x < 8) return;
+      const next = d[x]!;
+      if ((u16(d, x + 2) & 0xfff8) !== 0) {
+        ip.proto = next;
+        return;
+      }
+      x += 8;
+      nh = next;
+    } else {
+      break;
+    }
+  }
+  ip.proto = nh;
+  decodeL4(p, d, nh, x, capEnd, wireEnd, 6);
+}
+
+// o: L4 start; end: last captured byte of the datagram; wireEnd: end of the datagram on the wire.
+function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, wireEnd: number, v: 4 | 6): void {
+  if (proto === 6) {
+    if (end - o < 14) return;
+    const doff = (d[o + 12]! >> 4) * 4;
+    const bits = ((d[o + 12]! & 1) << 8) | d[o + 13]!;
+    const payloadLen = wireEnd - o - doff > 0 ? wireEnd - o - doff : 0;
+    p.tcp = { sport: u16(d, o), dport: u16(d, o + 2), flags: TCP_FLAGS[bits]!, seq: u32(d, o + 4), ack: u32(d, o + 8), payloadLen };
+    p.proto = 'tcp';
+    const start = o + doff;
+    if (payloadLen > 0 && doff >= 20 && start < end) {
+      const c = d[start]!;
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) decodeHttp(p, d, start, end);
+    }
+  } else if (proto === 17) {
+    if (end - o < 4) return;
+    const payloadLen = wireEnd - o - 8 > 0 ? wireEnd - o - 8 : 0;
+    p.udp = { sport: u16(d, o), dport: u16(d, o + 2), payloadLen };
+    p.proto = 'udp';
+  } else if ((proto === 1 && v === 4) || (proto === 58 && v === 6)) {
+    if (end - o < 2) return;
+    const type = d[o]!;
+    const icmp: IcmpInfo = { version: v, type, code: d[o + 1]!, name: (v === 4 ? ICMP4_NAMES[type] : ICMP6_NAMES[type]) ?? `type-${type}` };
+    const echo = v === 4 ? type === 0 || type === 8 : type === 128 || type === 129;
+    if (echo && end - o >= 8) {
+      icmp.id = u16(d, o + 4);
+      icmp.seq = u16(d, o + 6);
+    } else if ((type === 135 || type === 136) && v === 6 && end - o >= 24) {
+      icmp.target = ipv6ToString(d, o + 8);
+    }
+    p.icmp = icmp;
+    p.proto = v === 4 ? 'icmp' : 'icmp6';
+  }
+}
+
+function decodeHttp(p: Packet, d: Buffer, o: number, end: number): void {
+  const limit = end - o > 2048 ? o + 2048 : end;
+  let e = o;
+  while (e < limit && d[e] !== 0x0d && d[e] !== 0x0a) e++;
+  const line = d.toString('latin1', o, e);
+  const req = HTTP_REQUEST.exec(line);
+  if (req) {
+    p.http = { method: req[1]!, path: req[2]! };
+    return;
+  }
+  const res = HTTP_STATUS.exec(line);
+  if (res) p.http = { status: Number(res[1]) };
+}
+
+function hostPort(addr: string, port: number, v: number): string {
+  return v === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+// One tshark-like line for a packet, used in reports and near-miss explanations.
+export function describePacket(p: Packet): string {
+  if (p.arp) {
+    const a = p.arp;
+    if (a.op === 'request') return `ARP who-has ${a.targetIp} tell ${a.senderIp}`;
+    if (a.op === 'reply') return `ARP ${a.senderIp} is-at ${a.senderMac}`;
+    return `ARP ${a.senderIp} -> ${a.targetIp}`;
+  }
+  const ip = p.ip;
+  if (!ip) {
+    if (p.eth) return `${p.eth.src} -> ${p.eth.dst} ethertype=0x${p.eth.type.toString(16).padStart(4, '0')} len=${p.len}`;
+    return `unknown frame len=${p.len}`;
+  }
+  const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
+  if (p.tcp) {
+    const t = p.tcp;
+    const ends = `${hostPort(ip.src, t.sport, ip.version)} -> ${hostPort(ip.dst, t.dport, ip.version)}`;
+    if (p.http) return `${ends} HTTP ${p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : p.http.status} ${hop}`;
+    return `${ends} TCP ${t.flags}${t.payloadLen ? ` len=${t.payloadLen}` : ''} ${hop}`;
+  }
+  if (p.udp) {
+    const u = p.udp;
+    return `${hostPort(ip.src, u.sport, ip.version)} -> ${hostPort(ip.dst, u.dport, ip.version)} UDP len=${u.payloadLen} ${hop}`;
+  }
+  if (p.icmp) {
+    const c = p.icmp;
+    let extra = '';
+    if (c.id !== undefined) extra = ` id=0x${c.id.toString(16).padStart(4, '0')} seq=${c.seq}`;
+    else if (c.target !== undefined) extra = ` target=${c.target}`;
+    else if (c.code !== 0) extra = ` code=${c.code}`;
+    return `${ip.src} -> ${ip.dst} ${c.version === 4 ? 'ICMP' : 'ICMPv6'} ${c.name}${extra} ${hop}`;
+  }
+  return `${ip.src} -> ${ip.dst} IPv${ip.version} proto=${ip.proto} ${hop}`;
+}

@@ -1,0 +1,119 @@
+// Classic libpcap files: a streaming writer (microsecond, little-endian) and a reader for every classic variant.
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { RawFrame } from './types.js';
+
+const MAGIC_US = 0xa1b2c3d4;
+const MAGIC_NS = 0xa1b23c4d;
+export const PCAP_SNAPLEN = 262144;
+const FLUSH_AT = 64 * 1024;
+
+function globalHeader(linktype: number): Buffer {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(MAGIC_US, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(PCAP_SNAPLEN, 16);
+  h.writeUInt32LE(linktype >>> 0, 20);
+  return h;
+}
+
+// Appends frames to a pcap file as they arrive; frame data is copied at write(), so callers may reuse buffers.
+export class PcapWriter {
+  private fd: number | undefined;
+  private chunks: Buffer[] = [];
+  private pending = 0;
+  private written = 0;
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  // Creates (or truncates) the file and writes the global header.
+  static open(path: string, linktype = 1): PcapWriter {
+    const w = new PcapWriter(openSync(path, 'w'));
+    w.push(globalHeader(linktype));
+    return w;
+  }
+
+  get frames(): number {
+    return this.written;
+  }
+
+  // Queues one record; data beyond caplen (or the buffer) is not written.
+  write(frame: RawFrame): void {
+    if (this.fd === undefined) throw new Error('PcapWriter: write after close');
+    const incl = Math.max(0, Math.min(frame.caplen, frame.data.length));
+    const rec = Buffer.allocUnsafe(16 + incl);
+    const ts = Math.max(0, Math.floor(frame.tsUs));
+    const sec = Math.floor(ts / 1e6);
+    rec.writeUInt32LE(sec >>> 0, 0);
+    rec.writeUInt32LE(ts - sec * 1e6, 4);
+    rec.writeUInt32LE(incl, 8);
+    rec.writeUInt32LE(Math.max(incl, frame.len) >>> 0, 12);
+    frame.data.copy(rec, 16, 0, incl);
+    this.push(rec);
+    this.written++;
+  }
+
+  // Writes queued records to the file.
+  flush(): void {
+    if (this.fd === undefined || this.pending === 0) return;
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
+    for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+    this.chunks = [];
+    this.pending = 0;
+  }
+
+  // Flushes and closes the file; further writes throw.
+  close(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private push(b: Buffer): void {
+    this.chunks.push(b);
+    this.pending += b.length;
+    if (this.pending >= FLUSH_AT) this.flush();
+  }
+}
+
+// Saves a finished capture in one go (tcpdump -r / Wireshark readable).
+export function writePcap(path: string, frames: RawFrame[], linktype = 1): void {
+  const w = PcapWriter.open(path, linktype);
+  try {
+    for (const f of frames) w.write(f);
+  } finally {
+    w.close();
+  }
+}
+
+// Loads a classic pcap in either byte order, microsecond or nanosecond; a truncated last record is dropped.
+export function readPcap(path: string): { linktype: number; frames: RawFrame[] } {
+  const buf = readFileSync(path);
+  if (buf.length < 24) throw new Error(`${path}: not a pcap file (too short)`);
+  const le = buf.readUInt32LE(0);
+  const be = buf.readUInt32BE(0);
+  const little = le === MAGIC_US || le === MAGIC_NS;
+  if (!little && be !== MAGIC_US && be !== MAGIC_NS) {
+    throw new Error(`${path}: not a classic pcap file (magic 0x${be.toString(16).padStart(8, '0')}; pcapng is not supported)`);
+  }
+  const nano = (little ? le : be) === MAGIC_NS;
+  const u32 = little ? (o: number) => buf.readUInt32LE(o) : (o: number) => buf.readUInt32BE(o);
+  const linktype = u32(20) & 0xffff;
+  const frames: RawFrame[] = [];
+  for (let off = 24; off + 16 <= buf.length; ) {
+    const incl = u32(off + 8);
+    if (off + 16 + incl > buf.length) break;
+    const frac = u32(off + 4);
+    frames.push({
+      tsUs: u32(off) * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
+      caplen: incl,
+      len: u32(off + 12),
+      data: buf.subarray(off + 16, off + 16 + incl),
+    });
+    off += 16 + incl;
+  }
+  return { linktype, frames };
+}
