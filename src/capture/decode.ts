@@ -23,7 +23,7 @@ const ICMP6_NAMES: Record<number, string> = {
 
 const GROUPS = new Uint16Array(8);
 
-const HTTP_REQUEST = /^([A-Z]+) (\S+) HTTP\/\d(?:\.\d)?$/;
+const HTTP_REQUEST = /^([A-Z]+) (\S+) HTTP\/\d\.\d$/;
 const HTTP_STATUS = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/;
 
 // Formats 6 bytes as aa:bb:cc:dd:ee:ff.

@@ -296,9 +296,11 @@ test('truncated frames decode as far as they go', (t) => {
   t.is(cutTcp(14 + 20 + 13).proto, 'ip');
   t.is(cutTcp(14 + 20 + 14).tcp?.flags, 'SYN');
   const get = nth('http.pcap', 3);
-  const cutGet = decodeFrame({ ...get, caplen: 80, data: get.data.subarray(0, 80) });
-  t.is(cutGet.tcp?.payloadLen, 78, 'payload length comes from the IP header');
-  t.is(cutGet.http, undefined);
+  const cutGet = (cut: number): Packet => decodeFrame({ ...get, caplen: cut, data: get.data.subarray(0, cut) });
+  t.is(cutGet(78).tcp?.payloadLen, 78, 'payload length comes from the IP header');
+  t.is(cutGet(78).http, undefined, '"GET / HTTP/1" is not a request line');
+  t.is(cutGet(79).http, undefined, '"GET / HTTP/1." is not a request line');
+  t.deepEqual(cutGet(80).http, { method: 'GET', path: '/' }, 'a complete line needs no CRLF');
 });
 
 test('random garbage never throws, whatever the link type', (t) => {
@@ -336,4 +338,12 @@ test('describePacket for non-IP and unknown frames', (t) => {
   eth.writeUInt16BE(0x88cc, 12);
   t.is(describePacket(decodeFrame(frameOf(eth))), '02:00:00:00:00:01 -> ff:ff:ff:ff:ff:ff ethertype=0x88cc len=60');
   t.is(describePacket(decodeFrame(frameOf(Buffer.alloc(5)))), 'unknown frame len=5');
+});
+
+test('raw IP link type (101) decodes IPv4 and IPv6 without a link header', (t) => {
+  const v4 = nth('icmp-echo.pcap', 2).data.subarray(14);
+  const v6 = nth('icmpv6.pcap', 8).data.subarray(14);
+  t.is(decodeFrame(frameOf(Buffer.from(v4)), 101).icmp?.name, 'echo-request');
+  const p6 = decodeFrame(frameOf(Buffer.from(v6)), 101);
+  t.deepEqual([p6.ip?.src, p6.icmp?.name, p6.eth], ['2001:db8::a', 'echo-request', undefined]);
 });
