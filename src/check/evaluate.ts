@@ -1,0 +1,95 @@
+// Judges expectations against what each capture point saw; a failed check is a result, not an exception.
+import type { Flow, Packet } from '../capture/types.js';
+import { formatFlow, formatMatcher } from './format.js';
+import { matchPacket } from './matchers.js';
+import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, NearMiss, PointObservation, ProbeResult } from './types.js';
+
+export interface ObservationInput {
+  packets: Packet[];
+  flows: Flow[];
+  ready: boolean;
+  error?: string;
+  drops: number;
+  windowMs?: number;
+}
+
+const MAX_NEAR = 3;
+// A near miss must be the same kind of packet (an echo request is no near miss for a reply).
+const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMethod', 'httpStatus', 'tcpFlags']);
+
+// The flow a packet belongs to, by its endpoints in either direction.
+function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
+  const src = p.arp?.senderIp ?? p.ip?.src;
+  const dst = p.arp?.targetIp ?? p.ip?.dst;
+  const sport = (p.tcp ?? p.udp)?.sport;
+  const dport = (p.tcp ?? p.udp)?.dport;
+  return flows.find(
+    (f) =>
+      f.proto === p.proto &&
+      ((f.a.addr === src && f.b.addr === dst && f.a.port === sport && f.b.port === dport) || (f.a.addr === dst && f.b.addr === src && f.a.port === dport && f.b.port === sport)),
+  );
+}
+
+// Seen packets closest to the matcher, grouped by flow, with the fields that differed.
+function nearMisses(e: Expectation, seen: ObservationInput): NearMiss[] {
+  const scored = seen.packets.map((p) => ({ p, diffs: matchPacket(e.matcher, p) }));
+  const pool = scored.filter((s) => !s.diffs.some((d) => KIND_FIELDS.has(d.field)));
+  if (!pool.length) return [];
+  const best = Math.min(...pool.map((s) => s.diffs.length));
+  const out = new Map<string, NearMiss>();
+  for (const s of pool) {
+    if (s.diffs.length !== best) continue;
+    const f = flowOf(s.p, seen.flows);
+    const line = f ? formatFlow(f) : `${s.p.ip?.src ?? '?'} -> ${s.p.ip?.dst ?? '?'} ${s.p.proto}`;
+    const key = `${line}|${s.diffs.map((d) => `${d.field}=${d.seen}`).join(',')}`;
+    if (!out.has(key)) out.set(key, { flow: line, diffs: s.diffs });
+    if (out.size >= MAX_NEAR) break;
+  }
+  return [...out.values()];
+}
+
+// Why a negative result cannot be trusted, if it cannot.
+function untrusted(seen: ObservationInput): string | undefined {
+  if (seen.error) return seen.error;
+  if (!seen.ready) return 'the capture was not ready before the probes';
+  if (seen.drops > 0) return `libpcap dropped ${seen.drops} packets`;
+  return undefined;
+}
+
+// One expectation's verdict, with a one-line message and near misses on failure.
+export function evaluateExpectation(e: Expectation, seen: ObservationInput): ExpectationResult {
+  const what = formatMatcher(e.matcher);
+  const matching = seen.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
+  const n = matching.length;
+  const base = { expectation: e, matched: n, nearMisses: [] as NearMiss[] };
+  if (e.kind === 'expect-none') {
+    const doubt = untrusted(seen);
+    if (doubt) return { ...base, pass: false, message: `cannot prove no ${what} at ${e.point}: ${doubt}` };
+    if (n === 0) return { ...base, pass: true, message: `no ${what} at ${e.point}, as expected` };
+    const flows = new Map<string, NearMiss>();
+    for (const p of matching) {
+      const f = flowOf(p, seen.flows);
+      const line = f ? formatFlow(f) : `${p.ip?.src ?? '?'} -> ${p.ip?.dst ?? '?'}`;
+      if (flows.size < MAX_NEAR) flows.set(line, { flow: line, diffs: [] as FieldDiff[] });
+    }
+    return { ...base, pass: false, message: `seen ${n} ${what} at ${e.point}, expected none`, nearMisses: [...flows.values()] };
+  }
+  if (seen.error) return { ...base, pass: false, message: `expected ${what} at ${e.point}: ${seen.error}` };
+  const min = e.count?.min ?? 1;
+  const max = e.count?.max;
+  const want = `${min > 0 ? `>=${min}` : ''}${max !== undefined ? `${min > 0 ? ' ' : ''}<=${max}` : ''}` || 'any number';
+  if (n >= min && (max === undefined || n <= max)) return { ...base, pass: true, message: `seen ${n} ${what} at ${e.point}` };
+  const message = n === 0 ? `expected ${what} at ${e.point}: not seen (0 of ${want})` : `expected ${what} at ${e.point}: seen ${n}, wanted ${want}`;
+  return { ...base, pass: false, message, nearMisses: n < min ? nearMisses(e, seen) : [] };
+}
+
+// The verdict of a whole check: it passes only if every expectation does.
+export function evaluateCheck(check: Check, observations: Map<string, ObservationInput>, probes: ProbeResult[]): CheckResult {
+  const missing: ObservationInput = { packets: [], flows: [], ready: false, error: 'no capture at this point', drops: 0 };
+  const expectations = check.expectations.map((e) => evaluateExpectation(e, observations.get(e.point) ?? missing));
+  const points: PointObservation[] = check.points.map((point) => {
+    const o = observations.get(point) ?? missing;
+    return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}) };
+  });
+  return { pass: expectations.every((x) => x.pass), expectations, points, probes };
+}

@@ -1,0 +1,82 @@
+// tshark-like lines for flows, matchers and verdicts; plain text, colours are the reporter's business.
+import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
+import type { CheckResult, Expectation, PacketMatcher, PointObservation } from './types.js';
+
+const PROTO: Record<string, string> = { icmp: 'ICMP', icmp6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', arp: 'ARP', ip: 'IP', other: '' };
+const NOISE = /^(neighbor-|router-|mld|redirect)/;
+
+// "10.0.2.15:8080", "[2001:db8::1]:80", or just the address.
+function endpoint(e: Endpoint): string {
+  if (e.port === undefined) return e.addr;
+  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
+}
+
+// One direction: "echo-request ttl=63 x3", or "SYN + ACK x2 + HTTP GET / ttl=64" for several kinds.
+function side(s: FlowSide): string {
+  const ttl = s.ttls.length ? ` ttl=${s.ttls.join('/')}` : '';
+  if (s.kinds.length === 1) {
+    const k = s.kinds[0] ?? '';
+    return `${k}${ttl} x${s.kindCounts[k] ?? s.packets}`;
+  }
+  return `${s.kinds.map((k) => ((s.kindCounts[k] ?? 1) > 1 ? `${k} x${s.kindCounts[k]}` : k)).join(' + ')}${ttl}`;
+}
+
+// One line per flow: "172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=63 x3, no reply".
+export function formatFlow(f: Flow): string {
+  const back = f.rev.packets ? side(f.rev) : 'no reply';
+  if (f.proto === 'arp') return `ARP who-has ${f.b.addr} tell ${f.a.addr}${f.fwd.packets > 1 ? ` x${f.fwd.packets}` : ''}, ${f.rev.packets ? `is-at${f.rev.packets > 1 ? ` x${f.rev.packets}` : ''}` : 'no reply'}`;
+  return `${endpoint(f.a)} -> ${endpoint(f.b)} ${PROTO[f.proto] ?? f.proto.toUpperCase()} ${side(f.fwd)}, ${back}`;
+}
+
+// True for IPv6 neighbour discovery and MLD chatter, hidden unless asked for.
+export function isNoise(f: Flow): boolean {
+  return f.proto === 'icmp6' && [...f.fwd.kinds, ...f.rev.kinds].every((k) => NOISE.test(k));
+}
+
+// "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say.
+export function formatMatcher(m: PacketMatcher): string {
+  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...(m.label.includes(m.fields.tcpFlags ?? '\0') ? ['tcpFlags'] : [])]);
+  const extra = Object.entries(m.fields)
+    .filter(([k, v]) => v !== undefined && !implied.has(k))
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return [m.label, ...extra].join(' ');
+}
+
+// "expect ICMP echo-request ... at host:eth0 (>=3)".
+export function formatExpectation(e: Expectation): string {
+  const c = e.count;
+  const count = c && (c.min !== undefined || c.max !== undefined) ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})` : '';
+  return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
+}
+
+// Flows worth listing at a point: all when verbose, else without ND/MLD noise unless the check is about ICMPv6.
+function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow[] {
+  const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
+  return verbose || aboutIcmp6 ? p.flows : p.flows.filter((f) => !isNoise(f));
+}
+
+// The report of one check: verdicts per capture point, near misses with the differing fields, flows seen.
+export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = {}): string[] {
+  const lines: string[] = [];
+  for (const p of r.points) {
+    const results = r.expectations.filter((x) => x.expectation.point === p.point);
+    for (const x of results) {
+      lines.push(`${x.pass ? 'PASS' : 'FAIL'} ${x.message}${x.expectation.why ? `   (${x.expectation.why})` : ''}`);
+      for (const n of x.pass ? [] : x.nearMisses) {
+        lines.push(`       ${x.expectation.kind === 'expect' ? 'nearest' : 'seen'}: ${n.flow}`);
+        for (const d of n.diffs) lines.push(`         ${d.field}: expected ${d.expected}, seen ${d.seen}`);
+      }
+    }
+    const failed = results.some((x) => !x.pass);
+    if (p.error) lines.push(`     ${p.point}: ${p.error}`);
+    else if (!p.ready) lines.push(`     ${p.point}: capture was not ready`);
+    if (p.drops > 0) lines.push(`     ${p.point}: libpcap dropped ${p.drops} packets`);
+    if ((failed || opts.verbose) && !p.error) {
+      const flows = shownFlows(p, r, Boolean(opts.verbose));
+      const hidden = p.flows.length - flows.length;
+      lines.push(`     flows at ${p.point} (${p.packets} packets in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`);
+      for (const f of flows) lines.push(`       ${formatFlow(f)}`);
+    }
+  }
+  return lines;
+}

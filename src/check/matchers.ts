@@ -1,0 +1,105 @@
+// Packet matchers a lab author writes (icmp.echoRequest({ src, ttl })), as plain data, and how they match.
+import type { L4Proto, Packet } from '../capture/types.js';
+import { inPrefix, parseAddressOrCidr } from './address.js';
+import type { FieldDiff, MatchFields, PacketMatcher } from './types.js';
+
+export { parseAddressOrCidr } from './address.js';
+
+const make = (proto: L4Proto, label: string, fields: MatchFields = {}, ipVersion?: 4 | 6): PacketMatcher => ({ proto, label, fields, ...(ipVersion ? { ipVersion } : {}) });
+
+export const icmp = {
+  echoRequest: (f: MatchFields = {}) => make('icmp', 'ICMP echo-request', { ...f, icmpType: 'echo-request' }),
+  echoReply: (f: MatchFields = {}) => make('icmp', 'ICMP echo-reply', { ...f, icmpType: 'echo-reply' }),
+  unreachable: (f: MatchFields = {}) => make('icmp', 'ICMP dest-unreachable', { ...f, icmpType: 'dest-unreachable' }),
+  any: (f: MatchFields = {}) => make('icmp', 'ICMP', f),
+};
+
+export const icmp6 = {
+  echoRequest: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-request', { ...f, icmpType: 'echo-request' }),
+  echoReply: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-reply', { ...f, icmpType: 'echo-reply' }),
+  any: (f: MatchFields = {}) => make('icmp6', 'ICMPv6', f),
+};
+
+export const arp = {
+  request: (f: MatchFields = {}) => make('arp', 'ARP request', { ...f, arpOp: 'request' }),
+  reply: (f: MatchFields = {}) => make('arp', 'ARP reply', { ...f, arpOp: 'reply' }),
+  any: (f: MatchFields = {}) => make('arp', 'ARP', f),
+};
+
+// Any TCP segment; shortcuts for the flags a lesson talks about.
+export const tcp = Object.assign((f: MatchFields = {}) => make('tcp', f.tcpFlags ? `TCP ${f.tcpFlags}` : 'TCP', f), {
+  syn: (f: MatchFields = {}) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' }),
+  synAck: (f: MatchFields = {}) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' }),
+  rstAck: (f: MatchFields = {}) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' }),
+});
+
+export const udp = (f: MatchFields = {}) => make('udp', 'UDP', f);
+
+export const http = {
+  request: (f: MatchFields = {}) => make('tcp', `HTTP ${f.httpMethod ?? 'GET'}`, { ...f, httpMethod: f.httpMethod ?? 'GET' }),
+  response: (status: number, f: MatchFields = {}) => make('tcp', `HTTP ${status}`, { ...f, httpStatus: status }),
+};
+
+// Any IPv4 or IPv6 packet.
+export const ip = (f: MatchFields = {}) => make('ip', 'IP', f);
+
+const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE', 'NONE'];
+const flagSet = (s: string): string => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean).sort().join(',');
+
+// The values of a packet that matchers compare, by field name.
+function seenValues(p: Packet): Record<keyof MatchFields, string | number | undefined> {
+  const l4 = p.tcp ?? p.udp;
+  return {
+    src: p.arp?.senderIp ?? p.ip?.src,
+    dst: p.arp?.targetIp ?? p.ip?.dst,
+    sport: l4?.sport,
+    dport: l4?.dport,
+    ttl: p.ip?.ttl,
+    icmpType: p.icmp?.name,
+    tcpFlags: p.tcp?.flags,
+    arpOp: p.arp?.op,
+    httpMethod: p.http?.method,
+    httpStatus: p.http?.status,
+  };
+}
+
+// The fields in which a packet differs from a matcher; empty means it matches.
+export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
+  const protoOk = m.proto === 'ip' ? Boolean(p.ip) : p.proto === m.proto || (m.proto === 'tcp' && Boolean(p.tcp));
+  if (!protoOk) return [{ field: 'proto', expected: m.proto, seen: p.proto }];
+  if (m.ipVersion && p.ip?.version !== m.ipVersion) return [{ field: 'ipVersion', expected: String(m.ipVersion), seen: String(p.ip?.version ?? '-') }];
+  const seen = seenValues(p);
+  const diffs: FieldDiff[] = [];
+  for (const [k, want] of Object.entries(m.fields) as [keyof MatchFields, string | number | undefined][]) {
+    if (want === undefined) continue;
+    const got = seen[k];
+    let ok: boolean;
+    if (k === 'src' || k === 'dst') {
+      const prefix = parseAddressOrCidr(String(want));
+      ok = got !== undefined && prefix !== undefined && inPrefix(String(got), prefix);
+    } else if (k === 'tcpFlags') ok = got !== undefined && flagSet(String(got)) === flagSet(String(want));
+    else ok = got === want;
+    if (!ok) diffs.push({ field: k, expected: String(want), seen: got === undefined ? '-' : String(got) });
+  }
+  return diffs;
+}
+
+// Problems with a matcher written by hand, each starting with the field's path.
+export function validateMatcher(m: PacketMatcher): string[] {
+  const out: string[] = [];
+  if (!['arp', 'icmp', 'icmp6', 'tcp', 'udp', 'ip'].includes(m.proto)) out.push(`proto: ${JSON.stringify(m.proto)} is not a protocol a matcher knows`);
+  const f = (m.fields ?? {}) as Record<string, unknown>;
+  for (const k of ['src', 'dst'] as const) {
+    if (f[k] !== undefined && (typeof f[k] !== 'string' || !parseAddressOrCidr(f[k] as string))) out.push(`fields.${k}: ${JSON.stringify(f[k])} is not an IPv4/IPv6 address or CIDR`);
+  }
+  for (const k of ['sport', 'dport'] as const) {
+    const v = f[k];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) out.push(`fields.${k}: ${JSON.stringify(v)} is not a port`);
+  }
+  if (f.ttl !== undefined && (!Number.isInteger(f.ttl) || (f.ttl as number) < 0 || (f.ttl as number) > 255)) out.push(`fields.ttl: ${JSON.stringify(f.ttl)} must be 0..255`);
+  if (f.tcpFlags !== undefined) {
+    for (const flag of String(f.tcpFlags).split(',')) if (!TCP_FLAGS.includes(flag.trim().toUpperCase())) out.push(`fields.tcpFlags: unknown flag ${JSON.stringify(flag)}`);
+  }
+  if (f.httpStatus !== undefined && (!Number.isInteger(f.httpStatus) || (f.httpStatus as number) < 100 || (f.httpStatus as number) > 599)) out.push(`fields.httpStatus: ${JSON.stringify(f.httpStatus)} is not an HTTP status`);
+  return out;
+}
