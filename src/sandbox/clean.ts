@@ -26,6 +26,17 @@ export function findKeepers(): Map<string, number[]> {
   return found;
 }
 
+// True when a keeper's parent is still a running runner (not init, which adopts orphans).
+function hasLiveRunner(pid: number): boolean {
+  try {
+    const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    if (!ppid || ppid === 1) return false;
+    return readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return false;
+  }
+}
+
 // Kills every sandbox whose runner is gone or that was kept; `all` also stops live runs.
 export function cleanSandboxes(opts: { all?: boolean } = {}): CleanReport {
   const report: CleanReport = { removed: [], live: [] };
@@ -43,6 +54,11 @@ export function cleanSandboxes(opts: { all?: boolean } = {}): CleanReport {
     report.removed.push({ runId: s.runId, lab: s.lab, reason: s.kept ? 'kept' : live ? 'live run stopped (--all)' : 'runner gone' });
   }
   for (const [runId, pids] of keepers) {
+    // No journal entry here: a run journaling elsewhere, or starting right now, still has its runner.
+    if (pids.some(hasLiveRunner) && !opts.all) {
+      report.live.push({ runId, lab: '?' });
+      continue;
+    }
     for (const pid of pids) killQuietly(pid);
     report.removed.push({ runId, lab: '?', reason: 'keeper without a journal entry' });
   }

@@ -78,9 +78,13 @@ export class Keeper {
   // Kills the whole sandbox and waits until its init is gone; safe to call twice.
   async stop(): Promise<void> {
     if (!this.proc) return;
+    // Kill PID 1 and let unshare reap it, so no zombie outlives the run; unshare itself only as a fallback.
     if (this.info) killQuietly(this.info.initPid);
-    killQuietly(this.proc.pid);
+    else killQuietly(this.proc.pid);
+    const outer = this.proc.pid;
+    const fallback = setTimeout(() => killQuietly(outer), 2_000);
     await this.exited;
+    clearTimeout(fallback);
     this.proc = undefined;
   }
 }

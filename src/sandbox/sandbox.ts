@@ -25,6 +25,7 @@ export class Sandbox {
   private readonly keeper: Keeper;
   private readonly children = new Set<ChildProcess>();
   private torn = false;
+  private tearing: Promise<void> | undefined;
 
   private constructor(runId: string, nodes: string[], keeper: Keeper) {
     this.runId = runId;
@@ -102,11 +103,12 @@ export class Sandbox {
   }
 
   // Removes the whole sandbox; idempotent, and complete because every namespace dies with the keeper.
-  async teardown(): Promise<void> {
-    if (this.torn) return;
+  teardown(): Promise<void> {
+    if (this.tearing) return this.tearing;
+    if (this.torn) return Promise.resolve();
     this.torn = true;
     for (const c of this.children) c.kill('SIGKILL');
-    await this.keeper.stop();
-    removeState(this.runId);
+    this.tearing = this.keeper.stop().then(() => removeState(this.runId));
+    return this.tearing;
   }
 }
