@@ -27,6 +27,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .description('Lab runner for Linux container networking: every step is proved with real packets.\nLabs run in a private sandbox of network namespaces; the real machine\'s network is never touched.')
     .version('0.1.0')
     .showSuggestionAfterError(true)
+    .enablePositionalOptions()
     .exitOverride();
   program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug, 130 interrupted.');
 
@@ -51,6 +52,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
   program.command('shell').argument('<lab-or-run>', 'lab id or run id of a sandbox kept with --keep').argument('<node>', 'host, wan, or a container')
     .argument('[command...]', 'run this command instead of an interactive shell')
     .description('open a shell inside a node of a kept sandbox')
+    .passThroughOptions()
     .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
 
   program.command('clean').description('remove kept sandboxes and leftovers of crashed runs (live runs are left alone)')
@@ -67,6 +69,10 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
 // Parses, runs, and exits with the one exit code the run decided.
 async function main(): Promise<void> {
+  // A reader that goes away (`lab run ... | head`) must not crash the run before its teardown.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   let code: number = EXIT.pass;
   const program = buildProgram((c) => (code = c));
   try {

@@ -4,9 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { InternalError } from '../errors.js';
 import { runCommand, runChecked, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
+import { fileURLToPath } from 'node:url';
 import { Keeper } from './keeper.js';
 import { removeState, writeState } from './state.js';
 import { baselineScript, nodeNames, type TopologySpec } from './topology.js';
+
+const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 
 export interface SandboxOptions {
   lab: string;
@@ -42,6 +45,7 @@ export class Sandbox {
     writeState({ runId, lab: opts.lab, ...pids, runnerPid: process.pid, kept: false, nodes: sb.nodes, startedAt: new Date().toISOString() });
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
+      await sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening');
     } catch (err) {
       await sb.teardown();
       throw err;
@@ -88,6 +92,27 @@ export class Sandbox {
     return child;
   }
 
+  // Starts a server in a node and resolves once it prints its ready line (bounded).
+  async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000): Promise<void> {
+    const child = this.spawn(node, argv);
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new InternalError(`${argv.join(' ')} in ${node} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes(readyLine)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new InternalError(`${argv.join(' ')} in ${node} exited with ${code}: ${out.trim()}`));
+      });
+    });
+  }
+
   // The command a user types to get a shell in a node of a kept sandbox.
   shellCommand(node: string): string {
     return `lab shell ${this.runId} ${node}`;
@@ -97,7 +122,13 @@ export class Sandbox {
   keep(lab: string): void {
     if (this.torn) return;
     this.torn = true;
-    for (const c of this.children) c.kill('SIGKILL');
+    // Services (wan's web server) stay up inside the kept sandbox; only our handles on them go.
+    for (const c of this.children) {
+      c.stdin?.destroy();
+      c.stdout?.destroy();
+      c.stderr?.destroy();
+      c.unref();
+    }
     writeState({ runId: this.runId, lab, ...this.keeper.pids, runnerPid: process.pid, kept: true, nodes: this.nodes, startedAt: new Date().toISOString() });
     this.keeper.keep();
   }
@@ -107,8 +138,12 @@ export class Sandbox {
     if (this.tearing) return this.tearing;
     if (this.torn) return Promise.resolve();
     this.torn = true;
-    for (const c of this.children) c.kill('SIGKILL');
-    this.tearing = this.keeper.stop().then(() => removeState(this.runId));
+    // Killing PID 1 takes every process inside with it; killing their nsenter parents first
+    // orphans them inside the PID namespace, and the kernel then takes over a second to reap them.
+    this.tearing = this.keeper.stop().then(() => {
+      for (const c of this.children) c.kill('SIGKILL');
+      removeState(this.runId);
+    });
     return this.tearing;
   }
 }
