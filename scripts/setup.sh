@@ -42,7 +42,7 @@ fi
 
 # 4. Build when any source is newer than the last build.
 stamp=dist/.build-stamp
-if [[ ! -f $stamp ]] || [[ -n $(find src labs test fixtures/labs tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+if [[ ! -f $stamp ]] || [[ -n $(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
   say "building (tsc)"
   rm -rf dist
   npx --no-install tsc -p tsconfig.json >&2 || die "build failed" 70
