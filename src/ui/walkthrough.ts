@@ -2,6 +2,7 @@
 import { select } from '@inquirer/prompts';
 import type { StepInfo } from '../engine/events.js';
 import type { GateAnswer } from '../engine/runner.js';
+import { InterruptedError } from '../errors.js';
 
 // The engine's gate, answered by the student at the terminal.
 export async function askStep(step: StepInfo): Promise<GateAnswer> {
@@ -15,5 +16,9 @@ export async function askStep(step: StepInfo): Promise<GateAnswer> {
       { name: 'skip the commands (see what the packets show without them)', value: 'skip' },
       { name: 'quit (the sandbox is removed)', value: 'quit' },
     ],
+  }).catch((err: unknown) => {
+    // Ctrl-C at the prompt is an interrupt like any other: teardown, then exit 130.
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new InterruptedError('SIGINT');
+    throw err;
   });
 }
