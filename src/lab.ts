@@ -1,14 +1,13 @@
 // The public API of a lab module; a lab imports this file and nothing else.
 import type { Check, Expectation, PacketMatcher, Probe } from './check/types.js';
-import { LAB_BRAND, type LabCommand, type LabDef, type StepDef } from './engine/lab-types.js';
+import type { LabCommand, LabDef, StepDef } from './engine/lab-types.js';
 
 export { arp, http, icmp, icmp6, ip, tcp, udp } from './check/matchers.js';
 export { HOST, WAN } from './sandbox/topology.js';
 export type { LabCommand, LabDef, StepDef };
 
-// Marks a lab definition; the loader validates the rest at run time.
+// Types a lab definition for its author; the loader validates it again at run time.
 export function defineLab(def: LabDef): LabDef {
-  Object.defineProperty(def, LAB_BRAND, { value: true, enumerable: false });
   return def;
 }
 

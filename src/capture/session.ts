@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { decodeFrame } from './decode.js';
+import { PcapWriter } from './pcap-file.js';
 import type { Packet, RawFrame } from './types.js';
 import { FRAME, FrameReader } from './wire.js';
 
@@ -11,7 +12,7 @@ export interface CaptureOptions {
   point: string; // node:iface
   iface: string;
   spawn: (argv: string[]) => ChildProcess; // runs argv inside the point's node
-  keepFrames?: boolean; // keep raw frames for --save-pcap
+  pcapPath?: string; // stream every frame into this pcap file (--save-pcap)
   onPacket?: (p: Packet) => void;
   readyTimeoutMs?: number;
 }
@@ -22,7 +23,6 @@ export interface CaptureOutcome {
   error?: string;
   drops: number;
   packets: Packet[];
-  frames: RawFrame[];
   linktype: number;
   readyAt: number; // performance.now() when armed
   windowMs: number;
@@ -37,11 +37,12 @@ export class Capture {
   private readonly child: ChildProcess;
   private readonly out: CaptureOutcome;
   private lastPacketAt = 0;
+  private writer: PcapWriter | undefined;
   private readonly exited: Promise<void>;
 
   constructor(opts: CaptureOptions) {
     this.point = opts.point;
-    this.out = { point: opts.point, ready: false, drops: 0, packets: [], frames: [], linktype: 1, readyAt: 0, windowMs: 0 };
+    this.out = { point: opts.point, ready: false, drops: 0, packets: [], linktype: 1, readyAt: 0, windowMs: 0 };
     this.child = opts.spawn([process.execPath, CHILD_PATH, opts.iface]);
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     let stderr = '';
@@ -62,6 +63,7 @@ export class Capture {
             this.out.ready = true;
             this.out.readyAt = performance.now();
             this.out.linktype = (JSON.parse(payload.toString()) as { linktype: number }).linktype;
+            if (opts.pcapPath) this.writer = PcapWriter.open(opts.pcapPath, this.out.linktype);
             resolve();
           } else if (type === FRAME.stats) this.out.drops = (JSON.parse(payload.toString()) as { drops: number }).drops;
           else if (type === FRAME.error) this.out.error = `cannot capture on ${opts.point}: ${(JSON.parse(payload.toString()) as { message: string }).message}`;
@@ -85,7 +87,7 @@ export class Capture {
     this.lastPacketAt = performance.now();
     const p = decodeFrame(frame, this.out.linktype);
     this.out.packets.push(p);
-    if (opts.keepFrames) this.out.frames.push({ ...frame, data: Buffer.from(frame.data) });
+    this.writer?.write(frame);
     opts.onPacket?.(p);
   }
 
@@ -105,6 +107,7 @@ export class Capture {
     const killer = setTimeout(() => this.child.kill('SIGKILL'), 2_000);
     await this.exited;
     clearTimeout(killer);
+    this.writer?.close();
     return this.out;
   }
 }

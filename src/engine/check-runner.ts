@@ -2,8 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleFlows } from '../capture/flows.js';
-import { writePcap } from '../capture/pcap-file.js';
-import { Capture, type CaptureOutcome } from '../capture/session.js';
+import { Capture } from '../capture/session.js';
 import { evaluateCheck } from '../check/evaluate.js';
 import type { Check, CheckResult, ProbeResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
@@ -14,20 +13,21 @@ export interface CheckContext {
   sandbox: Sandbox;
   events: LabEvents;
   stepId: string;
-  pcapDir?: string; // save one pcap per point when set
+  pcapDir?: string; // one pcap per point, streamed while capturing
 }
 
 // Captures are armed before the first probe; a must-not-see only counts if they stayed up.
 export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
   const { sandbox, events, stepId } = ctx;
   const started = performance.now();
+  if (ctx.pcapDir) mkdirSync(ctx.pcapDir, { recursive: true });
   const captures = check.points.map((point) => {
     const [node = '', iface = ''] = point.split(':');
     return new Capture({
       point,
       iface,
       spawn: (argv) => sandbox.spawn(node, argv),
-      keepFrames: Boolean(ctx.pcapDir),
+      ...(ctx.pcapDir ? { pcapPath: join(ctx.pcapDir, `${point.replace(':', '-')}.pcap`) } : {}),
       onPacket: (packet) => events.emit({ type: 'packet', stepId, point, packet }),
     });
   });
@@ -47,18 +47,9 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
     probes.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, durationMs: rec.durationMs, output: rec.output });
   }
   const outcomes = await Promise.all(captures.map((c) => c.stop()));
-  if (ctx.pcapDir) savePcaps(ctx.pcapDir, outcomes);
   const observations = new Map(
     outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}) }]),
   );
   return evaluateCheck(check, observations, probes);
 }
 
-// One classic pcap per capture point, named after the point.
-function savePcaps(dir: string, outcomes: CaptureOutcome[]): void {
-  mkdirSync(dir, { recursive: true });
-  for (const o of outcomes) {
-    if (!o.ready) continue;
-    writePcap(join(dir, `${o.point.replace(':', '-')}.pcap`), o.frames, o.linktype);
-  }
-}

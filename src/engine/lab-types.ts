@@ -23,5 +23,3 @@ export interface LabDef {
   topology: TopologySpec;
   steps: StepDef[];
 }
-
-export const LAB_BRAND = Symbol.for('lab-runner.lab');

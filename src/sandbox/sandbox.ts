@@ -113,11 +113,6 @@ export class Sandbox {
     });
   }
 
-  // The command a user types to get a shell in a node of a kept sandbox.
-  shellCommand(node: string): string {
-    return `lab shell ${this.runId} ${node}`;
-  }
-
   // Leaves everything up for `lab shell` and `lab clean`.
   keep(lab: string): void {
     if (this.torn) return;
