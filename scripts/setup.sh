@@ -17,7 +17,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node.js >= 20.19 is required; this is $(node --version)"
 
 # 2. Debian packages the runner, its labs and the libpcap build need.
-pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump libpcap-dev python3 make g++)
+pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,6 +6,7 @@ import { labIds, loadLab } from '../engine/loader.js';
 import { cleanSandboxes } from '../sandbox/clean.js';
 import { printError } from './print-error.js';
 import { runCommand, type RunFlags } from './run-command.js';
+import { rootfsBuild, rootfsStatus } from './rootfs-command.js';
 import { shellCommand } from './shell-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
@@ -54,6 +55,11 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .description('open a shell inside a node of a kept sandbox')
     .passThroughOptions()
     .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
+
+  const rootfs = program.command('rootfs').description('the containers\' root filesystem (debootstrap, cached)');
+  rootfs.command('build').description('build it now if the cache does not match the recipe').option('--force', 'rebuild even if cached').option('--json', 'as JSON')
+    .action(async (o: { force?: boolean; json?: boolean }) => setCode(await rootfsBuild(o)));
+  rootfs.command('status').description('what is cached, and how big').option('--json', 'as JSON').action((o: { json?: boolean }) => setCode(rootfsStatus(o)));
 
   program.command('clean').description('remove kept sandboxes and leftovers of crashed runs (live runs are left alone)')
     .option('--all', 'also stop sandboxes of runs still in progress').option('--json', 'as JSON')

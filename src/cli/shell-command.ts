@@ -1,6 +1,7 @@
 // `lab shell`: a shell (or one command) inside a node of a kept sandbox.
 import { spawnSync } from 'node:child_process';
 import { EnvironmentError, UsageError, type ExitCode } from '../errors.js';
+import { CONTAINER_ENV, enterArgv } from '../sandbox/container.js';
 import { isAlive, listStates } from '../sandbox/state.js';
 import { which } from '../sys/tools.js';
 
@@ -14,9 +15,12 @@ export function shellCommand(ref: string, node: string, cmd: string[]): ExitCode
   }
   if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
   const sh = which('bash') ? ['bash', '--norc', '-i'] : ['sh', '-i'];
-  const argv = ['-t', String(s.initPid), '-m', '-p', 'ip', 'netns', 'exec', node, ...(cmd.length ? ['sh', '-c', cmd.join(' ')] : sh)];
+  const container = s.containers?.[node];
+  const enter = container ? enterArgv(container).slice(1) : ['-t', String(s.initPid), '-m', '-p', 'ip', 'netns', 'exec', node];
+  const argv = [...enter, ...(cmd.length ? ['sh', '-c', cmd.join(' ')] : sh)];
   if (!cmd.length) process.stderr.write(`entering ${node} of sandbox ${s.runId} (${s.lab}); exit to leave, \`lab clean\` to remove the sandbox\n`);
-  const r = spawnSync('nsenter', argv, { stdio: 'inherit', env: { ...process.env, PS1: `[${s.lab} ${node}] \\w # ` } });
+  const env = { ...(container ? CONTAINER_ENV : process.env), TERM: process.env.TERM ?? 'xterm', PS1: `[${s.lab} ${node}] \\w # ` };
+  const r = spawnSync('nsenter', argv, { stdio: 'inherit', env });
   if (r.error) throw new EnvironmentError('TOOL_MISSING', `cannot run nsenter: ${r.error.message}`, 'apt-get install -y util-linux');
   return r.status ?? 1;
 }

@@ -17,6 +17,8 @@ export interface StepInfo {
 
 export type LabEvent =
   | { type: 'lab-start'; lab: { id: string; title: string; summary: string; file: string }; steps: StepInfo[]; options: { skip: string[]; until?: string; keep: boolean } }
+  | { type: 'rootfs-progress'; line: string }
+  | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
   | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
   | { type: 'step-start'; step: StepInfo; skipped: boolean }
   | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean }

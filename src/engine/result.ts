@@ -24,6 +24,7 @@ export interface LabResult {
   error?: { code: string; message: string; hint: string; exitCode: ExitCode };
   durationMs: number;
   kept?: { runId: string; shell: string };
+  rootfs?: { hash: string; built: boolean }; // built: false when the cache was reused
 }
 
 // Exit code of a finished run: errors carry their own, failures are 1, else 0.

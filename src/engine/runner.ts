@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { CheckResult } from '../check/types.js';
 import { InterruptedError, toLabError } from '../errors.js';
+import { ensureRootfs } from '../sandbox/rootfs.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import type { CommandObserver } from '../sys/exec.js';
 import { runCheck } from './check-runner.js';
@@ -65,8 +66,12 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
   };
   try {
+    const rootfsInfo = Object.keys(def.topology.containers).length ? await prepareRootfs(events) : undefined;
+    if (rootfsInfo) result.rootfs = { hash: rootfsInfo.hash, built: rootfsInfo.built };
+    const rootfs = rootfsInfo?.path;
+    checkAbort();
     const t0 = performance.now();
-    sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', true) });
+    sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', true), ...(rootfs ? { rootfs } : {}) });
     result.runId = sandbox.runId;
     checkAbort();
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
@@ -89,7 +94,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     opts.signal?.removeEventListener('abort', onAbort);
     const t0 = performance.now();
     if (sandbox && opts.keep && result.status !== 'interrupted') {
-      sandbox.keep(def.id);
+      sandbox.keep();
       result.kept = { runId: sandbox.runId, shell: `lab shell ${sandbox.runId} NODE   (nodes: ${sandbox.nodes.join(', ')})` };
       events.emit({ type: 'teardown-end', kept: true, durationMs: performance.now() - t0, shell: result.kept.shell });
     } else {
@@ -98,6 +103,13 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     }
   }
   return finish();
+}
+
+// The cached root filesystem for the containers, built on first use.
+async function prepareRootfs(events: LabEvents): Promise<{ hash: string; path: string; built: boolean }> {
+  const info = await ensureRootfs({ onProgress: (line) => events.emit({ type: 'rootfs-progress', line }) });
+  events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
+  return info;
 }
 
 // Commands (unless skipped), then the check; a failing command is recorded and the step goes on.

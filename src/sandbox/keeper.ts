@@ -4,10 +4,12 @@ import { readFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 
 // PID 1 of the sandbox: a private /run (so `ip netns` names never reach the real /run/netns),
+// its own /proc (so lsns and ps inside show the sandbox only),
 // then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
 const KEEPER_SCRIPT = [
   'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
   'mkdir -p /run/netns || exit 1',
+  'mount -t proc proc /proc || exit 1',
   'echo ready',
   'read cmd',
   '[ "$cmd" = keep ] && exec sleep infinity',

@@ -1,19 +1,22 @@
-// A run's private world: a keeper, its namespaces, and the ways to run things inside them.
+// A run's private world: a keeper, its namespaces, its containers, and the ways to run things inside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { InternalError } from '../errors.js';
+import { fileURLToPath } from 'node:url';
+import { InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
-import { fileURLToPath } from 'node:url';
-import { Keeper } from './keeper.js';
-import { removeState, writeState } from './state.js';
-import { baselineScript, nodeNames, type TopologySpec } from './topology.js';
+import { CONTAINER_ENV, enterArgv, initScript, overlayScript, unshareArgv } from './container.js';
+import { childOf, Keeper } from './keeper.js';
+import { removeState, writeState, type SandboxState } from './state.js';
+import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
+const READY_MS = 10_000;
 
 export interface SandboxOptions {
   lab: string;
   topology: TopologySpec;
+  rootfs?: string; // cached root the containers overlay; required when the topology has containers
   observer?: CommandObserver;
 }
 
@@ -26,26 +29,30 @@ export class Sandbox {
   readonly runId: string;
   readonly nodes: string[];
   private readonly keeper: Keeper;
+  private readonly opts: SandboxOptions;
   private readonly children = new Set<ChildProcess>();
+  private readonly containers = new Map<string, number>(); // name -> PID 1 of the container
+  private kept = false;
   private torn = false;
   private tearing: Promise<void> | undefined;
 
-  private constructor(runId: string, nodes: string[], keeper: Keeper) {
+  private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
-    this.nodes = nodes;
+    this.nodes = nodeNames(opts.topology);
     this.keeper = keeper;
+    this.opts = opts;
   }
 
-  // Starts the keeper, journals it, and builds the baseline topology inside.
+  // Starts the keeper, journals it, builds the baseline topology and starts the containers.
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const keeper = new Keeper(runId);
-    const pids = await keeper.start();
-    const sb = new Sandbox(runId, nodeNames(opts.topology), keeper);
-    writeState({ runId, lab: opts.lab, ...pids, runnerPid: process.pid, kept: false, nodes: sb.nodes, startedAt: new Date().toISOString() });
+    await keeper.start();
+    const sb = new Sandbox(runId, keeper, opts);
+    sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
-      await sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening');
+      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening'), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
     } catch (err) {
       await sb.teardown();
       throw err;
@@ -57,47 +64,99 @@ export class Sandbox {
     return this.keeper.pids.initPid;
   }
 
+  private journal(): void {
+    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), startedAt: new Date().toISOString() };
+    writeState(s);
+  }
+
   // argv prefix that enters the keeper's mount and PID namespaces.
   keeperPrefix(): string[] {
     return ['nsenter', '-t', String(this.initPid), '-m', '-p'];
   }
 
-  // argv prefix that runs a program inside a node.
+  // argv prefix that runs a program in a node's network namespace, with the runner's files (captures).
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
     return [...this.keeperPrefix(), 'ip', 'netns', 'exec', node];
   }
 
-  // Path of a node's network namespace file, readable from the real machine.
+  // argv prefix for what a student types in a node: inside the container if it is one.
+  private shellPrefix(node: string): { argv: string[]; env?: Record<string, string> } {
+    if (!(node in this.opts.topology.containers)) return { argv: this.nodePrefix(node) };
+    const pid = this.containers.get(node);
+    if (!pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
+    return { argv: enterArgv(pid), env: CONTAINER_ENV };
+  }
+
+  // Network namespace file of a node, readable from the real machine.
   nsPath(node: string): string {
-    return `/proc/${this.initPid}/root/run/netns/${node}`;
+    const pid = this.containers.get(node);
+    return pid ? `/proc/${pid}/ns/net` : `/proc/${this.initPid}/root/run/netns/${node}`;
   }
 
   // Runs one shell line in a node, as a student would type it.
-  exec(node: string, cmd: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
-    return runCommand({ argv: [...this.nodePrefix(node), 'sh', '-c', cmd], display: cmd, node, ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+  async exec(node: string, cmd: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+    let p;
+    try {
+      p = this.shellPrefix(node);
+    } catch (err) {
+      return failedRecord(node, cmd, (err as Error).message, observer);
+    }
+    return runCommand({ argv: [...p.argv, 'sh', '-c', cmd], display: cmd, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, observer);
   }
 
   // Runs a traffic generator in a node, refusing if that node were the real network namespace.
-  probe(node: string, argv: string[], display: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+  async probe(node: string, argv: string[], display: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+    let p;
+    try {
+      p = this.shellPrefix(node);
+    } catch (err) {
+      return failedRecord(node, display, (err as Error).message, observer);
+    }
     assertNotRunnerNetns(this.nsPath(node), display);
-    return runCommand({ argv: [...this.nodePrefix(node), ...argv], display, node, ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+    return runCommand({ argv: [...p.argv, ...argv], display, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+  }
+
+  // Starts a container: overlay on the cached root, then unshare into it; `setup` also mounts and names it.
+  async startContainer(name: string, setup: boolean, observer?: CommandObserver): Promise<CommandRecord> {
+    if (!this.opts.rootfs) throw new InternalError(`container ${name} needs a root filesystem`);
+    const started = performance.now();
+    const display = `${unshareArgv(name).join(' ')} sh`;
+    observer?.start?.({ argv: unshareArgv(name), display, node: 'host' });
+    let output = '';
+    let exitCode: number | undefined = 0;
+    try {
+      await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', overlayScript(name, this.opts.rootfs)], display: `overlay for ${name}`, node: '' });
+      const hostname = this.opts.topology.containers[name]?.hostname ?? name;
+      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(hostname, setup)], 'ready', READY_MS, this.keeperPrefix());
+      if (!child.pid) throw new InternalError(`container ${name} has no pid`);
+      this.containers.set(name, childOf(childOf(child.pid)));
+      this.journal();
+    } catch (err) {
+      exitCode = 1;
+      output = (err as Error).message;
+    }
+    const record: CommandRecord = { display, node: 'host', argv: unshareArgv(name), exitCode, output, stderr: output, durationMs: performance.now() - started, timedOut: false };
+    observer?.end?.(record);
+    if (exitCode !== 0 && setup) throw new InternalError(`container ${name} did not start: ${output}`);
+    return record;
   }
 
   // Starts a long-running process in a node; it dies with the sandbox at the latest.
-  spawn(node: string, argv: string[]): ChildProcess {
-    const child = spawn(this.nodePrefix(node)[0] ?? 'nsenter', [...this.nodePrefix(node).slice(1), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+  spawn(node: string, argv: string[], prefix = this.nodePrefix(node)): ChildProcess {
+    const [file = 'nsenter', ...rest] = prefix;
+    const child = spawn(file, [...rest, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
   }
 
-  // Starts a server in a node and resolves once it prints its ready line (bounded).
-  async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000): Promise<void> {
-    const child = this.spawn(node, argv);
+  // Starts a server and resolves once it prints its ready line (bounded).
+  async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000, prefix?: string[]): Promise<ChildProcess> {
+    const child = this.spawn(node, argv, prefix ?? this.nodePrefix(node));
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InternalError(`${argv.join(' ')} in ${node} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new InternalError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes(readyLine)) {
@@ -108,27 +167,29 @@ export class Sandbox {
       child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new InternalError(`${argv.join(' ')} in ${node} exited with ${code}: ${out.trim()}`));
+        reject(new InternalError(`${argv.join(' ')} exited with ${code}: ${out.trim()}`));
       });
     });
+    return child;
   }
 
   // Leaves everything up for `lab shell` and `lab clean`.
-  keep(lab: string): void {
+  keep(): void {
     if (this.torn) return;
     this.torn = true;
-    // Services (wan's web server) stay up inside the kept sandbox; only our handles on them go.
+    this.kept = true;
+    // Services and containers stay up inside the kept sandbox; only our handles on them go.
     for (const c of this.children) {
       c.stdin?.destroy();
       c.stdout?.destroy();
       c.stderr?.destroy();
       c.unref();
     }
-    writeState({ runId: this.runId, lab, ...this.keeper.pids, runnerPid: process.pid, kept: true, nodes: this.nodes, startedAt: new Date().toISOString() });
+    this.journal();
     this.keeper.keep();
   }
 
-  // Removes the whole sandbox; idempotent, and complete because every namespace dies with the keeper.
+  // Removes the whole sandbox; idempotent, and complete because everything dies with the keeper.
   teardown(): Promise<void> {
     if (this.tearing) return this.tearing;
     if (this.torn) return Promise.resolve();
@@ -141,4 +202,12 @@ export class Sandbox {
     });
     return this.tearing;
   }
+}
+
+// A command that could not even start (e.g. its container is not running), as a failed record.
+function failedRecord(node: string, display: string, message: string, observer?: CommandObserver): CommandRecord {
+  observer?.start?.({ argv: [], display, node });
+  const r: CommandRecord = { display, node, argv: [], exitCode: 127, output: message, stderr: message, durationMs: 0, timedOut: false };
+  observer?.end?.(r);
+  return r;
 }

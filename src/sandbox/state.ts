@@ -10,6 +10,7 @@ export interface SandboxState {
   runnerPid: number;
   kept: boolean;
   nodes: string[];
+  containers?: Record<string, number>; // container name -> its PID 1
   startedAt: string;
 }
 

@@ -17,11 +17,17 @@ export const HOST = {
 export const WAN_UPLINK = 'up0';
 
 export interface ContainerSpec {
-  hostname?: string;
+  hostname?: string; // default: the container's name
+  start?: 'sandbox' | 'step'; // 'step': the lab creates its namespace and starts it (lab 01)
 }
 
 export interface TopologySpec {
   containers: Record<string, ContainerSpec>;
+}
+
+// Containers the sandbox starts itself, before the first step.
+export function autoContainers(t: TopologySpec): string[] {
+  return Object.entries(t.containers).filter(([, c]) => c.start !== 'step').map(([n]) => n);
 }
 
 // Names of every node of a topology, in creation order.
@@ -32,8 +38,10 @@ export function nodeNames(t: TopologySpec): string[] {
 // Shell lines that build the baseline; run once inside the keeper (not part of the lesson).
 export function baselineScript(t: TopologySpec): string {
   const lines: string[] = ['set -e'];
-  for (const n of nodeNames(t)) {
-    lines.push(`ip netns add ${n}`, `ip -n ${n} link set lo up`);
+  const prebuilt = nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
+  for (const n of prebuilt) {
+    lines.push(`ip netns add ${n}`);
+    if (n === 'host' || n === 'wan') lines.push(`ip -n ${n} link set lo up`); // a container's lo is the lab's to raise
     // A new namespace copies the real machine's IPv4 settings: start every node from a known state.
     lines.push(`ip netns exec ${n} sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0`);
   }

@@ -8,6 +8,7 @@ export interface CommandSpec {
   node: string; // where it runs ('' for the runner's own namespace)
   input?: string;
   timeoutMs?: number;
+  env?: Record<string, string>; // replaces the environment (a container's own)
 }
 
 export interface CommandRecord {
@@ -40,6 +41,7 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
     stripFinalNewline: true,
     timeout: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     killSignal: 'SIGKILL',
+    ...(spec.env ? { env: spec.env, extendEnv: false } : {}),
     ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
   });
   const record: CommandRecord = {

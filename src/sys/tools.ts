@@ -18,6 +18,9 @@ export const TOOL_PACKAGES: Record<string, string> = {
   curl: 'curl',
   nc: 'netcat-openbsd',
   mount: 'mount',
+  debootstrap: 'debootstrap',
+  setpriv: 'util-linux',
+  du: 'coreutils',
 };
 
 // Absolute path of a tool, or undefined.

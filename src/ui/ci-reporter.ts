@@ -31,6 +31,8 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
   const tracks = new Map<string, StepTrack>();
   const sandboxReady = deferred<string>();
   const teardown = deferred<string>();
+  const rootfsLines: string[] = [];
+  let rootfsTask: Task | undefined;
   const write = (stepId: string, line: string): void => {
     const t = tracks.get(stepId);
     if (!t) return;
@@ -59,7 +61,15 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
     }));
     const list = new Listr(
       [
-        { title: `${e.lab.id}: ${e.lab.title}`, task: async (_c: unknown, task: Task) => void (task.output = await sandboxReady.promise), rendererOptions: { persistentOutput: true } },
+        {
+          title: `${e.lab.id}: ${e.lab.title}`,
+          task: async (_c: unknown, task: Task) => {
+            rootfsTask = task;
+            for (const l of rootfsLines) task.output = l;
+            task.output = await sandboxReady.promise;
+          },
+          rendererOptions: { persistentOutput: true },
+        },
         ...stepTasks,
         { title: 'teardown', task: async (_c: unknown, task: Task) => void (task.output = await teardown.promise), rendererOptions: { persistentOutput: true } },
       ],
@@ -67,6 +77,7 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
     );
     running = list.run().then(() => undefined, () => undefined);
   });
+  events.on('rootfs-progress', (e) => (rootfsTask ? (rootfsTask.output = e.line) : rootfsLines.push(e.line)));
   events.on('sandbox-ready', (e) => sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`));
   events.on('step-start', (e) => tracks.get(e.step.id)?.started.resolve(true));
   events.on('command-end', (e) => {
