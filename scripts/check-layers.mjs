@@ -12,7 +12,7 @@ const ALLOWED = {
   'src/capture': ['src/capture', 'src/errors.ts'],
   'src/sandbox': ['src/sandbox', 'src/sys', 'src/errors.ts'],
   'src/sys': ['src/sys', 'src/errors.ts'],
-  'src/lab.ts': ['src/engine/lab-types.ts', 'src/check', 'src/sandbox/topology.ts'],
+  'src/lab.ts': ['src/engine/lab-types.ts', 'src/check', 'src/sandbox/topology.ts', 'src/sandbox/container.ts'],
   'src/errors.ts': [],
   labs: ['labs', 'src/lab.ts'],
 };

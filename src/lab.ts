@@ -1,5 +1,6 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import type { Check, Expectation, PacketMatcher, Probe } from './check/types.js';
+import type { Check, Expectation, Look, PacketMatcher, Probe } from './check/types.js';
+import { containerRoot, unshareArgv } from './sandbox/container.js';
 import type { LabCommand, LabDef, StepDef } from './engine/lab-types.js';
 
 export { arp, http, icmp, icmp6, ip, tcp, udp } from './check/matchers.js';
@@ -15,6 +16,19 @@ export function defineLab(def: LabDef): LabDef {
 export function on(node: string, cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
   return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}) };
 }
+
+// Starts a service with a command, then waits (bounded) until `waitFor` succeeds in the same node.
+export function service(node: string, cmd: string, waitFor: string): LabCommand {
+  return { node, cmd, waitFor };
+}
+
+// The runbook's unshare line that starts a container declared with start: 'step'.
+export function startContainer(name: string): LabCommand {
+  return { node: 'host', cmd: `${unshareArgv(name).join(' ')} sh`, start: name };
+}
+
+// Where a container's root is mounted, for explanations.
+export { containerRoot };
 
 // A command on the host, the machine of the runbook.
 export function host(cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
@@ -46,6 +60,7 @@ export class Observation implements Check {
   readonly points: string[];
   readonly probes: Probe[];
   readonly expectations: Expectation[] = [];
+  readonly looks: Look[] = [];
 
   constructor(points: string[], probes: Probe[]) {
     this.points = points;
@@ -64,6 +79,17 @@ export class Observation implements Check {
     this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}) });
     return this;
   }
+
+  // Runs a command in a node after the probes; its output must match (and not match) the patterns.
+  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string }): this {
+    this.looks.push({ node, cmd, ...(opts.match ? { match: opts.match.source } : {}), ...(opts.noMatch ? { noMatch: opts.noMatch.source } : {}), ...(opts.why ? { why: opts.why } : {}) });
+    return this;
+  }
+}
+
+// Starts a check that only looks at state (no capture): inspect().look(...).
+export function inspect(): Observation {
+  return new Observation([], []);
 }
 
 // Starts a check: capture at these points while these probes run.

@@ -2,7 +2,7 @@
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchPacket } from './matchers.js';
-import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, NearMiss, PointObservation, ProbeResult } from './types.js';
+import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, Look, LookResult, NearMiss, PointObservation, ProbeResult } from './types.js';
 
 export interface ObservationInput {
   packets: Packet[];
@@ -83,13 +83,23 @@ export function evaluateExpectation(e: Expectation, seen: ObservationInput): Exp
   return { ...base, pass: false, message, nearMisses: n < min ? nearMisses(e, seen) : [] };
 }
 
-// The verdict of a whole check: it passes only if every expectation does.
-export function evaluateCheck(check: Check, observations: Map<string, ObservationInput>, probes: ProbeResult[]): CheckResult {
+// A look passes when its command ran and its output matches (and does not match) as required.
+export function evaluateLook(look: Look, exitCode: number, output: string): LookResult {
+  const where = `[${look.node}] ${look.cmd}`;
+  if (exitCode !== 0) return { look, pass: false, exitCode, output, message: `${where}: exited ${exitCode}` };
+  if (look.match && !new RegExp(look.match, 'm').test(output)) return { look, pass: false, exitCode, output, message: `${where}: output does not match /${look.match}/` };
+  if (look.noMatch && new RegExp(look.noMatch, 'm').test(output)) return { look, pass: false, exitCode, output, message: `${where}: output matches /${look.noMatch}/, which it must not` };
+  const said = [look.match ? `matches /${look.match}/` : '', look.noMatch ? `not /${look.noMatch}/` : ''].filter(Boolean).join(', ');
+  return { look, pass: true, exitCode, output, message: `${where}: ${said}` };
+}
+
+// The verdict of a whole check: it passes only if every expectation and look does.
+export function evaluateCheck(check: Check, observations: Map<string, ObservationInput>, probes: ProbeResult[], looks: LookResult[] = []): CheckResult {
   const missing: ObservationInput = { packets: [], flows: [], ready: false, error: 'no capture at this point', drops: 0 };
   const expectations = check.expectations.map((e) => evaluateExpectation(e, observations.get(e.point) ?? missing));
   const points: PointObservation[] = check.points.map((point) => {
     const o = observations.get(point) ?? missing;
     return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}) };
   });
-  return { pass: expectations.every((x) => x.pass), expectations, points, probes };
+  return { pass: expectations.every((x) => x.pass) && looks.every((l) => l.pass), expectations, looks, points, probes };
 }

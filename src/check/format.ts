@@ -58,6 +58,10 @@ function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow
 // The report of one check: verdicts per capture point, near misses with the differing fields, flows seen.
 export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
+  for (const l of r.looks) {
+    lines.push(`${l.pass ? 'PASS' : 'FAIL'} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
+    if (!l.pass || opts.verbose) for (const o of l.output.split('\n').filter(Boolean).slice(0, 12)) lines.push(`       | ${o}`);
+  }
   for (const p of r.points) {
     const results = r.expectations.filter((x) => x.expectation.point === p.point);
     for (const x of results) {

@@ -41,10 +41,20 @@ export type Probe =
   | { kind: 'http'; from: string; url: string }
   | { kind: 'udp'; from: string; to: string; port: number; payload: string };
 
+// A look at state that packets cannot show (PID 1, hostname, links): a command and what its output must say.
+export interface Look {
+  node: string;
+  cmd: string;
+  match?: string; // regular expression source (multiline) the output must match
+  noMatch?: string; // ... and must not match
+  why?: string;
+}
+
 export interface Check {
   points: string[];
   probes: Probe[];
   expectations: Expectation[];
+  looks?: Look[];
 }
 
 export interface FieldDiff {
@@ -87,9 +97,18 @@ export interface ProbeResult {
   output: string;
 }
 
+export interface LookResult {
+  look: Look;
+  pass: boolean;
+  exitCode: number;
+  output: string;
+  message: string;
+}
+
 export interface CheckResult {
   pass: boolean;
   expectations: ExpectationResult[];
+  looks: LookResult[];
   points: PointObservation[];
   probes: ProbeResult[];
 }

@@ -16,7 +16,7 @@ export function shellCommand(ref: string, node: string, cmd: string[]): ExitCode
   if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
   const sh = which('bash') ? ['bash', '--norc', '-i'] : ['sh', '-i'];
   const container = s.containers?.[node];
-  const enter = container ? enterArgv(container).slice(1) : ['-t', String(s.initPid), '-m', '-p', 'ip', 'netns', 'exec', node];
+  const enter = container ? enterArgv(container).slice(1) : ['-t', String(s.initPid), '-m', '-p', 'nsenter', `--net=/run/netns/${node}`];
   const argv = [...enter, ...(cmd.length ? ['sh', '-c', cmd.join(' ')] : sh)];
   if (!cmd.length) process.stderr.write(`entering ${node} of sandbox ${s.runId} (${s.lab}); exit to leave, \`lab clean\` to remove the sandbox\n`);
   const env = { ...(container ? CONTAINER_ENV : process.env), TERM: process.env.TERM ?? 'xterm', PS1: `[${s.lab} ${node}] \\w # ` };

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assembleFlows } from '../capture/flows.js';
 import { Capture } from '../capture/session.js';
-import { evaluateCheck } from '../check/evaluate.js';
-import type { Check, CheckResult, ProbeResult } from '../check/types.js';
+import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
+import type { Check, CheckResult, LookResult, ProbeResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
 import { probeCommand } from './probes.js';
@@ -47,9 +47,17 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
     probes.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, durationMs: rec.durationMs, output: rec.output });
   }
   const outcomes = await Promise.all(captures.map((c) => c.stop()));
+  const looks: LookResult[] = [];
+  for (const look of check.looks ?? []) {
+    const rec = await sandbox.exec(look.node, look.cmd, {
+      start: () => events.emit({ type: 'command-start', stepId, node: look.node, command: look.cmd, setup: false }),
+      end: (record) => events.emit({ type: 'command-end', stepId, record, expectFail: false, ok: true, setup: false }),
+    });
+    looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
+  }
   const observations = new Map(
     outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}) }]),
   );
-  return evaluateCheck(check, observations, probes);
+  return evaluateCheck(check, observations, probes, looks);
 }
 

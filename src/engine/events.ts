@@ -26,7 +26,7 @@ export type LabEvent =
   | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean }
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
   | { type: 'packet'; stepId: string; point: string; packet: Packet }
-  | { type: 'check-result'; stepId: string; result: CheckResult }
+  | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }
   | { type: 'teardown-end'; kept: boolean; durationMs: number; shell?: string }
   | { type: 'lab-end'; result: LabResult };

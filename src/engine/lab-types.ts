@@ -6,6 +6,8 @@ export interface LabCommand {
   node: string; // where it runs: host, wan, or a container
   cmd: string; // the very line a student types
   expectFail?: boolean; // the runbook's "Hmm, not working" moments
+  waitFor?: string; // a command in the same node that succeeds once a started service answers
+  start?: string; // this line starts that container (topology start: 'step')
 }
 
 export interface StepDef {
@@ -13,6 +15,7 @@ export interface StepDef {
   title: string;
   explain: string; // why, in a few sentences
   run: LabCommand[];
+  before?: Check; // the state before the commands, so the report shows both
   check?: Check;
 }
 

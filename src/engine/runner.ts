@@ -4,7 +4,7 @@ import type { CheckResult } from '../check/types.js';
 import { InterruptedError, toLabError } from '../errors.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
 import { Sandbox } from '../sandbox/sandbox.js';
-import type { CommandObserver } from '../sys/exec.js';
+import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import { runCheck } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabDef, StepDef } from './lab-types.js';
@@ -117,26 +117,55 @@ async function runStep(step: StepDef, info: StepInfo, skipped: boolean, sandbox:
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
   const sr: StepResult = { id: step.id, title: step.title, status: 'passed', skipped, commands: [], durationMs: 0 };
+  const pcapDir = (phase: string): string | undefined => (opts.savePcap ? join(opts.savePcap, labId, `${String(info.index + 1).padStart(2, '0')}-${step.id}${phase}`) : undefined);
+  const judge = async (check: StepDef['check'], phase: 'before' | 'after'): Promise<CheckResult | undefined> => {
+    if (!check || opts.signal?.aborted) return undefined;
+    const dir = pcapDir(phase === 'before' ? '-before' : '');
+    const r = await runCheck(check, { sandbox, events, stepId: step.id, ...(dir ? { pcapDir: dir } : {}) });
+    events.emit({ type: 'check-result', stepId: step.id, phase, result: r });
+    return r;
+  };
+  const before = await judge(step.before, 'before');
+  if (before) sr.before = before;
   if (!skipped) {
     for (const c of step.run) {
-      const rec = await sandbox.exec(c.node, c.cmd, observerFor(events, step.id, false, c.expectFail));
+      const observer = observerFor(events, step.id, false, c.expectFail);
+      const rec = c.start ? await sandbox.startContainer(c.start, false, observer) : await sandbox.exec(c.node, c.cmd, observer);
       const ok = c.expectFail ? rec.exitCode !== 0 : rec.exitCode === 0;
       sr.commands.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
+      if (ok && c.waitFor) {
+        const wait = await waitUntil(sandbox, c.node, c.waitFor, observerFor(events, step.id, false));
+        sr.commands.push({ ...wait, expectFail: false, ok: wait.exitCode === 0 });
+      }
       if (opts.signal?.aborted) break;
     }
   }
-  let check: CheckResult | undefined;
-  if (step.check && !opts.signal?.aborted) {
-    const pcapDir = opts.savePcap ? join(opts.savePcap, labId, `${String(info.index + 1).padStart(2, '0')}-${step.id}`) : undefined;
-    check = await runCheck(step.check, { sandbox, events, stepId: step.id, ...(pcapDir ? { pcapDir } : {}) });
-    sr.check = check;
-    events.emit({ type: 'check-result', stepId: step.id, result: check });
-  }
+  const check = await judge(step.check, 'after');
+  if (check) sr.check = check;
   const commandsOk = sr.commands.every((c) => c.ok);
-  sr.status = !commandsOk || (check && !check.pass) ? 'failed' : check ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
+  const checksOk = (!check || check.pass) && (!before || before.pass);
+  sr.status = !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;
   events.emit({ type: 'step-end', stepId: step.id, status: sr.status, durationMs: sr.durationMs });
   return sr;
+}
+
+// Retries a readiness command with growing pauses until it succeeds or 10 s pass; one record for all tries.
+async function waitUntil(sandbox: Sandbox, node: string, cmd: string, observer: CommandObserver): Promise<CommandRecord> {
+  const started = performance.now();
+  const display = `${cmd}   (repeated until it succeeds)`;
+  observer.start?.({ argv: [], display, node });
+  let pause = 10;
+  let last: CommandRecord;
+  for (;;) {
+    last = await sandbox.exec(node, cmd);
+    if (last.exitCode === 0 || performance.now() - started > 10_000) break;
+    await new Promise((r) => setTimeout(r, pause));
+    pause = Math.min(pause * 2, 200);
+  }
+  const record = { ...last, display, durationMs: performance.now() - started };
+  observer.end?.(record);
+  return record;
 }
 
 // Turns command records into events for one step.

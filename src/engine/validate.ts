@@ -27,7 +27,9 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
   if (!Array.isArray(value.steps) || value.steps.length === 0) p.push('steps: must be a non-empty array');
   else {
     const seen = new Set<string>();
-    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p));
+    const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
+    const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
+    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
@@ -44,12 +46,15 @@ function validateTopology(t: unknown, p: Problems): string[] {
     if (RESERVED.includes(name)) p.push(`${f}: "${name}" is a built-in node; choose another name`);
     else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
     if (!isObj(spec)) p.push(`${f}: must be an object`);
-    else if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
+    else {
+      if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
+      if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
+    }
   }
   return [...RESERVED, ...Object.keys(t.containers)];
 }
 
-function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems): void {
+function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[]): void {
   if (!isObj(s)) return void p.push(`${f}: must be an object`);
   if (!str(s.id) || !STEP_ID.test(s.id)) p.push(`${f}.id: ${q(s.id)} must be lowercase letters, digits and '-'`);
   else if (seen.has(s.id)) p.push(`${f}.id: duplicate step id ${q(s.id)}`);
@@ -63,7 +68,10 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
       if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
       checkNode(c.node, `${cf}.node`, nodes, p);
       if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
+      if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
+      if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
     });
+  if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
 }
 
@@ -72,10 +80,12 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
     return void p.push(`${f}: must be built with observe([...points], ...probes).expect(...)`);
   }
   const points = c.points as unknown[];
-  if (points.length === 0) p.push(`${f}.points: name at least one capture point (node:iface)`);
+  const looks = Array.isArray(c.looks) ? (c.looks as unknown[]) : [];
+  if (points.length === 0 && c.expectations.length > 0) p.push(`${f}.points: name at least one capture point (node:iface)`);
+  looks.forEach((l, i) => validateLook(l, `${f}.looks[${i}]`, nodes, p));
   c.points.forEach((pt, i) => checkPoint(pt, `${f}.points[${i}]`, nodes, p));
   c.probes.forEach((pr, i) => validateProbe(pr, `${f}.probes[${i}]`, nodes, p));
-  if (c.expectations.length === 0) p.push(`${f}.expectations: a check must expect or forbid something`);
+  if (c.expectations.length === 0 && looks.length === 0) p.push(`${f}.expectations: a check must expect, forbid or look at something`);
   c.expectations.forEach((e, i) => {
     const ef = `${f}.expectations[${i}]`;
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);
@@ -90,6 +100,21 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
       }
     }
   });
+}
+
+function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void {
+  if (!isObj(l)) return void p.push(`${f}: must be a look: .look(node, cmd, { match })`);
+  checkNode(l.node, `${f}.node`, nodes, p);
+  if (!str(l.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
+  if (l.match === undefined && l.noMatch === undefined) p.push(`${f}: give match or noMatch`);
+  for (const k of ['match', 'noMatch'] as const) {
+    if (l[k] === undefined) continue;
+    try {
+      new RegExp(String(l[k]), 'm');
+    } catch (err) {
+      p.push(`${f}.${k}: not a regular expression (${(err as Error).message})`);
+    }
+  }
 }
 
 function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): void {

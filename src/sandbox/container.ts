@@ -32,7 +32,8 @@ export function initScript(hostname: string, setup: boolean): string {
     'mount -t devpts devpts /dev/pts -o gid=5,mode=620',
     `hostname ${hostname}`,
   ];
-  return [...(setup ? mounts.map((m) => `${m} || exit 1`) : []), 'echo ready', 'exec sleep infinity'].join('\n');
+  // PID 1 stays a shell, as in the runbook; it idles until the sandbox is torn down.
+  return [...(setup ? mounts.map((m) => `${m} || exit 1`) : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
 }
 
 // argv prefix that runs a program inside a running container (all its namespaces and its root).

@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 
 // PID 1 of the sandbox: a private /run (so `ip netns` names never reach the real /run/netns),
-// its own /proc (so lsns and ps inside show the sandbox only),
+// its own /proc (so lsns and ps inside show the sandbox only) and /sys (so no command in the
+// sandbox can reach the real machine's devices through /sys/class/net),
 // then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
 const KEEPER_SCRIPT = [
   'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
   'mkdir -p /run/netns || exit 1',
   'mount -t proc proc /proc || exit 1',
+  'mount -t sysfs sysfs /sys || exit 1',
   'echo ready',
   'read cmd',
   '[ "$cmd" = keep ] && exec sleep infinity',

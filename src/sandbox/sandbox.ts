@@ -74,10 +74,11 @@ export class Sandbox {
     return ['nsenter', '-t', String(this.initPid), '-m', '-p'];
   }
 
-  // argv prefix that runs a program in a node's network namespace, with the runner's files (captures).
+  // argv prefix that runs a program in a node's network namespace, in the keeper's mount namespace
+  // (not `ip netns exec`, whose private mount namespace would hide what `ip netns add` mounts).
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
-    return [...this.keeperPrefix(), 'ip', 'netns', 'exec', node];
+    return [...this.keeperPrefix(), 'nsenter', `--net=/run/netns/${node}`];
   }
 
   // argv prefix for what a student types in a node: inside the container if it is one.

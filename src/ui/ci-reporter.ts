@@ -32,6 +32,7 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
   const sandboxReady = deferred<string>();
   const teardown = deferred<string>();
   const rootfsLines: string[] = [];
+  const withBefore = new Set<string>();
   let rootfsTask: Task | undefined;
   const write = (stepId: string, line: string): void => {
     const t = tracks.get(stepId);
@@ -86,6 +87,8 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
     if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) write(e.stepId, l);
   });
   events.on('check-result', (e) => {
+    if (e.phase === 'before') withBefore.add(e.stepId);
+    if (withBefore.has(e.stepId)) write(e.stepId, e.phase === 'before' ? 'before the commands:' : 'after the commands:');
     for (const l of checkLines(e.result, Boolean(opts.verbose))) write(e.stepId, l);
   });
   events.on('step-end', (e) => tracks.get(e.stepId)?.ended.resolve(e.status));

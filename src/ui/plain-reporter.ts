@@ -10,6 +10,7 @@ export interface PlainOptions {
 
 // Prints every step, command and verdict as it happens.
 export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}): void {
+  const withBefore = new Set<string>();
   const out = opts.write ?? ((l: string) => process.stdout.write(`${l}\n`));
   events.on('lab-start', (e) => out(`== ${e.lab.id}: ${e.lab.title}`));
   events.on('rootfs-progress', (e) => out(`rootfs: ${e.line}`));
@@ -26,6 +27,8 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
     if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) out(`  ${l}`);
   });
   events.on('check-result', (e) => {
+    if (e.phase === 'before') withBefore.add(e.stepId);
+    if (withBefore.has(e.stepId)) out(e.phase === 'before' ? '  before the commands:' : '  after the commands:');
     for (const l of checkLines(e.result, Boolean(opts.verbose))) out(`  ${l}`);
   });
   events.on('step-end', (e) => out(`  => ${e.stepId}: ${e.status}`));

@@ -1,0 +1,52 @@
+import { defineLab, host, icmp, inspect, observe, on, ping, startContainer, WAN } from '../src/lab.js';
+
+const C = 'mycontainer';
+
+export default defineLab({
+  id: '01-namespaces',
+  title: 'A container is a process in its own namespaces',
+  summary: 'Create a network namespace, start a shell in new PID, mount, UTS, IPC and cgroup namespaces joined to it, and see what it can and cannot see.',
+  topology: { containers: { [C]: { start: 'step' } } },
+  steps: [
+    {
+      id: 'netns',
+      title: 'Create a network namespace',
+      explain:
+        'lsns -t net lists the network namespaces that processes live in. `ip netns add` makes a new one and pins it ' +
+        'to a file, /run/netns/mycontainer, so it exists without any process in it. A new network namespace is ' +
+        'empty: a loopback interface, down, and nothing else.',
+      run: [host('lsns -t net'), host(`ip netns add ${C}`), host('ip netns list')],
+      check: inspect()
+        .look('host', 'ip netns list', { match: new RegExp(`^${C}\\b`), why: 'the namespace is pinned by name' })
+        .look('host', `ip -n ${C} -o link`, { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'only a loopback interface' }),
+    },
+    {
+      id: 'unshare',
+      title: 'Start the container: a shell in new namespaces',
+      explain:
+        'unshare starts a shell in new PID, mount, UTS, IPC and cgroup namespaces, chrooted into the container\'s root ' +
+        'filesystem (a Debian built with debootstrap, here an overlay of the cached one). The runbook writes ' +
+        '`unshare --net=/var/run/netns/mycontainer`, but that does not join the namespace: it makes another one and ' +
+        'mounts it over the file. nsenter --net=FILE joins it. Inside, the shell mounts its own /proc, /sys, /dev and ' +
+        'devpts and takes a hostname. It is PID 1, sees only its own processes, has only lo, and cannot reach anything.',
+      run: [
+        startContainer(C),
+        on(C, 'mount -t proc proc /proc'),
+        on(C, 'mount -t sysfs sys /sys'),
+        on(C, 'mount -t devtmpfs dev /dev'),
+        on(C, 'mount -t devpts devpts /dev/pts -o gid=5,mode=620'),
+        on(C, `hostname ${C}`),
+        host('lsns -t net'),
+      ],
+      check: observe(['host:eth0'], ping(C, WAN.dns))
+        .expectNone('host:eth0', icmp.echoRequest(), { why: 'nothing from the container reaches the host\'s uplink' })
+        .look(C, 'ps -o pid=,comm= -p 1', { match: /^\s*1 sh$/, why: 'the container\'s shell is PID 1' })
+        .look(C, 'ps -e -o comm=', { noMatch: /^node$/, why: 'it sees only its own processes, not the sandbox\'s web server' })
+        .look('host', 'ps -e -o comm=', { match: /^node$/, why: 'which the host does see' })
+        .look(C, 'hostname', { match: new RegExp(`^${C}$`), why: 'its own hostname' })
+        .look('host', 'hostname', { noMatch: new RegExp(`^${C}$`), why: 'the host keeps its own' })
+        .look(C, 'ip -o link', { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'its network namespace has only lo' })
+        .look('host', 'lsns -t net -o NS,NSFS,COMMAND', { match: new RegExp(`/run/netns/${C}\\s+unshare `), why: 'lsns now lists a process in the namespace: the container' }),
+    },
+  ],
+});
