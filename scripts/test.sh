@@ -7,6 +7,8 @@ bash scripts/setup.sh || exit $?
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node scripts/root-snapshot.mjs > "$tmp/root-before.json" || exit 70
+# Build (or reuse) the containers' root filesystem once, before tests run labs in parallel.
+node dist/src/cli/main.js rootfs build || exit $?
 {
   npx --no-install ava --tap "$@" 'dist/test/unit/**/*.test.js' 'dist/test/integration/**/*.test.js'
   echo "# ava exit $?"

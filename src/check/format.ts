@@ -55,6 +55,27 @@ function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow
   return verbose || aboutIcmp6 ? p.flows : p.flows.filter((f) => !isNoise(f));
 }
 
+const echoId = (f: Flow): string | undefined => / id=(\S+)/.exec(f.key)?.[1];
+const same = (x: Endpoint, y: Endpoint): boolean => x.addr === y.addr && x.port === y.port;
+
+// The same conversation seen at two points with one endpoint rewritten (DNAT, MASQUERADE), side by side.
+export function formatRewrites(points: PointObservation[]): string[] {
+  const lines: string[] = [];
+  for (const [i, p] of points.entries()) {
+    for (const q of points.slice(i + 1)) {
+      for (const f of p.flows.filter((x) => !isNoise(x) && x.proto !== 'arp')) {
+        for (const g of q.flows.filter((x) => x.proto === f.proto && echoId(x) === echoId(f))) {
+          const what = same(f.a, g.a) && !same(f.b, g.b) ? 'destination' : same(f.b, g.b) && f.a.addr !== g.a.addr && f.a.port === g.a.port ? 'source' : undefined;
+          if (!what) continue;
+          const w = Math.max(p.point.length, q.point.length);
+          lines.push(`     ${what} rewritten between ${p.point} and ${q.point}:`, `       ${p.point.padEnd(w)}  ${formatFlow(f)}`, `       ${q.point.padEnd(w)}  ${formatFlow(g)}`);
+        }
+      }
+    }
+  }
+  return lines;
+}
+
 // The report of one check: verdicts per capture point, near misses with the differing fields, flows seen.
 export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
@@ -82,5 +103,5 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
       for (const f of flows) lines.push(`       ${formatFlow(f)}`);
     }
   }
-  return lines;
+  return [...lines, ...formatRewrites(r.points)];
 }

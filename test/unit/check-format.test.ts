@@ -2,7 +2,7 @@
 import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
-import { formatCheckReport, formatExpectation, formatFlow, formatMatcher } from '../../src/check/format.js';
+import { formatCheckReport, formatExpectation, formatFlow, formatMatcher, formatRewrites } from '../../src/check/format.js';
 import { arp, icmp, tcp } from '../../src/check/matchers.js';
 import { arpPkt, echo, ns6, seg } from '../helpers/packets.js';
 
@@ -40,4 +40,16 @@ test('a failing report shows the verdict, the near miss with its field, and the 
     '       172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=63 x3, no reply',
   ]);
   t.true(formatCheckReport(r, { verbose: true }).some((l) => l.includes('neighbor-solicitation')));
+});
+
+test('the same connection at two points with its destination rewritten is shown side by side', (t) => {
+  const eth0 = [seg('10.0.2.2', 40512, '10.0.2.15', 8080, 'SYN'), seg('10.0.2.15', 8080, '10.0.2.2', 40512, 'SYN,ACK')];
+  const br0 = [seg('10.0.2.2', 40512, '172.17.0.100', 80, 'SYN'), seg('172.17.0.100', 80, '10.0.2.2', 40512, 'SYN,ACK')];
+  const point = (name: string, packets: typeof eth0) => ({ point: name, ready: true, drops: 0, packets: packets.length, windowMs: 10, flows: assembleFlows(packets) });
+  t.deepEqual(formatRewrites([point('host:eth0', eth0), point('host:br0', br0)]), [
+    '     destination rewritten between host:eth0 and host:br0:',
+    '       host:eth0  10.0.2.2:40512 -> 10.0.2.15:8080 TCP SYN ttl=64 x1, SYN,ACK ttl=64 x1',
+    '       host:br0   10.0.2.2:40512 -> 172.17.0.100:80 TCP SYN ttl=64 x1, SYN,ACK ttl=64 x1',
+  ]);
+  t.deepEqual(formatRewrites([point('host:eth0', eth0), point('host:br0', eth0)]), [], 'an unchanged flow is no rewrite');
 });

@@ -61,5 +61,5 @@ test('a lab id prefix selects the lab; list shows the labs', async (t) => {
   t.deepEqual(labs.find((l) => l.id === '03-masquerade')?.steps, ['bridge', 'veth', 'observe', 'forward', 'masquerade']);
   const ambiguous = await lab(['run', '0', '--check']);
   t.is(ambiguous.exitCode, 2);
-  t.regex(ambiguous.stderr, /did you mean one of: 02-bridge-veth, 03-masquerade/);
+  t.regex(ambiguous.stderr, /did you mean one of: 01-namespaces, 02-bridge-veth, 03-masquerade, 04-port-mapping/);
 });
