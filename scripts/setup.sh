@@ -18,9 +18,10 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 # 2. Debian packages the runner, its labs and the libpcap build need.
 pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++)
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null | awk '/ install ok installed$/ {print $1}')
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  grep -qx "$p" <<<"$installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"; fi
@@ -35,7 +36,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund >&2 || die "npm ci failed"
 fi
-if ! node -e 'require("pcap")' 2>/dev/null; then
+if [[ ! -f node_modules/pcap/build/Release/pcap_binding.node ]] && ! node -e 'require("pcap")' 2>/dev/null; then
   say "building the libpcap binding (npm rebuild pcap)"
   npm rebuild pcap >&2 || die "the pcap binding does not build; is libpcap-dev installed?"
 fi
