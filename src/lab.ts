@@ -1,6 +1,6 @@
 // The public API of a lab module; a lab imports this file and nothing else.
 import type { Check, Expectation, Look, PacketMatcher, Probe } from './check/types.js';
-import { containerRoot, unshareArgv } from './sandbox/container.js';
+import { unshareArgv } from './sandbox/container.js';
 import type { LabCommand, LabDef, StepDef } from './engine/lab-types.js';
 
 export { arp, http, icmp, icmp6, ip, tcp, udp } from './check/matchers.js';
@@ -26,9 +26,6 @@ export function service(node: string, cmd: string, waitFor: string): LabCommand 
 export function startContainer(name: string): LabCommand {
   return { node: 'host', cmd: `${unshareArgv(name).join(' ')} sh`, start: name };
 }
-
-// Where a container's root is mounted, for explanations.
-export { containerRoot };
 
 // A command on the host, the machine of the runbook.
 export function host(cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {

@@ -7,6 +7,7 @@ import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
 import type { Check, CheckResult, LookResult, ProbeResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
+import { observerFor } from './observer.js';
 import { probeCommand } from './probes.js';
 
 export interface CheckContext {
@@ -40,19 +41,13 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   const probes: ProbeResult[] = [];
   for (const probe of check.probes) {
     const pc = probeCommand(probe);
-    const rec = await sandbox.probe(pc.node, pc.argv, pc.display, {
-      start: () => events.emit({ type: 'command-start', stepId, node: pc.node, command: pc.display, setup: false }),
-      end: (record) => events.emit({ type: 'command-end', stepId, record, expectFail: false, ok: true, setup: false }),
-    }, pc.timeoutMs);
+    const rec = await sandbox.probe(pc.node, pc.argv, pc.display, observerFor(events, stepId, { judged: false }), pc.timeoutMs);
     probes.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, durationMs: rec.durationMs, output: rec.output });
   }
   const outcomes = await Promise.all(captures.map((c) => c.stop()));
   const looks: LookResult[] = [];
   for (const look of check.looks ?? []) {
-    const rec = await sandbox.exec(look.node, look.cmd, {
-      start: () => events.emit({ type: 'command-start', stepId, node: look.node, command: look.cmd, setup: false }),
-      end: (record) => events.emit({ type: 'command-end', stepId, record, expectFail: false, ok: true, setup: false }),
-    });
+    const rec = await sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false }));
     looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
   }
   const observations = new Map(

@@ -9,6 +9,7 @@ import { runCheck } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabDef, StepDef } from './lab-types.js';
 import type { LoadedLab } from './loader.js';
+import { commandOk, observerFor } from './observer.js';
 import { checkEnvironment, checkSelection } from './preflight.js';
 import { errorSummary, type LabResult, type StepResult } from './result.js';
 
@@ -71,7 +72,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     const rootfs = rootfsInfo?.path;
     checkAbort();
     const t0 = performance.now();
-    sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', true), ...(rootfs ? { rootfs } : {}) });
+    sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs } : {}) });
     result.runId = sandbox.runId;
     checkAbort();
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
@@ -129,13 +130,13 @@ async function runStep(step: StepDef, info: StepInfo, skipped: boolean, sandbox:
   if (before) sr.before = before;
   if (!skipped) {
     for (const c of step.run) {
-      const observer = observerFor(events, step.id, false, c.expectFail);
+      const observer = observerFor(events, step.id, { expectFail: Boolean(c.expectFail) });
       const rec = c.start ? await sandbox.startContainer(c.start, false, observer) : await sandbox.exec(c.node, c.cmd, observer);
-      const ok = c.expectFail ? rec.exitCode !== 0 : rec.exitCode === 0;
+      const ok = commandOk(rec.exitCode, c.expectFail);
       sr.commands.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
       if (ok && c.waitFor) {
-        const wait = await waitUntil(sandbox, c.node, c.waitFor, observerFor(events, step.id, false));
-        sr.commands.push({ ...wait, expectFail: false, ok: wait.exitCode === 0 });
+        const wait = await waitUntil(sandbox, c.node, c.waitFor, observerFor(events, step.id));
+        sr.commands.push({ ...wait, expectFail: false, ok: commandOk(wait.exitCode) });
       }
       if (opts.signal?.aborted) break;
     }
@@ -168,14 +169,3 @@ async function waitUntil(sandbox: Sandbox, node: string, cmd: string, observer: 
   return record;
 }
 
-// Turns command records into events for one step.
-function observerFor(events: LabEvents, stepId: string, setup: boolean, expectFail = false): CommandObserver {
-  return {
-    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup }),
-    end: (record) => {
-      const ok = expectFail ? record.exitCode !== 0 : record.exitCode === 0;
-      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup });
-      if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
-    },
-  };
-}

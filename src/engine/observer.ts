@@ -1,0 +1,28 @@
+// Command records become engine events; one place decides whether a command did what it should.
+import type { CommandObserver } from '../sys/exec.js';
+import type { LabEvents } from './events.js';
+
+// A step command is ok when it succeeded, or failed where the lab says it fails.
+export function commandOk(exitCode: number | undefined, expectFail = false): boolean {
+  return expectFail ? exitCode !== 0 : exitCode === 0;
+}
+
+export interface ObserverOptions {
+  setup?: boolean; // sandbox building, not part of the lesson
+  expectFail?: boolean;
+  judged?: boolean; // false for probes and looks: their packets or output are judged, not their exit code
+}
+
+// Emits command-start, command-end and command-output for one step.
+export function observerFor(events: LabEvents, stepId: string, o: ObserverOptions = {}): CommandObserver {
+  const setup = Boolean(o.setup);
+  const expectFail = Boolean(o.expectFail);
+  return {
+    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup }),
+    end: (record) => {
+      const ok = o.judged === false || commandOk(record.exitCode, expectFail);
+      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup });
+      if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
+    },
+  };
+}
