@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { decodeFrame } from '../src/capture/decode.js';
 import { FlowTable } from '../src/capture/flows.js';
 import { readPcap } from '../src/capture/pcap-file.js';
-import { Capture } from '../src/capture/session.js';
+import { CaptureHub } from '../src/capture/hub.js';
 import { ensureRootfs } from '../src/sandbox/rootfs.js';
 import { Sandbox } from '../src/sandbox/sandbox.js';
 
@@ -43,16 +43,16 @@ async function benchSandbox(): Promise<void> {
     const sb = await Sandbox.create({ lab: '00-bench', topology: { containers: { c1: {} } }, rootfs });
     up.push(performance.now() - t);
     t = performance.now();
-    const c = new Capture({ point: 'host:eth0', iface: 'eth0', spawn: (argv) => sb.spawn('host', argv) });
-    await c.ready;
+    const hub = new CaptureHub((node, argv) => sb.spawn(node, argv), () => undefined);
+    await hub.closeWindow(await hub.openWindow(['host:eth0']));
     armed.push(performance.now() - t);
-    await c.stop();
+    await hub.close();
     t = performance.now();
     await sb.teardown();
     down.push(performance.now() - t);
   }
   rows.push(['sandbox up (host, wan, 1 container on its overlay, wan web server)', `${median(up).toFixed(0)} ms median of 7`]);
-  rows.push(['capture armed (spawn + libpcap open)', `${median(armed).toFixed(0)} ms median of 7`]);
+  rows.push(['captures of a node armed (child spawned, libpcap open, one empty window)', `${median(armed).toFixed(0)} ms median of 7`]);
   rows.push(['sandbox teardown', `${median(down).toFixed(0)} ms median of 7`]);
 }
 

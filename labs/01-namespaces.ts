@@ -15,7 +15,7 @@ export default defineLab({
         'lsns -t net lists the network namespaces that processes live in. `ip netns add` makes a new one and pins it ' +
         'to a file, /run/netns/mycontainer, so it exists without any process in it. A new network namespace is ' +
         'empty: a loopback interface, down, and nothing else.',
-      run: [host('lsns -t net'), host(`ip netns add ${C}`), host('ip netns list')],
+      run: [host('lsns -t net', { readOnly: true }), host(`ip netns add ${C}`), host('ip netns list', { readOnly: true })],
       check: inspect()
         .look('host', 'ip netns list', { match: new RegExp(`^${C}\\b`), why: 'the namespace is pinned by name' })
         .look('host', `ip -n ${C} -o link`, { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'only a loopback interface' }),
@@ -36,15 +36,17 @@ export default defineLab({
         on(C, 'mount -t devtmpfs dev /dev'),
         on(C, 'mount -t devpts devpts /dev/pts -o gid=5,mode=620'),
         on(C, `hostname ${C}`),
-        host('lsns -t net'),
+        host('lsns -t net', { readOnly: true }),
       ],
-      check: observe(['host:eth0'], ping(C, WAN.dns))
+      check: observe(['host:eth0'], ping(C, WAN.dns, { expectFail: true }))
         .expectNone('host:eth0', icmp.echoRequest(), { why: 'nothing from the container reaches the host\'s uplink' })
         .look(C, 'ps -o pid=,comm= -p 1', { match: /^\s*1 sh$/, why: 'the container\'s shell is PID 1' })
         .look(C, 'ps -e -o comm=', { noMatch: /^node$/, why: 'it sees only its own processes, not the sandbox\'s web server' })
-        .look('host', 'ps -e -o comm=', { match: /^node$/, why: 'which the host does see' })
+        .look('host', 'ps -e -o args=', { match: /^sleep 86400$/, why: 'the host sees the container\'s processes, under other PIDs' })
+        .look(C, 'cat /proc/mounts', { match: /^sys \/sys sysfs /, why: 'its own /sys' })
+        .look(C, 'cat /proc/mounts', { match: /^dev \/dev devtmpfs /, why: 'a /dev' })
+        .look(C, 'cat /proc/mounts', { match: /^devpts \/dev\/pts devpts .*gid=5/, why: 'and terminals, owned by group tty (5)' })
         .look(C, 'hostname', { match: new RegExp(`^${C}$`), why: 'its own hostname' })
-        .look('host', 'hostname', { noMatch: new RegExp(`^${C}$`), why: 'the host keeps its own' })
         .look(C, 'ip -o link', { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'its network namespace has only lo' })
         .look('host', 'lsns -t net -o NS,NSFS,COMMAND', { match: new RegExp(`/run/netns/${C}\\s+unshare `), why: 'lsns now lists a process in the namespace: the container' }),
     },

@@ -37,7 +37,7 @@ export default defineLab({
         'The outside client (wan) connects to the host\'s address on port 8080. Nothing listens there, so the host ' +
         'answers the SYN with RST,ACK, and no packet goes towards the container.',
       run: [],
-      check: observe(['host:eth0', 'host:br0'], httpGet('wan', MAPPED))
+      check: observe(['host:eth0', 'host:br0'], httpGet('wan', MAPPED, { expectFail: true }))
         .expect('host:eth0', tcp.syn({ dst: UPLINK_IP, dport: 8080 }))
         .expect('host:eth0', tcp.rstAck({ src: UPLINK_IP, sport: 8080 }), { why: 'nothing listens on 8080' })
         .expectNone('host:br0', tcp({ dport: 80 }), { why: 'nothing is sent on to the container' }),
@@ -64,7 +64,7 @@ export default defineLab({
         'Packets the host sends itself never pass PREROUTING: they are made locally and go through the OUTPUT chain, ' +
         `so curl ${MAPPED} on the host is refused even with the DNAT rule. The same rule in the nat table\'s OUTPUT ` +
         'chain, for the host\'s own address, sends them to the container too.',
-      before: observe(['host:lo', 'host:br0'], httpGet('host', MAPPED))
+      before: observe(['host:lo', 'host:br0'], httpGet('host', MAPPED, { expectFail: true }))
         .expect('host:lo', tcp.rstAck({ src: UPLINK_IP, sport: 8080 }), { why: 'refused: the DNAT rule is not in this path' })
         .expectNone('host:br0', tcp({ dport: 80 })),
       run: [host(`iptables -t nat -A OUTPUT -p tcp -d ${UPLINK_IP} --dport 8080 -j DNAT --to-destination ${CONTAINER_IP}:80`)],

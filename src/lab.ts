@@ -12,9 +12,14 @@ export function defineLab(def: LabDef): LabDef {
   return def;
 }
 
+export interface CommandOptions {
+  expectFail?: boolean; // the lesson expects it to fail
+  readOnly?: boolean; // it only shows state; `lab verify` does not expect a check to miss it
+}
+
 // A command in any node: on('mycontainer', 'ip link set lo up').
-export function on(node: string, cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
-  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}) };
+export function on(node: string, cmd: string, opts: CommandOptions = {}): LabCommand {
+  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}), ...(opts.readOnly ? { readOnly: true } : {}) };
 }
 
 // Starts a service with a command, then waits (bounded) until `waitFor` succeeds in the same node.
@@ -28,28 +33,35 @@ export function startContainer(name: string): LabCommand {
 }
 
 // A command on the host, the machine of the runbook.
-export function host(cmd: string, opts: { expectFail?: boolean } = {}): LabCommand {
+export function host(cmd: string, opts: CommandOptions = {}): LabCommand {
   return on('host', cmd, opts);
 }
 
-// ICMP echo probe; fast (20 ms apart) and bounded.
-export function ping(from: string, to: string, opts: { count?: number } = {}): Probe {
-  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}) };
+// What a probe is expected to do: succeed (the default), or fail as the lesson says ({ expectFail: true }).
+export interface ProbeOptions {
+  expectFail?: boolean;
+}
+
+const outcome = (o: ProbeOptions): { expectFail?: true } => (o.expectFail ? { expectFail: true } : {});
+
+// ICMP echo probe; fast (20 ms apart) and bounded. It succeeds when a reply comes back.
+export function ping(from: string, to: string, opts: ProbeOptions & { count?: number } = {}): Probe {
+  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}), ...outcome(opts) };
 }
 
 // TCP connect probe.
-export function tcpConnect(from: string, to: string, port: number): Probe {
-  return { kind: 'tcp', from, to, port };
+export function tcpConnect(from: string, to: string, port: number, opts: ProbeOptions = {}): Probe {
+  return { kind: 'tcp', from, to, port, ...outcome(opts) };
 }
 
-// HTTP GET probe.
-export function httpGet(from: string, url: string): Probe {
-  return { kind: 'http', from, url };
+// HTTP GET probe; it succeeds when any HTTP answer comes back (the packets judge its status).
+export function httpGet(from: string, url: string, opts: ProbeOptions = {}): Probe {
+  return { kind: 'http', from, url, ...outcome(opts) };
 }
 
 // One UDP datagram.
-export function udpSend(from: string, to: string, port: number, payload = 'lab'): Probe {
-  return { kind: 'udp', from, to, port, payload };
+export function udpSend(from: string, to: string, port: number, payload = 'lab', opts: ProbeOptions = {}): Probe {
+  return { kind: 'udp', from, to, port, payload, ...outcome(opts) };
 }
 
 // A check under construction: capture points, probes, then what must and must not be seen.
@@ -79,7 +91,8 @@ export class Observation implements Check {
 
   // Runs a command in a node after the probes; its output must match (and not match) the patterns.
   look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string }): this {
-    this.looks.push({ node, cmd, ...(opts.match ? { match: opts.match.source } : {}), ...(opts.noMatch ? { noMatch: opts.noMatch.source } : {}), ...(opts.why ? { why: opts.why } : {}) });
+    const pattern = (r: RegExp) => ({ source: r.source, flags: r.flags });
+    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}) });
     return this;
   }
 }

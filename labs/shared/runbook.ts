@@ -15,7 +15,7 @@ export const bridgeStep: StepDef = {
     'address the containers will use as their gateway: 172.17.0.1/24. Once br0 is up, the host owns 172.17.0.0/24 ' +
     'and looks for its neighbours there with ARP (who has 172.17.0.2?), but nothing is plugged in yet, so nobody answers.',
   run: [host('ip link add br0 type bridge'), host(`ip addr add ${BRIDGE_IP}/24 dev br0`), host('ip link set dev br0 up')],
-  check: observe(['host:br0'], ping('host', NOBODY_IP, { count: 1 }), ping(C, BRIDGE_IP, { count: 1 }))
+  check: observe(['host:br0'], ping('host', NOBODY_IP, { count: 1, expectFail: true }), ping(C, BRIDGE_IP, { count: 1, expectFail: true }))
     .expect('host:br0', arp.request({ src: BRIDGE_IP, dst: NOBODY_IP }), { why: 'br0 is up with 172.17.0.1/24: the host asks on it who has 172.17.0.2' })
     .expectNone('host:br0', arp.reply(), { why: 'no container is plugged in yet, so nobody answers' })
     .expectNone('host:br0', icmp.echoRequest({ src: CONTAINER_IP }), { why: 'the container has no link yet: nothing reaches br0' }),
@@ -45,5 +45,7 @@ export const vethStep: StepDef = {
     .expect('host:veth1', icmp.echoRequest({ src: CONTAINER_IP, dst: BRIDGE_IP, ttl: 64 }), { min: 3 })
     .expect('host:br0', icmp.echoRequest({ src: CONTAINER_IP, dst: BRIDGE_IP, ttl: 64 }), { min: 3 })
     .expect('host:br0', icmp.echoReply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { min: 3 })
-    .expect('host:veth1', icmp.echoReply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { min: 3 }),
+    .expect('host:veth1', icmp.echoReply({ src: BRIDGE_IP, dst: CONTAINER_IP }), { min: 3 })
+    .look(C, 'ip -o link show lo', { match: /[<,]UP[,>]/, why: 'its loopback is up' })
+    .look(C, 'ip route', { match: /^default via 172\.17\.0\.1 dev eth0/, why: 'its way out is the bridge' }),
 };

@@ -1,10 +1,29 @@
-// Capture child: runs inside a node's namespace, opens libpcap on one interface, streams raw frames.
-// Usage: node child.js IFACE   (stdin EOF or SIGTERM ends it; it reports libpcap's drop count first)
+// Capture child: lives in one node's network namespace (with a /sys of its own mounted by its
+// launcher) for the whole session, keeps one libpcap session per interface that is up, and streams
+// raw frames tagged with their interface. node_pcap cannot pick libpcap's LINUX_SLL2 link type, and
+// the `any` device's SLL v1 frames do not say which interface they crossed, hence one session each.
+// Usage: node child.js   (stdin: one JSON request per line; EOF ends it)
+import { readdirSync, readFileSync } from 'node:fs';
 import pcap from 'pcap';
-import { encodeFrame, FRAME } from './wire.js';
+import { encodeFrame, FRAME, type IfaceReport, type SyncReply } from './wire.js';
 
-const iface = process.argv[2] ?? '';
+interface Open {
+  slot: number;
+  name: string;
+  ifindex: number;
+  linktype: number;
+  session: ReturnType<typeof pcap.createSession>;
+}
+
 const LINKTYPES: Record<string, number> = { LINKTYPE_ETHERNET: 1, LINKTYPE_LINUX_SLL: 113, LINKTYPE_RAW: 101, LINKTYPE_NULL: 0 };
+const SCAN_MS = 100;
+// Lab traffic is a few packets per millisecond at most; a small ring keeps memory low, drops are reported.
+const BUFFER_BYTES = 2 * 1024 * 1024;
+const open = new Map<string, Open>();
+const refused = new Map<string, string>(); // interface -> why it could not be opened (e.g. down)
+let nextSlot = 0;
+
+pcap.warningHandler = () => undefined; // its warnings would corrupt the frame stream on stdout
 
 // Writes one frame; stdout is a pipe, which Node writes synchronously on Linux.
 function send(type: number, payload: Buffer): void {
@@ -15,37 +34,106 @@ function json(type: number, value: unknown): void {
   send(type, Buffer.from(JSON.stringify(value)));
 }
 
-let session: ReturnType<typeof pcap.createSession>;
-try {
-  // 10 ms buffer timeout: packets reach the runner promptly (libpcap's 1 s default would delay them).
-  session = pcap.createSession(iface, { buffer_timeout: 10, buffer_size: 32 * 1024 * 1024, snap_length: 65535, promiscuous: true });
-} catch (err) {
-  json(FRAME.error, { message: String((err as Error).message ?? err) });
-  process.exit(2);
-}
-
-session.on('packet', (raw: { buf: Buffer; header: Buffer }) => {
-  const caplen = raw.header.readUInt32LE(8);
-  // libpcap reuses one buffer for every packet: copy before it is overwritten.
-  send(FRAME.packet, Buffer.concat([raw.header.subarray(0, 16), raw.buf.subarray(0, caplen)]));
-});
-json(FRAME.ready, { iface, linktype: LINKTYPES[String(session.link_type)] ?? -1, linkName: session.link_type });
-
-let ending = false;
-// Reports drops and exits without waiting for close(), which would block until one more packet.
-function finish(): void {
-  if (ending) return;
-  ending = true;
-  let drops = 0;
-  try {
-    drops = session.stats().ps_drop;
-  } catch {
-    drops = -1;
+// Interfaces of this namespace as /sys shows them: name, index, and whether it is up.
+function links(): { name: string; ifindex: number; up: boolean }[] {
+  const out = [];
+  for (const name of readdirSync('/sys/class/net')) {
+    try {
+      const ifindex = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
+      const up = (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 1;
+      out.push({ name, ifindex, up });
+    } catch {
+      // vanished while listing
+    }
   }
-  json(FRAME.stats, { drops });
-  process.exit(0);
+  return out;
 }
-process.stdin.on('end', finish);
-process.stdin.on('error', finish);
-process.stdin.resume();
-process.on('SIGTERM', finish);
+
+// Reads every packet libpcap holds; node_pcap reads one per wake-up and can leave some behind.
+function drain(o: Open): void {
+  const s = o.session as unknown as { session: { dispatch(b: Buffer, h: Buffer): number }; buf: Buffer; header: Buffer };
+  while (s.session.dispatch(s.buf, s.header) > 0);
+}
+
+function openIface(name: string, ifindex: number): void {
+  try {
+    const session = pcap.createSession(name, { buffer_timeout: 10, buffer_size: BUFFER_BYTES, snap_length: 65535, promiscuous: true });
+    const o: Open = { slot: nextSlot++, name, ifindex, linktype: LINKTYPES[String(session.link_type)] ?? -1, session };
+    const head = Buffer.alloc(2);
+    head.writeUInt16LE(o.slot, 0);
+    session.on('packet', (raw: { buf: Buffer; header: Buffer }) => {
+      const caplen = raw.header.readUInt32LE(8);
+      // libpcap reuses one buffer for every packet: copy before it is overwritten.
+      send(FRAME.packet, Buffer.concat([head, raw.header.subarray(0, 16), raw.buf.subarray(0, caplen)]));
+    });
+    (session as unknown as { session: { read_callback: () => void } }).session.read_callback = () => drain(o);
+    open.set(name, o);
+    refused.delete(name);
+    json(FRAME.iface, { slot: o.slot, name, ifindex, linktype: o.linktype });
+  } catch (err) {
+    refused.set(name, String((err as Error).message ?? err));
+  }
+}
+
+function closeIface(o: Open): void {
+  open.delete(o.name);
+  try {
+    o.session.close();
+  } catch {
+    // its interface is gone already
+  }
+}
+
+// Opens interfaces that came up, reopens ones that were re-created, closes ones that went away.
+function scan(): void {
+  const seen = links();
+  const names = new Set(seen.map((l) => l.name));
+  for (const o of [...open.values()]) if (!names.has(o.name)) closeIface(o);
+  for (const name of refused.keys()) if (!names.has(name)) refused.delete(name);
+  for (const l of seen) {
+    const o = open.get(l.name);
+    if (o && o.ifindex !== l.ifindex) closeIface(o);
+    if (!open.has(l.name)) {
+      if (l.up) openIface(l.name, l.ifindex);
+      else refused.set(l.name, 'the interface is down');
+    }
+  }
+}
+
+// Answers a sync: after a fresh scan and a drain, what is open, with drop counts, and what is not.
+function sync(id: number): void {
+  scan();
+  const ifaces: IfaceReport[] = [];
+  for (const o of open.values()) {
+    drain(o);
+    let drops = -1;
+    try {
+      drops = o.session.stats().ps_drop;
+    } catch {
+      // unknown: reported as such
+    }
+    ifaces.push({ slot: o.slot, name: o.name, ifindex: o.ifindex, drops });
+  }
+  const reply: SyncReply = { id, ifaces, refused: Object.fromEntries(refused) };
+  json(FRAME.sync, reply);
+}
+
+let buffered = '';
+process.stdin.on('data', (chunk: Buffer) => {
+  buffered += chunk.toString();
+  let nl: number;
+  while ((nl = buffered.indexOf('\n')) >= 0) {
+    const line = buffered.slice(0, nl);
+    buffered = buffered.slice(nl + 1);
+    const req = JSON.parse(line) as { op: string; id: number };
+    if (req.op === 'sync') sync(req.id);
+  }
+});
+// The runner went away or closed the session: exit without close(), which would wait for a packet.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
+
+scan();
+json(FRAME.ready, { pid: process.pid });
+setInterval(scan, SCAN_MS);

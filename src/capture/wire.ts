@@ -1,5 +1,19 @@
 // Framing between a capture child and the runner: [type:1][length:4 LE][payload].
-export const FRAME = { ready: 0x52, packet: 0x50, stats: 0x53, error: 0x45 } as const;
+export const FRAME = { ready: 0x52, packet: 0x50, iface: 0x49, sync: 0x53, error: 0x45 } as const;
+
+// One open interface in a sync reply; drops is -1 when libpcap could not say.
+export interface IfaceReport {
+  slot: number;
+  name: string;
+  ifindex: number;
+  drops: number;
+}
+
+export interface SyncReply {
+  id: number;
+  ifaces: IfaceReport[];
+  refused: Record<string, string>; // interface -> why it is not captured
+}
 
 // Encodes one frame.
 export function encodeFrame(type: number, payload: Buffer): Buffer {

@@ -2,15 +2,16 @@
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchPacket } from './matchers.js';
-import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, Look, LookResult, NearMiss, PointObservation, ProbeResult } from './types.js';
+import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, Look, LookResult, NearMiss, Pattern, PointObservation, ProbeResult } from './types.js';
 
 export interface ObservationInput {
   packets: Packet[];
   flows: Flow[];
   ready: boolean;
   error?: string;
-  drops: number;
+  drops: number; // -1: unknown
   windowMs?: number;
+  pcapPath?: string;
 }
 
 const MAX_NEAR = 3;
@@ -52,6 +53,7 @@ function nearMisses(e: Expectation, seen: ObservationInput): NearMiss[] {
 function untrusted(seen: ObservationInput): string | undefined {
   if (seen.error) return seen.error;
   if (!seen.ready) return 'the capture was not ready before the probes';
+  if (seen.drops < 0) return 'libpcap could not report its drop count';
   if (seen.drops > 0) return `libpcap dropped ${seen.drops} packets`;
   return undefined;
 }
@@ -83,13 +85,20 @@ export function evaluateExpectation(e: Expectation, seen: ObservationInput): Exp
   return { ...base, pass: false, message, nearMisses: n < min ? nearMisses(e, seen) : [] };
 }
 
+// The author's pattern with its own flags, matching per line.
+export function regex(p: Pattern): RegExp {
+  return new RegExp(p.source, p.flags.includes('m') ? p.flags : `${p.flags}m`);
+}
+
+const show = (p: Pattern): string => `/${p.source}/${p.flags}`;
+
 // A look passes when its command ran and its output matches (and does not match) as required.
 export function evaluateLook(look: Look, exitCode: number, output: string): LookResult {
   const where = `[${look.node}] ${look.cmd}`;
   if (exitCode !== 0) return { look, pass: false, exitCode, output, message: `${where}: exited ${exitCode}` };
-  if (look.match && !new RegExp(look.match, 'm').test(output)) return { look, pass: false, exitCode, output, message: `${where}: output does not match /${look.match}/` };
-  if (look.noMatch && new RegExp(look.noMatch, 'm').test(output)) return { look, pass: false, exitCode, output, message: `${where}: output matches /${look.noMatch}/, which it must not` };
-  const said = [look.match ? `matches /${look.match}/` : '', look.noMatch ? `not /${look.noMatch}/` : ''].filter(Boolean).join(', ');
+  if (look.match && !regex(look.match).test(output)) return { look, pass: false, exitCode, output, message: `${where}: output does not match ${show(look.match)}` };
+  if (look.noMatch && regex(look.noMatch).test(output)) return { look, pass: false, exitCode, output, message: `${where}: output matches ${show(look.noMatch)}, which it must not` };
+  const said = [look.match ? `matches ${show(look.match)}` : '', look.noMatch ? `not ${show(look.noMatch)}` : ''].filter(Boolean).join(', ');
   return { look, pass: true, exitCode, output, message: `${where}: ${said}` };
 }
 
@@ -99,7 +108,9 @@ export function evaluateCheck(check: Check, observations: Map<string, Observatio
   const expectations = check.expectations.map((e) => evaluateExpectation(e, observations.get(e.point) ?? missing));
   const points: PointObservation[] = check.points.map((point) => {
     const o = observations.get(point) ?? missing;
-    return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}) };
+    return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) };
   });
-  return { pass: expectations.every((x) => x.pass) && looks.every((l) => l.pass), expectations, looks, points, probes };
+  // A point whose capture failed cannot vouch for anything, even with no expectation of its own.
+  const pass = expectations.every((x) => x.pass) && looks.every((l) => l.pass) && probes.every((p) => p.ok) && points.every((p) => !p.error);
+  return { pass, expectations, looks, points, probes };
 }

@@ -79,6 +79,11 @@ export function formatRewrites(points: PointObservation[]): string[] {
 // The report of one check: verdicts per capture point, near misses with the differing fields, flows seen.
 export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
+  for (const pr of r.probes.filter((x) => !x.ok)) {
+    const want = pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`;
+    lines.push(`FAIL probe [${pr.node}] ${pr.command}: ${want}`);
+    for (const o of pr.output.split('\n').filter(Boolean).slice(0, 6)) lines.push(`       | ${o}`);
+  }
   for (const l of r.looks) {
     lines.push(`${l.pass ? 'PASS' : 'FAIL'} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
     if (!l.pass || opts.verbose) for (const o of l.output.split('\n').filter(Boolean).slice(0, 12)) lines.push(`       | ${o}`);
@@ -96,6 +101,7 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
     if (p.error) lines.push(`     ${p.point}: ${p.error}`);
     else if (!p.ready) lines.push(`     ${p.point}: capture was not ready`);
     if (p.drops > 0) lines.push(`     ${p.point}: libpcap dropped ${p.drops} packets`);
+    if (p.drops < 0 && !p.error) lines.push(`     ${p.point}: libpcap could not report its drop count`);
     if ((failed || opts.verbose) && !p.error) {
       const flows = shownFlows(p, r, Boolean(opts.verbose));
       const hidden = p.flows.length - flows.length;

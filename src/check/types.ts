@@ -35,18 +35,26 @@ export interface Expectation {
   why?: string; // one line shown next to the verdict
 }
 
-export type Probe =
+// expectFail: the lesson says this probe fails (no reply, refused); otherwise it must succeed.
+export type Probe = { expectFail?: boolean } & (
   | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean }
   | { kind: 'tcp'; from: string; to: string; port: number }
   | { kind: 'http'; from: string; url: string }
-  | { kind: 'udp'; from: string; to: string; port: number; payload: string };
+  | { kind: 'udp'; from: string; to: string; port: number; payload: string }
+);
+
+// A regular expression as data: its source and flags (multiline is always on: patterns match per line).
+export interface Pattern {
+  source: string;
+  flags: string;
+}
 
 // A look at state that packets cannot show (PID 1, hostname, links): a command and what its output must say.
 export interface Look {
   node: string;
   cmd: string;
-  match?: string; // regular expression source (multiline) the output must match
-  noMatch?: string; // ... and must not match
+  match?: Pattern; // the output must match
+  noMatch?: Pattern; // ... and must not match
   why?: string;
 }
 
@@ -82,8 +90,9 @@ export interface PointObservation {
   point: string;
   ready: boolean; // armed before the first probe
   error?: string; // capture could not open or died
-  drops: number; // kernel drops reported by libpcap
+  drops: number; // kernel drops reported by libpcap; -1 when it could not say
   packets: number;
+  pcapPath?: string; // --save-pcap: the file holding this window
   windowMs: number; // from ready to stop
   flows: Flow[];
 }
@@ -93,6 +102,7 @@ export interface ProbeResult {
   command: string;
   node: string;
   exitCode: number;
+  ok: boolean; // succeeded, or failed where the lab says it fails
   durationMs: number;
   output: string;
 }

@@ -1,58 +1,47 @@
-// Runs one step's check: arm captures, send probes, drain, assemble flows, judge.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Runs one check over the live capture stream: mark a window, send the probes, drain, judge.
 import { assembleFlows } from '../capture/flows.js';
-import { Capture } from '../capture/session.js';
+import type { CaptureHub } from '../capture/hub.js';
 import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
 import type { Check, CheckResult, LookResult, ProbeResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
-import { observerFor } from './observer.js';
+import { commandOk, observerFor } from './observer.js';
 import { probeCommand } from './probes.js';
 
 export interface CheckContext {
   sandbox: Sandbox;
+  hub: CaptureHub;
   events: LabEvents;
   stepId: string;
-  pcapDir?: string; // one pcap per point, streamed while capturing
+  pcapDir?: string; // one pcap per point, streamed while the window is open
 }
 
-// Captures are armed before the first probe; a must-not-see only counts if they stayed up.
-export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
-  const { sandbox, events, stepId } = ctx;
-  const started = performance.now();
-  if (ctx.pcapDir) mkdirSync(ctx.pcapDir, { recursive: true });
-  const captures = check.points.map((point) => {
-    const [node = '', iface = ''] = point.split(':');
-    return new Capture({
-      point,
-      iface,
-      spawn: (argv) => sandbox.spawn(node, argv),
-      ...(ctx.pcapDir ? { pcapPath: join(ctx.pcapDir, `${point.replace(':', '-')}.pcap`) } : {}),
-      onPacket: (packet) => events.emit({ type: 'packet', stepId, point, packet }),
-    });
-  });
-  await Promise.all(
-    captures.map(async (c) => {
-      await c.ready;
-      events.emit({ type: 'capture-ready', stepId, point: c.point, ready: true, latencyMs: performance.now() - started });
-    }),
-  );
-  const probes: ProbeResult[] = [];
+// Sends each probe in turn and records whether it did what the lab says it does.
+export async function sendProbes(check: Check, ctx: Pick<CheckContext, 'sandbox' | 'events' | 'stepId'>, quiet = false): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
   for (const probe of check.probes) {
     const pc = probeCommand(probe);
-    const rec = await sandbox.probe(pc.node, pc.argv, pc.display, observerFor(events, stepId, { judged: false }), pc.timeoutMs);
-    probes.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, durationMs: rec.durationMs, output: rec.output });
+    const observer = quiet ? undefined : observerFor(ctx.events, ctx.stepId, { expectFail: Boolean(probe.expectFail) });
+    const rec = await ctx.sandbox.probe(pc.node, pc.argv, pc.display, observer, pc.timeoutMs);
+    out.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, ok: commandOk(rec.exitCode, probe.expectFail), durationMs: rec.durationMs, output: rec.output });
   }
-  const outcomes = await Promise.all(captures.map((c) => c.stop()));
-  const looks: LookResult[] = [];
-  for (const look of check.looks ?? []) {
-    const rec = await sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false }));
-    looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
-  }
-  const observations = new Map(
-    outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}) }]),
-  );
-  return evaluateCheck(check, observations, probes, looks);
+  return out;
 }
 
+// A must-not-see only counts if every capture stayed alive, lossless and known for the whole window.
+export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
+  const { events, stepId } = ctx;
+  const window = await ctx.hub.openWindow(check.points, ctx.pcapDir);
+  for (const st of window.points.values()) {
+    events.emit({ type: 'capture-ready', stepId, point: st.point, ready: !st.error, ...(st.error ? { error: st.error } : {}), latencyMs: performance.now() - window.openedAt });
+  }
+  const probes = await sendProbes(check, ctx);
+  const outcomes = await ctx.hub.closeWindow(window);
+  const looks: LookResult[] = [];
+  for (const look of check.looks ?? []) {
+    const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false }));
+    looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
+  }
+  const observations = new Map(outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) }]));
+  return evaluateCheck(check, observations, probes, looks);
+}

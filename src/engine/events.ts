@@ -25,10 +25,11 @@ export type LabEvent =
   | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
   | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean }
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
-  | { type: 'packet'; stepId: string; point: string; packet: Packet }
+  | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
+  | { type: 'traffic'; stepId: string; on: boolean }
   | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }
-  | { type: 'teardown-end'; kept: boolean; durationMs: number; shell?: string }
+  | { type: 'teardown-end'; kept: boolean; ok: boolean; leftovers: string[]; durationMs: number; shell?: string }
   | { type: 'lab-end'; result: LabResult };
 
 export type LabEventType = LabEvent['type'];

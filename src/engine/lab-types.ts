@@ -6,6 +6,7 @@ export interface LabCommand {
   node: string; // where it runs: host, wan, or a container
   cmd: string; // the very line a student types
   expectFail?: boolean; // the runbook's "Hmm, not working" moments
+  readOnly?: boolean; // only shows state (lsns, ip netns list): leaving it out changes nothing a check could see
   waitFor?: string; // a command in the same node that succeeds once a started service answers
   start?: string; // this line starts that container (topology start: 'step')
 }

@@ -25,13 +25,16 @@ export interface LabResult {
   error?: { code: string; message: string; hint: string; exitCode: ExitCode };
   durationMs: number;
   kept?: { runId: string; shell: string };
+  stoppedEarly?: { after: number; of: number }; // the person quit after this many steps
+  teardown?: { ok: boolean; leftovers: string[] }; // present when the sandbox could not be removed whole
   rootfs?: { hash: string; built: boolean }; // built: false when the cache was reused
 }
 
 // Exit code of a finished run: errors carry their own, failures are 1, else 0.
 export function exitCodeOf(r: LabResult): ExitCode {
-  if (r.status === 'interrupted') return EXIT.interrupted;
+  if (r.status === 'interrupted' || r.stoppedEarly) return EXIT.interrupted;
   if (r.error) return r.error.exitCode;
+  if (r.teardown && !r.teardown.ok) return EXIT.internal;
   if (r.status === 'failed') return EXIT.checkFailed;
   return r.steps.some((s) => s.status === 'failed') ? EXIT.checkFailed : EXIT.pass;
 }

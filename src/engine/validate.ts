@@ -108,9 +108,14 @@ function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void
   if (!str(l.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
   if (l.match === undefined && l.noMatch === undefined) p.push(`${f}: give match or noMatch`);
   for (const k of ['match', 'noMatch'] as const) {
-    if (l[k] === undefined) continue;
+    const v = l[k];
+    if (v === undefined) continue;
+    if (!isObj(v) || typeof v.source !== 'string' || typeof v.flags !== 'string') {
+      p.push(`${f}.${k}: must be a regular expression, e.g. /^1: lo:/`);
+      continue;
+    }
     try {
-      new RegExp(String(l[k]), 'm');
+      new RegExp(v.source, v.flags);
     } catch (err) {
       p.push(`${f}.${k}: not a regular expression (${(err as Error).message})`);
     }
@@ -121,6 +126,7 @@ function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): vo
   if (!isObj(pr)) return void p.push(`${f}: must be a probe such as ping('mycontainer', WAN.dns)`);
   const probe = pr as unknown as Probe;
   checkNode(probe.from, `${f}.from`, nodes, p);
+  if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean') p.push(`${f}.expectFail: must be true or false`);
   if (probe.kind === 'http') {
     if (!URL.canParse(String(probe.url))) p.push(`${f}.url: ${q(probe.url)} is not a URL`);
     return;

@@ -1,7 +1,8 @@
 // The keeper: one process tree that owns every namespace of a run, so its death removes them all.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
+import { startProcess } from '../sys/exec.js';
 
 // PID 1 of the sandbox: a private /run (so `ip netns` names never reach the real /run/netns),
 // its own /proc (so lsns and ps inside show the sandbox only) and /sys (so no command in the
@@ -39,7 +40,7 @@ export class Keeper {
   // Starts the keeper and resolves once its private /run is mounted.
   async start(): Promise<KeeperInfo> {
     const argv = ['--net', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId];
-    const proc = spawn('unshare', argv, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const proc = startProcess({ argv: ['unshare', ...argv], detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     proc.stdin?.on('error', () => undefined);
@@ -63,6 +64,11 @@ export class Keeper {
     const outerPid = proc.pid;
     if (!outerPid) throw new InternalError('sandbox keeper has no pid');
     this.info = { outerPid, initPid: childOf(outerPid) };
+    return this.info;
+  }
+
+  // The pids, once started (undefined before or if it never started).
+  get started(): KeeperInfo | undefined {
     return this.info;
   }
 

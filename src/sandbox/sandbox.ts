@@ -1,13 +1,14 @@
 // A run's private world: a keeper, its namespaces, its containers, and the ways to run things inside.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { InternalError, UsageError } from '../errors.js';
-import { runCommand, runChecked, type CommandObserver, type CommandRecord } from '../sys/exec.js';
+import { CommandError, InternalError, UsageError } from '../errors.js';
+import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
-import { CONTAINER_ENV, enterArgv, initScript, overlayScript, unshareArgv } from './container.js';
+import { initScript, overlayScript, unshareArgv } from './container.js';
+import { enterNode, keeperPrefix, nodePrefix, type EnterSpec } from './enter.js';
 import { childOf, Keeper } from './keeper.js';
-import { removeState, writeState, type SandboxState } from './state.js';
+import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
@@ -34,7 +35,7 @@ export class Sandbox {
   private readonly containers = new Map<string, number>(); // name -> PID 1 of the container
   private kept = false;
   private torn = false;
-  private tearing: Promise<void> | undefined;
+  private tearing: Promise<TeardownReport> | undefined;
 
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
@@ -71,22 +72,22 @@ export class Sandbox {
 
   // argv prefix that enters the keeper's mount and PID namespaces.
   keeperPrefix(): string[] {
-    return ['nsenter', '-t', String(this.initPid), '-m', '-p'];
+    return keeperPrefix(this.initPid);
   }
 
-  // argv prefix that runs a program in a node's network namespace, in the keeper's mount namespace
-  // (not `ip netns exec`, whose private mount namespace would hide what `ip netns add` mounts).
+  // argv prefix that runs a program in a node's network namespace (see enter.ts).
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
-    return [...this.keeperPrefix(), 'nsenter', `--net=/run/netns/${node}`];
+    return nodePrefix(this.initPid, node);
   }
 
-  // argv prefix for what a student types in a node: inside the container if it is one.
-  private shellPrefix(node: string): { argv: string[]; env?: Record<string, string> } {
-    if (!(node in this.opts.topology.containers)) return { argv: this.nodePrefix(node) };
+  // How to run something the way a student types it in a node: inside the container if it is one.
+  enter(node: string): EnterSpec {
+    if (!this.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${this.runId} has no node "${node}"`, `its nodes are: ${this.nodes.join(', ')}`);
+    const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
-    if (!pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
-    return { argv: enterArgv(pid), env: CONTAINER_ENV };
+    if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
+    return enterNode(this.initPid, node, pid);
   }
 
   // Network namespace file of a node, readable from the real machine.
@@ -108,7 +109,7 @@ export class Sandbox {
   private async run(node: string, argv: string[], display: string, guard: boolean, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
     let p;
     try {
-      p = this.shellPrefix(node);
+      p = this.enter(node);
     } catch (err) {
       return failedRecord(node, display, (err as Error).message, observer);
     }
@@ -132,8 +133,10 @@ export class Sandbox {
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
     } catch (err) {
+      // A container that fails to come up is the step's failure; anything else is a bug.
+      if (!(err instanceof CommandError) && !(err instanceof ServiceError)) throw err;
       exitCode = 1;
-      output = (err as Error).message;
+      output = err.message;
     }
     const record: CommandRecord = { display, node: 'host', argv: unshareArgv(name), exitCode, output, stderr: output, durationMs: performance.now() - started, timedOut: false };
     observer?.end?.(record);
@@ -143,8 +146,7 @@ export class Sandbox {
 
   // Starts a long-running process in a node; it dies with the sandbox at the latest.
   spawn(node: string, argv: string[], prefix = this.nodePrefix(node)): ChildProcess {
-    const [file = 'nsenter', ...rest] = prefix;
-    const child = spawn(file, [...rest, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = startProcess({ argv: [...prefix, ...argv] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -155,7 +157,7 @@ export class Sandbox {
     const child = this.spawn(node, argv, prefix ?? this.nodePrefix(node));
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InternalError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new ServiceError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes(readyLine)) {
@@ -166,7 +168,7 @@ export class Sandbox {
       child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new InternalError(`${argv.join(' ')} exited with ${code}: ${out.trim()}`));
+        reject(new ServiceError(`${argv.join(' ')} exited with ${code}: ${out.trim()}`));
       });
     });
     return child;
@@ -188,20 +190,41 @@ export class Sandbox {
     this.keeper.keep();
   }
 
-  // Removes the whole sandbox; idempotent, and complete because everything dies with the keeper.
-  teardown(): Promise<void> {
+  // Removes the whole sandbox and says what, if anything, survived; idempotent.
+  teardown(): Promise<TeardownReport> {
     if (this.tearing) return this.tearing;
-    if (this.torn) return Promise.resolve();
+    if (this.kept) return Promise.resolve({ ok: true, leftovers: [] });
     this.torn = true;
     // Killing PID 1 takes every process inside with it; killing their nsenter parents first
     // orphans them inside the PID namespace, and the kernel then takes over a second to reap them.
-    this.tearing = this.keeper.stop().then(() => {
+    this.tearing = (async () => {
+      const leftovers: string[] = [];
+      const init = this.keeper.started?.initPid;
+      try {
+        await this.keeper.stop();
+      } catch (err) {
+        leftovers.push(`keeper: ${(err as Error).message}`);
+      }
       for (const c of this.children) c.kill('SIGKILL');
-      removeState(this.runId);
-    });
+      if (init && isAlive(init)) leftovers.push(`sandbox init process ${init} still alive`);
+      try {
+        removeState(this.runId);
+      } catch (err) {
+        leftovers.push(`journal entry ${this.runId}: ${(err as Error).message}`);
+      }
+      return { ok: leftovers.length === 0, leftovers };
+    })();
     return this.tearing;
   }
 }
+
+export interface TeardownReport {
+  ok: boolean;
+  leftovers: string[]; // what could not be removed, in words
+}
+
+// A server that did not come up: the step's failure, not the runner's.
+export class ServiceError extends Error {}
 
 // A command that could not even start (e.g. its container is not running), as a failed record.
 function failedRecord(node: string, display: string, message: string, observer?: CommandObserver): CommandRecord {

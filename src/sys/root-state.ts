@@ -1,6 +1,6 @@
 // A read-only snapshot of the real machine's network, to prove that labs never change it.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readCommand } from './exec.js';
 import { which } from './tools.js';
 
 export type RootSnapshot = Record<string, string>;
@@ -8,11 +8,8 @@ export type RootSnapshot = Record<string, string>;
 // Output of a read-only command, or a note that it could not run.
 function read(cmd: string, args: string[]): string {
   if (!which(cmd)) return `(${cmd} not installed)`;
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    return `(${cmd} failed: ${(err as Error).message.split('\n')[0]})`;
-  }
+  const r = readCommand([cmd, ...args]);
+  return r.ok ? r.stdout : `(${cmd} failed: ${r.error})`;
 }
 
 // Drops what changes on its own: comments with timestamps and packet counters.

@@ -1,0 +1,225 @@
+// A lab session: the one object front ends drive. It builds the sandbox and its live captures once,
+// then runs a step's commands, checks a step (as often as asked), hands out a node's shell, repeats
+// traffic, streams packets, and closes. Everything it does is told as events.
+import { join } from 'node:path';
+import { CaptureHub } from '../capture/hub.js';
+import type { CheckResult } from '../check/types.js';
+import { InternalError } from '../errors.js';
+import { shellSpec, type ShellSpec } from '../sandbox/enter.js';
+import { ensureRootfs } from '../sandbox/rootfs.js';
+import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
+import type { CommandObserver, CommandRecord } from '../sys/exec.js';
+import { runCheck, sendProbes } from './check-runner.js';
+import type { LabEvents, StepInfo } from './events.js';
+import type { LabDef, StepDef } from './lab-types.js';
+import type { LoadedLab } from './loader.js';
+import { commandOk, observerFor } from './observer.js';
+import type { StepResult } from './result.js';
+
+export type StepCommand = StepResult['commands'][number];
+
+export interface SessionOptions {
+  events: LabEvents;
+  savePcap?: string; // one pcap per capture point per check, under DIR/LAB/NN-step
+}
+
+const TRAFFIC_EVERY_MS = 200;
+const SERVICE_READY_MS = 10_000;
+
+// Step descriptions for front ends.
+export function stepInfos(lab: LabDef): StepInfo[] {
+  return lab.steps.map((s, index) => ({
+    id: s.id,
+    title: s.title,
+    explain: s.explain,
+    index,
+    total: lab.steps.length,
+    commands: s.run.map((c) => ({ node: c.node, cmd: c.cmd, expectFail: Boolean(c.expectFail) })),
+    points: s.check?.points ?? [],
+  }));
+}
+
+export class LabSession {
+  readonly lab: LabDef;
+  readonly file: string;
+  readonly steps: StepInfo[];
+  private readonly sandbox: Sandbox;
+  private readonly hub: CaptureHub;
+  private readonly opts: SessionOptions;
+  rootfs: { hash: string; built: boolean } | undefined; // the containers' root, when the lab has any
+  private traffic: { stepId: string; stop: () => Promise<void> } | undefined;
+  private closing: Promise<TeardownReport> | undefined;
+
+  private constructor(loaded: LoadedLab, sandbox: Sandbox, hub: CaptureHub, opts: SessionOptions) {
+    this.lab = loaded.def;
+    this.file = loaded.file;
+    this.steps = stepInfos(loaded.def);
+    this.sandbox = sandbox;
+    this.hub = hub;
+    this.opts = opts;
+  }
+
+  // Builds the sandbox (root filesystem first, if the lab has containers) and starts its captures.
+  static async open(loaded: LoadedLab, opts: SessionOptions): Promise<LabSession> {
+    const { def } = loaded;
+    const { events } = opts;
+    const t0 = performance.now();
+    let rootfs: { hash: string; built: boolean; path: string } | undefined;
+    if (Object.keys(def.topology.containers).length) {
+      const info = await ensureRootfs({ onProgress: (line) => events.emit({ type: 'rootfs-progress', line }) });
+      events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
+      rootfs = { hash: info.hash, built: info.built, path: info.path };
+    }
+    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+    const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
+    const hub = new CaptureHub(
+      (node, argv) => sandbox.spawn(node, argv),
+      (point, packet) => {
+        if (points.has(point)) events.emit({ type: 'packet', point, packet });
+      },
+    );
+    const session = new LabSession(loaded, sandbox, hub, opts);
+    if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
+    // Captures start with the sandbox, in every node that exists already; others start when first needed.
+    const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => def.topology.containers[n]?.start !== 'step');
+    await Promise.all(nodes.map((n) => hub.ensure(n).catch(() => undefined)));
+    events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
+    return session;
+  }
+
+  get runId(): string {
+    return this.sandbox.runId;
+  }
+
+  get nodes(): string[] {
+    return this.sandbox.nodes;
+  }
+
+  // A step by id, or an internal error (front ends only pass ids the session gave them).
+  step(id: string): StepDef {
+    const s = this.lab.steps.find((x) => x.id === id);
+    if (!s) throw new InternalError(`lab ${this.lab.id} has no step ${id}`);
+    return s;
+  }
+
+  // Runs the step's commands in order, leaving out those at `omit` (their indexes); failures are recorded.
+  async runCommands(stepId: string, opts: { omit?: number[]; signal?: AbortSignal } = {}): Promise<StepCommand[]> {
+    const { events } = this.opts;
+    const out: StepCommand[] = [];
+    for (const [i, c] of this.step(stepId).run.entries()) {
+      if (opts.omit?.includes(i)) continue;
+      if (opts.signal?.aborted) break;
+      const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail) });
+      const rec = c.start ? await this.sandbox.startContainer(c.start, false, observer) : await this.sandbox.exec(c.node, c.cmd, observer);
+      const ok = commandOk(rec.exitCode, c.expectFail);
+      out.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
+      if (ok && c.waitFor) {
+        const wait = await this.waitUntil(c.node, c.waitFor, observerFor(events, stepId));
+        out.push({ ...wait, expectFail: false, ok: commandOk(wait.exitCode) });
+      }
+    }
+    return out;
+  }
+
+  // Retries a readiness command with growing pauses until it succeeds or the bound passes; one record.
+  private async waitUntil(node: string, cmd: string, observer: CommandObserver): Promise<CommandRecord> {
+    const started = performance.now();
+    const display = `${cmd}   (repeated until it succeeds)`;
+    observer.start?.({ argv: [], display, node });
+    let pause = 10;
+    let last: CommandRecord;
+    for (;;) {
+      const left = SERVICE_READY_MS - (performance.now() - started);
+      last = await this.sandbox.exec(node, cmd, undefined, Math.max(left, 100));
+      if (last.exitCode === 0 || performance.now() - started >= SERVICE_READY_MS) break;
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 200);
+    }
+    const record = { ...last, display, durationMs: performance.now() - started };
+    observer.end?.(record);
+    return record;
+  }
+
+  // Checks a step's state before ('before') or after its commands; re-runnable, never rebuilds.
+  async check(stepId: string, phase: 'before' | 'after' = 'after'): Promise<CheckResult | undefined> {
+    const step = this.step(stepId);
+    const check = phase === 'before' ? step.before : step.check;
+    if (!check) return undefined;
+    const paused = this.traffic?.stepId;
+    if (paused) await this.stopTraffic();
+    try {
+      const index = this.lab.steps.indexOf(step);
+      const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
+      const result = await runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
+      this.opts.events.emit({ type: 'check-result', stepId, phase, result });
+      return result;
+    } finally {
+      if (paused) this.startTraffic(paused);
+    }
+  }
+
+  // The exact argv and environment of a person's shell (or one command) in a node; the front end spawns it.
+  shell(node: string, cmd: string[] = []): ShellSpec {
+    return shellSpec(this.sandbox.enter(node), node, cmd, process.env);
+  }
+
+  // Repeats the step's probes every ~200 ms until stopped; their packets arrive on the stream.
+  startTraffic(stepId: string): void {
+    const check = this.step(stepId).check ?? this.step(stepId).before;
+    if (!check || this.traffic) return;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const t0 = performance.now();
+        await sendProbes(check, { sandbox: this.sandbox, events: this.opts.events, stepId }, true).catch(() => undefined);
+        const rest = TRAFFIC_EVERY_MS - (performance.now() - t0);
+        if (running && rest > 0) await new Promise((r) => setTimeout(r, rest));
+      }
+    })();
+    this.traffic = {
+      stepId,
+      stop: async () => {
+        running = false;
+        await loop;
+      },
+    };
+    this.opts.events.emit({ type: 'traffic', stepId, on: true });
+  }
+
+  // Stops repeating traffic and waits for the round in flight.
+  async stopTraffic(): Promise<void> {
+    const t = this.traffic;
+    if (!t) return;
+    this.traffic = undefined;
+    await t.stop();
+    this.opts.events.emit({ type: 'traffic', stepId: t.stepId, on: false });
+  }
+
+  get trafficStep(): string | undefined {
+    return this.traffic?.stepId;
+  }
+
+  // Ends the session: keeps the sandbox up for `lab shell`, or removes it; safe to call twice.
+  close(opts: { keep?: boolean } = {}): Promise<TeardownReport> {
+    this.closing ??= (async () => {
+      const t0 = performance.now();
+      await this.stopTraffic();
+      await this.hub.close();
+      if (opts.keep) {
+        this.sandbox.keep();
+        const shell = `lab shell ${this.runId} NODE   (nodes: ${this.nodes.join(', ')})`;
+        this.opts.events.emit({ type: 'teardown-end', kept: true, ok: true, leftovers: [], durationMs: performance.now() - t0, shell });
+        return { ok: true, leftovers: [] };
+      }
+      const report = await this.sandbox.teardown();
+      this.opts.events.emit({ type: 'teardown-end', kept: false, ok: report.ok, leftovers: report.leftovers, durationMs: performance.now() - t0 });
+      return report;
+    })();
+    return this.closing;
+  }
+
+  // Removes the sandbox at once (an interrupt); the closing work above is not waited for.
+  abort(): Promise<TeardownReport> {
+    return this.sandbox.teardown();
+  }
+}

@@ -1,0 +1,37 @@
+// How to get into a node of a sandbox, in one place: the runner's commands, captures, and a
+// person's shell (live or kept sandbox) all enter the same way.
+import { CONTAINER_ENV, enterArgv } from './container.js';
+
+export interface EnterSpec {
+  argv: string[]; // prefix: append the program and its arguments
+  env?: Record<string, string>; // replaces the environment (a container's own)
+}
+
+// argv prefix that enters the keeper's mount and PID namespaces.
+export function keeperPrefix(initPid: number): string[] {
+  return ['nsenter', '-t', String(initPid), '-m', '-p'];
+}
+
+// A node's network namespace inside the keeper's mount namespace (not `ip netns exec`, whose
+// private mount namespace would hide what a lab's own `ip netns add` mounts).
+export function nodePrefix(initPid: number, node: string): string[] {
+  return [...keeperPrefix(initPid), 'nsenter', `--net=/run/netns/${node}`];
+}
+
+// A plain node, or every namespace and the root of a running container.
+export function enterNode(initPid: number, node: string, containerPid?: number): EnterSpec {
+  return containerPid ? { argv: enterArgv(containerPid), env: CONTAINER_ENV } : { argv: nodePrefix(initPid, node) };
+}
+
+export interface ShellSpec {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+// A person's shell (or their one command, argv unchanged) in a node, with a prompt naming it.
+export function shellSpec(enter: EnterSpec, node: string, cmd: string[], outer: NodeJS.ProcessEnv): ShellSpec {
+  const env: Record<string, string> = enter.env ? { ...enter.env } : Object.fromEntries(Object.entries(outer).filter((e): e is [string, string] => e[1] !== undefined));
+  env.TERM = outer.TERM ?? 'xterm';
+  env.PS1 = `[${node}]# `;
+  return { argv: [...enter.argv, ...(cmd.length ? cmd : ['bash', '--norc', '-i'])], env };
+}
