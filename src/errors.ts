@@ -6,8 +6,12 @@ export const EXIT = {
   usage: 2,
   environment: 3,
   internal: 70,
-  interrupted: 130,
+  hangup: 129, // SIGHUP, after teardown
+  interrupted: 130, // SIGINT (Ctrl-C), or the person quit before the last step
+  terminated: 143, // SIGTERM, after teardown
 } as const;
+
+const SIGNAL_EXIT: Record<string, ExitCode> = { SIGHUP: EXIT.hangup, SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated };
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -60,7 +64,7 @@ export class InternalError extends LabRunnerError {
 // The user interrupted the run; raised after teardown.
 export class InterruptedError extends LabRunnerError {
   constructor(signal: string) {
-    super('INTERRUPTED', `interrupted by ${signal}; the sandbox was torn down`, EXIT.interrupted, '');
+    super('INTERRUPTED', `interrupted by ${signal}; the sandbox was torn down`, SIGNAL_EXIT[signal] ?? EXIT.interrupted, '');
   }
 }
 

@@ -17,10 +17,10 @@ function runOptions(cmd: Command): Command {
     .option('--skip <step>', 'leave out this step\'s commands but still run every check (repeatable)', collect)
     .option('--until <step>', 'stop after this step')
     .option('--keep', 'leave the sandbox up afterwards and print how to enter it')
-    .option('--json', 'print the whole result as JSON on stdout (steps, commands, outputs, flows, verdicts)')
+    .option('--json [file]', 'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it')
     .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
     .option('-v, --verbose', 'show every command output and every flow seen')
-    .addOption(new Option('--reporter <name>', 'output style when not --json').choices(['listr', 'plain']).default('listr'));
+    .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
 }
 
 export function buildProgram(setCode: (c: number) => void): Command {
@@ -50,9 +50,9 @@ export function buildProgram(setCode: (c: number) => void): Command {
   runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
     .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, { ...o, check: true })));
 
-  program.command('shell').argument('<lab-or-run>', 'lab id or run id of a sandbox kept with --keep').argument('<node>', 'host, wan, or a container')
-    .argument('[command...]', 'run this command instead of an interactive shell')
-    .description('open a shell inside a node of a kept sandbox')
+  program.command('shell').argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep').argument('<node>', 'host, wan, or a container')
+    .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
+    .description('open a shell inside a node of a running or kept sandbox')
     .passThroughOptions()
     .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
 

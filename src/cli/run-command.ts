@@ -1,12 +1,15 @@
-// `lab run` and `lab check`: pick a front end, run the engine, return the exit code.
+// `lab run` and `lab check`: check the arguments, pick the reporters, run the engine, return the exit code.
 import { EXIT, type ExitCode, toLabError } from '../errors.js';
 import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
 import { runLab, type RunOptions } from '../engine/runner.js';
 import { attachCiReporter } from '../ui/ci-reporter.js';
-import { attachPlainReporter } from '../ui/plain-reporter.js';
+import { attachJsonReporter } from '../ui/json-reporter.js';
 import { summaryLine } from '../ui/lines.js';
+import { attachPlainReporter } from '../ui/plain-reporter.js';
+import type { Reporter } from '../ui/reporter.js';
+import { checkOutputPaths } from './paths.js';
 import { printError } from './print-error.js';
 
 export interface RunFlags {
@@ -14,58 +17,60 @@ export interface RunFlags {
   skip?: string[];
   until?: string;
   keep?: boolean;
-  json?: boolean;
+  json?: boolean | string; // true: the result on stdout instead of the report; a path: also into that file
   savePcap?: string;
   verbose?: boolean;
   reporter?: 'listr' | 'plain';
 }
 
-// Runs one lab with the chosen front end; the exit code is computed once, from the result.
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+// Runs one lab with the chosen reporters; the exit code is computed once, from the result.
 export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode> {
+  const jsonOnly = flags.json === true;
   let loaded;
   try {
+    checkOutputPaths({ ...(typeof flags.json === 'string' ? { json: flags.json } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}) });
     loaded = await loadLab(ref);
   } catch (err) {
-    return report(err, flags);
+    return report(err, jsonOnly);
   }
   const interactive = !flags.check && !flags.json && process.stdin.isTTY && process.stdout.isTTY && !process.env.CI;
   const events = new LabEvents();
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of SIGNALS) process.on(s, onSignal);
   const opts: RunOptions = { skip: flags.skip ?? [], keep: Boolean(flags.keep), signal: controller.signal, ...(flags.until ? { until: flags.until } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}) };
-  let done: () => Promise<void> = async () => undefined;
+  const reporters: Reporter[] = [];
   if (interactive) {
     const { askStep } = await import('../ui/walkthrough.js');
     opts.gate = askStep;
-    attachPlainReporter(events, { explain: false, verbose: true });
-  } else if (!flags.json) {
-    if (flags.reporter === 'plain') attachPlainReporter(events, { explain: !flags.check, verbose: Boolean(flags.verbose) });
-    else done = attachCiReporter(events, { explain: !flags.check, verbose: Boolean(flags.verbose) }).done;
+    reporters.push(attachPlainReporter(events, { explain: false, verbose: true }));
+  } else if (!jsonOnly) {
+    const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
+    reporters.push(flags.reporter === 'plain' ? attachPlainReporter(events, o) : attachCiReporter(events, o));
   }
+  if (flags.json) reporters.push(attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
   let result: LabResult;
   try {
     result = await runLab(loaded, opts, events);
-    await done();
+    // A reporter that fails (a file it cannot write) is told, and the run's verdict stands.
+    for (const r of await Promise.allSettled(reporters.map((x) => x.done()))) if (r.status === 'rejected') printError(toLabError(r.reason));
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of SIGNALS) process.off(s, onSignal);
   }
-  const code = exitCodeOf(result);
-  if (flags.json) process.stdout.write(`${JSON.stringify({ exitCode: code, ...result }, null, 2)}\n`);
-  else {
+  if (!jsonOnly) {
     process.stdout.write(`\n${summaryLine(result)}\n`);
     if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean\n`);
     if (result.error && result.status !== 'interrupted') printError(result.error);
   }
-  return code;
+  return exitCodeOf(result);
 }
 
 // An error before the run started: JSON or words, and its exit code.
-function report(err: unknown, flags: RunFlags): ExitCode {
+function report(err: unknown, json: boolean): ExitCode {
   const e = toLabError(err);
-  if (flags.json) process.stdout.write(`${JSON.stringify({ exitCode: e.exitCode, status: 'error', error: { code: e.code, message: e.message, hint: e.hint } }, null, 2)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ exitCode: e.exitCode, status: 'error', error: { code: e.code, message: e.message, hint: e.hint } }, null, 2)}\n`);
   else printError(e);
   return e.exitCode ?? EXIT.internal;
 }

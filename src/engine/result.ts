@@ -32,7 +32,8 @@ export interface LabResult {
 
 // Exit code of a finished run: errors carry their own, failures are 1, else 0.
 export function exitCodeOf(r: LabResult): ExitCode {
-  if (r.status === 'interrupted' || r.stoppedEarly) return EXIT.interrupted;
+  if (r.status === 'interrupted') return r.error?.exitCode ?? EXIT.interrupted;
+  if (r.stoppedEarly) return EXIT.interrupted;
   if (r.error) return r.error.exitCode;
   if (r.teardown && !r.teardown.ok) return EXIT.internal;
   if (r.status === 'failed') return EXIT.checkFailed;

@@ -80,9 +80,16 @@ export class LabSession {
     );
     const session = new LabSession(loaded, sandbox, hub, opts);
     if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
-    // Captures start with the sandbox, in every node that exists already; others start when first needed.
+    // Captures start with the sandbox, in every node that exists already; others start when first needed
+    // (a failed start is retried by the first check, which then names the point).
     const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => def.topology.containers[n]?.start !== 'step');
-    await Promise.all(nodes.map((n) => hub.ensure(n).catch(() => undefined)));
+    try {
+      await Promise.all(nodes.map((n) => hub.ensure(n).catch(() => undefined)));
+    } catch (err) {
+      await hub.close();
+      await sandbox.teardown();
+      throw err;
+    }
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
     return session;
   }

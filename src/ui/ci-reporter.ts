@@ -3,7 +3,8 @@ import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { LabEvents, StepInfo } from '../engine/events.js';
 import type { LabResult } from '../engine/result.js';
 import { deferred, type Deferred } from './deferred.js';
-import { checkLines, commandLine, outputLines } from './lines.js';
+import { stepLines, teardownLine } from './lines.js';
+import type { Reporter } from './reporter.js';
 
 export interface CiReporterOptions {
   renderer?: 'default' | 'simple' | 'test';
@@ -26,7 +27,7 @@ export function defaultRenderer(): 'default' | 'simple' {
 }
 
 // Subscribes to the engine and renders; `done()` resolves when the list has finished drawing.
-export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}): { done: () => Promise<void> } {
+export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}): Reporter {
   let running: Promise<void> = Promise.resolve();
   const tracks = new Map<string, StepTrack>();
   const sandboxReady = deferred<string>();
@@ -55,7 +56,7 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
         t.task = task;
         for (const l of t.lines) task.output = l;
         const status = await t.ended.promise;
-        if (status === 'failed') throw new Error(`${info.id}: ${info.title} — FAILED`);
+        if (status === 'failed') throw new StepFailed(`${info.id}: ${info.title} — FAILED`);
         if (status === 'not-run') return task.skip(`${info.id}: not run`);
       },
       rendererOptions: { persistentOutput: true, outputBar: Infinity },
@@ -74,25 +75,25 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
         ...stepTasks,
         { title: 'teardown', task: async (_c: unknown, task: Task) => void (task.output = await teardown.promise), rendererOptions: { persistentOutput: true } },
       ],
-      { concurrent: false, exitOnError: false, renderer: opts.renderer ?? defaultRenderer(), rendererOptions: { collapseErrors: false, collapseSubtasks: false } },
+      { concurrent: false, exitOnError: false, registerSignalListeners: false, renderer: opts.renderer ?? defaultRenderer(), rendererOptions: { collapseErrors: false, collapseSubtasks: false } },
     );
-    running = list.run().then(() => undefined, () => undefined);
+    // A failed step is the run's verdict, told by its task; anything else listr2 throws is a real error.
+    running = list.run().then(
+      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof StepFailed)) throw err;
+      },
+    );
   });
   events.on('rootfs-progress', (e) => (rootfsTask ? (rootfsTask.output = e.line) : rootfsLines.push(e.line)));
   events.on('sandbox-ready', (e) => sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`));
   events.on('step-start', (e) => tracks.get(e.step.id)?.started.resolve(true));
-  events.on('command-end', (e) => {
-    if (e.setup) return;
-    write(e.stepId, commandLine(e.record, e.expectFail, e.ok));
-    if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) write(e.stepId, l);
-  });
-  events.on('check-result', (e) => {
-    if (e.phase === 'before') withBefore.add(e.stepId);
-    if (withBefore.has(e.stepId)) write(e.stepId, e.phase === 'before' ? 'before the commands:' : 'after the commands:');
-    for (const l of checkLines(e.result, Boolean(opts.verbose))) write(e.stepId, l);
+  events.onAny((e) => {
+    const told = stepLines(e, Boolean(opts.verbose), withBefore);
+    for (const l of told?.lines ?? []) write(told?.stepId ?? '', l);
   });
   events.on('step-end', (e) => tracks.get(e.stepId)?.ended.resolve(e.status));
-  events.on('teardown-end', (e) => teardown.resolve(e.kept ? `sandbox kept; enter it with: ${e.shell}` : `sandbox removed in ${Math.round(e.durationMs)} ms`));
+  events.on('teardown-end', (e) => teardown.resolve(teardownLine(e)));
   events.on('lab-end', (e: { result: LabResult }) => {
     sandboxReady.resolve(e.result.error ? `error: ${e.result.error.message}` : 'sandbox ready');
     teardown.resolve('done');
@@ -103,6 +104,9 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
   });
   return { done: () => running };
 }
+
+// How a task tells listr2 its step failed.
+class StepFailed extends Error {}
 
 // Wraps an explanation at ~88 columns.
 function wrap(text: string, width = 88): string[] {

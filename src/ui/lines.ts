@@ -2,6 +2,7 @@
 import { formatCheckReport } from '../check/format.js';
 import type { CheckResult } from '../check/types.js';
 import type { CommandRecord } from '../sys/exec.js';
+import type { LabEvent } from '../engine/events.js';
 import type { LabResult } from '../engine/result.js';
 
 // "[host] $ ip link add br0 type bridge", with a note when it failed or failed as the lab expected.
@@ -25,11 +26,36 @@ export function checkLines(r: CheckResult, verbose: boolean): string[] {
   return formatCheckReport(r, { verbose });
 }
 
+// Lines a step's events add to its story, the same in every text reporter; undefined for other events.
+// `withBefore` remembers which steps had a before-check, so their two verdicts are told apart.
+export function stepLines(e: LabEvent, verbose: boolean, withBefore: Set<string>): { stepId: string; lines: string[] } | undefined {
+  if (e.type === 'command-end') {
+    if (e.setup) return undefined;
+    const out = e.record.output && (verbose || !e.ok || e.expectFail) ? outputLines(e.record.output) : [];
+    return { stepId: e.stepId, lines: [commandLine(e.record, e.expectFail, e.ok), ...out] };
+  }
+  if (e.type === 'check-result') {
+    if (e.phase === 'before') withBefore.add(e.stepId);
+    const head = withBefore.has(e.stepId) ? [e.phase === 'before' ? 'before the commands:' : 'after the commands:'] : [];
+    const pcaps = e.result.points.flatMap((p) => (p.pcapPath ? [`pcap ${p.point}: ${p.pcapPath}`] : []));
+    return { stepId: e.stepId, lines: [...head, ...checkLines(e.result, verbose), ...pcaps] };
+  }
+  return undefined;
+}
+
+// What teardown said: removed, kept (and how to enter), or what it left behind.
+export function teardownLine(e: Extract<LabEvent, { type: 'teardown-end' }>): string {
+  if (e.kept) return `sandbox kept; enter it with: ${e.shell}`;
+  if (!e.ok) return `teardown incomplete after ${Math.round(e.durationMs)} ms; left behind: ${e.leftovers.join('; ')} (run \`lab clean\`)`;
+  return `sandbox removed in ${Math.round(e.durationMs)} ms`;
+}
+
 // One closing line: lab, verdict, counts, time.
 export function summaryLine(r: LabResult): string {
   const failed = r.steps.filter((s) => s.status === 'failed').length;
   const passed = r.steps.filter((s) => s.status === 'passed').length;
   const secs = (r.durationMs / 1000).toFixed(1);
+  if (r.stoppedEarly) return `${r.lab}: stopped after ${r.stoppedEarly.after} of ${r.stoppedEarly.of} steps (${passed} passed, ${failed} failed, ${secs} s)`;
   if (r.status === 'error' || r.status === 'interrupted') return `${r.lab}: ${r.status} after ${secs} s`;
   return `${r.lab}: ${r.status === 'passed' ? 'PASSED' : 'FAILED'} — ${passed} step${passed === 1 ? '' : 's'} passed, ${failed} failed, ${r.steps.length} run (${secs} s)`;
 }

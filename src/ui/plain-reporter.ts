@@ -1,6 +1,7 @@
 // A stable line-by-line reporter: the walkthrough's output, and a renderer tests can read.
 import type { LabEvents } from '../engine/events.js';
-import { checkLines, commandLine, outputLines } from './lines.js';
+import { stepLines, teardownLine } from './lines.js';
+import type { Reporter } from './reporter.js';
 
 export interface PlainOptions {
   write?: (line: string) => void;
@@ -9,7 +10,7 @@ export interface PlainOptions {
 }
 
 // Prints every step, command and verdict as it happens.
-export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}): void {
+export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}): Reporter {
   const withBefore = new Set<string>();
   const out = opts.write ?? ((l: string) => process.stdout.write(`${l}\n`));
   events.on('lab-start', (e) => out(`== ${e.lab.id}: ${e.lab.title}`));
@@ -21,16 +22,10 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
     out(`-- step ${e.step.index + 1}/${e.step.total} ${e.step.id}: ${e.step.title}${e.skipped ? '   [commands skipped]' : ''}`);
     if (opts.explain) out(`   ${e.step.explain}`);
   });
-  events.on('command-end', (e) => {
-    if (e.setup) return;
-    out(`  ${commandLine(e.record, e.expectFail, e.ok)}`);
-    if (e.record.output && (opts.verbose || !e.ok || e.expectFail)) for (const l of outputLines(e.record.output)) out(`  ${l}`);
-  });
-  events.on('check-result', (e) => {
-    if (e.phase === 'before') withBefore.add(e.stepId);
-    if (withBefore.has(e.stepId)) out(e.phase === 'before' ? '  before the commands:' : '  after the commands:');
-    for (const l of checkLines(e.result, Boolean(opts.verbose))) out(`  ${l}`);
+  events.onAny((e) => {
+    for (const l of stepLines(e, Boolean(opts.verbose), withBefore)?.lines ?? []) out(`  ${l}`);
   });
   events.on('step-end', (e) => out(`  => ${e.stepId}: ${e.status}`));
-  events.on('teardown-end', (e) => out(e.kept ? `sandbox kept; enter it with: ${e.shell}` : `sandbox removed in ${Math.round(e.durationMs)} ms`));
+  events.on('teardown-end', (e) => out(teardownLine(e)));
+  return { done: async () => undefined };
 }

@@ -7,7 +7,7 @@ export async function withBuildProgress<T>(title: string, work: (progress: (line
   let result: T | undefined;
   const list = new Listr(
     [{ title, task: async (_ctx, task) => void (result = await work((line) => (task.output = line))), rendererOptions: { persistentOutput: true, outputBar: 3 } }],
-    { renderer: defaultRenderer(), exitOnError: true, rendererOptions: { collapseErrors: false } },
+    { renderer: defaultRenderer(), exitOnError: true, registerSignalListeners: false, rendererOptions: { collapseErrors: false } },
   );
   await list.run();
   return result as T;

@@ -1,0 +1,37 @@
+// Output paths given on the command line are checked before anything is built (exit 2 naming the flag).
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+
+// mkdir -p one level at a time: Node's recursive mkdir spins forever under /proc.
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
+}
+
+// The folder exists (or, with `make`, can be made) and is writable; otherwise a usage error naming the flag.
+function writableDir(flag: string, dir: string, make: boolean): void {
+  try {
+    if (make) makeDirs(dir);
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError('BAD_PATH', `${flag} ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, `give ${flag} a folder you can write to`);
+  }
+}
+
+// Checks --json FILE and --save-pcap DIR.
+export function checkOutputPaths(p: { json?: string; savePcap?: string }): void {
+  if (p.json !== undefined) {
+    const file = resolve(p.json);
+    writableDir('--json', dirname(file), false);
+    try {
+      if (statSync(file).isDirectory()) throw new UsageError('BAD_PATH', `--json ${p.json}: is a folder`, 'give --json a file name');
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+    }
+  }
+  if (p.savePcap !== undefined) writableDir('--save-pcap', resolve(p.savePcap), true);
+}

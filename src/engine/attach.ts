@@ -1,0 +1,28 @@
+// Ways into sandboxes that outlive this process (kept with --keep, or run by another `lab`):
+// `lab shell` finds one by run id or lab and gets the same shell the session would give.
+import { UsageError } from '../errors.js';
+import { enterNode, shellSpec, type ShellSpec } from '../sandbox/enter.js';
+import { isAlive, listStates, type SandboxState } from '../sandbox/state.js';
+import { runOnTerminal } from '../sys/exec.js';
+
+// The live sandbox a person means: a run id, or the newest running or kept sandbox of a lab (id or prefix).
+export function findSandbox(ref: string): SandboxState {
+  const states = listStates().filter((s) => isAlive(s.initPid));
+  const s = states.find((x) => x.runId === ref) ?? states.find((x) => x.lab === ref || x.lab.startsWith(`${ref}-`) || x.lab.startsWith(ref));
+  if (!s) {
+    const known = states.map((x) => `${x.runId} (${x.lab}${x.kept ? ', kept' : ', running'})`);
+    throw new UsageError('SANDBOX_NOT_FOUND', `no running or kept sandbox matches "${ref}"`, known.length ? `sandboxes: ${known.join(', ')}` : `start one with: lab run ${ref} --keep`);
+  }
+  return s;
+}
+
+// The argv and environment of a shell (or of `cmd`, passed through unchanged) in a node of that sandbox.
+export function sandboxShell(s: SandboxState, node: string, cmd: string[]): ShellSpec {
+  if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
+  return shellSpec(enterNode(s.initPid, node, s.containers?.[node]), node, cmd, process.env);
+}
+
+// Hands the terminal to a shell spec (from a session or a sandbox) and returns its exit status.
+export function runShell(spec: ShellSpec): number {
+  return runOnTerminal({ argv: spec.argv, env: spec.env });
+}
