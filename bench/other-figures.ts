@@ -5,7 +5,7 @@ import { readPcap } from '../src/capture/pcap-file.js';
 import { Capture } from '../src/capture/session.js';
 import { ensureRootfs } from '../src/sandbox/rootfs.js';
 import { Sandbox } from '../src/sandbox/sandbox.js';
-import { median } from './measure.js';
+import { median, timed } from './measure.js';
 
 export type Row = [string, string];
 
@@ -53,4 +53,15 @@ export async function benchSandbox(): Promise<Row[]> {
     ['capture armed (spawn + libpcap open)', `${median(armed).toFixed(0)} ms median of 7`],
     ['sandbox teardown', `${median(down).toFixed(0)} ms median of 7`],
   ];
+}
+
+// The launcher's no-op path (./lab runs scripts/setup.sh before the CLI, every time).
+export async function benchLauncher(root: string): Promise<Row[]> {
+  const walls: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const s = await timed(['bash', `${root}scripts/setup.sh`]);
+    if (s.exitCode !== 0) return [['launcher no-op (scripts/setup.sh)', `failed: ${s.output.trim().split('\n').pop() ?? ''}`]];
+    if (i > 0) walls.push(s.wallMs);
+  }
+  return [['launcher no-op (scripts/setup.sh, as ./lab runs it first)', `${median(walls).toFixed(0)} ms median of 5`]];
 }

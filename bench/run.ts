@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeVsTcpdump, type DecodeVsTcpdump } from './decode-vs-tcpdump.js';
 import { atOnce, contenders, paired, summarize, type AtOnce, type SideSummary } from './lab-vs-script.js';
 import { HAVE_TIME, mib, ratio, secs } from './measure.js';
-import { benchDecode, benchSandbox, type Row } from './other-figures.js';
+import { benchDecode, benchLauncher, benchSandbox, type Row } from './other-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -90,7 +90,7 @@ if (only.has('decode')) {
 }
 
 if (only.has('parts')) {
-  const rows: Row[] = [...benchDecode(root), ...(isRoot ? await benchSandbox() : [])];
+  const rows: Row[] = [...benchDecode(root), ...(await benchLauncher(root)), ...(isRoot ? await benchSandbox() : [])];
   out('\nthe parts on their own');
   table(rows);
   report.parts = rows;
