@@ -96,6 +96,20 @@ if (only.has('parts')) {
   report.parts = rows;
 }
 
+// The same figures as a Markdown table, to paste into the README with the machine line.
+if (sides && report.atOnceRuns) {
+  const p = sides.product;
+  const s = sides.script;
+  const a = report.atOnceRuns as { product: AtOnce & { vsOneRun: number }; script: AtOnce & { vsOneRun: number } };
+  out(`\nfor the README (${m.cores} cores, ${m.cpu}, load ${m.loadStart.join(' ')} at start; medians of ${RUNS} paired runs):\n`);
+  out('| | lab 03 --check | bench/lab03.sh | ratio |');
+  out('|---|---|---|---|');
+  out(`| wall | ${secs(p.wallMs)} | ${secs(s.wallMs)} | ${ratio(p.wallMs, s.wallMs)} |`);
+  out(`| CPU (user+sys, process tree) | ${secs(p.cpuMs)} | ${secs(s.cpuMs)} | ${ratio(p.cpuMs, s.cpuMs)} |`);
+  out(`| peak RSS of one process | ${mib(p.maxRssKiB)} | ${mib(s.maxRssKiB)} | ${ratio(p.maxRssKiB, s.maxRssKiB)} |`);
+  out(`| ${AT_ONCE} runs at once, wall vs one run | ${a.product.vsOneRun.toFixed(1)}x (${a.product.passed}/${AT_ONCE} passed) | ${a.script.vsOneRun.toFixed(1)}x (${a.script.passed}/${AT_ONCE} passed) | |`);
+}
+
 (report.machine as Record<string, unknown>).loadEnd = loadavg().map((x) => Number(x.toFixed(2)));
 out(`\nload at the end: ${(report.machine as { loadEnd: number[] }).loadEnd.join(' ')}`);
 mkdirSync(`${root}.bench`, { recursive: true });
