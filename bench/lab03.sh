@@ -203,11 +203,13 @@ drain() {
   done
 }
 
-# Packets at a point matching a BPF filter (the same fields as the lab's matcher), counted by tcpdump.
+# Packets at a point matching a BPF filter (the same fields as the lab's matcher), counted by tcpdump
+# into $n; fails (and says why in $why) if tcpdump cannot count, so a bad filter never proves an absence.
 count() {
-  local n
-  read -r n _ < <(tcpdump --count -nn -r "${pcap[$1]}" "$2" 2> /dev/null)
-  echo "${n:-0}"
+  local out
+  out=$(tcpdump --count -nn -r "${pcap[$1]}" "$2" 2>&1) && [[ $out =~ (^|$'\n')([0-9]+)\ packets? ]] && { n=${BASH_REMATCH[2]}; return 0; }
+  why="tcpdump cannot count: ${out//$'\n'/ }"
+  return 1
 }
 
 # Prints what was seen at a point, under a FAIL line.
@@ -230,9 +232,9 @@ report() {
 
 # expect STEP POINT MIN LABEL FILTER: at least MIN matching packets were seen at POINT.
 expect() {
-  local step=$1 p=$2 min=$3 what="$4" n
+  local step=$1 p=$2 min=$3 what="$4" n why
   if ((!${ready[$p]:-0})); then doubt "$p"; report FAIL "$step $p expect $what >=$min: $why"; return; fi
-  n=$(count "$p" "$5")
+  count "$p" "$5" || { report FAIL "$step $p expect $what >=$min: $why"; return; }
   if ((n >= min)); then report PASS "$step $p expect $what >=$min: seen $n"
   else report FAIL "$step $p expect $what >=$min: seen $n"; seen_at "$p"; fi
 }
@@ -242,18 +244,21 @@ none() {
   local step=$1 p=$2 what="$3" n why
   doubt "$p"
   if [[ -n $why ]]; then report FAIL "$step $p none $what: cannot prove: $why"; return; fi
-  n=$(count "$p" "$4")
+  count "$p" "$4" || { report FAIL "$step $p none $what: $why"; return; }
   if ((n == 0)); then report PASS "$step $p none $what: none seen"
   else report FAIL "$step $p none $what: seen $n"; seen_at "$p"; fi
 }
 
-# Runs a step: its commands unless skipped, then captures at POINTS around PROBES (node:argv ; ...).
+# True when the step's commands are to be left out (--skip).
 skipped() { [[ " ${skip[*]} " == *" $1 "* ]]; }
+
+# A step's check begins: fresh capture state, tcpdump armed at its points.
 check_start() {
   local step=$1; shift
   ready=() drops=() tdpid=() tdfd=() tderr=() pcap=()
   arm "$step" "$@"
 }
+# Probe traffic; like the lab, only its packets are judged, not its exit code.
 probe() { on "$@" > /dev/null 2>&1; }
 
 # ---------------------------------------------------------------- step 1: bridge
