@@ -1,82 +1,121 @@
-// npm run bench: decoder and flow throughput, sandbox and capture latency, a whole lab, memory.
-// Figures go to stdout as a table and to .bench/latest.json; nothing here asserts a time.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// npm run bench: lab 03 --check against the same work in bash, many at once, the decoder against tcpdump,
+// and the parts on their own. Figures go to stdout as tables and to .bench/latest.json; nothing asserts a time.
+// BENCH_RUNS (default 5), BENCH_AT_ONCE (10), BENCH_ONLY (comma list of: lab, at-once, decode, parts).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { decodeFrame } from '../src/capture/decode.js';
-import { FlowTable } from '../src/capture/flows.js';
-import { readPcap } from '../src/capture/pcap-file.js';
-import { CaptureHub } from '../src/capture/hub.js';
-import { ensureRootfs } from '../src/sandbox/rootfs.js';
-import { Sandbox } from '../src/sandbox/sandbox.js';
+import { decodeVsTcpdump, type DecodeVsTcpdump } from './decode-vs-tcpdump.js';
+import { atOnce, contenders, paired, summarize, type AtOnce, type SideSummary } from './lab-vs-script.js';
+import { HAVE_TIME, mib, ratio, secs } from './measure.js';
+import { benchDecode, benchLauncher, benchSandbox, type Row } from './other-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const rows: [string, string][] = [];
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const AT_ONCE = Number(process.env.BENCH_AT_ONCE ?? 10);
+const only = new Set((process.env.BENCH_ONLY ?? 'lab,at-once,decode,parts').split(','));
+const isRoot = process.getuid?.() === 0;
+const out = (s = ''): void => void process.stdout.write(`${s}\n`);
 
-// Decodes every fixture frame over and over.
-function benchDecode(): void {
-  const frames = ['icmp-echo', 'tcp-rst', 'http', 'udp', 'icmpv6'].flatMap((n) => readPcap(`${root}fixtures/pcap/${n}.pcap`).frames);
-  const total = 2_000_000;
-  for (let i = 0; i < 50_000; i++) decodeFrame(frames[i % frames.length]!);
-  let t = performance.now();
-  const packets = [];
-  for (let i = 0; i < total; i++) {
-    const p = decodeFrame(frames[i % frames.length]!);
-    if (i < 200_000) packets.push(p);
-  }
-  rows.push(['decode (fixture mix)', `${((total / (performance.now() - t)) * 1000 / 1e6).toFixed(2)} M packets/s`]);
-  t = performance.now();
-  const table = new FlowTable();
-  for (let r = 0; r < 10; r++) for (const p of packets) table.add(p);
-  rows.push(['flow assembly', `${((packets.length * 10 / (performance.now() - t)) * 1000 / 1e6).toFixed(2)} M packets/s`]);
+// Columns padded to their widest cell.
+function table(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) out(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('   ')}`.trimEnd());
 }
 
-// Sandbox up and down, and a capture armed, measured a few times each.
-async function benchSandbox(): Promise<void> {
-  const up: number[] = [];
-  const down: number[] = [];
-  const armed: number[] = [];
-  const rootfs = (await ensureRootfs()).path;
-  for (let i = 0; i < 7; i++) {
-    let t = performance.now();
-    const sb = await Sandbox.create({ lab: '00-bench', topology: { containers: { c1: {} } }, rootfs });
-    up.push(performance.now() - t);
-    t = performance.now();
-    const hub = new CaptureHub((node, argv) => sb.spawn(node, argv), () => undefined);
-    await hub.closeWindow(await hub.openWindow(['host:eth0']));
-    armed.push(performance.now() - t);
-    await hub.close();
-    t = performance.now();
-    await sb.teardown();
-    down.push(performance.now() - t);
-  }
-  rows.push(['sandbox up (host, wan, 1 container on its overlay, wan web server)', `${median(up).toFixed(0)} ms median of 7`]);
-  rows.push(['captures of a node armed (child spawned, libpcap open, one empty window)', `${median(armed).toFixed(0)} ms median of 7`]);
-  rows.push(['sandbox teardown', `${median(down).toFixed(0)} ms median of 7`]);
+// The machine the figures come from, and how busy it was.
+function machine(): Record<string, unknown> {
+  const c = cpus();
+  const mem = /MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  return { cores: c.length, cpu: c[0]?.model.trim(), memGiB: mem ? Math.round(Number(mem) / 2 ** 20) : undefined, kernel: release(), node: process.version, loadStart: loadavg().map((x) => Number(x.toFixed(2))) };
 }
 
-// The whole CLI on 03-masquerade, as a user runs it.
-async function benchLab(): Promise<void> {
-  const times: number[] = [];
-  let rss = 0;
-  for (let i = 0; i < 3; i++) {
-    const cli = [process.execPath, `${root}dist/src/cli/main.js`, 'check', '03-masquerade', '--json'];
-    const r = existsSync('/usr/bin/time') ? await execa('/usr/bin/time', ['-f', '%M', ...cli], { reject: false, env: { CI: 'true' } }) : await execa(cli[0]!, cli.slice(1), { reject: false, env: { CI: 'true' } });
-    if (r.exitCode !== 0) throw new Error(`03-masquerade failed in the benchmark: ${String(r.stderr)}`);
-    times.push((JSON.parse(String(r.stdout)) as { durationMs: number }).durationMs);
-    rss = Math.max(rss, Number(String(r.stderr).trim().split('\n').pop()) || 0);
-  }
-  rows.push(['lab check 03-masquerade (5 steps, 9 captures)', `${(median(times) / 1000).toFixed(2)} s median of 3`]);
-  if (rss) rows.push(['runner peak RSS during 03-masquerade', `${(rss / 1024).toFixed(0)} MiB`]);
+const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine(), runs: RUNS, atOnce: AT_ONCE };
+const m = report.machine as { cores: number; cpu: string; kernel: string; loadStart: number[] };
+out(`netns-lab bench, ${report.at as string}: ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, Node ${process.version}, load ${m.loadStart.join(' ')}`);
+out('Other processes (e.g. other test suites) may share this machine: read ratios, not absolute times.');
+if (!HAVE_TIME) out('/usr/bin/time is missing (apt-get install -y time): CPU and memory are not measured.');
+let failedRuns = 0;
+const { product, script } = contenders(root);
+
+if (!isRoot && (only.has('lab') || only.has('at-once') || only.has('parts'))) out('\nlab 03, runs at once, sandbox figures: skipped, they need root');
+
+let sides: { product: SideSummary; script: SideSummary } | undefined;
+if (isRoot && only.has('lab')) {
+  const [a, b] = await paired(product, script, RUNS);
+  sides = { product: summarize(a), script: summarize(b) };
+  const p = sides.product;
+  const s = sides.script;
+  out(`\nlab 03-masquerade: \`${product.argv.slice(1).join(' ').replace(root, '')}\` (CI=true) vs \`bench/lab03.sh\`, ${RUNS} paired runs each, alternating, medians`);
+  table([
+    ['', 'lab 03 --check', 'lab03.sh', 'ratio'],
+    ['wall', secs(p.wallMs), secs(s.wallMs), ratio(p.wallMs, s.wallMs)],
+    ['CPU (user+sys, whole process tree)', secs(p.cpuMs), secs(s.cpuMs), ratio(p.cpuMs, s.cpuMs)],
+    ['peak RSS of one process', mib(p.maxRssKiB), mib(s.maxRssKiB), ratio(p.maxRssKiB, s.maxRssKiB)],
+    ['runs that passed', `${p.passed}/${p.runs}`, `${s.passed}/${s.runs}`, ''],
+  ]);
+  report.lab = { product: { command: product.argv.join(' '), ...p }, script: { command: script.argv.join(' '), ...s }, ratios: { wall: p.wallMs / s.wallMs, cpu: p.cpuMs / s.cpuMs, maxRss: p.maxRssKiB / s.maxRssKiB } };
+  failedRuns += p.runs - p.passed + s.runs - s.passed;
+  for (const f of [...p.failures, ...s.failures]) out(`  FAILED RUN: ${f.replace(/\n/g, '\n    ')}`);
 }
 
-benchDecode();
-if (process.getuid?.() === 0) {
-  await benchSandbox();
-  await benchLab();
-} else rows.push(['sandbox, capture, lab', 'skipped: needs root']);
-const width = Math.max(...rows.map(([k]) => k.length));
-for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+if (isRoot && only.has('at-once')) {
+  const single = { product: sides?.product.wallMs ?? NaN, script: sides?.script.wallMs ?? NaN };
+  const p: AtOnce = await atOnce(product, AT_ONCE);
+  const s: AtOnce = await atOnce(script, AT_ONCE);
+  out(`\n${AT_ONCE} runs at once (started together; wall until the last one ended)`);
+  table([
+    ['', 'lab 03 --check', 'lab03.sh'],
+    [`wall of ${AT_ONCE} at once`, secs(p.wallMs), secs(s.wallMs)],
+    [`${AT_ONCE} at once vs one run (median above)`, ratio(p.wallMs, single.product), ratio(s.wallMs, single.script)],
+    ['fastest / slowest copy', `${secs(p.fastestMs)} / ${secs(p.slowestMs)}`, `${secs(s.fastestMs)} / ${secs(s.slowestMs)}`],
+    ['CPU of all copies', secs(p.cpuMs), secs(s.cpuMs)],
+    ['copies that passed', `${p.passed}/${p.copies}`, `${s.passed}/${s.copies}`],
+  ]);
+  report.atOnceRuns = { product: { ...p, vsOneRun: p.wallMs / single.product }, script: { ...s, vsOneRun: s.wallMs / single.script } };
+  failedRuns += p.copies - p.passed + s.copies - s.passed;
+  for (const f of [...p.failures, ...s.failures]) out(`  FAILED RUN: ${f.replace(/\n/g, '\n    ')}`);
+}
+
+if (only.has('decode')) {
+  const d: DecodeVsTcpdump = await decodeVsTcpdump(root);
+  const rate = (ms: number): string => `${((d.frames / ms) * 1000 / 1e6).toFixed(2)} M packets/s`;
+  out(`\ndecoder vs tcpdump on the same pcap: ${d.frames} frames from fixtures/pcap (${d.fileMiB.toFixed(1)} MiB), medians of 5`);
+  table([
+    ['ours: read the file + decodeFrame, in process', `${d.oursMs.toFixed(0)} ms`, rate(d.oursMs)],
+    ['ours: decodeFrame only (frames in memory)', `${d.oursDecodeOnlyMs.toFixed(0)} ms`, rate(d.oursDecodeOnlyMs)],
+    ['tcpdump -nn -r FILE > /dev/null (whole process)', `${d.tcpdumpMs.toFixed(0)} ms`, rate(d.tcpdumpMs)],
+    ['tcpdump time / ours (read + decode)', ratio(d.tcpdumpMs, d.oursMs), ''],
+  ]);
+  report.decode = { ...d, oursPps: (d.frames / d.oursMs) * 1000, oursDecodeOnlyPps: (d.frames / d.oursDecodeOnlyMs) * 1000, tcpdumpPps: (d.frames / d.tcpdumpMs) * 1000 };
+}
+
+if (only.has('parts')) {
+  const rows: Row[] = [...benchDecode(root), ...(await benchLauncher(root)), ...(isRoot ? await benchSandbox() : [])];
+  out('\nthe parts on their own');
+  table(rows);
+  report.parts = rows;
+}
+
+// The same figures as a Markdown table, to paste into the README with the machine line.
+if (sides && report.atOnceRuns) {
+  const p = sides.product;
+  const s = sides.script;
+  const a = report.atOnceRuns as { product: AtOnce & { vsOneRun: number }; script: AtOnce & { vsOneRun: number } };
+  out(`\nfor the README (${m.cores} cores, ${m.cpu}, load ${m.loadStart.join(' ')} at start; medians of ${RUNS} paired runs):\n`);
+  out('| | lab 03 --check | bench/lab03.sh | ratio |');
+  out('|---|---|---|---|');
+  out(`| wall | ${secs(p.wallMs)} | ${secs(s.wallMs)} | ${ratio(p.wallMs, s.wallMs)} |`);
+  out(`| CPU (user+sys, process tree) | ${secs(p.cpuMs)} | ${secs(s.cpuMs)} | ${ratio(p.cpuMs, s.cpuMs)} |`);
+  out(`| peak RSS of one process | ${mib(p.maxRssKiB)} | ${mib(s.maxRssKiB)} | ${ratio(p.maxRssKiB, s.maxRssKiB)} |`);
+  out(`| ${AT_ONCE} runs at once, wall vs one run | ${a.product.vsOneRun.toFixed(1)}x (${a.product.passed}/${AT_ONCE} passed) | ${a.script.vsOneRun.toFixed(1)}x (${a.script.passed}/${AT_ONCE} passed) | |`);
+}
+
+(report.machine as Record<string, unknown>).loadEnd = loadavg().map((x) => Number(x.toFixed(2)));
+out(`\nload at the end: ${(report.machine as { loadEnd: number[] }).loadEnd.join(' ')}`);
 mkdirSync(`${root}.bench`, { recursive: true });
-writeFileSync(`${root}.bench/latest.json`, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+writeFileSync(`${root}.bench/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+out(`written: .bench/latest.json`);
+if (failedRuns) {
+  out(`${failedRuns} measured runs FAILED: their figures are not comparable`);
+  process.exitCode = 1;
+}
