@@ -10,6 +10,8 @@ root="${LAB_SETUP_DIR:-$(dirname "$(dirname "$self")")}"
 dpkg_status="${LAB_SETUP_DPKG_STATUS:-/var/lib/dpkg/status}"
 cd "$root"
 say() { printf 'setup: %s\n' "$*" >&2; }
+# Seconds since $t0 (microseconds), to one decimal: what each first-use step cost.
+took() { local us=$((${EPOCHREALTIME/./} - t0)); printf '%d.%d s' $((us / 1000000)) $((us / 100000 % 10)); }
 die() { trap - ERR; printf 'setup: %s\n' "$*" >&2; exit 3; }
 # The floor: anything not handled below still says where it failed, and exits 3, not 1.
 trap 'die "internal step failed at scripts/setup.sh line $LINENO ($BASH_COMMAND); run: bash -x scripts/setup.sh, and report its output"' ERR
@@ -89,6 +91,7 @@ if ! setup_fresh; then
     uid=$(id -u) || die "id -u failed; run: id -u"
     [[ $uid == 0 ]] || die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
     say "installing Debian packages: ${missing[*]}"
+    t0=${EPOCHREALTIME/./}
     export DEBIAN_FRONTEND=noninteractive
     logged apt-get update -qq || die "apt-get update failed (output above): the mirrors in /etc/apt/sources.list* must be reachable; run: apt-get update"
     logged apt-get install -y -qq --no-install-recommends "${missing[@]}" \
@@ -96,17 +99,21 @@ if ! setup_fresh; then
     wanted=("${missing[@]}")
     missing_pkgs
     ((${#missing[@]} == 0)) || die "apt-get install succeeded but these are still not installed: ${missing[*]}; run: apt-get install -y ${missing[*]}"
-    say "installed Debian packages: ${wanted[*]}"
+    say "installed Debian packages ($(took)): ${wanted[*]}"
   fi
 
   # 3. npm packages, when missing or when the lockfile changed; the pcap binding must load.
   if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
     say "installing npm packages (npm ci)"
+    t0=${EPOCHREALTIME/./}
     logged npm ci --no-audit --no-fund || die "npm ci failed: $(npm_cause "$log" 'npm ci')"
+    say "installed npm packages ($(took))"
   fi
   if [[ ! -f $binding ]] && ! "$node_bin" -e 'require("pcap")' 2>/dev/null; then
     say "building the libpcap binding (npm rebuild pcap)"
+    t0=${EPOCHREALTIME/./}
     logged npm rebuild pcap || die "the pcap binding did not build: $(npm_cause "$log" 'npm rebuild pcap')"
+    say "built the libpcap binding ($(took))"
   fi
   [[ -d node_modules ]] || die "npm ci left no node_modules in $root; run: npm ci"
   touch "$stamp"
@@ -115,7 +122,9 @@ fi
 # 4. Build when any source is newer than the last build.
 if build_stale; then
   say "building (tsc)"
+  t0=${EPOCHREALTIME/./}
   rm -rf dist
   npx --no-install tsc -p tsconfig.json >&2 || die "the TypeScript build failed (errors above); run: npx tsc -p tsconfig.json"
   touch "$build_stamp"
+  say "built ($(took))"
 fi
