@@ -8,7 +8,6 @@ set -eEuo pipefail
 self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 root="${LAB_SETUP_DIR:-$(dirname "$(dirname "$self")")}"
 dpkg_status="${LAB_SETUP_DPKG_STATUS:-/var/lib/dpkg/status}"
-cd "$root"
 say() { printf 'setup: %s\n' "$*" >&2; }
 # Seconds since $t0 (microseconds), to one decimal: what each first-use step cost.
 took() { local us=$((${EPOCHREALTIME/./} - t0)); printf '%d.%d s' $((us / 1000000)) $((us / 100000 % 10)); }
@@ -17,6 +16,7 @@ die() { trap - ERR; printf 'setup: %s\n' "$*" >&2; exit 3; }
 trap 'die "internal step failed at scripts/setup.sh line $LINENO ($BASH_COMMAND); run: bash -x scripts/setup.sh, and report its output"' ERR
 log=""
 trap '[[ -z $log ]] || rm -f "$log"' EXIT
+cd "$root" 2>/dev/null || die "cannot enter the project folder $root; run: ./lab from a clone of netns-lab"
 
 pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++)
 stamp=node_modules/.lab-setup-ok       # written after a complete setup of packages and node_modules
