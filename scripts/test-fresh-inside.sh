@@ -2,7 +2,7 @@
 # Runs inside the fresh root that test-fresh.sh prepared (PID 1 of its own PID namespace): the README's
 # two commands from zero, checked, as TAP ending in "N passed, N failed". Other output is indented.
 set -uo pipefail
-cd /root/netns-lab || exit 3
+cd "${LAB_FRESH_CLONE:-/srv/netns-lab}" || exit 3
 export LAB_FRESH_INSIDE=1 # test-fresh.sh refuses to run under this: npm test here never recurses into it
 pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++)
 n=0

@@ -98,14 +98,18 @@ for f in /etc/npmrc /usr/etc/npmrc /etc/resolv.conf /etc/hosts; do
   [[ -e $f ]] && { mkdir -p "$R$(dirname "$f")"; cp -L "$f" "$R$f"; }
 done
 [[ -f $HOME/.npmrc ]] && cp "$HOME/.npmrc" "$R/root/.npmrc"
-git clone -q --no-hardlinks "$repo" "$R/root/netns-lab" || die "git clone of $repo failed"
-git -C "$R/root/netns-lab" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"
+# The clone lives where any user can read it: a test runs the CLI as nobody and expects "needs root".
+clone=/srv/netns-lab
+git clone -q --no-hardlinks "$repo" "$R$clone" || die "git clone of $repo failed"
+git -C "$R$clone" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"
 t_prep=$(secs "$t0")
 say "base $t_base s, root prepared in $t_prep s ($work)"
 
 # Enter: private mount, PID and UTS namespaces; pivot_root into the root (bind-mounted onto itself so it
 # is a mount point, as / is on a real machine); then the checks run inside (test-fresh-inside.sh).
-envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true)
+# This bash stays PID 1 of the namespace (no exec, no timeout in between) because bash reaps the orphans
+# it adopts, as init does on a real machine; timeout would leave them as zombies that still look alive.
+envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone")
 for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY LAB_DEBIAN_MIRROR; do
   [[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
@@ -120,9 +124,11 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 hostname fresh-bookworm
 cd "$R"; mkdir -p .old-root; pivot_root . .old-root; cd /
 umount -l /.old-root; rmdir /.old-root
-exec env -i "$@" bash /root/netns-lab/scripts/test-fresh-inside.sh'
+env -i "$@" bash "${LAB_FRESH_CLONE:?}/scripts/test-fresh-inside.sh"
+rc=$?
+exit $rc'
 setpriv --pdeathsig KILL unshare --mount --pid --uts --fork --kill-child --propagation private \
-  timeout -k 10 1800 bash -c "$enter" enter "$R" "${envs[@]}" 2>&1 &
+  env "LAB_FRESH_CLONE=$clone" bash -c "$enter" enter "$R" "${envs[@]}" 2>&1 &
 inner_pid=$! # setpriv, then unshare: killing it ends the namespaces and all inside
 wait "$inner_pid"
 rc=$?
