@@ -76,7 +76,12 @@ t_base=$(secs "$t0")
 
 # A copy of the base for this run, then this machine's Node.js, configuration and a clone.
 t0=$(now_us)
-work=$(mktemp -d "$cache/run-XXXXXX")
+# Work folders of runs that were killed (their namespaces died with them), then ours.
+for old in "$cache"/run-*; do
+  pid=${old#"$cache"/run-}; pid=${pid%%-*}
+  [[ -d $old && $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && ! grep -q " $old/" /proc/self/mountinfo && rm -rf "$old"
+done
+work=$(mktemp -d "$cache/run-$$-XXXXXX")
 R="$work/root"
 cp -a "$base/root" "$R" || die "copying the base into $R failed; run: df -h $cache"
 node_bin=$(readlink -f "$(command -v node)")
