@@ -75,6 +75,7 @@ main() {
   local summary; summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tests" | tail -1)
   if [[ $rc == 0 && $summary =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]; then ok "npm test passes there: $summary (${t_test} s)"; else notok "npm test passes there: exit $rc, ${summary:-no summary line}"; fi
 
+  [[ -z ${LAB_FRESH_T0:-} ]] || echo "# fresh: whole test $(secs "$LAB_FRESH_T0") s (${LAB_FRESH_PREP:-})"
   echo "# fresh timings: apt ${apt:-?} s, npm ci ${npmci:-?} s${pcap:+, pcap rebuild $pcap s}, build ${tsc:-?} s, root filesystem ${rootfs:-?} s, lab ${lab} s; first ./lab run ${t_first} s in all, second ${t_second} s; npm test ${t_test} s"
 }
 

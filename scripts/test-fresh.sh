@@ -17,12 +17,13 @@ secs() { local us=$(($(now_us) - $1)); printf '%d.%d' $((us / 1000000)) $((us / 
 for t in debootstrap unshare setpriv pivot_root git flock timeout; do
   command -v "$t" >/dev/null || die "missing tool: $t; run: apt-get install -y debootstrap util-linux git coreutils"
 done
-bash "$repo/scripts/setup.sh" || exit 3
+# The machine's own set-up is not run here (it could install packages): only its build is read.
+[[ -f $repo/dist/src/sandbox/rootfs.js ]] || die "no build in $repo/dist; run: npm test (or bash scripts/setup.sh) first"
 [[ -z $(git -C "$repo" status --porcelain --untracked-files=no) ]] || say "uncommitted changes are not tested: the clone is of HEAD $(git -C "$repo" rev-parse --short HEAD)"
 
 suite=bookworm variant=minbase arch=$(dpkg --print-architecture)
 mirror=$(node -e 'import(process.argv[1]).then((m) => console.log(m.debianMirror()))' "$repo/dist/src/sandbox/rootfs.js") \
-  || die "cannot read the machine's Debian mirror; run: npm run build"
+  || die "cannot read the machine's Debian mirror from $repo/dist; run: npx tsc -p tsconfig.json"
 key=$(printf '%s %s %s %s fresh-base-1\n' "$suite" "$variant" "$arch" "$mirror" | sha256sum | cut -c1-12)
 base="$cache/fresh-base-$key"
 work=""
@@ -67,6 +68,7 @@ build_base() {
   rm -rf "$base"
   mv -T "$tmp" "$base"
   say "bare base built in $(secs "$t0") s: $(du -sh "$base" | cut -f1)"
+  exec 8>&-
 }
 
 t_all=$(now_us)
@@ -114,7 +116,8 @@ say "base $t_base s, root prepared in $t_prep s ($work)"
 # is a mount point, as / is on a real machine); then the checks run inside (test-fresh-inside.sh).
 # This bash stays PID 1 of the namespace (no exec, no timeout in between) because bash reaps the orphans
 # it adopts, as init does on a real machine; timeout would leave them as zombies that still look alive.
-envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone")
+envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone"
+  "LAB_FRESH_T0=$t_all" "LAB_FRESH_PREP=bare base $t_base s, root prepared $t_prep s")
 for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY LAB_DEBIAN_MIRROR; do
   [[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
@@ -132,11 +135,18 @@ umount -l /.old-root; rmdir /.old-root
 env -i "$@" bash "${LAB_FRESH_CLONE:?}/scripts/test-fresh-inside.sh"
 rc=$?
 exit $rc'
+out="$work/output"
 setpriv --pdeathsig KILL unshare --mount --pid --uts --fork --kill-child --propagation private \
-  env "LAB_FRESH_CLONE=$clone" bash -c "$enter" enter "$R" "${envs[@]}" 2>&1 &
+  env "LAB_FRESH_CLONE=$clone" bash -c "$enter" enter "$R" "${envs[@]}" >"$out" 2>&1 &
 inner_pid=$! # setpriv, then unshare: killing it ends the namespaces and all inside
+tail -n +1 -f --pid="$inner_pid" "$out" &
 wait "$inner_pid"
 rc=$?
 inner_pid=""
-printf '# fresh: whole test %s s (bare base %s s, root prepared %s s)\n' "$(secs "$t_all")" "$t_base" "$t_prep"
+wait # tail: it ends within a second of the namespaces
+# The inside ends with the summary line; if it never got there, say so in the same form.
+if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$out"; then
+  printf '# fresh: the fresh root ended (exit %s) before its checks did\n\n0 passed, 1 failed\n' "$rc"
+  ((rc != 0)) || rc=1
+fi
 exit "$rc"
