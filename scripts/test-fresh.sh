@@ -48,6 +48,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; cleanup; exit 130' INT TERM
 
+# Says why the bare base did not build (the same diagnosis as lab rootfs build), and gives up.
+base_failed() {
+  local why
+  tail -5 "$2.log" >&2
+  why=$(tail -40 "$2.log" | node --input-type=module -e 'const { diagnoseRootfsFailure: d } = await import(process.argv[1]);
+    const output = (await new Response(process.stdin).text()).split("\n");
+    const r = d({ exit: Number(process.argv[3]), output, mirror: process.argv[2] }); console.log(`${r.message}; run: ${r.hint.replace("lab rootfs build", "npm run test:fresh")}`);' \
+    "$repo/dist/src/sandbox/rootfs-diagnose.js" "$mirror" "$1") || why="debootstrap exited with $1 (output above)"
+  rm -rf "$2" "$2.log"
+  die "the bare base: $why"
+}
+
 # The bare base: debootstrap minbase, built beside and renamed into place, one builder at a time.
 build_base() {
   [[ -f $base/.complete ]] && return 0
@@ -62,7 +74,7 @@ build_base() {
   mkdir -p "$tmp"
   setpriv --pdeathsig KILL unshare --pid --fork --kill-child --mount --propagation private \
     timeout 900 debootstrap --variant="$variant" "$suite" "$tmp/root" "$mirror" >"$tmp.log" 2>&1 \
-    || { tail -5 "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; die "debootstrap of the bare base failed (above); run: debootstrap --variant=$variant $suite /tmp/x $mirror"; }
+    || { base_failed "$?" "$tmp"; }
   rm -f "$tmp.log"
   touch "$tmp/.complete"
   rm -rf "$base"
