@@ -1,51 +1,130 @@
 #!/usr/bin/env bash
 # Makes a fresh clone runnable: Debian packages, npm packages (with the libpcap binding), the build.
-# Idempotent and quick when nothing changed; ./lab and npm test call it before anything else.
-set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+# Idempotent. When nothing changed since the last complete setup it decides with shell builtins and one
+# find, without a lock. Every failure prints one line, "setup: WHAT failed: WHY; run: WHAT", and exits 3.
+# Tests point it elsewhere: LAB_SETUP_DIR (the project), LAB_SETUP_DPKG_STATUS (dpkg's status file),
+# LAB_SETUP_SKIP_BUILD=1 (no tsc). The real run uses the defaults.
+set -eEuo pipefail
+self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+root="${LAB_SETUP_DIR:-$(dirname "$(dirname "$self")")}"
+dpkg_status="${LAB_SETUP_DPKG_STATUS:-/var/lib/dpkg/status}"
 say() { printf 'setup: %s\n' "$*" >&2; }
-die() { printf 'setup: %s\n' "$1" >&2; exit "${2:-3}"; }
+# Seconds since $t0 (microseconds), to one decimal: what each first-use step cost.
+took() { local us=$((${EPOCHREALTIME/./} - t0)); printf '%d.%d s' $((us / 1000000)) $((us / 100000 % 10)); }
+die() { trap - ERR; printf 'setup: %s\n' "$*" >&2; exit 3; }
+# The floor: anything not handled below still says where it failed, and exits 3, not 1.
+trap 'die "internal step failed at scripts/setup.sh line $LINENO ($BASH_COMMAND); run: bash -x scripts/setup.sh, and report its output"' ERR
+log=""
+trap '[[ -z $log ]] || rm -f "$log"' EXIT
+cd "$root" 2>/dev/null || die "cannot enter the project folder $root; run: ./lab from a clone of netns-lab"
 
-# One setup at a time (parallel ./lab runs on a fresh clone).
-exec 9>"$root/.setup.lock"
-flock 9
-
-# 1. Node.js >= 20.19
-command -v node >/dev/null || die "Node.js >= 20.19 is required (apt-get install nodejs, or from nodejs.org)"
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
-  || die "Node.js >= 20.19 is required; this is $(node --version)"
-
-# 2. Debian packages the runner, its labs and the libpcap build need.
 pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++)
-installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null | awk '/ install ok installed$/ {print $1}')
-missing=()
-for p in "${pkgs[@]}"; do
-  grep -qx "$p" <<<"$installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"; fi
-  say "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2 || die "apt-get update failed"
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || die "apt-get install failed"
-fi
+stamp=node_modules/.lab-setup-ok       # written after a complete setup of packages and node_modules
+binding=node_modules/pcap/build/Release/pcap_binding.node
+build_stamp=dist/.build-stamp
 
-# 3. npm packages, when missing or when the lockfile changed; the pcap binding must load.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund >&2 || die "npm ci failed"
-fi
-if [[ ! -f node_modules/pcap/build/Release/pcap_binding.node ]] && ! node -e 'require("pcap")' 2>/dev/null; then
-  say "building the libpcap binding (npm rebuild pcap)"
-  npm rebuild pcap >&2 || die "the pcap binding does not build; is libpcap-dev installed?"
+node_bin=$(command -v node) || die "Node.js is missing: Node.js >= 20.19 is required; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org"
+
+# True when the last complete setup still holds: nothing it depends on changed since.
+setup_fresh() {
+  [[ -f $stamp && -f $binding && ! $self -nt $stamp && ! $node_bin -nt $stamp && ! $dpkg_status -nt $stamp \
+     && ! package-lock.json -nt $stamp && -f node_modules/.package-lock.json ]]
+}
+
+# True when the build is missing or a source is newer than it.
+build_stale() {
+  [[ -z ${LAB_SETUP_SKIP_BUILD:-} ]] || return 1
+  [[ ! -f $build_stamp ]] || [[ -n $(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$build_stamp" -print -quit 2>/dev/null) ]]
+}
+
+if setup_fresh && ! build_stale; then exit 0; fi
+
+# One setup at a time (parallel ./lab runs on a fresh clone); bounded, and only when there is work.
+exec 9>"$root/.setup.lock"
+flock -w 900 9 || die "another setup held $root/.setup.lock for 15 minutes; run: fuser -v $root/.setup.lock, stop it, then ./lab again"
+
+# Runs a command with its output shown and kept in $log, for the diagnosis of a failure.
+logged() {
+  log=${log:-$(mktemp)}
+  "$@" 2>&1 | tee "$log" >&2
+}
+
+# The cause of a failed npm ci / npm rebuild, from its output, as "WHY; run: WHAT".
+npm_cause() {
+  local out=$1 cmd=$2
+  if grep -q 'pcap.h: No such file' "$out"; then echo "the libpcap headers are missing; run: apt-get install -y libpcap-dev, then $cmd"
+  elif grep -qiE 'gyp (ERR!|info).*(python|Could not find any Python)' "$out"; then echo "node-gyp finds no Python to build the pcap binding; run: apt-get install -y python3, then $cmd"
+  elif grep -qiE '(make|g\+\+|c\+\+|cc): (not found|No such file)|not found: make' "$out"; then echo "no compiler or make to build the pcap binding; run: apt-get install -y make g++, then $cmd"
+  elif grep -qiE 'gyp.*(http GET|download|tarball)|node-v[0-9.]+-headers' "$out"; then echo "node-gyp found no Node.js headers and tried to download them; run: install them at /usr/include/node (the nodejs package does) or set nodedir in ~/.npmrc, then $cmd"
+  elif grep -qiE 'CERT|certificate|self.signed' "$out"; then echo "TLS to the npm registry failed (CA certificates); run: apt-get install -y ca-certificates, or set cafile in ~/.npmrc, then $cmd"
+  elif grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$out"; then echo "the npm registry ($(npm config get registry 2>/dev/null || echo '?')) is unreachable; run: check its proxy and registry in ~/.npmrc, then $cmd"
+  elif grep -q 'ENOSPC' "$out"; then echo "no space left on the device; run: df -h $root, free some space, then $cmd"
+  elif grep -qE 'EACCES|EPERM' "$out"; then echo "permission denied in $root; run: $cmd as the owner of the clone (or as root)"
+  elif grep -qE 'gyp ERR!' "$out"; then echo "the pcap binding did not build (node-gyp, errors above); run: $cmd, and read its output"
+  else echo "see its output above; run: $cmd"
+  fi
+}
+
+if ! setup_fresh; then
+  # 1. Node.js >= 20.19 (read without starting a script: a version string is enough).
+  version=$("$node_bin" --version 2>/dev/null) || die "Node.js at $node_bin does not run; run: $node_bin --version, and reinstall nodejs"
+  [[ $version =~ ^v([0-9]+)\.([0-9]+) ]] || die "Node.js at $node_bin reports an odd version '$version'; run: apt-get install nodejs (20.19+)"
+  major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+  if ((major < 20 || (major == 20 && minor < 19))); then
+    die "Node.js >= 20.19 is required, this is $version; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org"
+  fi
+
+  # 2. Debian packages the runner, its labs and the libpcap build need. dpkg-query exits 1 when one is
+  # missing: that is an answer, not a failure.
+  command -v dpkg-query >/dev/null || die "dpkg-query not found: this needs Debian bookworm or newer; run: on such a machine, or install: ${pkgs[*]}"
+  # Sets $missing to the packages of the list that are not installed, from one dpkg-query.
+  missing_pkgs() {
+    local listing name status
+    declare -A ok=()
+    listing=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null) || true
+    while read -r name status; do if [[ $status == 'install ok installed' ]]; then ok[$name]=1; fi; done <<<"$listing"
+    missing=()
+    for name in "${pkgs[@]}"; do if [[ -z ${ok[$name]:-} ]]; then missing+=("$name"); fi; done
+  }
+  missing_pkgs
+  if ((${#missing[@]})); then
+    uid=$(id -u) || die "id -u failed; run: id -u"
+    [[ $uid == 0 ]] || die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
+    say "installing Debian packages: ${missing[*]}"
+    t0=${EPOCHREALTIME/./}
+    export DEBIAN_FRONTEND=noninteractive
+    logged apt-get update -qq || die "apt-get update failed (output above): the mirrors in /etc/apt/sources.list* must be reachable; run: apt-get update"
+    logged apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+      || die "apt-get install failed (output above); run: apt-get install -y --no-install-recommends ${missing[*]}"
+    wanted=("${missing[@]}")
+    missing_pkgs
+    ((${#missing[@]} == 0)) || die "apt-get install succeeded but these are still not installed: ${missing[*]}; run: apt-get install -y ${missing[*]}"
+    say "installed Debian packages ($(took)): ${wanted[*]}"
+  fi
+
+  # 3. npm packages, when missing or when the lockfile changed; the pcap binding must load.
+  if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    say "installing npm packages (npm ci)"
+    t0=${EPOCHREALTIME/./}
+    logged npm ci --no-audit --no-fund || die "npm ci failed: $(npm_cause "$log" 'npm ci')"
+    say "installed npm packages ($(took))"
+  fi
+  if [[ ! -f $binding ]] && ! "$node_bin" -e 'require("pcap")' 2>/dev/null; then
+    say "building the libpcap binding (npm rebuild pcap)"
+    t0=${EPOCHREALTIME/./}
+    logged npm rebuild pcap || die "the pcap binding did not build: $(npm_cause "$log" 'npm rebuild pcap')"
+    say "built the libpcap binding ($(took))"
+  fi
+  [[ -d node_modules ]] || die "npm ci left no node_modules in $root; run: npm ci"
+  touch "$stamp"
 fi
 
 # 4. Build when any source is newer than the last build.
-stamp=dist/.build-stamp
-if [[ ! -f $stamp ]] || [[ -n $(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null) ]]; then
+if build_stale; then
   say "building (tsc)"
+  t0=${EPOCHREALTIME/./}
   rm -rf dist
-  npx --no-install tsc -p tsconfig.json >&2 || die "build failed" 70
-  touch "$stamp"
+  npx --no-install tsc -p tsconfig.json >&2 || die "the TypeScript build failed (errors above); run: npx tsc -p tsconfig.json"
+  touch "$build_stamp"
+  say "built ($(took))"
 fi

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
+import { diagnoseRootfsFailure } from './rootfs-diagnose.js';
 import { isAlive } from './state.js';
 
 export interface Recipe {
@@ -145,8 +146,10 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
   });
   const r = await proc;
   if (r.exitCode !== 0) {
+    const log = join(root, 'debootstrap', 'debootstrap.log');
+    const why = diagnoseRootfsFailure({ exit: r.exitCode ?? r.signal, output: tail, log: existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '', mirror });
     rmSync(tmp, { recursive: true, force: true });
-    throw new EnvironmentError('ROOTFS_BUILD_FAILED', `debootstrap exited with ${r.exitCode ?? r.signal}:\n${tail.join('\n')}`, `check that ${mirror} is reachable (LAB_DEBIAN_MIRROR picks another mirror), then run \`lab rootfs build\``);
+    throw new EnvironmentError('ROOTFS_BUILD_FAILED', why.message, why.hint);
   }
   for (const p of recipe.prune) for (const entry of safeList(join(root, p))) rmSync(join(root, p, entry), { recursive: true, force: true });
   const du = await execa('du', ['-sb', root], { reject: false });
