@@ -71,7 +71,7 @@ function readState(): State {
 
 // Applies an iptables-restore --noflush input; a refusal is exit 1 with iptables-restore's message.
 function restore(text: string): void {
-  if (text) runOk('iptables-restore', ['--noflush'], text);
+  if (text) runOk('iptables-restore', ['-w', '5', '--noflush'], text);
 }
 
 // The project's bridge, or a usage error naming the command that makes it.

@@ -2,6 +2,7 @@
 // nat66: per-namespace NPTv6 prefix mappings (RFC 6296), played by ip6tables SNPT/DNPT in the mangle table.
 import { run, runOk } from './exec.js';
 import { formatPrefix6 } from './ipv6.js';
+import { nptMap } from './npt.js';
 import { addRestoreText, conflictOf, delRestoreText, describeMapping, mappingComment, mappingsFromRules, parseMappingArgs, type SeenMapping } from './nat66-model.js';
 import { parseSave } from './saved-rules.js';
 import { runTool, TOOL_EXIT, usageError } from './tool-error.js';
@@ -26,7 +27,7 @@ The translation is stateless and checksum neutral: the prefix bits are replaced,
 is adjusted so that the address's one's-complement sum is unchanged and TCP/UDP/ICMPv6 checksums stay
 valid. For /48 and shorter that word is the subnet ID (bits 48-63); for /49 to /64 it is the first word
 of the interface identifier that is not ffff. So fd00:0:0:1::2 behind fd00::/48 -> 2001:db8:1::/48
-leaves as 2001:db8:1:d550::2, not 2001:db8:1:1::2.
+leaves as ${nptMap('fd00:0:0:1::2', 'fd00::/48', '2001:db8:1::/48')}, not 2001:db8:1:1::2.
 
 Bad input (exit 2, rules unchanged): prefixes of different lengths, a length over 64, an address with
 host bits set, text that is not a prefix, an overlap with an existing mapping (on the same interface
@@ -51,7 +52,7 @@ function requireIface(iface: string): void {
 
 // Applies a restore text atomically; a refusal is exit 1 with ip6tables-restore's own message.
 function restore(text: string): void {
-  runOk('ip6tables-restore', ['--noflush'], text);
+  runOk('ip6tables-restore', ['-w', '5', '--noflush'], text);
 }
 
 // nat66 IFACE add INTERNAL EXTERNAL.

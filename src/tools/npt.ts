@@ -77,3 +77,11 @@ export function nptTranslate(address: string, from: string, to: string): NptTran
 export function nptMap(address: string, from: string, to: string): string {
   return nptTranslate(address, from, to).address;
 }
+
+// One sentence a lab can print: where the address goes and which word the checksum-neutral adjustment changed.
+export function nptExplain(address: string, from: string, to: string): string {
+  const r = nptTranslate(address, from, to);
+  const hex = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+  const word = r.adjustedWord === 3 ? 'word 3 (the subnet ID)' : `word ${r.adjustedWord} (in the interface identifier)`;
+  return `${address} leaves as ${r.address}: the prefix ${from} is replaced by ${to}, and ${word} changes from ${hex(r.before)} to ${hex(r.after)} so that the address's 16-bit one's-complement sum, and with it every TCP, UDP and ICMPv6 checksum over it, stays the same (RFC 6296).`;
+}

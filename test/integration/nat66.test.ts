@@ -134,6 +134,7 @@ test('nat66 --help explains the rules and exit codes; no arguments is a usage er
     t.regex(help.stdout, /nat66 IFACE add INTERNAL\/LEN EXTERNAL\/LEN/);
     t.regex(help.stdout, /SNPT/);
     t.regex(help.stdout, /1 the kernel refused/);
+    t.regex(help.stdout, /leaves as 2001:db8:1:cf47::2, not 2001:db8:1:1::2/);
     const none = ns.tool('nat66', []);
     t.is(none.status, 2);
     t.regex(none.stderr, /Usage:/);

@@ -2,7 +2,7 @@
 // carries the adjustment, the 0xffff rules, and agreement with a plain modular model on many addresses.
 import test from 'ava';
 import { formatIpv6, parseIpv6, parsePrefix6, type Prefix6, type Words } from '../../src/tools/ipv6.js';
-import { nptAdjustment, nptMap, nptTranslate, nptTranslateWords } from '../../src/tools/npt.js';
+import { nptAdjustment, nptExplain, nptMap, nptTranslate, nptTranslateWords } from '../../src/tools/npt.js';
 
 // A prefix from text, or a test failure.
 function pfx(text: string): Prefix6 {
@@ -128,4 +128,12 @@ test('bad text is refused with the part named', (t) => {
   t.throws(() => nptTranslate('nope', 'fd00::/48', '2001:db8:1::/48'), { message: /"nope" is not an IPv6 address/ });
   t.throws(() => nptTranslate('fd00::1', 'fd00::/96', '2001:db8:1::/96'), { message: /from prefix: .*out of range/ });
   t.throws(() => nptTranslate('fd00::1', 'fd00::/48', '2001:db8:1::1/48'), { message: /to prefix: .*host bits/ });
+});
+
+test('the explanation names the new address, the word and its two values', (t) => {
+  t.is(
+    nptExplain('fd00:0:0:1::2', 'fd00::/48', '2001:db8:1::/48'),
+    "fd00:0:0:1::2 leaves as 2001:db8:1:cf47::2: the prefix fd00::/48 is replaced by 2001:db8:1::/48, and word 3 (the subnet ID) changes from 0x0001 to 0xcf47 so that the address's 16-bit one's-complement sum, and with it every TCP, UDP and ICMPv6 checksum over it, stays the same (RFC 6296).",
+  );
+  t.regex(nptExplain('fd00:0:0:1::2', 'fd00:0:0:1::/64', '2001:db8:1:1::/64'), /word 4 \(in the interface identifier\) changes from 0x0000 to 0xcf46/);
 });
