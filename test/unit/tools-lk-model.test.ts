@@ -2,7 +2,8 @@
 import test from 'ava';
 import { parseCidr4, type Cidr4 } from '../../src/tools/ipv4.js';
 import { lkBridges, parseIpJson } from '../../src/tools/ip-json.js';
-import { baseLines, commentOf, formatReport, netRuleSpecs, parseComment, parsePort, portRuleSpecs, report, restoreText, validateProject, type Bridge, type Tables } from '../../src/tools/lk-model.js';
+import { baseLines, commentOf, netRuleSpecs, parseComment, parsePort, portRuleSpecs, restoreText, validateProject, type Bridge, type Tables } from '../../src/tools/lk-model.js';
+import { formatReport, report } from '../../src/tools/lk-report.js';
 import { parseSave } from '../../src/tools/saved-rules.js';
 import { ToolError } from '../../src/tools/tool-error.js';
 
