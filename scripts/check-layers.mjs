@@ -14,6 +14,8 @@ const ALLOWED = {
   'src/sys': ['src/sys', 'src/errors.ts'],
   'src/lab.ts': ['src/engine/lab-types.ts', 'src/check', 'src/sandbox/topology.ts', 'src/sandbox/container.ts'],
   'src/errors.ts': [],
+  // The node tools (nat66, lk) run inside containers with only node and their own files: self-contained.
+  'src/tools': ['src/tools'],
   labs: ['labs', 'src/lab.ts'],
 };
 // Type-only imports may also reach these (a front end may name the shape of a record it displays).
