@@ -2,7 +2,7 @@
 // the lock when its holder dies (even by SIGKILL), so there is never a stale lock to take over.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
 import { aliveSince, currentOwner } from './proc-info.js';
@@ -28,13 +28,19 @@ export async function takeBuildLock(cache: string, hash: string, opts: { timeout
     if (!holder) throw new EnvironmentError('ROOTFS_LOCKED', `${describeOwner(readOwner(ownerFile) ?? owner, file)} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`, 'wait for it, or stop that process, then run `lab rootfs build`');
   }
   const me = currentOwner();
-  const record: LockOwner = { pid: process.pid, uid: me.uid, user: me.user, command: `lab ${process.argv.slice(2).join(' ')}`.trim(), since: new Date().toISOString() };
+  const record: LockOwner = { pid: process.pid, uid: me.uid, user: me.user, command: commandLine(), since: new Date().toISOString() };
   writeFileSync(ownerFile, `${JSON.stringify(record)}\n`);
   const held = holder;
   return async () => {
     rmSync(ownerFile, { force: true });
     await release(held);
   };
+}
+
+// This process's command as a person typed it: `lab rootfs build --force`, or its argv when not the CLI.
+function commandLine(): string {
+  const [node = 'node', script = '', ...args] = process.argv;
+  return script.endsWith('cli/main.js') ? ['lab', ...args].join(' ') : [basename(node), script, ...args].join(' ').trim();
 }
 
 // Who holds the lock, as recorded by the holder; undefined when no record (or a record of a dead process).

@@ -59,10 +59,13 @@ export function livePins(cache: string, build: string): number[] {
   return pids;
 }
 
-// Every mount namespace on the machine, read once each.
+// Every mount namespace on the machine, read once each. Root reads every namespace a sandbox can have
+// (sandboxes are made by root in its own user namespace or below), so a namespace root cannot read
+// (here: the machine's PID 1, from a parent user namespace) holds no lab overlay; anyone else cannot tell.
 export function readMounts(): MountView {
   const byNs = new Map<string, MountTable>();
   const unreadable: number[] = [];
+  const root = process.geteuid?.() === 0;
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
@@ -70,7 +73,7 @@ export function readMounts(): MountView {
     try {
       ns = readlinkSync(`/proc/${pid}/ns/mnt`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable.push(pid); // EACCES: another user's process
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !root) unreadable.push(pid); // EACCES: another user's process
       continue;
     }
     const seen = byNs.get(ns);
@@ -81,7 +84,7 @@ export function readMounts(): MountView {
     try {
       byNs.set(ns, { pids: [pid], text: readFileSync(`/proc/${pid}/mountinfo`, 'utf8') });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable.push(pid);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !root) unreadable.push(pid);
     }
   }
   return { tables: [...byNs.values()], unreadable };
@@ -131,7 +134,7 @@ export function buildUsers(root: string, view: MountView, pins: number[] = []): 
     if (hit) users.push(describeNamespace(t.pids));
   }
   for (const pid of pins) users.push(`runner pid ${pid} (it may still start a container on it)`);
-  return { users, unknown: view.unreadable };
+  return { users: [...new Set(users)], unknown: view.unreadable };
 }
 
 // Names the sandbox a mount namespace belongs to, from the journal, or its first process.
