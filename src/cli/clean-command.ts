@@ -19,7 +19,7 @@ export async function cleanCommand(run: string | undefined, o: { all?: boolean; 
   else process.stdout.write(reportText(report, Boolean(o.all)) + oldBuildLines(old));
   if (!failed.length) return code;
   const what = `could not remove ${failed.length} sandbox${failed.length > 1 ? 'es' : ''}: ${failed.map((x) => `${x.runId} (${x.failed?.reason})`).join('; ')}`;
-  if (privilege) throw new EnvironmentError('NO_PRIVILEGE', what, `run it as root: sudo ${command}`);
+  if (privilege) throw new EnvironmentError('NO_PRIVILEGE', what, `run it as root: sudo ./${command}`);
   throw new EnvironmentError('CLEAN_FAILED', what, 'look at those processes (`lab ps`, `ps -p PID`), then run `lab clean` again');
 }
 

@@ -37,5 +37,5 @@ export function asRoot<T>(work: () => T, command: string): T {
 
 // A journal "permission denied" with the exact command to run as root; any other error unchanged.
 export function withRootHint(err: unknown, command: string): unknown {
-  return err instanceof LabRunnerError && err.code === 'NO_PRIVILEGE' ? new EnvironmentError(err.code, err.message, `run it as root: sudo ${command}`) : err;
+  return err instanceof LabRunnerError && err.code === 'NO_PRIVILEGE' ? new EnvironmentError(err.code, err.message, `run it as root: sudo ./${command}`) : err;
 }

@@ -127,6 +127,7 @@ export interface OldBuilds {
 
 // Returns the cached root for the current recipe, building it first if needed (one builder at a time).
 export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo & { built: boolean; old?: OldBuilds }> {
+  testSource(); // refused before the cache is touched
   const hit = pinnedCurrent();
   if (hit && !opts.force) return { ...hit, built: false };
   const { cache } = rootfsPaths();
