@@ -98,6 +98,7 @@ function testSource(): string | undefined {
   if (!process.env.LAB_ROOTFS_CACHE) throw new UsageError('ROOTFS_SOURCE_WITHOUT_CACHE', 'LAB_ROOTFS_SOURCE (a test-only build from a local folder) is set but LAB_ROOTFS_CACHE is not', 'set LAB_ROOTFS_CACHE to a test cache folder too, or unset LAB_ROOTFS_SOURCE');
   return source;
 }
+
 // The Debian mirror apt already uses here (so debootstrap reaches what apt reaches), or the default.
 export function debianMirror(): string {
   if (process.env.LAB_DEBIAN_MIRROR) return process.env.LAB_DEBIAN_MIRROR;
@@ -184,9 +185,11 @@ export function replacedBuilds(): RootfsInfo[] {
   return builds.filter((b) => newest.get(b.hash) !== b.build);
 }
 
-// A new build's folder name, after every existing one of this hash.
+// A new build's folder name, sorting after every existing one of this hash (even if the clock went back).
 function newBuildName(cache: string, hash: string): string {
-  let t = Date.now();
+  const last = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z$/.exec(stampOf(cacheStatus().builds.filter((b) => b.hash === hash).pop()?.build ?? ''));
+  const lastMs = last ? Date.parse(`${last[1]}-${last[2]}-${last[3]}T${last[4]}:${last[5]}:${last[6]}.${last[7]}Z`) : 0;
+  let t = Math.max(Date.now(), lastMs + 1);
   const name = (): string => `${hash}-${new Date(t).toISOString().replace(/[-:.]/g, '')}`;
   while (existsSync(join(cache, name()))) t += 1;
   return name();
