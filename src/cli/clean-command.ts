@@ -1,5 +1,5 @@
 // `lab clean [RUN] [--all]`: removes sandboxes and says exactly what it removed, and what it could not and why.
-import { EnvironmentError, EXIT } from '../errors.js';
+import { EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { cleanSandboxes, type CleanReport } from '../sandbox/clean.js';
 import { collectOldBuilds, type OldBuilds } from '../sandbox/rootfs.js';
 import { stateDir } from '../sandbox/state.js';
@@ -8,6 +8,7 @@ import { oldBuildLines } from './rootfs-command.js';
 
 // Removes one sandbox, this user's dead ones, or (--all) every one in the journal; exit 3 if any removal was refused.
 export async function cleanCommand(run: string | undefined, o: { all?: boolean; json?: boolean }): Promise<number> {
+  if (run && o.all) throw new UsageError('CLEAN_USAGE', 'give a run id or --all, not both', 'run `lab ps` to see the run ids');
   const command = `lab clean${run ? ` ${run}` : ''}${o.all ? ' --all' : ''}`;
   const report = await cleanSandboxes({ ...(run ? { run } : {}), all: Boolean(o.all) }).catch((err: unknown) => Promise.reject(withRootHint(err, command)));
   // Replaced root filesystem builds go once no sandbox uses them; only root can see every sandbox's mounts.
