@@ -60,12 +60,14 @@ function whyLeft(s: SandboxView): string | undefined {
 async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
   const out: CleanOutcome = { runId: s.runId, lab: s.lab, state: s.state, removed: [] };
   const pids = s.keeperPids;
+  const killed: number[] = [];
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
+      killed.push(pid);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ESRCH') continue;
+      if (code === 'ESRCH') continue; // it ended by itself meanwhile: not ours to claim
       out.failed = { reason: `cannot stop keeper pid ${pid}: ${code === 'EPERM' ? 'permission denied' : String(err)}`, privilege: code === 'EPERM' };
       return out;
     }
@@ -77,7 +79,7 @@ async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
       out.failed = { reason: `keeper pid ${stillThere.join(', ')} still running ${GONE_MS / 1000} s after SIGKILL`, privilege: false };
       return out;
     }
-    out.removed.push(`stopped keeper pid ${pids.join(', ')}: every process, namespace and mount of the sandbox went with it`);
+    if (killed.length) out.removed.push(`stopped keeper pid ${killed.join(', ')}: every process, namespace and mount of the sandbox went with it`);
   }
   return s.journaled ? removeEntry(out, `${s.runId}.json`) : out;
 }
