@@ -1,13 +1,21 @@
 // `lab ps` and `lab clean` on real kept sandboxes: only what they should touch, exact reports, honest exit codes.
 import test from 'ava';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, MAIN, ROOT, type CliResult } from '../helpers/cli.js';
 import { alive, journal, pidNamespace, processesIn, waitFor } from '../helpers/procs.js';
 
 const DEAD = 2 ** 22 + 4321; // never a live pid
+const made: string[] = [];
+test.after.always(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+// A journal folder for one test, removed after the file.
+function journalDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 interface PsEntry { runId: string; lab: string; uid: number; user: string; checkout: string; state: string; ageMs: number; journaled: boolean }
 
@@ -35,7 +43,7 @@ async function asNobody(args: string[], dir: string): Promise<CliResult> {
 const ps = async (dir: string): Promise<PsEntry[]> => (JSON.parse((await lab(['ps', '--json'], { LAB_STATE_DIR: dir })).stdout) as { sandboxes: PsEntry[] }).sandboxes.filter((s) => s.journaled);
 
 test('ps lists a kept sandbox; clean removes only own dead runs; clean RUN removes the kept one; unknown RUN exits 2', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-clean-'));
+  const dir = journalDir('lab-clean-');
   const kept = await keptSandbox(dir);
   t.teardown(() => lab(['clean', kept.runId], { LAB_STATE_DIR: dir }));
   deadEntry(dir, '03-0000dead', { uid: 0, user: 'root', checkout: ROOT.replace(/\/$/, '') });
@@ -69,7 +77,7 @@ test('ps lists a kept sandbox; clean removes only own dead runs; clean RUN remov
 });
 
 test('clean --all lists every sandbox first, then removes them all, whoever they belong to', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-clean-all-'));
+  const dir = journalDir('lab-clean-all-');
   const a = await keptSandbox(dir);
   const b = await keptSandbox(dir);
   t.teardown(async () => {
@@ -90,7 +98,7 @@ test('clean --all lists every sandbox first, then removes them all, whoever they
 });
 
 test('without root, clean removes nothing, says why and what to run, and exits 3', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-clean-nobody-'));
+  const dir = journalDir('lab-clean-nobody-');
   const kept = await keptSandbox(dir);
   t.teardown(() => lab(['clean', kept.runId], { LAB_STATE_DIR: dir }));
   deadEntry(dir, '03-00000b0d', { uid: 65534, user: 'nobody', checkout: ROOT.replace(/\/$/, '') });

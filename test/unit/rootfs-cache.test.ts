@@ -2,7 +2,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
@@ -13,10 +13,13 @@ import { MAIN } from '../helpers/cli.js';
 
 const { hash } = currentRecipe();
 const NOBODY: MountView = { tables: [], unreadable: [] };
+const made: string[] = [];
+test.after.always(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 // A tiny tree standing in for debootstrap's output (LAB_ROOTFS_SOURCE, test-only), and an empty cache.
 function testCache(): { cache: string; source: string } {
   const base = mkdtempSync(join(tmpdir(), 'lab-rootfs-unit-'));
+  made.push(base);
   const source = join(base, 'tree');
   mkdirSync(join(source, 'etc'), { recursive: true });
   writeFileSync(join(source, 'etc', 'hostname'), 'tiny\n');
@@ -39,6 +42,7 @@ test('overlayLowerdirs reads every lower layer of every overlay, unescaped, and 
 
 test('a build is in use when any mount namespace overlays it (through a symlink too), not when only another build is', (t) => {
   const base = mkdtempSync(join(tmpdir(), 'lab-rootfs-use-'));
+  made.push(base);
   mkdirSync(join(base, 'real', 'old', 'root'), { recursive: true });
   mkdirSync(join(base, 'real', 'new', 'root'), { recursive: true });
   symlinkSync(join(base, 'real'), join(base, 'link'));
@@ -68,6 +72,7 @@ test.serial('meta.json holds a path relative to the cache; a copied cache uses i
   t.is(cachedRootfs()?.path, join(copy, info.build, 'root'));
   // An older version's build (folder HASH, absolute path in meta.json) is still found, under this cache.
   const legacy = mkdtempSync(join(tmpdir(), 'lab-rootfs-legacy-'));
+  made.push(legacy, copy);
   mkdirSync(join(legacy, hash, 'root'), { recursive: true });
   writeFileSync(join(legacy, hash, 'meta.json'), JSON.stringify({ hash, path: '/somewhere/else/root', builtAt: '', buildMs: 0, sizeBytes: 0, recipe: currentRecipe().recipe }));
   process.env.LAB_ROOTFS_CACHE = legacy;

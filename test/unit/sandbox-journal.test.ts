@@ -1,7 +1,7 @@
 // `lab ps` and `lab clean` on a fake journal: states, owners, checkouts, and exact reports of what was removed.
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/errors.js';
@@ -32,9 +32,13 @@ function entry(dir: string, s: Partial<SandboxState> & { runId: string }, raw = 
   writeFileSync(join(dir, `${s.runId}.json`), JSON.stringify(raw ? full : { uid: me.uid, user: me.user, checkout: here, ...full }));
 }
 
+const made: string[] = [];
+test.after.always(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 // A fresh journal folder for one test (each test sets LAB_STATE_DIR itself: tests run serially).
 function journalDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lab-journal-'));
+  made.push(dir);
   process.env.LAB_STATE_DIR = dir;
   return dir;
 }
