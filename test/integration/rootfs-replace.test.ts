@@ -72,3 +72,28 @@ test('a second build waits on the lock and says who holds it and since when', as
   t.is(r.exitCode, 0, String(r.stderr));
   t.regex(String(r.stdout), /built: [0-9a-f]{12}-\d{8}T\d{9}Z/);
 });
+
+test('SIGKILL of `rootfs build --force` at any instant never loses the current build', async (t) => {
+  const env = testEnv();
+  const cache = env.LAB_ROOTFS_CACHE ?? '';
+  t.teardown(() => rmSync(join(cache, '..'), { recursive: true, force: true }));
+  t.is((await lab(['rootfs', 'build'], env)).exitCode, 0);
+  // Kill once the new build's folder exists, at offsets spread over copying, renaming in and removing the old one.
+  for (const delayMs of [0, 20, 60, 120, 200, 300]) {
+    const p = labProcess(['rootfs', 'build', '--force'], env);
+    const started = await waitFor(() => existsSync(join(cache, `.tmp-${currentRecipe().hash}-${p.pid}`)), 20_000);
+    t.true(started, 'the build started');
+    await new Promise((r) => setTimeout(r, delayMs));
+    p.kill('SIGKILL');
+    await p;
+    const s = await status(env);
+    const current = s.builds.at(-1);
+    t.truthy(current, `after a kill at +${delayMs} ms there is a build`);
+    t.true(existsSync(join(current?.path ?? '/nonexistent', 'bin', 'sh')), `after a kill at +${delayMs} ms the current build is whole`);
+  }
+  // The next build finds its way: it removes the killed builds' folders and the builds nothing uses.
+  const r = await lab(['rootfs', 'build', '--force'], env);
+  t.is(r.exitCode, 0, r.stderr);
+  const names = readdirSync(cache).filter((n) => !n.startsWith('.build-') && n !== '.pins');
+  t.is(names.length, 1, names.join(', '));
+});
