@@ -33,7 +33,10 @@ function reportText(r: CleanReport, all: boolean): string {
     if (x.removed.length) lines.push(`removed sandbox ${head}:${x.removed.map((w) => `\n  ${w}`).join('')}`);
     if (x.failed) lines.push(`could not remove sandbox ${head}: ${x.failed.reason}`);
   }
-  for (const x of r.left) lines.push(`left alone: ${x.runId} (${x.lab}, ${x.state}): ${x.why}`);
+  // Sandboxes of other journals (other checkouts' tests, another LAB_STATE_DIR) on one line: they are not ours to list.
+  const elsewhere = r.left.filter((x) => !x.journaled);
+  for (const x of r.left.filter((l) => !elsewhere.includes(l))) lines.push(`left alone: ${x.runId} (${x.lab}, ${x.state}): ${x.why}`);
+  if (elsewhere.length) lines.push(`left alone: ${elsewhere.length} sandbox${elsewhere.length > 1 ? 'es' : ''} of other journals (${elsewhere.map((x) => x.runId).join(', ')}): \`lab clean RUN\` removes one`);
   if (!r.outcomes.length) lines.push('nothing to clean');
   return `${lines.join('\n')}\n`;
 }

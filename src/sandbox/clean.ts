@@ -21,7 +21,7 @@ export interface CleanOutcome {
 export interface CleanReport {
   listed: SandboxView[]; // every sandbox seen before cleaning (what --all lists first)
   outcomes: CleanOutcome[];
-  left: { runId: string; lab: string; state: string; why: string }[]; // seen and deliberately not touched
+  left: { runId: string; lab: string; state: string; why: string; journaled: boolean }[]; // seen and deliberately not touched
 }
 
 // Removes one sandbox (`run`), every one in this journal (`all`), or this user's dead ones from this checkout.
@@ -36,12 +36,12 @@ export async function cleanSandboxes(opts: { run?: string; all?: boolean } = {})
   }
   for (const s of sandboxes) {
     const why = opts.all ? (s.journaled ? undefined : 'its entry is in another journal (another LAB_STATE_DIR): `lab clean RUN` removes it') : whyLeft(s);
-    if (why) report.left.push({ runId: s.runId, lab: s.lab, state: s.state, why });
+    if (why) report.left.push({ runId: s.runId, lab: s.lab, state: s.state, why, journaled: s.journaled });
     else report.outcomes.push(await removeSandbox(s));
   }
   for (const name of broken) {
     if (opts.all) report.outcomes.push(removeEntry({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', removed: [] }, name));
-    else report.left.push({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', why: 'unreadable journal entry (owner unknown): --all removes it' });
+    else report.left.push({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', why: 'unreadable journal entry (owner unknown): --all removes it', journaled: true });
   }
   return report;
 }
