@@ -30,6 +30,7 @@ export function pinBuild(cache: string, build: string): void {
   }
   if (!ownPins.size) process.once('exit', () => ownPins.forEach((f) => rmSync(f, { force: true })));
   ownPins.add(file);
+  livePins(cache, build); // on the way, drop the pins of runners that were killed
 }
 
 // Drops this process's pin on a build.
