@@ -3,8 +3,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, toLabError, UsageError } from '../errors.js';
 import { labIds, loadLab } from '../engine/loader.js';
-import { cleanSandboxes } from '../sandbox/clean.js';
+import { cleanCommand } from './clean-command.js';
 import { printError } from './print-error.js';
+import { psCommand } from './ps-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { rootfsBuild, rootfsStatus } from './rootfs-command.js';
 import { shellCommand } from './shell-command.js';
@@ -61,15 +62,12 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .action(async (o: { force?: boolean; json?: boolean }) => setCode(await rootfsBuild(o)));
   rootfs.command('status').description('what is cached, and how big').option('--json', 'as JSON').action((o: { json?: boolean }) => setCode(rootfsStatus(o)));
 
-  program.command('clean').description('remove kept sandboxes and leftovers of crashed runs (live runs are left alone)')
-    .option('--all', 'also stop sandboxes of runs still in progress').option('--json', 'as JSON')
-    .action((o: { all?: boolean; json?: boolean }) => {
-      const r = cleanSandboxes(o);
-      if (o.json) return void process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      for (const x of r.removed) process.stdout.write(`removed sandbox ${x.runId} (${x.lab}): ${x.reason}\n`);
-      for (const x of r.live) process.stdout.write(`left running: ${x.runId} (${x.lab}), a run in progress (use --all to stop it)\n`);
-      if (!r.removed.length && !r.live.length) process.stdout.write('nothing to clean\n');
-    });
+  program.command('ps').description('list kept, running and dead sandboxes: run id, lab, state, age, owner, checkout').option('--json', 'as JSON')
+    .action((o: { json?: boolean }) => setCode(psCommand(o)));
+  program.command('clean').argument('[run]', 'remove this sandbox (a run id from `lab ps`)')
+    .description('remove your leftovers of dead runs from this checkout; RUN removes one sandbox, --all every one')
+    .option('--all', 'list, then remove every sandbox in the journal (any user, checkout or state)').option('--json', 'as JSON')
+    .action(async (run: string | undefined, o: { all?: boolean; json?: boolean }) => setCode(await cleanCommand(run, o)));
   return program;
 }
 

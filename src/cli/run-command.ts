@@ -61,7 +61,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   }
   if (!jsonOnly) {
     process.stdout.write(`\n${summaryLine(result)}\n`);
-    if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean\n`);
+    if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean ${result.kept.runId}\n`);
     if (result.error && result.status !== 'interrupted') printError(result.error);
   }
   return exitCodeOf(result);

@@ -1,66 +1,118 @@
-// `lab clean`: removes kept sandboxes and any left by a crashed runner; live runs are left alone.
-import { readdirSync, readFileSync } from 'node:fs';
-import { KEEPER_MARK, killQuietly } from './keeper.js';
-import { isAlive, listStates, removeState } from './state.js';
+// `lab clean`: removes sandboxes (one by run id, this user's dead ones, or all), saying exactly what it did.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { aliveSince, currentOwner } from './proc-info.js';
+import { findKeepers, listSandboxes, type SandboxView } from './sandboxes.js';
+import { removeEmptyStateDir, stateDir } from './state.js';
+
+export { findKeepers } from './sandboxes.js';
+
+const GONE_MS = 5_000; // how long a killed keeper may take to disappear
+
+export interface CleanOutcome {
+  runId: string;
+  lab: string;
+  state: string;
+  removed: string[]; // what was really removed, one line each
+  failed?: { reason: string; privilege: boolean }; // what could not be removed, and why
+}
 
 export interface CleanReport {
-  removed: { runId: string; lab: string; reason: string }[];
-  live: { runId: string; lab: string }[];
+  listed: SandboxView[]; // every sandbox seen before cleaning (what --all lists first)
+  outcomes: CleanOutcome[];
+  left: { runId: string; lab: string; state: string; why: string; journaled: boolean }[]; // seen and deliberately not touched
 }
 
-// Keeper processes on the machine, by run id (found by the mark in their command line).
-export function findKeepers(): Map<string, number[]> {
-  const found = new Map<string, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    const i = argv.indexOf(KEEPER_MARK);
-    const runId = i >= 0 ? argv[i + 1] : undefined;
-    if (runId) found.set(runId, [...(found.get(runId) ?? []), Number(name)]);
+// Removes one sandbox (`run`), every one in this journal (`all`), or this user's dead ones from this checkout.
+export async function cleanSandboxes(opts: { run?: string; all?: boolean } = {}): Promise<CleanReport> {
+  const { sandboxes, broken } = listSandboxes();
+  const report: CleanReport = { listed: sandboxes, outcomes: [], left: [] };
+  if (opts.run) {
+    const s = sandboxes.find((x) => x.runId === opts.run);
+    if (!s) throw new UsageError('UNKNOWN_RUN', `no sandbox with run id "${opts.run}"`, sandboxes.length ? `known run ids: ${sandboxes.map((x) => x.runId).join(', ')} (see \`lab ps\`)` : 'there is no sandbox at all (`lab ps` lists them)');
+    report.outcomes.push(await removeSandbox(s));
+    return report;
   }
-  return found;
+  for (const s of sandboxes) {
+    const why = opts.all ? (s.journaled ? undefined : 'its entry is in another journal (another LAB_STATE_DIR): `lab clean RUN` removes it') : whyLeft(s);
+    if (why) report.left.push({ runId: s.runId, lab: s.lab, state: s.state, why, journaled: s.journaled });
+    else report.outcomes.push(await removeSandbox(s));
+  }
+  for (const name of broken) {
+    if (opts.all) report.outcomes.push(removeEntry({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', removed: [] }, name));
+    else report.left.push({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', why: 'unreadable journal entry (owner unknown): --all removes it', journaled: true });
+  }
+  return report;
 }
 
-// True when a keeper's parent is still a running runner (not init, which adopts orphans).
-function hasLiveRunner(pid: number): boolean {
+// Why plain `lab clean` leaves a sandbox alone, or undefined when it is this user's dead run.
+function whyLeft(s: SandboxView): string | undefined {
+  if (!s.journaled) return 'not in this journal';
+  if (s.state === 'running') return 'a run in progress';
+  if (s.state === 'kept') return `kept with --keep: \`lab clean ${s.runId}\` removes it`;
+  if (s.uid === undefined || !s.checkout) return `no owner recorded (an older version ran it): \`lab clean ${s.runId}\` removes it`;
+  if (s.mine) return undefined;
+  return s.uid !== currentOwner().uid ? `belongs to another user (${s.user ?? s.uid})` : `from another checkout (${s.checkout})`;
+}
+
+// Stops a sandbox's keeper (everything inside dies with it), then removes its journal entry.
+async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
+  const out: CleanOutcome = { runId: s.runId, lab: s.lab, state: s.state, removed: [] };
+  const pids = s.keeperPids;
+  const killed: number[] = [];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') continue; // it ended by itself meanwhile: not ours to claim
+      out.failed = { reason: `cannot stop keeper pid ${pid}: ${code === 'EPERM' ? 'permission denied' : String(err)}`, privilege: code === 'EPERM' };
+      return out;
+    }
+  }
+  if (pids.length) {
+    const watch = [...pids, ...(s.initPid && aliveSince(s.initPid, Date.parse(s.startedAt)) ? [s.initPid] : [])];
+    const stillThere = await waitGone(s.runId, watch);
+    if (stillThere.length) {
+      out.failed = { reason: `keeper pid ${stillThere.join(', ')} still running ${GONE_MS / 1000} s after SIGKILL`, privilege: false };
+      return out;
+    }
+    if (killed.length) out.removed.push(`stopped keeper pid ${killed.join(', ')}: every process, namespace and mount of the sandbox went with it`);
+  }
+  return s.journaled ? removeEntry(out, `${s.runId}.json`) : out;
+}
+
+// Removes one journal entry, reporting a refusal instead of claiming it.
+function removeEntry(out: CleanOutcome, name: string): CleanOutcome {
+  const path = join(stateDir(), name);
   try {
-    const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-    if (!ppid || ppid === 1) return false;
-    return readFileSync(`/proc/${ppid}/cmdline`, 'utf8').includes('node');
+    rmSync(path);
+    out.removed.push(`journal entry ${path}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') out.removed.push(`journal entry ${path} (already gone: its runner removed it)`);
+    else out.failed = { reason: `cannot remove journal entry ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err)}`, privilege: code === 'EACCES' || code === 'EPERM' };
+  }
+  removeEmptyStateDir();
+  return out;
+}
+
+// Waits (bounded) until these pids and the run's keeper mark are gone; returns the ones still there.
+async function waitGone(runId: string, pids: number[]): Promise<number[]> {
+  const end = Date.now() + GONE_MS;
+  const left = (): number[] => [...pids.filter(exists), ...(findKeepers().get(runId) ?? [])].filter((p, i, a) => a.indexOf(p) === i);
+  while (left().length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return left();
+}
+
+// True while the process runs (a zombie has already let go of everything: it counts as gone).
+function exists(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
-}
-
-// Kills every sandbox whose runner is gone or that was kept; `all` also stops live runs.
-export function cleanSandboxes(opts: { all?: boolean } = {}): CleanReport {
-  const report: CleanReport = { removed: [], live: [] };
-  const keepers = findKeepers();
-  for (const s of listStates()) {
-    const live = !s.kept && isAlive(s.runnerPid) && keepers.has(s.runId);
-    if (live && !opts.all) {
-      report.live.push({ runId: s.runId, lab: s.lab });
-      keepers.delete(s.runId);
-      continue;
-    }
-    for (const pid of keepers.get(s.runId) ?? []) killQuietly(pid);
-    keepers.delete(s.runId);
-    removeState(s.runId);
-    report.removed.push({ runId: s.runId, lab: s.lab, reason: s.kept ? 'kept' : live ? 'live run stopped (--all)' : 'runner gone' });
-  }
-  for (const [runId, pids] of keepers) {
-    // No journal entry here: a run journaling elsewhere, or starting right now, still has its runner.
-    if (pids.some(hasLiveRunner) && !opts.all) {
-      report.live.push({ runId, lab: '?' });
-      continue;
-    }
-    for (const pid of pids) killQuietly(pid);
-    report.removed.push({ runId, lab: '?', reason: 'keeper without a journal entry' });
-  }
-  return report;
 }

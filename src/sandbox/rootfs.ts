@@ -1,12 +1,14 @@
 // The containers' root filesystem: built once with debootstrap from rootfs/recipe.json, cached by hash.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { EnvironmentError, InternalError } from '../errors.js';
+import { EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
 import { diagnoseRootfsFailure } from './rootfs-diagnose.js';
+import { takeBuildLock } from './rootfs-lock.js';
+import { buildUsers, livePins, pinBuild, readMounts, unpinBuild, type MountView } from './rootfs-use.js';
 import { isAlive } from './state.js';
 
 export interface Recipe {
@@ -18,7 +20,8 @@ export interface Recipe {
 
 export interface RootfsInfo {
   hash: string;
-  path: string; // the root directory
+  build: string; // its folder in the cache: HASH-STAMP (or HASH, as older versions named it)
+  path: string; // the root directory, absolute, computed from the cache folder when read (meta.json holds BUILD/root)
   builtAt: string;
   buildMs: number;
   sizeBytes: number;
@@ -39,23 +42,62 @@ export function currentRecipe(): { recipe: Recipe; hash: string } {
   return { recipe, hash };
 }
 
-// Every complete build in the cache, and folders of builds that never finished.
+// Every complete build in the cache (oldest first), and folders of builds that never finished or are being removed.
 export function cacheStatus(): { builds: RootfsInfo[]; partial: string[] } {
   const dir = rootfsPaths().cache;
   const builds: RootfsInfo[] = [];
   const partial: string[] = [];
-  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
-    if (name.startsWith('.tmp-')) partial.push(name);
+  for (const name of safeList(dir)) {
+    if (name.startsWith('.tmp-') || name.startsWith('.trash-')) partial.push(name);
     const meta = join(dir, name, 'meta.json');
-    if (!name.startsWith('.') && existsSync(meta)) builds.push(JSON.parse(readFileSync(meta, 'utf8')) as RootfsInfo);
+    if (name.startsWith('.') || !existsSync(meta)) continue;
+    const info = JSON.parse(readFileSync(meta, 'utf8')) as RootfsInfo;
+    // The path comes from where the build is now, never from meta.json: a copied cache uses its own copy.
+    builds.push({ ...info, build: name, path: resolveRoot(dir, name) });
   }
-  return { builds, partial };
+  return { builds: builds.sort((a, b) => stampOf(a.build).localeCompare(stampOf(b.build))), partial };
 }
 
-// The cached build for the current recipe, if complete.
+// The absolute root of a build, symlinks resolved, so every overlay names it the same way.
+function resolveRoot(cache: string, build: string): string {
+  const root = join(cache, build, 'root');
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
+// "HASH-20261125T125236123Z" -> its stamp; "" for an older version's "HASH" (the oldest).
+function stampOf(build: string): string {
+  return /^[0-9a-f]+-(\d{8}T\d{9}Z)$/.exec(build)?.[1] ?? '';
+}
+
+// The cached build for the current recipe, if complete: the newest one.
 export function cachedRootfs(): RootfsInfo | undefined {
   const { hash } = currentRecipe();
-  return cacheStatus().builds.find((b) => b.hash === hash);
+  return cacheStatus().builds.filter((b) => b.hash === hash).pop();
+}
+
+// The current build, pinned for this process's lifetime; re-read after pinning so a build replaced meanwhile is never used.
+function pinnedCurrent(): RootfsInfo | undefined {
+  const { cache } = rootfsPaths();
+  for (let i = 0; i < 10; i++) {
+    const cur = cachedRootfs();
+    if (!cur) return undefined;
+    pinBuild(cache, cur.build);
+    if (cachedRootfs()?.build === cur.build) return cur;
+    unpinBuild(cache, cur.build);
+  }
+  throw new InternalError('the root filesystem kept changing while a run picked it');
+}
+
+// The folder a LAB_ROOTFS_SOURCE test build copies, refused unless the cache is a test's own too.
+function testSource(): string | undefined {
+  const source = process.env.LAB_ROOTFS_SOURCE;
+  if (!source) return undefined;
+  if (!process.env.LAB_ROOTFS_CACHE) throw new UsageError('ROOTFS_SOURCE_WITHOUT_CACHE', 'LAB_ROOTFS_SOURCE (a test-only build from a local folder) is set but LAB_ROOTFS_CACHE is not', 'set LAB_ROOTFS_CACHE to a test cache folder too, or unset LAB_ROOTFS_SOURCE');
+  return source;
 }
 
 // The Debian mirror apt already uses here (so debootstrap reaches what apt reaches), or the default.
@@ -79,52 +121,84 @@ export interface BuildOptions {
   lockTimeoutMs?: number;
 }
 
+export interface OldBuilds {
+  removed: string[]; // replaced builds that nothing used any more, now gone
+  kept: { build: string; users: string[] }[]; // replaced builds still in use, and by whom
+  failed: { build: string; reason: string }[];
+}
+
 // Returns the cached root for the current recipe, building it first if needed (one builder at a time).
-export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo & { built: boolean }> {
-  const hit = cachedRootfs();
+export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo & { built: boolean; old?: OldBuilds }> {
+  testSource(); // refused before the cache is touched
+  const hit = pinnedCurrent();
   if (hit && !opts.force) return { ...hit, built: false };
   const { cache } = rootfsPaths();
   mkdirSync(cache, { recursive: true });
   const { hash } = currentRecipe();
-  const lock = join(cache, `.lock-${hash}`);
-  const release = await takeLock(lock, opts);
+  const release = await takeBuildLock(cache, hash, { timeoutMs: opts.lockTimeoutMs ?? 20 * 60_000, ...(opts.onProgress ? { onWait: opts.onProgress } : {}) });
   try {
-    const again = cachedRootfs();
-    if (again && !opts.force) return { ...again, built: false };
-    return { ...(await build(hash, opts)), built: true };
+    const again = pinnedCurrent();
+    // Forced, but another builder finished a new build while we waited: that is the rebuild asked for.
+    if (again && (!opts.force || again.build !== hit?.build)) return { ...again, built: false };
+    const info = await build(hash, opts);
+    pinnedCurrent();
+    if (hit) unpinBuild(cache, hit.build); // this process no longer needs the build it replaced
+    const old = collectOldBuilds();
+    for (const k of old.kept) opts.onProgress?.(`previous build ${k.build} kept while in use by ${k.users.join(', ')}; \`lab clean\` or the next build removes it once unused`);
+    for (const r of old.removed) opts.onProgress?.(`previous build ${r} removed (nothing used it)`);
+    return { ...info, built: true, old };
   } finally {
-    release();
+    await release();
   }
 }
 
-// An exclusive lock file holding our pid; a lock whose owner died is taken over.
-async function takeLock(path: string, opts: BuildOptions): Promise<() => void> {
-  const deadline = Date.now() + (opts.lockTimeoutMs ?? 20 * 60_000);
-  let told = false;
-  for (;;) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = Number(readFileSync(path, 'utf8').trim() || 0);
-    if (!owner || !isAlive(owner)) {
-      rmSync(path, { force: true });
+// Removes builds replaced by a newer one of the same recipe, unless a sandbox or a live runner still uses them.
+export function collectOldBuilds(view?: MountView): OldBuilds {
+  const { cache } = rootfsPaths();
+  const out: OldBuilds = { removed: [], kept: [], failed: [] };
+  const replaced = replacedBuilds();
+  if (!replaced.length) return out;
+  const mounts = view ?? readMounts();
+  for (const b of replaced) {
+    const { users, unknown } = buildUsers(b.path, mounts, livePins(cache, b.build));
+    if (users.length || unknown.length) {
+      out.kept.push({ build: b.build, users: users.length ? users : [`possibly the mount namespaces of ${unknown.length} processes this user cannot read`] });
       continue;
     }
-    if (!told) opts.onProgress?.(`waiting for the root filesystem build of process ${owner}`);
-    told = true;
-    if (Date.now() > deadline) throw new EnvironmentError('ROOTFS_LOCKED', `another root filesystem build (pid ${owner}) did not finish in time`, 'wait for it, or stop it and run `lab rootfs build`');
-    await new Promise((r) => setTimeout(r, 250));
+    // Renamed first (atomic, so one remover wins), then deleted: a kill midway leaves only a .trash- folder.
+    const trash = join(cache, `.trash-${b.build}-${process.pid}`);
+    try {
+      renameSync(join(cache, b.build), trash);
+      rmSync(trash, { recursive: true, force: true });
+      out.removed.push(b.build);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') out.failed.push({ build: b.build, reason: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err) });
+    }
   }
+  return out;
 }
 
-// debootstrap into a temporary folder, prune, measure, then rename into place: all or nothing.
+// Builds that a newer build of the same recipe hash replaced.
+export function replacedBuilds(): RootfsInfo[] {
+  const builds = cacheStatus().builds;
+  const newest = new Map(builds.map((b) => [b.hash, b.build])); // sorted oldest first, so the last one wins
+  return builds.filter((b) => newest.get(b.hash) !== b.build);
+}
+
+// A new build's folder name, sorting after every existing one of this hash (even if the clock went back).
+function newBuildName(cache: string, hash: string): string {
+  const last = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z$/.exec(stampOf(cacheStatus().builds.filter((b) => b.hash === hash).pop()?.build ?? ''));
+  const lastMs = last ? Date.parse(`${last[1]}-${last[2]}-${last[3]}T${last[4]}:${last[5]}:${last[6]}.${last[7]}Z`) : 0;
+  let t = Math.max(Date.now(), lastMs + 1);
+  const name = (): string => `${hash}-${new Date(t).toISOString().replace(/[-:.]/g, '')}`;
+  while (existsSync(join(cache, name()))) t += 1;
+  return name();
+}
+
+// debootstrap (or, for tests, a copy of LAB_ROOTFS_SOURCE) into a temporary folder, measure, then rename it in
+// under a new name: all or nothing, and the build it replaces stays until no sandbox uses it.
 async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
-  requireTools(['debootstrap', 'setpriv', 'unshare']);
   const { cache } = rootfsPaths();
   removePartial(cache);
   const { recipe } = currentRecipe();
@@ -132,6 +206,32 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
   const root = join(tmp, 'root');
   mkdirSync(root, { recursive: true });
   const started = performance.now();
+  const source = testSource();
+  if (source) await copyTree(source, root, tmp, opts);
+  else await debootstrap(recipe, root, tmp, opts);
+  const du = await execa('du', ['-sb', root], { reject: false });
+  const name = newBuildName(cache, hash);
+  const info: RootfsInfo = { hash, build: name, path: `${name}/root`, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(String(du.stdout).split(/\s/)[0]) || 0, recipe };
+  writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(info, null, 2)}\n`); // path relative to the cache
+  renameSync(tmp, join(cache, name)); // never replaces anything: a kill before or after leaves one whole build
+  opts.onProgress?.(`root filesystem ${name} ready: ${(info.sizeBytes / 2 ** 20).toFixed(0)} MiB in ${(info.buildMs / 1000).toFixed(0)} s`);
+  return { ...info, path: resolveRoot(cache, name) };
+}
+
+// Test-only build: hard-links (or copies) a local folder, so tests never download a second root filesystem.
+async function copyTree(source: string, root: string, tmp: string, opts: BuildOptions): Promise<void> {
+  opts.onProgress?.(`copying ${source} (LAB_ROOTFS_SOURCE, a test build)`);
+  const linked = await execa('cp', ['-al', `${source}/.`, root], { reject: false });
+  const r = linked.exitCode === 0 ? linked : await execa('cp', ['-a', `${source}/.`, root], { reject: false, all: true });
+  if (r.exitCode !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new EnvironmentError('ROOTFS_SOURCE_FAILED', `cannot copy LAB_ROOTFS_SOURCE ${source}: ${String(r.stderr).trim()}`, 'point LAB_ROOTFS_SOURCE at a readable folder');
+  }
+}
+
+// debootstrap the recipe into root (in private namespaces), then prune it; on failure the temporary folder goes.
+async function debootstrap(recipe: Recipe, root: string, tmp: string, opts: BuildOptions): Promise<void> {
+  requireTools(['debootstrap', 'setpriv', 'unshare']);
   const mirror = debianMirror();
   opts.onProgress?.(`debootstrap --variant=${recipe.variant} ${recipe.suite} from ${mirror}`);
   // Private mount and PID namespaces: debootstrap's mounts and processes die with this runner.
@@ -152,13 +252,6 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
     throw new EnvironmentError('ROOTFS_BUILD_FAILED', why.message, why.hint);
   }
   for (const p of recipe.prune) for (const entry of safeList(join(root, p))) rmSync(join(root, p, entry), { recursive: true, force: true });
-  const du = await execa('du', ['-sb', root], { reject: false });
-  const info: RootfsInfo = { hash, path: join(cache, hash, 'root'), builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(String(du.stdout).split(/\s/)[0]) || 0, recipe };
-  writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(info, null, 2)}\n`);
-  rmSync(join(cache, hash), { recursive: true, force: true });
-  renameSync(tmp, join(cache, hash));
-  opts.onProgress?.(`root filesystem ${hash} ready: ${(info.sizeBytes / 2 ** 20).toFixed(0)} MiB in ${(info.buildMs / 1000).toFixed(0)} s`);
-  return info;
 }
 
 function safeList(dir: string): string[] {
@@ -169,11 +262,11 @@ function safeList(dir: string): string[] {
   }
 }
 
-// Removes folders of builds whose builder is gone, refusing if anything is still mounted below them.
+// Removes folders of builds whose builder (or remover) is gone, refusing if anything is still mounted below them.
 export function removePartial(cache = rootfsPaths().cache): string[] {
   const removed: string[] = [];
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
-  for (const name of safeList(cache).filter((n) => n.startsWith('.tmp-'))) {
+  for (const name of safeList(cache).filter((n) => n.startsWith('.tmp-') || n.startsWith('.trash-'))) {
     const pid = Number(name.split('-').pop());
     if (pid && isAlive(pid) && pid !== process.pid) continue;
     const dir = join(cache, name);

@@ -70,7 +70,7 @@ test('--keep leaves the sandbox up; lab shell runs inside a node; lab clean remo
   const bad = await lab(['shell', '02-bridge-veth', 'nosuchnode', 'true'], env);
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /no node "nosuchnode"/);
-  const clean = await lab(['clean'], env);
+  const clean = await lab(['clean', entry?.runId ?? ''], env);
   t.is(clean.exitCode, 0);
   t.regex(clean.stdout, /removed sandbox/);
   t.true(await waitFor(() => !alive(entry?.initPid ?? 0), 5_000));
