@@ -40,7 +40,7 @@ test('--force while a kept sandbox uses the build: the old build stays until tha
   t.false(after.builds[1]?.replaced);
   t.true(existsSync(join(old.path, 'bin', 'sh')), 'the old build is whole');
   // The container still runs on it: its files are there, and it still answers.
-  const sh = await lab(['shell', entry.runId, 'mycontainer', 'cat /etc/debian_version && ip -o -4 addr show dev eth0'], env);
+  const sh = await lab(['shell', entry.runId, 'mycontainer', 'sh', '-c', 'cat /etc/debian_version && ip -o -4 addr show dev eth0'], env);
   t.is(sh.exitCode, 0, sh.stderr);
   t.regex(sh.stdout, /172\.17\.0\.100\/24/);
 

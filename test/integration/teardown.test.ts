@@ -32,12 +32,12 @@ test('SIGINT during a run tears the sandbox down and exits 130', async (t) => {
   t.deepEqual(journal(dir), []);
 });
 
-test('SIGTERM right after the sandbox is up tears it down and exits 130', async (t) => {
+test('SIGTERM right after the sandbox is up tears it down and exits 143', async (t) => {
   const dir = stateDir();
   const { proc, entry, pidns } = await startRun('sandbox', dir);
   proc.kill('SIGTERM');
   const r = await proc;
-  t.is(r.exitCode, 130);
+  t.is(r.exitCode, 143);
   t.false(alive(entry.initPid));
   t.deepEqual(processesIn(pidns ?? 'none'), []);
 });
@@ -64,9 +64,14 @@ test('--keep leaves the sandbox up; lab shell runs inside a node; lab clean remo
   const [entry] = journal(dir);
   t.true(entry?.kept);
   t.true(alive(entry?.initPid ?? 0));
-  const sh = await lab(['shell', '02-bridge-veth', 'mycontainer', 'ip -o -4 addr show dev eth0'], env);
+  const sh = await lab(['shell', '02-bridge-veth', 'mycontainer', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'], env);
   t.is(sh.exitCode, 0, sh.stderr);
   t.regex(sh.stdout, /172\.17\.0\.100\/24/);
+  // The command's argv reaches the node unchanged: sh -c gets one script, not words joined again.
+  const quoted = await lab(['shell', '02-bridge-veth', 'mycontainer', 'sh', '-c', 'ls /dev; echo "two  spaces"'], env);
+  t.is(quoted.exitCode, 0, quoted.stderr);
+  t.regex(quoted.stdout, /^null$/m);
+  t.regex(quoted.stdout, /^two {2}spaces$/m);
   const bad = await lab(['shell', '02-bridge-veth', 'nosuchnode', 'true'], env);
   t.is(bad.exitCode, 2);
   t.regex(bad.stderr, /no node "nosuchnode"/);
