@@ -1,10 +1,25 @@
-// Every step that runs commands is checked honestly: skipping its commands makes its own check fail.
+// Every check is load-bearing: leaving out a step's commands, or any one command that changes state,
+// makes that step's own check fail, and the failure names the flow, rule or state that is missing.
 import test from 'ava';
+import { formatMatcher } from '../../src/check/format.js';
+import type { CheckResult } from '../../src/check/types.js';
+import { LabEvents } from '../../src/engine/events.js';
 import { labIds, loadLab } from '../../src/engine/loader.js';
+import { LabSession } from '../../src/engine/session.js';
 import { runJson, step } from '../helpers/cli.js';
 
+// The failures of a check, each as the words a person reads; an expectation names its point and matcher.
+function namedFailures(c: Pick<CheckResult, 'expectations' | 'looks' | 'probes'>): string[] {
+  const out: string[] = [];
+  for (const x of c.expectations.filter((e) => !e.pass)) {
+    if (x.message.includes(x.expectation.point) && x.message.includes(formatMatcher(x.expectation.matcher))) out.push(x.message);
+  }
+  for (const l of c.looks.filter((x) => !x.pass)) if (l.message.includes(l.look.cmd)) out.push(l.message);
+  return out;
+}
+
 for (const id of labIds()) {
-  test(`${id}: skipping any step that runs commands makes that step's check fail, naming what is missing`, async (t) => {
+  test(`${id}: skipping any step that runs commands fails that step's check, naming what is missing`, async (t) => {
     const { def } = await loadLab(id);
     const steps = def.steps.filter((x) => x.run.length > 0);
     t.true(steps.length > 0);
@@ -15,9 +30,33 @@ for (const id of labIds()) {
         const r = step(result, s.id);
         t.is(r.status, 'failed', s.id);
         t.deepEqual(r.commands, [], s.id);
-        const check = r.check as unknown as { expectations: { pass: boolean; message: string }[]; looks: { pass: boolean; message: string }[] };
-        const failed = [...check.expectations, ...check.looks].filter((x) => !x.pass);
-        t.true(failed.length > 0 && failed.every((x) => x.message.length > 0), s.id);
+        const check = r.check as unknown as CheckResult;
+        t.true(namedFailures(check).length > 0, `${s.id}: no failure names its expected flow or state`);
+      }),
+    );
+  });
+
+  test(`${id}: leaving out any one command that changes state fails its step's check`, async (t) => {
+    const { def } = await loadLab(id);
+    const cases = def.steps.flatMap((s, si) => s.run.flatMap((c, ci) => (c.readOnly ? [] : [{ si, ci, step: s.id, cmd: c.cmd }])));
+    t.true(cases.length > 0);
+    const loaded = await loadLab(id);
+    const queue = [...cases];
+    // Three sessions at a time: each builds a fresh sandbox, replays the earlier steps, then omits one command.
+    await Promise.all(
+      [0, 1, 2].map(async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const session = await LabSession.open(loaded, { events: new LabEvents() });
+          try {
+            for (const earlier of def.steps.slice(0, c.si)) await session.runCommands(earlier.id);
+            await session.runCommands(c.step, { omit: [c.ci] });
+            const r = await session.check(c.step);
+            t.false(r?.pass ?? true, `${id} ${c.step}: its check passed without \`${c.cmd}\``);
+            if (r && !r.pass) t.true(namedFailures(r).length > 0 || r.probes.some((p) => !p.ok), `${c.step} without \`${c.cmd}\`: the failure names nothing`);
+          } finally {
+            await session.close();
+          }
+        }
       }),
     );
   });
