@@ -1,25 +1,36 @@
-// Layer rules: dependencies point one way (labs -> lab.ts -> engine -> check/capture/sandbox -> sys).
+// Layer rules: dependencies point one way (labs -> lab.ts -> engine -> check/capture/sandbox -> sys),
+// for static imports, re-exports and dynamic import(), and for npm packages and Node's process spawning.
 // Usage: node scripts/check-layers.mjs [ROOT]; prints each violation and exits 1 if there is any.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? join(dirname(new URL(import.meta.url).pathname), '..'));
 const ALLOWED = {
-  'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/sandbox', 'src/sys', 'src/errors.ts'],
-  'src/ui': ['src/ui', 'src/engine', 'src/check', 'src/errors.ts'],
+  'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/errors.ts'],
+  'src/ui': ['src/ui', 'src/engine', 'src/errors.ts'],
   'src/engine': ['src/engine', 'src/check', 'src/capture', 'src/sandbox', 'src/sys', 'src/errors.ts'],
   'src/check': ['src/check', 'src/capture', 'src/errors.ts'],
   'src/capture': ['src/capture', 'src/errors.ts'],
   'src/sandbox': ['src/sandbox', 'src/sys', 'src/errors.ts'],
   'src/sys': ['src/sys', 'src/errors.ts'],
-  'src/lab.ts': ['src/engine/lab-types.ts', 'src/check', 'src/sandbox/topology.ts', 'src/sandbox/container.ts'],
+  'src/lab.ts': ['src/engine'],
   'src/errors.ts': [],
   // The node tools (nat66, lk) run inside containers with only node and their own files: self-contained.
   'src/tools': ['src/tools'],
   labs: ['labs', 'src/lab.ts'],
 };
 // Type-only imports may also reach these (a front end may name the shape of a record it displays).
-const TYPE_ONLY = { 'src/ui': ['src/capture', 'src/sys', 'src/sandbox'] };
+const TYPE_ONLY = { 'src/ui': ['src/check', 'src/capture', 'src/sys', 'src/sandbox'], 'src/cli': ['src/check', 'src/sandbox'] };
+// Packages (and Node modules) only some layers may use; every other package is free.
+const PACKAGES = {
+  execa: ['src/sys'],
+  pcap: ['src/capture'],
+  listr2: ['src/ui'],
+  '@inquirer/prompts': ['src/ui'],
+  blessed: ['src/ui'],
+  commander: ['src/cli'],
+  'node:child_process': ['src/sys', 'src/tools'],
+};
 
 const layerOf = (rel) => Object.keys(ALLOWED).sort((a, b) => b.length - a.length).find((k) => rel === k || rel.startsWith(`${k}/`));
 const within = (rel, list) => list.some((k) => rel === k || rel.startsWith(`${k}/`));
@@ -32,6 +43,13 @@ function* files(dir) {
   }
 }
 
+// Every module a file names: `import ... from`, `export ... from`, bare `import '...'` and `import('...')`.
+function* specifiers(text) {
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^;]*?from\s+['"]([^'"]+)['"]/gm)) yield { spec: m[2], typeOnly: Boolean(m[1]) };
+  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) yield { spec: m[1], typeOnly: false };
+  for (const m of text.matchAll(/\bimport\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g)) yield { spec: m[1], typeOnly: false };
+}
+
 const problems = [];
 for (const top of ['src', 'labs']) {
   let list;
@@ -41,9 +59,14 @@ for (const top of ['src', 'labs']) {
     const layer = layerOf(rel);
     if (!layer) continue;
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s+'(\.[^']+)'/gm)) {
-      const target = relative(root, resolve(dirname(file), m[3])).replace(/\.js$/, '.ts');
-      const typeOnly = Boolean(m[2]);
+    for (const { spec, typeOnly } of specifiers(text)) {
+      if (!spec.startsWith('.')) {
+        const pkg = spec.startsWith('node:') ? spec : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+        const only = PACKAGES[pkg];
+        if (only && !typeOnly && !within(rel, only)) problems.push(`${rel}: ${layer} may not use ${pkg} (only ${only.join(', ')})`);
+        continue;
+      }
+      const target = relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
       if (within(target, ALLOWED[layer]) || (typeOnly && within(target, TYPE_ONLY[layer] ?? []))) continue;
       problems.push(`${rel}: ${layer} may not import ${target}${typeOnly ? ' (even as a type)' : ''}`);
     }

@@ -1,10 +1,8 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import type { Check, Expectation, Look, PacketMatcher, Probe } from './check/types.js';
-import { unshareArgv } from './sandbox/container.js';
+import { containerStartLine, type Check, type Expectation, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
 import type { LabCommand, LabDef, StepDef } from './engine/lab-types.js';
 
-export { arp, http, icmp, icmp6, ip, tcp, udp } from './check/matchers.js';
-export { HOST, WAN } from './sandbox/topology.js';
+export { arp, HOST, http, icmp, icmp6, ip, tcp, udp, WAN } from './engine/authoring.js';
 export type { LabCommand, LabDef, StepDef };
 
 // Types a lab definition for its author; the loader validates it again at run time.
@@ -29,7 +27,7 @@ export function service(node: string, cmd: string, waitFor: string): LabCommand 
 
 // The runbook's unshare line that starts a container declared with start: 'step'.
 export function startContainer(name: string): LabCommand {
-  return { node: 'host', cmd: `${unshareArgv(name).join(' ')} sh`, start: name };
+  return { node: 'host', cmd: containerStartLine(name), start: name };
 }
 
 // A command on the host, the machine of the runbook.

@@ -1,4 +1,5 @@
 // Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first lines.
+import { formatEndpoint } from './endpoint.js';
 import type { ArpInfo, IcmpInfo, Packet, RawFrame } from './types.js';
 
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -222,9 +223,7 @@ function decodeHttp(p: Packet, d: Buffer, o: number, end: number): void {
   if (res) p.http = { status: Number(res[1]) };
 }
 
-function hostPort(addr: string, port: number, v: number): string {
-  return v === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
+const hostPort = (addr: string, port: number): string => formatEndpoint({ addr, port });
 
 // One tshark-like line for a packet, used in reports and near-miss explanations.
 export function describePacket(p: Packet): string {
@@ -242,13 +241,13 @@ export function describePacket(p: Packet): string {
   const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
   if (p.tcp) {
     const t = p.tcp;
-    const ends = `${hostPort(ip.src, t.sport, ip.version)} -> ${hostPort(ip.dst, t.dport, ip.version)}`;
+    const ends = `${hostPort(ip.src, t.sport)} -> ${hostPort(ip.dst, t.dport)}`;
     if (p.http) return `${ends} HTTP ${p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : p.http.status} ${hop}`;
     return `${ends} TCP ${t.flags}${t.payloadLen ? ` len=${t.payloadLen}` : ''} ${hop}`;
   }
   if (p.udp) {
     const u = p.udp;
-    return `${hostPort(ip.src, u.sport, ip.version)} -> ${hostPort(ip.dst, u.dport, ip.version)} UDP len=${u.payloadLen} ${hop}`;
+    return `${hostPort(ip.src, u.sport)} -> ${hostPort(ip.dst, u.dport)} UDP len=${u.payloadLen} ${hop}`;
   }
   if (p.icmp) {
     const c = p.icmp;

@@ -1,4 +1,5 @@
 // Groups decoded packets into conversations (flows) with per-direction counts, TTLs and packet kinds.
+import { formatEndpoint } from './endpoint.js';
 import type { Endpoint, Flow, FlowSide, L4Proto, Packet } from './types.js';
 
 interface Entry {
@@ -27,10 +28,7 @@ function ep(addr: string, port?: number): Endpoint {
   return port === undefined ? { addr } : { addr, port };
 }
 
-function show(e: Endpoint): string {
-  if (e.port === undefined) return e.addr;
-  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
-}
+const show = formatEndpoint;
 
 // The flow key shown to people, oriented from the first packet.
 function label(sh: Shape): string {

@@ -1,4 +1,5 @@
 // Judges expectations against what each capture point saw; a failed check is a result, not an exception.
+import { packetEnds } from '../capture/endpoint.js';
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchPacket } from './matchers.js';
@@ -20,10 +21,7 @@ const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMet
 
 // The flow a packet belongs to, by its endpoints in either direction.
 function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
-  const src = p.arp?.senderIp ?? p.ip?.src;
-  const dst = p.arp?.targetIp ?? p.ip?.dst;
-  const sport = (p.tcp ?? p.udp)?.sport;
-  const dport = (p.tcp ?? p.udp)?.dport;
+  const { src, dst, sport, dport } = packetEnds(p);
   return flows.find(
     (f) =>
       f.proto === p.proto &&

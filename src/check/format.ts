@@ -1,15 +1,12 @@
 // tshark-like lines for flows, matchers and verdicts; plain text, colours are the reporter's business.
+import { formatEndpoint } from '../capture/endpoint.js';
 import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
 import type { CheckResult, Expectation, PacketMatcher, PointObservation } from './types.js';
 
 const PROTO: Record<string, string> = { icmp: 'ICMP', icmp6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', arp: 'ARP', ip: 'IP', other: '' };
 const NOISE = /^(neighbor-|router-|mld|redirect)/;
 
-// "10.0.2.15:8080", "[2001:db8::1]:80", or just the address.
-function endpoint(e: Endpoint): string {
-  if (e.port === undefined) return e.addr;
-  return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
-}
+const endpoint = formatEndpoint;
 
 // One direction: "echo-request ttl=63 x3", or "SYN + ACK x2 + HTTP GET / ttl=64" for several kinds.
 function side(s: FlowSide): string {

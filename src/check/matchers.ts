@@ -1,4 +1,5 @@
 // Packet matchers a lab author writes (icmp.echoRequest({ src, ttl })), as plain data, and how they match.
+import { packetEnds } from '../capture/endpoint.js';
 import type { L4Proto, Packet } from '../capture/types.js';
 import { inPrefix, parseAddressOrCidr } from './address.js';
 import type { FieldDiff, MatchFields, PacketMatcher } from './types.js';
@@ -48,12 +49,8 @@ const flagSet = (s: string): string => s.split(',').map((x) => x.trim().toUpperC
 
 // The values of a packet that matchers compare, by field name.
 function seenValues(p: Packet): Record<keyof MatchFields, string | number | undefined> {
-  const l4 = p.tcp ?? p.udp;
   return {
-    src: p.arp?.senderIp ?? p.ip?.src,
-    dst: p.arp?.targetIp ?? p.ip?.dst,
-    sport: l4?.sport,
-    dport: l4?.dport,
+    ...packetEnds(p),
     ttl: p.ip?.ttl,
     icmpType: p.icmp?.name,
     tcpFlags: p.tcp?.flags,

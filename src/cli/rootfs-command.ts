@@ -1,6 +1,5 @@
 // `lab rootfs build|status`: the containers' root filesystem, built once and cached.
-import { cacheStatus, collectOldBuilds, currentRecipe, ensureRootfs, replacedBuilds, rootfsPaths, type OldBuilds } from '../sandbox/rootfs.js';
-import { buildUsers, livePins, readMounts } from '../sandbox/rootfs-use.js';
+import { cacheStatus, collectOldBuilds, currentRecipe, ensureRootfs, replacedBuilds, rootfsPaths, type OldBuilds, buildUsers, livePins, readMounts } from '../engine/housekeeping.js';
 import { withBuildProgress } from '../ui/rootfs-reporter.js';
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;

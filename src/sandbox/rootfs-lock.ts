@@ -1,6 +1,7 @@
 // One root filesystem builder per recipe at a time: flock(1) on a file in the cache. The kernel drops
 // the lock when its holder dies (even by SIGKILL), so there is never a stale lock to take over.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startProcess } from '../sys/exec.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
@@ -64,7 +65,7 @@ export function describeOwner(o: LockOwner | undefined, file: string, now = Date
 function flock(file: string, waitMs: number): Promise<ChildProcess | undefined> {
   const wait = waitMs > 0 ? ['--timeout', (waitMs / 1000).toFixed(3)] : ['--nonblock'];
   // The lock lives as long as `cat` reads our stdin: our exit (any way) ends it; pdeathsig backs that up.
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'flock', '--exclusive', ...wait, file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = startProcess({ argv: ['setpriv', '--pdeathsig', 'KILL', 'flock', '--exclusive', ...wait, file, 'sh', '-c', 'echo locked; exec cat >/dev/null'] });
   child.stdin?.on('error', () => undefined);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

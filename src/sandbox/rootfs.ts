@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { runCommand } from '../sys/exec.js';
 import { EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
 import { diagnoseRootfsFailure } from './rootfs-diagnose.js';
@@ -209,9 +209,9 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
   const source = testSource();
   if (source) await copyTree(source, root, tmp, opts);
   else await debootstrap(recipe, root, tmp, opts);
-  const du = await execa('du', ['-sb', root], { reject: false });
+  const du = await runCommand({ argv: ['du', '-sb', root], display: 'du -sb', node: '' });
   const name = newBuildName(cache, hash);
-  const info: RootfsInfo = { hash, build: name, path: `${name}/root`, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(String(du.stdout).split(/\s/)[0]) || 0, recipe };
+  const info: RootfsInfo = { hash, build: name, path: `${name}/root`, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(du.output.split(/\s/)[0]) || 0, recipe };
   writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(info, null, 2)}\n`); // path relative to the cache
   renameSync(tmp, join(cache, name)); // never replaces anything: a kill before or after leaves one whole build
   opts.onProgress?.(`root filesystem ${name} ready: ${(info.sizeBytes / 2 ** 20).toFixed(0)} MiB in ${(info.buildMs / 1000).toFixed(0)} s`);
@@ -221,11 +221,12 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
 // Test-only build: hard-links (or copies) a local folder, so tests never download a second root filesystem.
 async function copyTree(source: string, root: string, tmp: string, opts: BuildOptions): Promise<void> {
   opts.onProgress?.(`copying ${source} (LAB_ROOTFS_SOURCE, a test build)`);
-  const linked = await execa('cp', ['-al', `${source}/.`, root], { reject: false });
-  const r = linked.exitCode === 0 ? linked : await execa('cp', ['-a', `${source}/.`, root], { reject: false, all: true });
+  const copy = (flags: string) => runCommand({ argv: ['cp', flags, `${source}/.`, root], display: `cp ${flags}`, node: '', timeoutMs: 10 * 60_000 });
+  const linked = await copy('-al');
+  const r = linked.exitCode === 0 ? linked : await copy('-a');
   if (r.exitCode !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new EnvironmentError('ROOTFS_SOURCE_FAILED', `cannot copy LAB_ROOTFS_SOURCE ${source}: ${String(r.stderr).trim()}`, 'point LAB_ROOTFS_SOURCE at a readable folder');
+    throw new EnvironmentError('ROOTFS_SOURCE_FAILED', `cannot copy LAB_ROOTFS_SOURCE ${source}: ${r.stderr.trim()}`, 'point LAB_ROOTFS_SOURCE at a readable folder');
   }
 }
 
@@ -235,19 +236,23 @@ async function debootstrap(recipe: Recipe, root: string, tmp: string, opts: Buil
   const mirror = debianMirror();
   opts.onProgress?.(`debootstrap --variant=${recipe.variant} ${recipe.suite} from ${mirror}`);
   // Private mount and PID namespaces: debootstrap's mounts and processes die with this runner.
-  const proc = execa('setpriv', ['--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private',
-    'debootstrap', `--variant=${recipe.variant}`, `--include=${recipe.packages.join(',')}`, recipe.suite, root, mirror], { reject: false, all: true });
   let tail: string[] = [];
-  proc.all?.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n').filter(Boolean)) {
-      tail = [...tail.slice(-19), line];
-      if (/^[IWE]: /.test(line)) opts.onProgress?.(line);
-    }
+  const r = await runCommand({
+    argv: ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private',
+      'debootstrap', `--variant=${recipe.variant}`, `--include=${recipe.packages.join(',')}`, recipe.suite, root, mirror],
+    display: 'debootstrap',
+    node: '',
+    timeoutMs: 30 * 60_000,
+    onOutput: (text) => {
+      for (const line of text.split('\n').filter(Boolean)) {
+        tail = [...tail.slice(-19), line];
+        if (/^[IWE]: /.test(line)) opts.onProgress?.(line);
+      }
+    },
   });
-  const r = await proc;
   if (r.exitCode !== 0) {
     const log = join(root, 'debootstrap', 'debootstrap.log');
-    const why = diagnoseRootfsFailure({ exit: r.exitCode ?? r.signal, output: tail, log: existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '', mirror });
+    const why = diagnoseRootfsFailure({ exit: r.exitCode ?? (r.timedOut ? 'timeout' : 'signal'), output: tail, log: existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '', mirror });
     rmSync(tmp, { recursive: true, force: true });
     throw new EnvironmentError('ROOTFS_BUILD_FAILED', why.message, why.hint);
   }

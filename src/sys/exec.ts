@@ -1,7 +1,7 @@
 // Every external command goes through here: one place that runs, times and records it,
 // starts long-lived children, and hands a person's terminal to a program.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
+import { execaSync } from 'execa';
 import { CommandError, EnvironmentError } from '../errors.js';
 
 export interface CommandSpec {
@@ -11,6 +11,7 @@ export interface CommandSpec {
   input?: string;
   timeoutMs?: number;
   env?: Record<string, string>; // replaces the environment (a container's own)
+  onOutput?: (text: string) => void; // sees stdout and stderr as they come (progress of long builds)
 }
 
 export interface CommandRecord {
@@ -30,31 +31,92 @@ export interface CommandObserver {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const KEEP_BYTES = 64 * 1024; // of a command's output, the first and the last this many bytes are kept
+const PIPE_GRACE_MS = 50; // after the command exits, how long a background child may keep its pipes busy
+
+// Bounded output: the head and the tail, and how much was cut between them.
+class Bounded {
+  private head = '';
+  private tail = '';
+  private cut = 0;
+
+  push(text: string): void {
+    if (this.head.length < KEEP_BYTES) {
+      const room = KEEP_BYTES - this.head.length;
+      this.head += text.slice(0, room);
+      text = text.slice(room);
+    }
+    if (!text) return;
+    this.tail += text;
+    if (this.tail.length > KEEP_BYTES) {
+      this.cut += this.tail.length - KEEP_BYTES;
+      this.tail = this.tail.slice(-KEEP_BYTES);
+    }
+  }
+
+  text(): string {
+    const all = this.cut ? `${this.head}\n[... ${this.cut} bytes of output cut ...]\n${this.tail}` : this.head + this.tail;
+    return all.replace(/\n$/, '');
+  }
+}
 
 // Runs one command to completion and returns what happened; never throws for a non-zero exit.
+// The command gets its own process group: at the bound the whole group is killed, grandchildren too,
+// and a background child that keeps the output pipe open cannot hold the run up.
 export async function runCommand(spec: CommandSpec, observer?: CommandObserver): Promise<CommandRecord> {
   observer?.start?.(spec);
   const started = performance.now();
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
-  const r = await execa(file, args, {
-    reject: false,
-    all: true,
-    stripFinalNewline: true,
-    timeout: spec.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    ...(spec.env ? { env: spec.env, extendEnv: false } : {}),
-    ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
+  const child = spawn(file, args, { detached: true, stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(spec.env ? { env: spec.env } : {}) });
+  const all = new Bounded();
+  const err = new Bounded();
+  child.stdout?.on('data', (d: Buffer) => {
+    all.push(d.toString());
+    spec.onOutput?.(d.toString());
   });
+  child.stderr?.on('data', (d: Buffer) => {
+    all.push(d.toString());
+    err.push(d.toString());
+    spec.onOutput?.(d.toString());
+  });
+  if (spec.input !== undefined) {
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(spec.input);
+  }
+  let timedOut = false;
+  const killGroup = (): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone
+    }
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, spec.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const exitCode = await new Promise<number | undefined>((resolve) => {
+    child.once('error', (e) => {
+      all.push(`${file}: ${e.message}`);
+      err.push(`${file}: ${e.message}`);
+      resolve(127);
+    });
+    child.once('exit', (code) => resolve(code ?? undefined));
+  });
+  clearTimeout(timer);
+  await Promise.race([new Promise((r) => child.once('close', r)), new Promise((r) => setTimeout(r, PIPE_GRACE_MS))]);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
   const record: CommandRecord = {
     display: spec.display,
     node: spec.node,
     argv: spec.argv,
-    exitCode: r.exitCode,
-    output: String(r.all ?? ''),
-    stderr: String(r.stderr ?? ''),
+    exitCode: timedOut ? undefined : exitCode,
+    output: all.text(),
+    stderr: err.text(),
     durationMs: performance.now() - started,
-    timedOut: Boolean(r.timedOut),
+    timedOut,
   };
   observer?.end?.(record);
   return record;
@@ -98,7 +160,7 @@ export function runOnTerminal(spec: ProcessSpec): number {
 export function readCommand(argv: string[]): { ok: boolean; stdout: string; error?: string } {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
-  const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-  if (r.error || r.status !== 0) return { ok: false, stdout: r.stdout ?? '', error: r.error?.message ?? (r.stderr || `exit ${r.status}`).split('\n')[0] };
-  return { ok: true, stdout: r.stdout };
+  const r = execaSync(file, args, { reject: false, stdin: 'ignore', timeout: 10_000 });
+  if (r.exitCode !== 0) return { ok: false, stdout: String(r.stdout ?? ''), error: (String(r.stderr ?? '') || String(r.shortMessage ?? `exit ${r.exitCode}`)).split('\n')[0] ?? '' };
+  return { ok: true, stdout: String(r.stdout) };
 }
