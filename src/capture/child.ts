@@ -4,7 +4,7 @@
 // the `any` device's SLL v1 frames do not say which interface they crossed, hence one session each.
 // Usage: node child.js   (stdin: one JSON request per line; EOF ends it)
 import { readdirSync, readFileSync } from 'node:fs';
-import pcap from 'pcap';
+import { LiveSession } from './libpcap.js';
 import { encodeFrame, FRAME, type IfaceReport, type SyncReply } from './wire.js';
 
 interface Open {
@@ -12,18 +12,17 @@ interface Open {
   name: string;
   ifindex: number;
   linktype: number;
-  session: ReturnType<typeof pcap.createSession>;
+  session: LiveSession;
 }
 
-const LINKTYPES: Record<string, number> = { LINKTYPE_ETHERNET: 1, LINKTYPE_LINUX_SLL: 113, LINKTYPE_RAW: 101, LINKTYPE_NULL: 0 };
 const SCAN_MS = 100;
+// Enough for any frame at a 1500-byte MTU; longer ones (loopback, offloads) keep their headers and start.
+const SNAPLEN = 2048;
 // Lab traffic is a few packets per millisecond at most; a small ring keeps memory low, drops are reported.
-const BUFFER_BYTES = 2 * 1024 * 1024;
+const BUFFER_BYTES = 1024 * 1024;
 const open = new Map<string, Open>();
 const refused = new Map<string, string>(); // interface -> why it could not be opened (e.g. down)
 let nextSlot = 0;
-
-pcap.warningHandler = () => undefined; // its warnings would corrupt the frame stream on stdout
 
 // Writes one frame; stdout is a pipe, which Node writes synchronously on Linux.
 function send(type: number, payload: Buffer): void {
@@ -49,24 +48,14 @@ function links(): { name: string; ifindex: number; up: boolean }[] {
   return out;
 }
 
-// Reads every packet libpcap holds; node_pcap reads one per wake-up and can leave some behind.
-function drain(o: Open): void {
-  const s = o.session as unknown as { session: { dispatch(b: Buffer, h: Buffer): number }; buf: Buffer; header: Buffer };
-  while (s.session.dispatch(s.buf, s.header) > 0);
-}
-
 function openIface(name: string, ifindex: number): void {
   try {
-    const session = pcap.createSession(name, { buffer_timeout: 10, buffer_size: BUFFER_BYTES, snap_length: 65535, promiscuous: true });
-    const o: Open = { slot: nextSlot++, name, ifindex, linktype: LINKTYPES[String(session.link_type)] ?? -1, session };
+    const slot = nextSlot++;
     const head = Buffer.alloc(2);
-    head.writeUInt16LE(o.slot, 0);
-    session.on('packet', (raw: { buf: Buffer; header: Buffer }) => {
-      const caplen = raw.header.readUInt32LE(8);
-      // libpcap reuses one buffer for every packet: copy before it is overwritten.
-      send(FRAME.packet, Buffer.concat([head, raw.header.subarray(0, 16), raw.buf.subarray(0, caplen)]));
-    });
-    (session as unknown as { session: { read_callback: () => void } }).session.read_callback = () => drain(o);
+    head.writeUInt16LE(slot, 0);
+    // libpcap reuses one buffer for every packet: Buffer.concat copies before it is overwritten.
+    const session = new LiveSession(name, { snaplen: SNAPLEN, bufferBytes: BUFFER_BYTES, timeoutMs: 10 }, (header, data) => send(FRAME.packet, Buffer.concat([head, header, data])));
+    const o: Open = { slot, name, ifindex, linktype: session.linktype, session };
     open.set(name, o);
     refused.delete(name);
     json(FRAME.iface, { slot: o.slot, name, ifindex, linktype: o.linktype });
@@ -105,10 +94,10 @@ function sync(id: number): void {
   scan();
   const ifaces: IfaceReport[] = [];
   for (const o of open.values()) {
-    drain(o);
+    o.session.drain();
     let drops = -1;
     try {
-      drops = o.session.stats().ps_drop;
+      drops = o.session.drops();
     } catch {
       // unknown: reported as such
     }

@@ -1,12 +1,11 @@
 // `lab rootfs build|status`: the containers' root filesystem, built once and cached.
 import { cacheStatus, collectOldBuilds, currentRecipe, ensureRootfs, replacedBuilds, rootfsPaths, type OldBuilds, buildUsers, livePins, readMounts } from '../engine/housekeeping.js';
-import { withBuildProgress } from '../ui/rootfs-reporter.js';
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 // Builds (or confirms) the root filesystem for the current recipe, then removes replaced builds nothing uses.
 export async function rootfsBuild(o: { force?: boolean; json?: boolean }): Promise<number> {
-  const info = o.json ? await ensureRootfs({ force: Boolean(o.force) }) : await withBuildProgress('root filesystem', (progress) => ensureRootfs({ force: Boolean(o.force), onProgress: progress }));
+  const info = o.json ? await ensureRootfs({ force: Boolean(o.force) }) : await (await import('../ui/rootfs-reporter.js')).withBuildProgress('root filesystem', (progress) => ensureRootfs({ force: Boolean(o.force), onProgress: progress }));
   const old = info.old ?? collectOldBuilds();
   if (o.json) {
     process.stdout.write(`${JSON.stringify({ ...info, old }, null, 2)}\n`);

@@ -4,7 +4,6 @@ import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
 import { runLab, type RunOptions } from '../engine/runner.js';
-import { attachCiReporter } from '../ui/ci-reporter.js';
 import { attachJsonReporter } from '../ui/json-reporter.js';
 import { summaryLine } from '../ui/lines.js';
 import { attachPlainReporter } from '../ui/plain-reporter.js';
@@ -48,7 +47,8 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     reporters.push(attachPlainReporter(events, { explain: false, verbose: true }));
   } else if (!jsonOnly) {
     const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
-    reporters.push(flags.reporter === 'plain' ? attachPlainReporter(events, o) : attachCiReporter(events, o));
+    // listr2 is loaded only when its task list is shown (it costs memory and start-up time).
+    reporters.push(flags.reporter === 'plain' ? attachPlainReporter(events, o) : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o));
   }
   if (flags.json) reporters.push(attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
   let result: LabResult;

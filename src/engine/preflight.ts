@@ -1,5 +1,5 @@
 // Refuses to start when the machine cannot run a lab, before anything is created.
-import { createRequire } from 'node:module';
+import { pcapBindingProblem } from '../capture/binding.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
 import type { LabDef } from './lab-types.js';
@@ -31,9 +31,6 @@ export function checkEnvironment(lab: LabDef): void {
     }
   }
   requireTools([...tools]);
-  try {
-    createRequire(import.meta.url)('pcap');
-  } catch (err) {
-    throw new EnvironmentError('PCAP_MISSING', `the libpcap binding does not load: ${(err as Error).message.split('\n')[0]}`, 'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)');
-  }
+  const pcap = pcapBindingProblem();
+  if (pcap) throw new EnvironmentError('PCAP_MISSING', pcap, 'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)');
 }
