@@ -15,7 +15,9 @@ set -uo pipefail
 
 STEPS=(bridge veth observe forward masquerade)
 C=mycontainer BRIDGE_IP=172.17.0.1 CONTAINER_IP=172.17.0.100 NOBODY_IP=172.17.0.2 UPLINK_IP=10.0.2.15 DNS=203.0.113.8
-PING=(ping -n -q -c 3 -i 0.02 -W 0.5)
+# The product's probes: a ping answered at once waits up to 1 s, one the lesson says gets no reply 0.1 s.
+PING=(ping -n -q -c 3 -i 0.005 -W 1)
+PING_NOREPLY=(ping -n -q -c 3 -i 0.005 -W 0.1)
 QUIET_US=30000 MAX_DRAIN_US=1000000
 
 # ---------------------------------------------------------------- outside: arguments, environment
@@ -34,13 +36,11 @@ if [[ ${LAB03_INSIDE:-} != 1 ]]; then
   for t in unshare nsenter ip tcpdump ping iptables sysctl mount stat; do
     command -v "$t" > /dev/null || { echo "lab03.sh: $t is missing: run bash scripts/setup.sh" >&2; exit 3; }
   done
-  # The cached root filesystem: LAB03_ROOTFS, else the only complete build (one with meta.json).
-  cache=${LAB_ROOTFS_CACHE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/rootfs/cache}
+  # The cached root filesystem: LAB03_ROOTFS, else the current recipe's build as the product sees it.
   if [[ -z ${LAB03_ROOTFS:-} ]]; then
-    builds=("$cache"/[!.]*/meta.json)
-    [[ -e ${builds[0]} ]] || { echo "lab03.sh: no root filesystem in $cache: run ./lab rootfs build" >&2; exit 3; }
-    ((${#builds[@]} == 1)) || { echo "lab03.sh: ${#builds[@]} builds in $cache: set LAB03_ROOTFS=$cache/HASH/root" >&2; exit 3; }
-    LAB03_ROOTFS=$(dirname "${builds[0]}")/root
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    LAB03_ROOTFS=$(node "$repo/dist/src/cli/main.js" rootfs build --json | sed -n 's/^  "path": "\(.*\)",$/\1/p')
+    [[ -n $LAB03_ROOTFS ]] || { echo "lab03.sh: no root filesystem: run ./lab rootfs build" >&2; exit 3; }
   fi
   [[ -x $LAB03_ROOTFS/bin/sh ]] || { echo "lab03.sh: $LAB03_ROOTFS is not a root filesystem" >&2; exit 3; }
   # The keeper: new net, PID and mount namespaces, ended with us (--kill-child kills its PID 1,
@@ -270,8 +270,8 @@ fi
 phase "bridge: commands"
 check_start bridge host:br0
 phase "bridge: captures armed"
-probe host ping -n -q -c 1 -i 0.02 -W 0.5 "$NOBODY_IP"
-probe $C ping -n -q -c 1 -i 0.02 -W 0.5 "$BRIDGE_IP"
+probe host ping -n -q -c 1 -i 0.005 -W 0.1 "$NOBODY_IP"
+probe $C ping -n -q -c 1 -i 0.005 -W 0.1 "$BRIDGE_IP"
 phase "bridge: probes"
 drain
 expect bridge host:br0 1 "ARP request src=$BRIDGE_IP dst=$NOBODY_IP" "arp[6:2] = 1 and arp src host $BRIDGE_IP and arp dst host $NOBODY_IP"
@@ -308,7 +308,7 @@ phase "veth: drain and judge"
 # ---------------------------------------------------------------- step 3: observe (no commands)
 check_start observe host:br0 host:eth0
 phase "observe: captures armed"
-probe $C "${PING[@]}" "$DNS"
+probe $C "${PING_NOREPLY[@]}" "$DNS"
 phase "observe: probes"
 drain
 expect observe host:br0 3 "ICMP echo-request src=$CONTAINER_IP dst=$DNS ttl=64" "icmp[icmptype] = icmp-echo and ip src host $CONTAINER_IP and ip dst host $DNS and ip[8] = 64"
@@ -320,7 +320,7 @@ skipped forward || step_cmd forward host sysctl -w net.ipv4.ip_forward=1
 phase "forward: commands"
 check_start forward host:br0 host:eth0
 phase "forward: captures armed"
-probe $C "${PING[@]}" "$DNS"
+probe $C "${PING_NOREPLY[@]}" "$DNS"
 phase "forward: probes"
 drain
 expect forward host:eth0 3 "ICMP echo-request src=$CONTAINER_IP dst=$DNS ttl=63" "icmp[icmptype] = icmp-echo and ip src host $CONTAINER_IP and ip dst host $DNS and ip[8] = 63"

@@ -12,10 +12,10 @@ export interface ProbeCommand {
 export function probeCommand(p: Probe): ProbeCommand {
   switch (p.kind) {
     case 'ping': {
-      // 20 ms apart instead of ping's 1 s. A reply inside a sandbox takes well under a millisecond, so a
+      // 5 ms apart instead of ping's 1 s. A reply inside a sandbox takes well under a millisecond, so a
       // ping the lab says gets none waits 0.1 s after its last request; one that must be answered waits
       // up to 1 s (it ends as soon as the replies are in).
-      const argv = ['ping', ...(p.ipv6 ? ['-6'] : []), '-n', '-q', '-c', String(p.count), '-i', '0.02', '-W', p.expectFail ? '0.1' : '1', p.to];
+      const argv = ['ping', ...(p.ipv6 ? ['-6'] : []), '-n', '-q', '-c', String(p.count), '-i', '0.005', '-W', p.expectFail ? '0.1' : '1', p.to];
       return { node: p.from, argv, display: argv.join(' '), timeoutMs: 5_000 };
     }
     case 'tcp': {

@@ -70,26 +70,33 @@ export class LabSession {
       events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
       rootfs = { hash: info.hash, built: info.built, path: info.path };
     }
-    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}) });
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
-    const hub = new CaptureHub(
-      (node, argv) => sandbox.spawn(node, argv),
-      (point, packet) => {
-        if (points.has(point)) events.emit({ type: 'packet', point, packet });
-      },
-    );
-    const session = new LabSession(loaded, sandbox, hub, opts);
-    if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
-    // Captures start with the sandbox, in every node that exists already; others start when first needed
-    // (a failed start is retried by the first check, which then names the point).
-    const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => def.topology.containers[n]?.start !== 'step');
+    let hub: CaptureHub | undefined;
+    // Captures start as soon as the nodes exist, beside the containers and services; a node made by a
+    // step (lab 01's container) gets its capture on first need. A failed start is retried by the first
+    // check, which then names the point.
+    const startCaptures = async (sb: Sandbox): Promise<void> => {
+      hub = new CaptureHub(
+        (node, argv) => sb.spawn(node, argv),
+        (point, packet) => {
+          if (points.has(point)) events.emit({ type: 'packet', point, packet });
+        },
+      );
+      const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
+      await Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
+    };
+    let sandbox: Sandbox;
     try {
-      await Promise.all(nodes.map((n) => hub.ensure(n).catch(() => undefined)));
+      // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
+      const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
+      sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, ...(rootfs ? { rootfs: rootfs.path } : {}) });
     } catch (err) {
-      await hub.close();
-      await sandbox.teardown();
+      await hub?.close();
       throw err;
     }
+    if (!hub) throw new InternalError('the sandbox was built without its captures');
+    const session = new LabSession(loaded, sandbox, hub, opts);
+    if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
     return session;
   }

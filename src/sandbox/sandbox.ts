@@ -19,6 +19,8 @@ export interface SandboxOptions {
   topology: TopologySpec;
   rootfs?: string; // cached root the containers overlay; required when the topology has containers
   observer?: CommandObserver;
+  onNodes?: (sb: Sandbox) => Promise<void>; // runs once the nodes exist, beside the containers' start
+  wanHttp?: boolean; // false: the lab sends no TCP to the internet, so wan's web server is not started
 }
 
 // Short unique id of a run; also names its journal entry.
@@ -53,7 +55,8 @@ export class Sandbox {
     sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
-      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening'), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
+      const web = opts.wanHttp === false ? [] : [sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening')];
+      await Promise.all([...web, ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), opts.onNodes?.(sb)]);
     } catch (err) {
       await sb.teardown();
       throw err;

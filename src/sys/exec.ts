@@ -70,6 +70,7 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
   const child = spawn(file, args, { detached: true, stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(spec.env ? { env: spec.env } : {}) });
+  const closed = new Promise((r) => child.once('close', r)); // may come right with the exit: listen from the start
   const all = new Bounded();
   const err = new Bounded();
   child.stdout?.on('data', (d: Buffer) => {
@@ -106,7 +107,9 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
     child.once('exit', (code) => resolve(code ?? undefined));
   });
   clearTimeout(timer);
-  await Promise.race([new Promise((r) => child.once('close', r)), new Promise((r) => setTimeout(r, PIPE_GRACE_MS))]);
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise((r) => (grace = setTimeout(r, PIPE_GRACE_MS)))]);
+  clearTimeout(grace);
   child.stdout?.destroy();
   child.stderr?.destroy();
   const record: CommandRecord = {
