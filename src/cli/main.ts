@@ -31,7 +31,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .exitOverride();
-  program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug, 130 interrupted.');
+  program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug (or a sandbox that could not be removed whole), 130 interrupted by Ctrl-C or quit early, 143 SIGTERM, 129 SIGHUP.');
 
   program.command('list').description('list the labs').option('--json', 'as JSON').action(async (o: { json?: boolean }) => {
     const labs = [];
