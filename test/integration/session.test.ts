@@ -81,6 +81,26 @@ for (const step of ['long', 'quiet'] as const) {
   });
 }
 
+test.serial('a capture child that stalls during a must-not-see window fails the check as stalled, naming the point', async (t) => {
+  const { session, events } = await open('fixtures/labs/session.ts');
+  const victims: number[] = [];
+  try {
+    const armed = new Promise<void>((resolve) => events.on('capture-ready', () => resolve()));
+    const checking = session.check('quiet');
+    await armed;
+    victims.push(...descendants('capture/child.js').filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsenter')));
+    t.true(victims.length > 0, 'found the capture child');
+    for (const pid of victims) process.kill(pid, 'SIGSTOP');
+    const r = await checking;
+    t.false(r?.pass);
+    t.regex(r?.points.find((p) => p.point === 'host:eth0')?.error ?? '', /stalled/);
+    t.regex(r?.expectations[0]?.message ?? '', /cannot prove no .* at host:eth0/);
+  } finally {
+    for (const pid of victims) process.kill(pid, 'SIGCONT');
+    await session.close();
+  }
+});
+
 test('a probe that must succeed but exits 1 fails the check and shows its output', async (t) => {
   const { session } = await open('fixtures/labs/session.ts');
   try {
