@@ -75,10 +75,13 @@ export function formatNodeTrace(events: TraceEvent[], ctx: NodeContext): NodeTra
     hops.push(hop);
     lines.push(hop.text);
     if (NAT.has(hop.verdict) && chainPacket) pendingNat = { hop, line: lines.length - 1, before: chainPacket };
-    if (/^(drop|reject)$/.test(hop.verdict) || e.verdict === 'drop') died = hop.text;
+    if (/^(drop|reject)$/.test(hop.verdict) || e.verdict === 'drop') {
+      died = hop.text;
+      lines[lines.length - 1] = `${hop.text}   <- the packet died here`;
+    }
   }
-  const fate = died ? `the packet died here: ${died}` : fateOf(last, lastPacket, ctx);
-  if (died || !last || last === 'in' || last === 'sent' || last === 'forward') lines.push(fate);
+  const fate = died ? `died: ${died}` : fateOf(last, lastPacket, ctx);
+  if (!died && (!last || last === 'in' || last === 'sent' || last === 'forward')) lines.push(fate);
   return { node: ctx.node, hops, fate, ...(died ? { died } : {}), lines, raw: events.map((e) => e.line) };
 }
 
@@ -119,7 +122,7 @@ function fateOf(last: Move | undefined, p: TracePacket | undefined, ctx: NodeCon
       return `sent, but not seen leaving ${ctx.node}: its routing found no way out`;
     case 'in':
       if (ctx.forwarding === '0')
-        return `not forwarded: net.ipv4.ip_forward is 0 in ${ctx.node}, so after prerouting it dropped this packet, which is not for itself (no FORWARD and no INPUT chain saw it)`;
+        return `not forwarded: net.ipv4.ip_forward is 0 in ${ctx.node}, so this packet for another machine was dropped right after prerouting (no FORWARD and no INPUT chain saw it)`;
       return `not forwarded and not delivered: after prerouting no FORWARD or INPUT chain saw it (ip_forward is ${ctx.forwarding ?? 'unknown'}; no route back, or the reverse-path filter?)`;
     case undefined:
       return `no packet of the probe was seen in ${ctx.node}`;

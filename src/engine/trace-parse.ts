@@ -89,7 +89,8 @@ export function parseNftRuleset(text: string): NftChainRules[] {
       continue;
     }
     m = /# handle (\d+)$/.exec(line);
-    if (m && chain && !/^(set|map|limit|quota|counter|flowtable) /.test(line)) chain.handles.push(Number(m[1]));
+    // A rule ends with its handle; a set, limit or other object opens a block before it ("limit once { # handle 1").
+    if (m && chain && !/\{ # handle \d+$/.test(line)) chain.handles.push(Number(m[1]));
   }
   return out;
 }

@@ -196,7 +196,10 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
     traces.push(error ? { ...t, error, lines: [...t.lines, `warning: ${error}`] } : t);
   }
   const head = `trace of the first packet of [${pc.node}] $ ${pc.display}   (nft: ${match})`;
-  const lines = [head, ...traces.flatMap((t) => t.lines.map((l) => `  [${t.node}] ${l}`))];
+  // A packet delivered inside its own node never reaches the router: say nothing of the router then.
+  const local = traces.find((t) => t.node === pc.node)?.fate.startsWith('delivered to');
+  const shown = traces.filter((t) => t.node === pc.node || t.raw.length || t.error || !local);
+  const lines = [head, ...shown.flatMap((t) => t.lines.map((l) => `  [${t.node}] ${l}`))];
   const allFailed = traces.every((t) => t.error && !t.raw.length);
   return { ...base, ...(probeExitCode === undefined ? {} : { probeExitCode }), nodes: traces, lines, durationMs: performance.now() - t0, ...(allFailed ? { error: traces.map((t) => `${t.node}: ${t.error}`).join('; ') } : {}) };
 }
