@@ -168,6 +168,8 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
   const armed: Armed[] = [];
   const errors = new Map<string, string>();
   let probeExitCode: number | undefined;
+  const ipv6 = match.includes('ip6 ') || match.includes('icmpv6');
+  const facts = new Map<string, ReturnType<typeof nodeFacts>>(); // read while the tables are removed
   try {
     const started = await Promise.allSettled(nodes.map((n) => arm(sandbox, n, match)));
     for (const [i, s] of started.entries()) {
@@ -178,6 +180,7 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
     if (armed.some((a) => !a.error)) {
       const rec = await sandbox.probe(pc.node, pc.argv, pc.display, undefined, pc.timeoutMs);
       probeExitCode = rec.exitCode ?? -1;
+      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6));
     }
   } finally {
     const removed = await Promise.all(armed.map((a) => disarm(sandbox, a).catch((err: Error) => err.message)));
@@ -191,8 +194,8 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
       traces.push({ node, hops: [], fate: 'not traced', lines: [`not traced: ${error ?? 'unknown error'}`], raw: [], error: error ?? 'unknown error' });
       continue;
     }
-    const facts = await nodeFacts(sandbox, node, match.includes('ip6 ') || match.includes('icmpv6'));
-    const t = formatNodeTrace(parseTrace(a.monitor.text), { node, ...facts });
+    const known = (await facts.get(node)) ?? { ipt: new Map<string, string>() };
+    const t = formatNodeTrace(parseTrace(a.monitor.text), { node, ...known });
     traces.push(error ? { ...t, error, lines: [...t.lines, `warning: ${error}`] } : t);
   }
   const head = `trace of the first packet of [${pc.node}] $ ${pc.display}   (nft: ${match})`;
