@@ -17,6 +17,8 @@ const DRAIN_MS = 2_000; // the monitor has seen it go: every trace event before 
 const STOP_MS = 1_000;
 const TOOL_MS = 5_000;
 const MONITOR_BOUND_S = 30; // the monitor ends by itself even if nobody stops it
+// The system's tools only: a PATH with node_modules/.bin first finds @vercel/nft's `nft` (node file trace).
+const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 // `nft -a monitor` in a node: ruleset events tell when it listens and when it has printed everything.
 class Monitor {
@@ -37,7 +39,7 @@ class Monitor {
 
   // Starts the monitor; it stops when its stdin closes (our stop, or our death) or after the bound.
   static start(sandbox: Sandbox, node: string): Monitor {
-    const script = `timeout ${MONITOR_BOUND_S} nft -a monitor & p=$!; read _; kill $p 2>/dev/null; wait $p`;
+    const script = `PATH=${SYSTEM_PATH}; timeout ${MONITOR_BOUND_S} nft -a monitor & p=$!; read _; kill $p 2>/dev/null; wait $p`;
     return new Monitor(sandbox.spawn(node, ['sh', '-c', script]));
   }
 
@@ -92,7 +94,8 @@ class Monitor {
 
 // A host tool in a node's network namespace (containers too: their own root may lack nft).
 function tool(sandbox: Sandbox, node: string, argv: string[], input?: string): Promise<CommandRecord> {
-  return runCommand({ argv: [...sandbox.nodePrefix(node), ...argv], display: argv.join(' '), node, timeoutMs: TOOL_MS, ...(input === undefined ? {} : { input }) });
+  const env = { PATH: SYSTEM_PATH, LC_ALL: 'C' };
+  return runCommand({ argv: [...sandbox.nodePrefix(node), ...argv], display: argv.join(' '), node, env, timeoutMs: TOOL_MS, ...(input === undefined ? {} : { input }) });
 }
 
 // A read-only listing's stdout alone (warnings on stderr would be interleaved with it), or '' if it failed.
