@@ -171,6 +171,7 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
   const armed: Armed[] = [];
   const errors = new Map<string, string>();
   let probeExitCode: number | undefined;
+  let probeSaid = '';
   const ipv6 = match.includes('ip6 ') || match.includes('icmpv6');
   const facts = new Map<string, ReturnType<typeof nodeFacts>>(); // read while the tables are removed
   try {
@@ -183,6 +184,7 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
     if (armed.some((a) => !a.error)) {
       const rec = await sandbox.probe(pc.node, pc.argv, pc.display, undefined, pc.timeoutMs);
       probeExitCode = rec.exitCode ?? -1;
+      probeSaid = rec.output.split('\n').find((l) => /unreachable|error|fail|refused|cannot|not /i.test(l))?.trim() ?? '';
       for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6));
     }
   } finally {
@@ -198,7 +200,9 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
       continue;
     }
     const known = (await facts.get(node)) ?? { ipt: new Map<string, string>() };
-    const t = formatNodeTrace(parseTrace(a.monitor.text), { node, ...known });
+    let t = formatNodeTrace(parseTrace(a.monitor.text), { node, ...known });
+    // Nothing left the sender: say what the probe itself said (e.g. "connect: Network is unreachable").
+    if (node === pc.node && !t.raw.length && probeSaid) t = { ...t, fate: `sent nothing: ${probeSaid}`, lines: [`sent nothing: ${probeSaid}`] };
     traces.push(error ? { ...t, error, lines: [...t.lines, `warning: ${error}`] } : t);
   }
   const head = `trace of the first packet of [${pc.node}] $ ${pc.display}   (nft: ${match})`;
