@@ -31,9 +31,14 @@ class Monitor {
     child.stdout?.on('data', (d: Buffer) => this.push(d.toString(), false));
     child.stderr?.on('data', (d: Buffer) => this.push(d.toString(), true));
     child.stdin?.on('error', () => undefined);
-    child.once('exit', () => {
+    const gone = (): void => {
       this.exited = true;
       this.wake();
+    };
+    child.once('exit', gone);
+    child.once('error', (e) => {
+      this.err += e.message;
+      gone();
     });
   }
 
@@ -84,7 +89,7 @@ class Monitor {
   // Closes stdin (the shell then ends nft), and kills it if it lingers.
   async stop(): Promise<void> {
     if (this.exited) return;
-    const gone = new Promise<void>((r) => this.child.once('exit', () => r()));
+    const gone = new Promise<void>((r) => this.waiters.add(() => this.exited && r()));
     this.child.stdin?.end();
     const killer = setTimeout(() => this.child.kill('SIGKILL'), STOP_MS);
     await gone;
@@ -185,7 +190,7 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
       const rec = await sandbox.probe(pc.node, pc.argv, pc.display, undefined, pc.timeoutMs);
       probeExitCode = rec.exitCode ?? -1;
       probeSaid = rec.output.split('\n').find((l) => /unreachable|error|fail|refused|cannot|not /i.test(l))?.trim() ?? '';
-      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6));
+      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6).catch(() => ({ ipt: new Map<string, string>() })));
     }
   } finally {
     const removed = await Promise.all(armed.map((a) => disarm(sandbox, a).catch((err: Error) => err.message)));
