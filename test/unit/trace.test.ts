@@ -61,6 +61,13 @@ test('a jump to a chain where nothing matches, a LOG rule that goes on, the poli
   ]);
 });
 
+test('a rule inserted at the top (-I) has a higher handle: rules are matched by their place in the chain', (t) => {
+  const ruleset = parseNftRuleset(read('inserted-rule.ruleset.txt'));
+  t.deepEqual(ruleset.find((c) => c.chain === 'FORWARD')?.handles, [3, 2]);
+  const r = traced('inserted-rule');
+  t.is(r.lines[1], 'filter FORWARD  rule -i br0 -j ACCEPT  -> accept');
+});
+
 test('ip_forward=0: no FORWARD chain at all, and the trace says why', (t) => {
   const r = traced('not-forwarded');
   t.is(r.lines.length, 2);
