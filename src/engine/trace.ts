@@ -12,8 +12,8 @@ import type { NodeTrace, TraceResult } from './trace-types.js';
 
 export type { NodeTrace, TraceHop, TraceResult } from './trace-types.js';
 
-const READY_MS = 3_000; // the monitor has seen our table appear
-const DRAIN_MS = 2_000; // the monitor has seen it go: every trace event before it has been printed
+const READY_MS = 5_000; // the monitor has seen our table appear
+const DRAIN_MS = 3_000; // the monitor has seen it go: every trace event before it has been printed
 const STOP_MS = 1_000;
 const TOOL_MS = 5_000;
 const MONITOR_BOUND_S = 30; // the monitor ends by itself even if nobody stops it
