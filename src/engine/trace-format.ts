@@ -89,7 +89,7 @@ export function formatNodeTrace(events: TraceEvent[], ctx: NodeContext): NodeTra
 function movement(chain: string, p: TracePacket, node: string): { move: Move; line: string } | undefined {
   const pkt = formatTracePacket(p);
   if (chain === MARK_CHAINS[0]) return { move: 'in', line: `in ${p.iif ?? '?'}: ${pkt}` };
-  if (chain === MARK_CHAINS[1]) return { move: 'sent', line: `sent by ${node}: ${pkt}` };
+  if (chain === MARK_CHAINS[1]) return { move: 'sent', line: `sent: ${pkt}` };
   if (chain === 'at_forward') return { move: 'forward', line: `forwarded ${p.iif ?? '?'} -> ${p.oif ?? '?'}` };
   if (chain === 'at_input') return { move: 'input', line: `delivered to ${node} itself: ${pkt}` };
   if (chain === 'at_post') return { move: 'post', line: `out ${p.oif ?? '?'}: ${pkt}` };

@@ -87,7 +87,7 @@ test('DNAT in PREROUTING and in OUTPUT: the destination rewrite, then forwarded 
     'out br0: 10.0.2.2:49034 -> 172.17.0.100:80 TCP SYN ttl=63',
   ]);
   t.deepEqual(traced('dnat-output-local').lines, [
-    'sent by host: 10.0.2.15:46964 -> 10.0.2.15:8080 TCP SYN ttl=64',
+    'sent: 10.0.2.15:46964 -> 10.0.2.15:8080 TCP SYN ttl=64',
     'nat OUTPUT  rule -d 10.0.2.15/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.100:80  -> dnat (destination 10.0.2.15:8080 -> 172.17.0.100:80)',
     'nat POSTROUTING policy accept',
     'out br0: 10.0.2.15:46964 -> 172.17.0.100:80 TCP SYN ttl=64',
