@@ -21,6 +21,7 @@ function runOptions(cmd: Command): Command {
     .option('--json [file]', 'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it')
     .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
     .option('-v, --verbose', 'show every command output and every flow seen')
+    .option('--trace', 'after each check, trace the first packet of its first probe through netfilter: chains, rules, verdicts')
     .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
 }
 

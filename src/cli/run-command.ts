@@ -19,6 +19,7 @@ export interface RunFlags {
   json?: boolean | string; // true: the result on stdout instead of the report; a path: also into that file
   savePcap?: string;
   verbose?: boolean;
+  trace?: boolean;
   reporter?: 'listr' | 'plain';
 }
 
@@ -39,7 +40,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
   for (const s of SIGNALS) process.on(s, onSignal);
-  const opts: RunOptions = { skip: flags.skip ?? [], keep: Boolean(flags.keep), signal: controller.signal, ...(flags.until ? { until: flags.until } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}) };
+  const opts: RunOptions = { skip: flags.skip ?? [], keep: Boolean(flags.keep), signal: controller.signal, ...(flags.until ? { until: flags.until } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}), ...(flags.trace ? { trace: true } : {}) };
   const reporters: Reporter[] = [];
   if (interactive) {
     const { askStep } = await import('../ui/walkthrough.js');

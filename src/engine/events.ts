@@ -4,6 +4,7 @@ import type { Packet } from '../capture/types.js';
 import type { CheckResult } from '../check/types.js';
 import type { CommandRecord } from '../sys/exec.js';
 import type { LabResult, StepStatus } from './result.js';
+import type { TraceResult } from './trace-types.js';
 
 export interface StepInfo {
   id: string;
@@ -28,6 +29,7 @@ export type LabEvent =
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }
   | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
+  | { type: 'trace'; stepId: string; trace: TraceResult } // the packet's path (--trace, or asked by a front end)
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }
   | { type: 'teardown-end'; kept: boolean; ok: boolean; leftovers: string[]; durationMs: number; shell?: string }
   | { type: 'lab-end'; result: LabResult };

@@ -2,6 +2,7 @@
 import type { CheckResult } from '../check/types.js';
 import { EXIT, type ExitCode, type LabRunnerError } from '../errors.js';
 import type { CommandRecord } from '../sys/exec.js';
+import type { TraceResult } from './trace-types.js';
 
 export type StepStatus = 'passed' | 'failed' | 'skipped-commands' | 'not-checked' | 'not-run';
 
@@ -13,6 +14,7 @@ export interface StepResult {
   commands: (CommandRecord & { expectFail: boolean; ok: boolean })[];
   before?: CheckResult; // state before the commands (steps that show both)
   check?: CheckResult;
+  trace?: TraceResult; // the packet's path of its first probe (--trace)
   durationMs: number;
 }
 

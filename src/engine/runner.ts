@@ -15,6 +15,7 @@ export interface RunOptions {
   until?: string;
   keep: boolean;
   savePcap?: string;
+  trace?: boolean; // after each step's check, trace its first probe's packet (--trace)
   gate?: (step: StepInfo) => Promise<GateAnswer>; // asked before each step (walkthrough)
   signal?: AbortSignal; // aborted on SIGINT/SIGTERM/SIGHUP
 }
@@ -58,7 +59,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
         result.stoppedEarly = { after: result.steps.length, of: session.steps.length };
         break;
       }
-      result.steps.push(await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal));
+      result.steps.push(await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace));
       checkAbort();
       if (opts.until === info.id) break;
     }
@@ -77,7 +78,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
 }
 
 // One step: its before-check, its commands unless skipped, its check; the verdicts become a StepResult.
-async function runStep(session: LabSession, info: StepInfo, skipped: boolean, events: LabEvents, signal?: AbortSignal): Promise<StepResult> {
+async function runStep(session: LabSession, info: StepInfo, skipped: boolean, events: LabEvents, signal?: AbortSignal, trace = false): Promise<StepResult> {
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
   const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], durationMs: 0 };
@@ -86,6 +87,10 @@ async function runStep(session: LabSession, info: StepInfo, skipped: boolean, ev
   if (!skipped) sr.commands = await session.runCommands(info.id, signal ? { signal } : {});
   const check = signal?.aborted ? undefined : await session.check(info.id, 'after');
   if (check) sr.check = check;
+  if (trace && check && !signal?.aborted) {
+    const t = await session.trace(info.id);
+    if (t.probe) sr.trace = t;
+  }
   const commandsOk = sr.commands.every((c) => c.ok);
   const checksOk = (!check || check.pass) && (!before || before.pass);
   sr.status = !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';

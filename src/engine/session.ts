@@ -15,6 +15,8 @@ import type { LabDef, StepDef } from './lab-types.js';
 import type { LoadedLab } from './loader.js';
 import { commandOk, observerFor } from './observer.js';
 import type { StepResult } from './result.js';
+import { traceProbe } from './trace.js';
+import type { TraceResult } from './trace-types.js';
 
 export type StepCommand = StepResult['commands'][number];
 
@@ -167,6 +169,25 @@ export class LabSession {
       const result = await runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
       this.opts.events.emit({ type: 'check-result', stepId, phase, result });
       return result;
+    } finally {
+      if (paused) this.startTraffic(paused);
+    }
+  }
+
+  // The packet's path: the step's first probe sent once more, its first packet traced through netfilter.
+  async trace(stepId: string): Promise<TraceResult> {
+    const step = this.step(stepId);
+    const probe = (step.check ?? step.before)?.probes[0];
+    if (!probe) {
+      const error = `step ${stepId} sends no probe to trace`;
+      return { stepId, probe: '', from: '', match: '', nodes: [], lines: [`no trace: ${error}`], durationMs: 0, error };
+    }
+    const paused = this.traffic?.stepId;
+    if (paused) await this.stopTraffic();
+    try {
+      const trace = await traceProbe(this.sandbox, probe, stepId);
+      this.opts.events.emit({ type: 'trace', stepId, trace });
+      return trace;
     } finally {
       if (paused) this.startTraffic(paused);
     }

@@ -40,6 +40,7 @@ export function stepLines(e: LabEvent, verbose: boolean, withBefore: Set<string>
     const pcaps = e.result.points.flatMap((p) => (p.pcapPath ? [`pcap ${p.point}: ${p.pcapPath}`] : []));
     return { stepId: e.stepId, lines: [...head, ...checkLines(e.result, verbose), ...pcaps] };
   }
+  if (e.type === 'trace') return { stepId: e.stepId, lines: e.trace.lines };
   return undefined;
 }
 
