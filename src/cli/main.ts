@@ -20,6 +20,9 @@ function runOptions(cmd: Command): Command {
     .option('--keep', 'leave the sandbox up afterwards and print how to enter it')
     .option('--json [file]', 'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it')
     .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
+    .option('--junit <file>', 'also write JUnit XML into FILE: one testcase per step check (for CI)')
+    .option('--report <file>', 'also write a self-contained HTML report into FILE: topology, commands, verdicts, flows')
+    .option('--pause-on-fail', 'when a check fails, keep the sandbox, say how to enter it, and wait for Enter before tearing down')
     .option('-v, --verbose', 'show every command output and every flow seen')
     .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
 }
