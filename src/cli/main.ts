@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, toLabError, UsageError } from '../errors.js';
 import { labIds, loadLab } from '../engine/loader.js';
 import { cleanCommand } from './clean-command.js';
+import { demoCommand } from './demo-command.js';
 import { printError } from './print-error.js';
 import { psCommand } from './ps-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
@@ -53,6 +54,9 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
   runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
     .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, { ...o, check: true })));
+
+  program.command('demo').argument('<lab>', 'lab id or path').description('full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic')
+    .action(async (lab: string) => setCode(await demoCommand(lab)));
 
   program.command('shell').argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep').argument('<node>', 'host, wan, or a container')
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')

@@ -22,7 +22,7 @@ export type LabEvent =
   | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
   | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
   | { type: 'step-start'; step: StepInfo; skipped: boolean }
-  | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean }
+  | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean; check?: boolean }
   | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
   | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean; check?: boolean } // check: a probe or look
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }

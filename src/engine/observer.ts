@@ -19,7 +19,7 @@ export function observerFor(events: LabEvents, stepId: string, o: ObserverOption
   const setup = Boolean(o.setup);
   const expectFail = Boolean(o.expectFail);
   return {
-    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup }),
+    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup, ...(o.check ? { check: true } : {}) }),
     end: (record) => {
       const ok = o.judged === false || commandOk(record.exitCode, expectFail);
       events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}) });
