@@ -205,12 +205,12 @@ export class Demo {
       return { id: s.id, title: s.title, state };
     });
     const cur = this.current;
-    const status = this.busy ? `${this.busy}...` : this.message;
+    const where = cur && this.pos >= 0 ? `step ${this.pos + 1}/${this.steps.length} ${cur.id}` : 'no step run yet';
     const help: Line = [
       { text: ' space/n', style: 'bold' }, { text: ' next  ' }, { text: 'p', style: 'bold' }, { text: ' back  ' }, { text: 't', style: 'bold' },
       { text: ` traffic ${this.traffic ? 'ON ' : 'off'}`, ...(this.traffic ? { style: 'green-fg' } : {}) }, { text: '  ' }, { text: 'r', style: 'bold' }, { text: ' probes  ' }, { text: 'q', style: 'bold' }, { text: ' quit' },
-      { text: cur && this.pos >= 0 ? `  │ step ${this.pos + 1}/${this.steps.length} ${cur.id}` : '  │ no step run yet', style: 'gray-fg' },
-      ...(status ? [{ text: `  │ ${status}`, style: 'yellow-fg' }] : []),
+      // While something runs, its name replaces the step (keys other than q wait for it).
+      this.busy ? { text: ` │ ${this.busy}...`, style: 'yellow-fg' } : { text: ` │ ${where}${this.message ? ` │ ${this.message}` : ''}`, style: 'gray-fg' },
     ];
     this.view.update({ links: this.links, points: this.pointsOf(cur), steps: rows, help });
   }

@@ -47,6 +47,8 @@ export class DemoView {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(title: string) {
+    // On a UTF-8 terminal draw lines as Unicode, not the DEC line-drawing set: copy, paste and tmux capture keep them.
+    if (/utf-?8/i.test(`${process.env.LC_ALL}:${process.env.LC_CTYPE}:${process.env.LANG}`)) process.env.NCURSES_NO_UTF8_ACS ??= '1';
     this.screen = blessed.screen({ smartCSR: true, fullUnicode: true, title, warnings: false, autoPadding: false, dockBorders: false });
     this.topo = pane(this.screen, 'topology');
     this.stepsBox = pane(this.screen, 'steps');
@@ -117,7 +119,8 @@ export class DemoView {
       const r = lay.packets[i];
       if (!r) return;
       place(b, r);
-      b.setContent(fill(this.pktLines.get(p) ?? [], r, 'bottom'));
+      const lines = this.pktLines.get(p) ?? [];
+      b.setContent(fill(r.width < 62 ? lines.map(compact) : lines, r, 'bottom'));
     });
     place(this.helpLine, lay.help);
     this.helpLine.setContent(renderLine(m.help, cols));
@@ -137,6 +140,11 @@ function fill(lines: Line[], r: Rect, from: 'top' | 'bottom'): string {
   const w = Math.max(0, r.width - 2);
   const shown = from === 'top' ? lines.slice(0, h) : lines.slice(Math.max(0, lines.length - h));
   return shown.map((l) => renderLine(l, w)).join('\n');
+}
+
+// A packet line for a narrow pane: an unpadded time, shorter arrows, no "ICMP" (the kind says it).
+function compact(l: Line): Line {
+  return l.map((s, i) => ({ ...s, text: i === 0 ? s.text.trimStart() : s.text.replace(' -> ', '→').replace(/ICMP (echo-)/, '$1') }));
 }
 
 // The step list, scrolled so the current step and the next stay visible.
