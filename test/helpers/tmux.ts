@@ -16,6 +16,12 @@ export class Tmux {
     return String(r.stdout);
   }
 
+  // Resizes the window, as a person dragging the terminal's corner.
+  async resize(cols: number, rows: number): Promise<void> {
+    await execa('tmux', ['-L', this.socket, 'resize-window', '-t', 't', '-x', String(cols), '-y', String(rows)]);
+  }
+
+  // Types keys (tmux key names: n, space, q, C-c).
   async keys(...keys: string[]): Promise<void> {
     await execa('tmux', ['-L', this.socket, 'send-keys', '-t', 't', ...keys]);
   }

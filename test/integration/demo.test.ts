@@ -73,11 +73,13 @@ test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highli
   t.deepEqual(journal(dir), [], 'no journal entry');
 });
 
-test('demo at 80x24: every pane is shown whole, none overlaps another', async (t) => {
-  const { tmux, dir } = await startDemo(t, 80, 24);
+test('demo resized to 80x24: every pane is shown whole, none overlaps another', async (t) => {
+  const { tmux, dir } = await startDemo(t, 100, 30);
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
-  const screen = await step(tmux, 2);
+  await step(tmux, 2);
+  await tmux.resize(80, 24);
+  const { screen } = await tmux.waitFor((s) => s.split('\n').filter((l) => l.trim()).length <= 24 && /^┌─ topology ─+┐$/m.test(s) && [...(s.split('\n')[0] ?? '')].length === 80, 5_000);
   const rows = screen.split('\n');
   t.true(rows.every((r) => [...r].length <= 80));
   const { boxes, broken } = findBoxes(screen);
@@ -90,6 +92,15 @@ test('demo at 80x24: every pane is shown whole, none overlaps another', async (t
   t.deepEqual(inner.map((b) => b.label).sort(), ['host', 'mycontainer', 'wan'], 'the node boxes are whole inside the topology');
   t.true(boxText(screen, topo).join('\n').includes('172.17.0.100'), 'the container address is drawn');
   t.regex(rows.filter((r) => r.trim()).at(-1) ?? '', /space\/n next +p back +t traffic off +r probes +q quit/);
+  // p: back one step, in a new sandbox (the old one removed) with step 1's commands replayed.
+  const before = journal(dir).map((e) => e.runId);
+  await tmux.keys('p');
+  const back = await tmux.waitFor((s) => s.includes('step 1/5 bridge') && !s.includes('rebuilding'), 20_000);
+  t.true(back.ok, back.screen);
+  t.regex(back.screen, /▶ 1 bridge/);
+  const after = journal(dir).map((e) => e.runId);
+  t.is(after.length, 1);
+  t.notDeepEqual(after, before);
   await tmux.keys('q');
   t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
   t.deepEqual(journal(dir), []);
