@@ -80,9 +80,9 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
 // Parses, runs, and exits with the one exit code the run decided.
 async function main(): Promise<void> {
-  // A reader that goes away (`lab run ... | head`) must not crash the run before its teardown.
+  // A reader that goes away (`lab run ... | head`, a closed terminal) must not crash the run before its teardown.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   });
   let code: number = EXIT.pass;
   const program = buildProgram((c) => (code = c));

@@ -184,15 +184,22 @@ export class Demo {
   private async quit(code: number, now = false): Promise<void> {
     if (this.quitting) return;
     this.quitting = true;
-    this.busy = 'removing the sandbox';
-    this.refresh();
-    this.view.draw();
+    // A signal (often the terminal closing) removes the sandbox first and draws nothing.
+    if (!now) {
+      this.busy = 'removing the sandbox';
+      this.refresh();
+      this.view.draw();
+    }
     let report = { ok: true, leftovers: [] as string[] };
     try {
       if (this.session) report = now ? await this.session.abort() : await this.session.close();
     } finally {
-      this.view.destroy();
-      process.stdout.write(report.ok ? 'demo ended; sandbox removed\n' : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`);
+      try {
+        this.view.destroy();
+        process.stdout.write(report.ok ? 'demo ended; sandbox removed\n' : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`);
+      } catch {
+        // the terminal is gone
+      }
       this.ended?.(report.ok ? code : 70);
     }
   }
