@@ -20,6 +20,12 @@ function sideLabel(f: Flow, rev: boolean): string {
   return `${f.proto === 'arp' ? 'ARP ' : f.proto === 'icmp' ? 'ICMP ' : f.proto === 'icmp6' ? 'ICMPv6 ' : `${f.proto.toUpperCase()} `}${kinds}${s.ttls.length ? ` ttl=${s.ttls.join('/')}` : ''}`;
 }
 
+// A label that fits between the lane's ends; the whole of it as a tooltip.
+function fit(label: string): string {
+  const max = 52;
+  return label.length <= max ? esc(label) : `<title>${esc(label)}</title>${esc(label.slice(0, max - 1))}…`;
+}
+
 // The flows a lane draws, oldest first.
 function laneFlows(flows: Flow[]): Flow[] {
   return flows.filter((f) => !isNoise(f)).sort((a, b) => a.firstUs - b.firstUs).slice(0, MAX_ROWS);
@@ -52,9 +58,9 @@ export function sequenceSvg(r: CheckResult): string {
       const a = formatEndpoint(f.a);
       const b = formatEndpoint(f.b);
       parts.push(`<text class="ep${hi === 'a' ? ' rewritten' : ''}" x="${x + 8}" y="${y + 12}">${esc(a)}</text><text class="ep${hi === 'b' ? ' rewritten' : ''}" x="${x + LANE_W - 8}" y="${y + 12}" text-anchor="end">${esc(b)}</text>`);
-      parts.push(`<line class="req" x1="${x + 8}" y1="${y + 30}" x2="${x + LANE_W - 14}" y2="${y + 30}" marker-end="url(#${id}a)"/><text class="lbl" x="${x + LANE_W / 2}" y="${y + 26}" text-anchor="middle">${esc(sideLabel(f, false))}</text>`);
+      parts.push(`<line class="req" x1="${x + 8}" y1="${y + 30}" x2="${x + LANE_W - 14}" y2="${y + 30}" marker-end="url(#${id}a)"/><text class="lbl" x="${x + LANE_W / 2}" y="${y + 26}" text-anchor="middle">${fit(sideLabel(f, false))}</text>`);
       const reply = f.rev.packets > 0;
-      parts.push(`<line class="${reply ? 'rep' : 'norep'}" x1="${x + LANE_W - 8}" y1="${y + 50}" x2="${x + 14}" y2="${y + 50}" ${reply ? `marker-end="url(#${id}r)"` : ''}/><text class="lbl${reply ? '' : ' bad'}" x="${x + LANE_W / 2}" y="${y + 46}" text-anchor="middle">${esc(sideLabel(f, true))}</text>`);
+      parts.push(`<line class="${reply ? 'rep' : 'norep'}" x1="${x + LANE_W - 8}" y1="${y + 50}" x2="${x + 14}" y2="${y + 50}" ${reply ? `marker-end="url(#${id}r)"` : ''}/><text class="lbl${reply ? '' : ' bad'}" x="${x + LANE_W / 2}" y="${y + 46}" text-anchor="middle">${fit(sideLabel(f, true))}</text>`);
     });
   });
   for (const x of rw) {

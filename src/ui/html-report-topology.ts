@@ -16,9 +16,9 @@ interface Placed {
   rows: IfaceFacts[];
 }
 
-// Interfaces worth drawing: everything but a loopback that only has 127.0.0.1/::1.
-export function shownIfaces(n: NodeFacts): IfaceFacts[] {
-  return n.ifaces.filter((i) => i.kind !== 'loopback' || i.addrs.length > 0);
+// Interfaces worth drawing: everything but a loopback that only has 127.0.0.1/::1 and is no capture point.
+export function shownIfaces(n: NodeFacts, points: string[] = []): IfaceFacts[] {
+  return n.ifaces.filter((i) => i.kind !== 'loopback' || i.addrs.length > 0 || points.includes(`${n.node}:${i.name}`));
 }
 
 // Containers on the left, host in the middle, wan on the right.
@@ -29,25 +29,26 @@ export function columns(nodes: NodeFacts[]): NodeFacts[][] {
 
 // A row's words, as drawn: addresses, bridge membership, kind, state.
 function rowText(r: IfaceFacts): string {
-  return [r.addrs.join(' '), r.master ? `on ${r.master}` : '', r.kind === 'bridge' ? 'bridge' : '', r.up ? '' : 'down'].filter(Boolean).join(' · ');
+  const addrs = r.addrs.length > 2 ? `${r.addrs[0]} +${r.addrs.length - 1} more` : r.addrs.join(' ');
+  return [addrs, r.master ? `on ${r.master}` : '', r.kind === 'bridge' ? 'bridge' : '', r.up ? '' : 'down'].filter(Boolean).join(' · ');
 }
 
 // Wide enough for the longest row (monospace, 12px: about 7.3 px a character).
-function boxWidth(nodes: NodeFacts[]): number {
-  const chars = Math.max(16, ...nodes.flatMap((n) => shownIfaces(n).map((r) => r.name.length + 1 + rowText(r).length)));
+function boxWidth(nodes: NodeFacts[], points: string[]): number {
+  const chars = Math.max(16, ...nodes.flatMap((n) => shownIfaces(n, points).map((r) => r.name.length + 1 + rowText(r).length)));
   return Math.ceil(chars * 7.3) + 36;
 }
 
 // Places the boxes, column by column, each column centred vertically.
-function place(nodes: NodeFacts[], BOX_W: number): { placed: Placed[]; width: number; height: number } {
+function place(nodes: NodeFacts[], BOX_W: number, points: string[]): { placed: Placed[]; width: number; height: number } {
   const cols = columns(nodes);
-  const heights = cols.map((c) => c.reduce((h, n) => h + HEAD_H + Math.max(1, shownIfaces(n).length) * ROW_H + 8 + GAP_Y, -GAP_Y));
+  const heights = cols.map((c) => c.reduce((h, n) => h + HEAD_H + Math.max(1, shownIfaces(n, points).length) * ROW_H + 8 + GAP_Y, -GAP_Y));
   const height = Math.max(...heights, 60) + 20;
   const placed: Placed[] = [];
   cols.forEach((col, ci) => {
     let y = 10 + (height - 20 - (heights[ci] ?? 0)) / 2;
     for (const n of col) {
-      const rows = shownIfaces(n);
+      const rows = shownIfaces(n, points);
       const h = HEAD_H + Math.max(1, rows.length) * ROW_H + 8;
       placed.push({ node: n.node, x: 10 + ci * (BOX_W + GAP_X), y, h, rows });
       y += h + GAP_Y;
@@ -66,8 +67,8 @@ function rowAt(placed: Placed[], node: string, iface: string): { p: Placed; y: n
 // The whole SVG; `points` are "node:iface" capture points.
 export function topologySvg(nodes: NodeFacts[], points: string[]): string {
   if (!nodes.length) return '<p class="muted">No topology: the sandbox was not built.</p>';
-  const BOX_W = boxWidth(nodes);
-  const { placed, width, height } = place(nodes, BOX_W);
+  const BOX_W = boxWidth(nodes, points);
+  const { placed, width, height } = place(nodes, BOX_W, points);
   const parts: string[] = [];
   for (const p of placed) {
     parts.push(`<g class="node"><rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${p.h}" rx="6"/><text class="nodename" x="${p.x + 10}" y="${p.y + 18}">${esc(p.node)}</text>`);
@@ -76,7 +77,7 @@ export function topologySvg(nodes: NodeFacts[], points: string[]): string {
       const y = p.y + HEAD_H + i * ROW_H + 13;
       const cap = points.includes(`${p.node}:${r.name}`);
       const what = rowText(r);
-      parts.push(`<text class="iface" x="${p.x + 24}" y="${y}"><tspan class="ifname">${esc(r.name)}</tspan> <tspan class="addr">${esc(what)}</tspan></text>`);
+      parts.push(`<text class="iface" x="${p.x + 24}" y="${y}"><title>${esc(`${r.name} (${r.kind}) ${r.addrs.join(' ')}`)}</title><tspan class="ifname">${esc(r.name)}</tspan> <tspan class="addr">${esc(what)}</tspan></text>`);
       if (cap) parts.push(`<circle class="capture" cx="${p.x + 12}" cy="${y - 4}" r="5"><title>capture point ${esc(`${p.node}:${r.name}`)}</title></circle>`);
     });
     parts.push('</g>');

@@ -39,7 +39,7 @@ function stepHtml(s: StoryStep, reportFile: string): string {
   const cmds = s.commands.length
     ? s.commands.map((c) => `<div class="cmd">[${esc(c.record.node || 'sandbox')}] $ ${esc(c.record.display)}${c.ok && c.record.exitCode === 0 ? '' : ` <span class="${c.ok ? 'ok' : 'bad'}">exit ${esc(String(c.record.exitCode ?? 'signal'))}${c.expectFail ? (c.ok ? ', as the lab says' : ', the lab says it fails') : ''}</span>`}</div>${c.record.output.trim() ? `<pre class="out">${esc(c.record.output.replace(/\s+$/, ''))}</pre>` : ''}`).join('')
     : `<div class="muted">${s.skipped ? 'commands skipped (--skip)' : 'no commands'}</div>`;
-  return `<section class="step ${esc(status)}" id="step-${esc(s.info.id)}"><h3><span class="badge ${esc(status)}">${esc(status)}</span> ${s.info.index + 1}/${s.info.total} ${esc(s.info.id)}: ${esc(s.info.title)}</h3><p class="explain">${esc(s.info.explain)}</p><h4>Commands${s.skipped ? ' (skipped)' : ''}</h4><div class="cmds">${cmds}</div>${s.checks.map((c) => checkHtml(c, s, reportFile)).join('')}</section>`;
+  return `<section class="step ${esc(status)}" id="step-${esc(s.info.id)}"><h3><span class="badge ${esc(status)}">${esc(status)}</span> ${s.info.index + 1}/${s.info.total} ${esc(s.info.id)}: ${esc(s.info.title)}</h3><p class="explain">${esc(s.info.explain)}</p>${s.checks.filter((c) => c.phase === 'before').map((c) => checkHtml(c, s, reportFile)).join('')}<h4>Commands${s.skipped ? ' (skipped)' : ''}</h4><div class="cmds">${cmds}</div>${s.checks.filter((c) => c.phase === 'after').map((c) => checkHtml(c, s, reportFile)).join('')}</section>`;
 }
 
 // The whole page.

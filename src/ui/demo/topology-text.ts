@@ -11,9 +11,9 @@ interface Col {
   x: number;
 }
 
-// Interfaces worth a row: not a bare loopback.
-function rowsOf(n: NodeFacts): IfaceFacts[] {
-  return n.ifaces.filter((i) => i.kind !== 'loopback' || i.addrs.length > 0);
+// Interfaces worth a row: not a bare loopback, unless it is a capture point.
+function rowsOf(n: NodeFacts, points: string[]): IfaceFacts[] {
+  return n.ifaces.filter((i) => i.kind !== 'loopback' || i.addrs.length > 0 || points.includes(`${n.node}:${i.name}`));
 }
 
 // "eth0 10.0.2.15/24", "veth1→br0", "lo 203.0.113.8 +2"; shorter when `short`.
@@ -29,13 +29,13 @@ function columnsOf(nodes: NodeFacts[]): NodeFacts[][] {
 }
 
 // Lays out columns for a given text shortening and cap per box.
-function layout(nodes: NodeFacts[], short: boolean, cap: number): { cols: Col[]; width: number; height: number } {
+function layout(nodes: NodeFacts[], short: boolean, cap: number, points: string[]): { cols: Col[]; width: number; height: number } {
   let x = 0;
   let height = 0;
   const cols = columnsOf(nodes).map((group) => {
     let top = 0;
     const ns = group.map((n) => {
-      const rows = rowsOf(n);
+      const rows = rowsOf(n, points);
       const inner = Math.min(cap, Math.max(n.node.length + 2, ...rows.map((r) => rowText(r, short).length + 2)));
       const item = { node: n.node, rows, top, width: inner + 2 };
       top += Math.max(1, rows.length) + 2;
@@ -53,12 +53,12 @@ function layout(nodes: NodeFacts[], short: boolean, cap: number): { cols: Col[];
 export function topologyLines(nodes: NodeFacts[], points: string[], width: number): Line[] {
   if (!nodes.length) return [[{ text: 'building the sandbox...', style: 'gray-fg' }]];
   let short = false;
-  let l = layout(nodes, false, 60);
+  let l = layout(nodes, false, 60, points);
   if (l.width > width) {
     short = true;
-    l = layout(nodes, true, 60);
+    l = layout(nodes, true, 60, points);
   }
-  for (let cap = 40; l.width > width && cap > 8; cap -= 2) l = layout(nodes, true, cap);
+  for (let cap = 40; l.width > width && cap > 8; cap -= 2) l = layout(nodes, true, cap, points);
   const grid: Seg[][] = Array.from({ length: l.height }, () => Array.from({ length: l.width }, () => ({ text: ' ' })));
   const put = (y: number, x: number, s: string, style?: string): void => {
     [...s].forEach((ch, i) => {
