@@ -112,8 +112,8 @@ export function topologyLines(nodes: NodeFacts[], points: string[], width: numbe
       }
     }
   }
-  // Merge neighbouring cells of one style into segments.
-  return grid.map((row) => row.reduce<Seg[]>((out, c) => {
+  // Merge neighbouring cells of one style into segments (cut to the width when even the narrowest boxes do not fit).
+  return grid.map((row) => row.slice(0, Math.max(0, width)).reduce<Seg[]>((out, c) => {
     const last = out[out.length - 1];
     if (last && last.style === c.style) last.text += c.text;
     else out.push({ ...c });
