@@ -26,6 +26,8 @@ export class Demo {
   private readonly twins = new TwinFinder();
   private readonly t0Us = Date.now() * 1000;
   private ended: ((code: number) => void) | undefined;
+  private openError: string | undefined; // why the sandbox could not be built, said after the screen is gone
+  private lastError: string | undefined; // the last action's error
 
   constructor(loaded: LoadedLab) {
     this.loaded = loaded;
@@ -49,7 +51,10 @@ export class Demo {
       await this.session.links('setup');
       this.view.command(plain(`sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press space to run step 1`, 'gray-fg'));
     });
-    if (!this.session) await this.quit(3);
+    if (!this.session) {
+      this.openError = this.lastError;
+      await this.quit(3);
+    }
     const code = await done;
     for (const s of Object.keys(SIGNAL_CODES)) process.off(s, onSignal);
     return code;
@@ -110,7 +115,8 @@ export class Demo {
     try {
       await fn();
     } catch (err) {
-      this.view.command(plain(`error: ${(err as Error).message}`, 'red-fg'));
+      this.lastError = (err as Error).message;
+      this.view.command(plain(`error: ${this.lastError}`, 'red-fg'));
     } finally {
       this.busy = undefined;
       this.refresh();
@@ -196,6 +202,7 @@ export class Demo {
     } finally {
       try {
         this.view.destroy();
+        if (this.openError) process.stderr.write(`error: the sandbox could not be built: ${this.openError}\n`);
         process.stdout.write(report.ok ? 'demo ended; sandbox removed\n' : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`);
       } catch {
         // the terminal is gone
