@@ -1,9 +1,9 @@
 // The pure parts behind the demo and the HTML report: veth peers from `ip -j` output, NAT twins
-// between capture points, and a topology drawing that fits the width it is given.
+// between capture points (whatever order they arrive in), and a topology drawing that fits the width it is given.
 import test from 'ava';
 import type { Packet } from '../../src/capture/types.js';
 import { linkFacts } from '../../src/engine/links.js';
-import { TwinFinder } from '../../src/ui/demo/packet-lines.js';
+import { PacketLines } from '../../src/ui/demo/packet-lines.js';
 import { lineWidth } from '../../src/ui/demo/segments.js';
 import { topologyLines } from '../../src/ui/demo/topology-text.js';
 
@@ -45,13 +45,25 @@ test('the topology drawing fits the width it is given, and marks capture points'
 
 const echo = (src: string, dst: string, name: string, seq: number, tsUs: number): Packet => ({ tsUs, caplen: 98, len: 98, proto: 'icmp', ip: { version: 4, src, dst, ttl: 64, proto: 1, len: 84 }, icmp: { version: 4, type: name === 'echo-request' ? 8 : 0, code: 0, name, id: 7, seq } });
 
-test('a packet seen again at another point with one end changed is a NAT twin: that end is highlighted', (t) => {
-  const f = new TwinFinder();
-  t.deepEqual([...f.see('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 1_000))], []);
-  t.deepEqual([...f.see('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 1_100))], ['src']);
-  t.deepEqual([...f.see('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 1_200))], []);
-  t.deepEqual([...f.see('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 1_300))], ['dst']);
-  // Unchanged on both points (no NAT): nothing to highlight; another sequence number: no twin.
-  t.deepEqual([...f.see('host:eth0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_400))], []);
-  t.deepEqual([...f.see('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_500))], []);
+// The highlighted text of a line, if any.
+const lit = (l: { text: string; style?: string }[]): string[] => l.filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text);
+
+test('a packet seen at two points with one end changed is a NAT twin: the later copy has that end highlighted', (t) => {
+  const f = new PacketLines(0);
+  t.deepEqual(lit(f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 1_000))), []);
+  t.deepEqual(lit(f.line('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 1_100))), ['10.0.2.15']);
+  t.deepEqual(lit(f.line('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 1_200))), []);
+  t.deepEqual(lit(f.line('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 1_300))), ['172.17.0.100']);
+  // Unchanged on both points (no NAT): nothing to highlight.
+  t.deepEqual(lit(f.line('host:eth0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_400))), []);
+  t.deepEqual(lit(f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_500))), []);
+});
+
+test('when the translated copy is delivered first, its line is highlighted once the original arrives', (t) => {
+  const f = new PacketLines(0);
+  const eth0 = f.line('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 2_100));
+  t.deepEqual(lit(eth0), []);
+  const br0 = f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 2_000));
+  t.deepEqual(lit(br0), [], 'the original is not marked');
+  t.deepEqual(lit(eth0), ['10.0.2.15'], 'the translated line, already shown, is marked in place');
 });

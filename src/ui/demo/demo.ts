@@ -5,7 +5,7 @@ import { LabEvents, type StepInfo } from '../../engine/events.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import { LabSession } from '../../engine/session.js';
-import { isChatter, TwinFinder, packetLine } from './packet-lines.js';
+import { isChatter, PacketLines } from './packet-lines.js';
 import { plain, type Line } from './segments.js';
 import { DemoView, type StepRow } from './view.js';
 
@@ -23,8 +23,7 @@ export class Demo {
   private traffic = false;
   private busy: string | undefined; // what is running now
   private message = '';
-  private readonly twins = new TwinFinder();
-  private readonly t0Us = Date.now() * 1000;
+  private readonly lines = new PacketLines(Date.now() * 1000);
   private ended: ((code: number) => void) | undefined;
   private openError: string | undefined; // why the sandbox could not be built, said after the screen is gone
   private lastError: string | undefined; // the last action's error
@@ -64,7 +63,7 @@ export class Demo {
   private listen(): void {
     const e = this.events;
     e.on('packet', (x) => {
-      if (!isChatter(x.packet)) this.view.packet(x.point, packetLine(x.packet, this.t0Us, this.twins.see(x.point, x.packet)));
+      if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.line(x.point, x.packet));
     });
     e.on('command-start', (x) => {
       if (!x.setup) this.view.command([{ text: `[${x.node}] $ `, style: x.check ? 'gray-fg' : 'cyan-fg' }, { text: x.command, style: x.check ? 'gray-fg' : 'white-fg' }]);

@@ -28,28 +28,38 @@ function twinKey(p: Packet): string | undefined {
   return undefined;
 }
 
-// Remembers recent packets per point and finds a packet's twin at another point.
-export class TwinFinder {
-  private recent: { point: string; key: string; p: Packet }[] = [];
+// Turns packets into lines and marks NAT: when the same packet (same kind and sequence) is seen at two
+// points with one end changed, the copy with the later capture time is the translated one, and its
+// changed address is highlighted, even when the capture of the other point delivered it first.
+export class PacketLines {
+  private recent: { point: string; key: string; p: Packet; line: Line }[] = [];
+  private readonly t0Us: number;
 
-  // The fields this packet changed compared with its twin seen earlier elsewhere ('src', 'dst').
-  see(point: string, p: Packet): Set<'src' | 'dst'> {
+  constructor(t0Us: number) {
+    this.t0Us = t0Us;
+  }
+
+  // The line for a packet seen at a point; an earlier line of its twin may be highlighted in place.
+  line(point: string, p: Packet): Line {
     const key = twinKey(p);
-    const out = new Set<'src' | 'dst'>();
-    if (!key || !p.ip) return out;
-    this.recent = this.recent.filter((r) => p.tsUs - r.p.tsUs < TWIN_US);
+    if (!key || !p.ip) return packetLine(p, this.t0Us, new Set());
+    this.recent = this.recent.filter((r) => Math.abs(p.tsUs - r.p.tsUs) < TWIN_US);
     const twin = this.recent.find((r) => r.point !== point && r.key === key && r.p.ip);
+    const changed = new Set<'src' | 'dst'>();
     if (twin?.p.ip) {
       const t = twin.p.ip;
       const tp = twin.p.tcp ?? twin.p.udp;
       const pp = p.tcp ?? p.udp;
-      if (t.src !== p.ip.src || tp?.sport !== pp?.sport) out.add('src');
-      if (t.dst !== p.ip.dst || tp?.dport !== pp?.dport) out.add('dst');
-      if (out.size === 2) out.clear(); // both ends differ: not the same packet
+      if (t.src !== p.ip.src || tp?.sport !== pp?.sport) changed.add('src');
+      if (t.dst !== p.ip.dst || tp?.dport !== pp?.dport) changed.add('dst');
+      if (changed.size === 2) changed.clear(); // both ends differ: not the same packet
     }
-    this.recent.push({ point, key, p });
+    const translatedEarlier = twin !== undefined && changed.size > 0 && twin.p.tsUs > p.tsUs;
+    if (twin && translatedEarlier) twin.line.splice(0, twin.line.length, ...packetLine(twin.p, this.t0Us, changed));
+    const line = packetLine(p, this.t0Us, translatedEarlier ? new Set() : changed);
+    this.recent.push({ point, key, p, line });
     if (this.recent.length > 400) this.recent.shift();
-    return out;
+    return line;
   }
 }
 
