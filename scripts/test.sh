@@ -4,6 +4,13 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh || exit $?
+# The HTML report's test renders pages in Debian's chromium (headless): the one place it is installed.
+if ! command -v chromium >/dev/null; then
+  [[ $(id -u) == 0 ]] || { echo "test: chromium is missing; run: sudo apt-get install -y chromium" >&2; exit 3; }
+  echo "test: installing chromium (for the HTML report's test)"
+  { apt-get install -y -qq --no-install-recommends chromium || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; } >/dev/null \
+    || { echo "test: apt-get install chromium failed; run: apt-get update && apt-get install -y chromium" >&2; exit 3; }
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node scripts/root-snapshot.mjs > "$tmp/root-before.json" || exit 70

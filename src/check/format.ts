@@ -55,22 +55,34 @@ function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow
 const echoId = (f: Flow): string | undefined => / id=(\S+)/.exec(f.key)?.[1];
 const same = (x: Endpoint, y: Endpoint): boolean => x.addr === y.addr && x.port === y.port;
 
-// The same conversation seen at two points with one endpoint rewritten (DNAT, MASQUERADE), side by side.
-export function formatRewrites(points: PointObservation[]): string[] {
-  const lines: string[] = [];
+export interface Rewrite {
+  what: 'source' | 'destination';
+  from: { point: string; flow: Flow };
+  to: { point: string; flow: Flow };
+}
+
+// The same conversation seen at two points with one endpoint rewritten (DNAT, MASQUERADE).
+export function findRewrites(points: PointObservation[]): Rewrite[] {
+  const out: Rewrite[] = [];
   for (const [i, p] of points.entries()) {
     for (const q of points.slice(i + 1)) {
       for (const f of p.flows.filter((x) => !isNoise(x) && x.proto !== 'arp')) {
         for (const g of q.flows.filter((x) => x.proto === f.proto && echoId(x) === echoId(f))) {
           const what = same(f.a, g.a) && !same(f.b, g.b) ? 'destination' : same(f.b, g.b) && f.a.addr !== g.a.addr && f.a.port === g.a.port ? 'source' : undefined;
-          if (!what) continue;
-          const w = Math.max(p.point.length, q.point.length);
-          lines.push(`     ${what} rewritten between ${p.point} and ${q.point}:`, `       ${p.point.padEnd(w)}  ${formatFlow(f)}`, `       ${q.point.padEnd(w)}  ${formatFlow(g)}`);
+          if (what) out.push({ what, from: { point: p.point, flow: f }, to: { point: q.point, flow: g } });
         }
       }
     }
   }
-  return lines;
+  return out;
+}
+
+// Those rewrites side by side, as report lines.
+export function formatRewrites(points: PointObservation[]): string[] {
+  return findRewrites(points).flatMap(({ what, from, to }) => {
+    const w = Math.max(from.point.length, to.point.length);
+    return [`     ${what} rewritten between ${from.point} and ${to.point}:`, `       ${from.point.padEnd(w)}  ${formatFlow(from.flow)}`, `       ${to.point.padEnd(w)}  ${formatFlow(to.flow)}`];
+  });
 }
 
 // The report of one check: verdicts per capture point, near misses with the differing fields, flows seen.

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT, toLabError, UsageError } from '../errors.js';
 import { labIds, loadLab } from '../engine/loader.js';
 import { cleanCommand } from './clean-command.js';
+import { demoCommand } from './demo-command.js';
 import { printError } from './print-error.js';
 import { psCommand } from './ps-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
@@ -20,6 +21,9 @@ function runOptions(cmd: Command): Command {
     .option('--keep', 'leave the sandbox up afterwards and print how to enter it')
     .option('--json [file]', 'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it')
     .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
+    .option('--junit <file>', 'also write JUnit XML into FILE: one testcase per step check (for CI)')
+    .option('--report <file>', 'also write a self-contained HTML report into FILE: topology, commands, verdicts, flows')
+    .option('--pause-on-fail', 'when a check fails, keep the sandbox, say how to enter it, and wait for Enter before tearing down')
     .option('-v, --verbose', 'show every command output and every flow seen')
     .option('--trace', 'after each check, trace the first packet of its first probe through netfilter: chains, rules, verdicts')
     .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
@@ -52,6 +56,9 @@ export function buildProgram(setCode: (c: number) => void): Command {
   runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
     .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, { ...o, check: true })));
 
+  program.command('demo').argument('<lab>', 'lab id or path').description('full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic')
+    .action(async (lab: string) => setCode(await demoCommand(lab)));
+
   program.command('shell').argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep').argument('<node>', 'host, wan, or a container')
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
     .description('open a shell inside a node of a running or kept sandbox')
@@ -74,9 +81,9 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
 // Parses, runs, and exits with the one exit code the run decided.
 async function main(): Promise<void> {
-  // A reader that goes away (`lab run ... | head`) must not crash the run before its teardown.
+  // A reader that goes away (`lab run ... | head`, a closed terminal) must not crash the run before its teardown.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   });
   let code: number = EXIT.pass;
   const program = buildProgram((c) => (code = c));

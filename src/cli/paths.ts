@@ -22,16 +22,21 @@ function writableDir(flag: string, dir: string, make: boolean): void {
   }
 }
 
-// Checks --json FILE and --save-pcap DIR.
-export function checkOutputPaths(p: { json?: string; savePcap?: string }): void {
-  if (p.json !== undefined) {
-    const file = resolve(p.json);
-    writableDir('--json', dirname(file), false);
-    try {
-      if (statSync(file).isDirectory()) throw new UsageError('BAD_PATH', `--json ${p.json}: is a folder`, 'give --json a file name');
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-    }
+// A file flag: its folder is writable and the name is not a folder.
+function writableFile(flag: string, path: string): void {
+  const file = resolve(path);
+  writableDir(flag, dirname(file), false);
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError('BAD_PATH', `${flag} ${path}: is a folder`, `give ${flag} a file name`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
   }
+}
+
+// Checks --json FILE, --junit FILE, --report FILE and --save-pcap DIR.
+export function checkOutputPaths(p: { json?: string; junit?: string; report?: string; savePcap?: string }): void {
+  if (p.json !== undefined) writableFile('--json', p.json);
+  if (p.junit !== undefined) writableFile('--junit', p.junit);
+  if (p.report !== undefined) writableFile('--report', p.report);
   if (p.savePcap !== undefined) writableDir('--save-pcap', resolve(p.savePcap), true);
 }

@@ -10,6 +10,7 @@ import { attachPlainReporter } from '../ui/plain-reporter.js';
 import type { Reporter } from '../ui/reporter.js';
 import { checkOutputPaths } from './paths.js';
 import { printError } from './print-error.js';
+import { reportFiles, reportPaths } from './report-flags.js';
 
 export interface RunFlags {
   check?: boolean;
@@ -21,6 +22,9 @@ export interface RunFlags {
   verbose?: boolean;
   trace?: boolean;
   reporter?: 'listr' | 'plain';
+  junit?: string;
+  report?: string;
+  pauseOnFail?: boolean;
 }
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -30,7 +34,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const jsonOnly = flags.json === true;
   let loaded;
   try {
-    checkOutputPaths({ ...(typeof flags.json === 'string' ? { json: flags.json } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}) });
+    checkOutputPaths({ ...(typeof flags.json === 'string' ? { json: flags.json } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}), ...reportPaths(flags) });
     loaded = await loadLab(ref);
   } catch (err) {
     return report(err, jsonOnly);
@@ -52,6 +56,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     reporters.push(flags.reporter === 'plain' ? attachPlainReporter(events, o) : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o));
   }
   if (flags.json) reporters.push(attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
+  reporters.push(...(await reportFiles(events, flags, opts, controller.signal)));
   let result: LabResult;
   try {
     result = await runLab(loaded, opts, events);

@@ -21,7 +21,7 @@ export async function sendProbes(check: Check, ctx: Pick<CheckContext, 'sandbox'
   const out: ProbeResult[] = [];
   for (const probe of check.probes) {
     const pc = probeCommand(probe);
-    const observer = quiet ? undefined : observerFor(ctx.events, ctx.stepId, { expectFail: Boolean(probe.expectFail) });
+    const observer = quiet ? undefined : observerFor(ctx.events, ctx.stepId, { expectFail: Boolean(probe.expectFail), check: true });
     const rec = await ctx.sandbox.probe(pc.node, pc.argv, pc.display, observer, pc.timeoutMs);
     out.push({ probe, command: pc.display, node: pc.node, exitCode: rec.exitCode ?? -1, ok: commandOk(rec.exitCode, probe.expectFail), durationMs: rec.durationMs, output: rec.output });
   }
@@ -39,7 +39,7 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   const outcomes = await ctx.hub.closeWindow(window);
   const looks: LookResult[] = [];
   for (const look of check.looks ?? []) {
-    const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false }));
+    const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false, check: true }));
     looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
   }
   const observations = new Map(outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) }]));

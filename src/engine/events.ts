@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Packet } from '../capture/types.js';
 import type { CheckResult } from '../check/types.js';
 import type { CommandRecord } from '../sys/exec.js';
+import type { NodeFacts } from './links.js';
 import type { LabResult, StepStatus } from './result.js';
 import type { TraceResult } from './trace-types.js';
 
@@ -22,12 +23,13 @@ export type LabEvent =
   | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
   | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
   | { type: 'step-start'; step: StepInfo; skipped: boolean }
-  | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean }
+  | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean; check?: boolean }
   | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
-  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean }
+  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean; check?: boolean } // check: a probe or look
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }
+  | { type: 'links'; stepId: string; nodes: NodeFacts[] } // the wiring as it is now (interfaces, addresses, veth peers)
   | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
   | { type: 'trace'; stepId: string; trace: TraceResult } // the packet's path (--trace, or asked by a front end)
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }

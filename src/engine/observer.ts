@@ -11,6 +11,7 @@ export interface ObserverOptions {
   setup?: boolean; // sandbox building, not part of the lesson
   expectFail?: boolean;
   judged?: boolean; // false for probes and looks: their packets or output are judged, not their exit code
+  check?: boolean; // a check's probe or look, not one of the step's commands
 }
 
 // Emits command-start, command-end and command-output for one step.
@@ -18,10 +19,10 @@ export function observerFor(events: LabEvents, stepId: string, o: ObserverOption
   const setup = Boolean(o.setup);
   const expectFail = Boolean(o.expectFail);
   return {
-    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup }),
+    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup, ...(o.check ? { check: true } : {}) }),
     end: (record) => {
       const ok = o.judged === false || commandOk(record.exitCode, expectFail);
-      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup });
+      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}) });
       if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
     },
   };

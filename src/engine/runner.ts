@@ -18,6 +18,8 @@ export interface RunOptions {
   trace?: boolean; // after each step's check, trace its first probe's packet (--trace)
   gate?: (step: StepInfo) => Promise<GateAnswer>; // asked before each step (walkthrough)
   signal?: AbortSignal; // aborted on SIGINT/SIGTERM/SIGHUP
+  links?: boolean; // tell the wiring (`links` event) after the sandbox is built and after each step
+  onFail?: (f: { stepId: string; runId: string; nodes: string[] }) => Promise<void>; // a step failed, its sandbox still up (--pause-on-fail); the run then ends
 }
 
 // Runs the lab and always resolves with a result; the sandbox is gone (or kept) when it does.
@@ -52,6 +54,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
+    if (opts.links) await session.links('setup');
     for (const info of session.steps) {
       const answer = opts.gate ? await opts.gate(info) : 'run';
       checkAbort();
@@ -59,8 +62,14 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
         result.stoppedEarly = { after: result.steps.length, of: session.steps.length };
         break;
       }
-      result.steps.push(await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace));
+      const sr = await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace);
+      result.steps.push(sr);
       checkAbort();
+      if (opts.links) await session.links(info.id);
+      if (sr.status === 'failed' && opts.onFail) {
+        await opts.onFail({ stepId: info.id, runId: session.runId, nodes: session.nodes });
+        break;
+      }
       if (opts.until === info.id) break;
     }
   } catch (err) {

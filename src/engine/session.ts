@@ -12,6 +12,7 @@ import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import { runCheck, sendProbes } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabDef, StepDef } from './lab-types.js';
+import { readLinks, type NodeFacts } from './links.js';
 import type { LoadedLab } from './loader.js';
 import { commandOk, observerFor } from './observer.js';
 import type { StepResult } from './result.js';
@@ -191,6 +192,13 @@ export class LabSession {
     } finally {
       if (paused) this.startTraffic(paused);
     }
+  }
+
+  // Reads the wiring of every node as it is now and tells it (`links` event); for drawings of the topology.
+  async links(stepId: string): Promise<NodeFacts[]> {
+    const nodes = await readLinks(this.sandbox);
+    this.opts.events.emit({ type: 'links', stepId, nodes });
+    return nodes;
   }
 
   // The exact argv and environment of a person's shell (or one command) in a node; the front end spawns it.

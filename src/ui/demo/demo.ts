@@ -1,0 +1,235 @@
+// `lab demo LAB`: the instructor's full-screen demo. It drives one LabSession with keys and shows what
+// the engine tells: the wiring, the steps, the commands and verdicts, and live packets per capture point.
+import { formatCheckReport } from '../../engine/report.js';
+import { LabEvents, type StepInfo } from '../../engine/events.js';
+import type { NodeFacts } from '../../engine/links.js';
+import type { LoadedLab } from '../../engine/loader.js';
+import { LabSession } from '../../engine/session.js';
+import { isChatter, PacketLines } from './packet-lines.js';
+import { plain, type Line } from './segments.js';
+import { DemoView, type StepRow } from './view.js';
+
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+export class Demo {
+  private readonly events = new LabEvents();
+  private readonly view: DemoView;
+  private readonly loaded: LoadedLab;
+  private session: LabSession | undefined;
+  private steps: StepInfo[] = [];
+  private pos = -1; // the last step run; -1 before the first
+  private verdict = new Map<string, boolean>(); // step id -> its last check passed
+  private links: NodeFacts[] = [];
+  private traffic = false;
+  private busy: string | undefined; // what is running now
+  private message = '';
+  private readonly lines = new PacketLines(Date.now() * 1000);
+  private ended: ((code: number) => void) | undefined;
+  private openError: string | undefined; // why the sandbox could not be built, said after the screen is gone
+  private lastError: string | undefined; // the last action's error
+
+  constructor(loaded: LoadedLab) {
+    this.loaded = loaded;
+    this.view = new DemoView(`lab demo ${loaded.def.id}`);
+    this.listen();
+  }
+
+  // Opens the session, wires the keys, and resolves with the exit code once the person quits.
+  async run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.ended = resolve));
+    const onSignal = (sig: NodeJS.Signals): void => void this.quit(SIGNAL_CODES[sig] ?? 130, true);
+    for (const s of Object.keys(SIGNAL_CODES)) process.on(s, onSignal);
+    this.keys();
+    this.steps = this.loaded.def.steps.map((s, index) => ({ id: s.id, title: s.title, explain: s.explain, index, total: this.loaded.def.steps.length, commands: [], points: s.check?.points ?? [] }));
+    this.view.command(plain(`${this.loaded.def.id}: ${this.loaded.def.title}`, 'bold'));
+    this.view.command(plain(this.loaded.def.summary, 'gray-fg'));
+    this.refresh();
+    await this.act('building the sandbox', async () => {
+      this.session = await LabSession.open(this.loaded, { events: this.events });
+      this.steps = this.session.steps;
+      await this.session.links('setup');
+      this.view.command(plain(`sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press space to run step 1`, 'gray-fg'));
+    });
+    if (!this.session) {
+      this.openError = this.lastError;
+      await this.quit(3);
+    }
+    const code = await done;
+    for (const s of Object.keys(SIGNAL_CODES)) process.off(s, onSignal);
+    return code;
+  }
+
+  // Engine events become pane lines.
+  private listen(): void {
+    const e = this.events;
+    e.on('packet', (x) => {
+      if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.line(x.point, x.packet));
+    });
+    e.on('command-start', (x) => {
+      if (!x.setup) this.view.command([{ text: `[${x.node}] $ `, style: x.check ? 'gray-fg' : 'cyan-fg' }, { text: x.command, style: x.check ? 'gray-fg' : 'white-fg' }]);
+    });
+    e.on('command-end', (x) => {
+      if (x.setup) return;
+      if (!x.ok || (x.record.exitCode !== 0 && !x.check)) this.view.command(plain(`    exit ${x.record.exitCode ?? 'signal'}${x.expectFail ? (x.ok ? ', as the lab says' : ', the lab says it fails') : ''}`, x.ok ? 'gray-fg' : 'red-fg'));
+      if (!x.check && x.record.output.trim()) for (const l of x.record.output.trim().split('\n').slice(0, 6)) this.view.command(plain(`    ${l}`, 'gray-fg'));
+    });
+    e.on('check-result', (x) => {
+      this.verdict.set(x.stepId, x.result.pass);
+      for (const l of formatCheckReport(x.result)) this.view.command(plain(l, l.startsWith('PASS') ? 'green-fg' : l.startsWith('FAIL') ? 'red-fg' : 'white-fg'));
+      this.refresh();
+    });
+    e.on('links', (x) => {
+      this.links = x.nodes;
+      this.refresh();
+    });
+    e.on('traffic', () => this.refresh());
+  }
+
+  private keys(): void {
+    const s = this.view.screen;
+    s.key(['space', 'n'], () => void this.act('running the next step', () => this.next()));
+    s.key(['p'], () => void this.act('rebuilding the sandbox', () => this.back()));
+    s.key(['t'], () => void this.act('', () => this.toggleTraffic()));
+    s.key(['r'], () => void this.act('sending the probes', () => this.probe()));
+    s.key(['q', 'C-c', 'escape'], () => void this.quit(0));
+  }
+
+  // The step whose capture points the packet panes show.
+  private get current(): StepInfo | undefined {
+    return this.steps[Math.max(this.pos, 0)];
+  }
+
+  // Capture points of a step: its check's, or else its before-check's.
+  private pointsOf(s: StepInfo | undefined): string[] {
+    if (!s) return [];
+    return s.points.length ? s.points : (this.loaded.def.steps.find((d) => d.id === s.id)?.before?.points ?? []);
+  }
+
+  // Runs one action at a time; what it throws is shown, not fatal.
+  private async act(what: string, fn: () => Promise<void>): Promise<void> {
+    if (this.busy) return;
+    this.busy = what || 'working';
+    this.message = '';
+    this.refresh();
+    try {
+      await fn();
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.view.command(plain(`error: ${this.lastError}`, 'red-fg'));
+    } finally {
+      this.busy = undefined;
+      this.refresh();
+    }
+  }
+
+  // space/n: the next step's before-check, its commands (with traffic on, the new step's probes keep going) and its check.
+  private async next(): Promise<void> {
+    const s = this.session;
+    const i = this.pos + 1;
+    const step = this.steps[i];
+    if (!s || !step) {
+      this.message = 'that was the last step';
+      return;
+    }
+    this.view.command(plain(`── step ${i + 1}/${this.steps.length} ${step.id}: ${step.title}`, 'bold'));
+    this.view.command(plain(step.explain, 'gray-fg'));
+    if (this.traffic) await s.stopTraffic();
+    this.pos = i;
+    this.refresh();
+    await s.check(step.id, 'before');
+    if (this.traffic) s.startTraffic(step.id);
+    await s.runCommands(step.id);
+    await s.check(step.id, 'after');
+    await s.links(step.id);
+  }
+
+  // p: back one step, by building a new sandbox and replaying the commands of the steps before.
+  private async back(): Promise<void> {
+    if (this.pos < 0 || !this.session) {
+      this.message = 'already at the start';
+      return;
+    }
+    const target = this.pos - 1;
+    await this.session.close();
+    this.session = undefined;
+    for (const st of this.steps.slice(target + 1)) this.verdict.delete(st.id);
+    this.view.command(plain(`── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it`, 'bold'));
+    const s = await LabSession.open(this.loaded, { events: this.events });
+    this.session = s;
+    for (const st of this.steps.slice(0, target + 1)) await s.runCommands(st.id);
+    this.pos = target;
+    await s.links(this.current?.id ?? 'setup');
+    if (this.traffic && this.current) s.startTraffic(this.current.id);
+  }
+
+  // t: the current step's probes every ~200 ms, or stop them.
+  private async toggleTraffic(): Promise<void> {
+    const s = this.session;
+    if (!s || !this.current) return;
+    if (this.traffic) {
+      this.traffic = false;
+      await s.stopTraffic();
+    } else {
+      this.traffic = true;
+      s.startTraffic(this.current.id);
+    }
+  }
+
+  // r: the current step's check once (its probes, then the verdicts).
+  private async probe(): Promise<void> {
+    const s = this.session;
+    const step = this.current;
+    if (!s || !step) return;
+    this.view.command(plain(`── probes of step ${step.index + 1} ${step.id}`, 'bold'));
+    if (!(await s.check(step.id, 'after'))) await s.check(step.id, 'before');
+  }
+
+  // q: stop traffic, remove the sandbox, give the terminal back.
+  private quitting = false;
+  private async quit(code: number, now = false): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    // A signal (often the terminal closing) removes the sandbox first and draws nothing.
+    if (!now) {
+      this.busy = 'removing the sandbox';
+      this.refresh();
+      this.view.draw();
+    }
+    let report = { ok: true, leftovers: [] as string[] };
+    try {
+      if (this.session) report = now ? await this.session.abort() : await this.session.close();
+    } finally {
+      try {
+        this.view.destroy();
+        if (this.openError) process.stderr.write(`error: the sandbox could not be built: ${this.openError}\n`);
+        process.stdout.write(report.ok ? 'demo ended; sandbox removed\n' : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`);
+      } catch {
+        // the terminal is gone
+      }
+      this.ended?.(report.ok ? code : 70);
+    }
+  }
+
+  // The model the view draws: wiring, points, step states, help line.
+  private refresh(): void {
+    const rows: StepRow[] = this.steps.map((s, i) => {
+      const v = this.verdict.get(s.id);
+      const state: StepRow['state'] = i < this.pos ? (v === false ? 'failed' : 'done') : i === this.pos ? (v === false ? 'current-failed' : 'current') : 'next';
+      return { id: s.id, title: s.title, state };
+    });
+    const cur = this.current;
+    const where = cur && this.pos >= 0 ? `step ${this.pos + 1}/${this.steps.length} ${cur.id}` : 'no step run yet';
+    const help: Line = [
+      { text: ' space/n', style: 'bold' }, { text: ' next  ' }, { text: 'p', style: 'bold' }, { text: ' back  ' }, { text: 't', style: 'bold' },
+      { text: ` traffic ${this.traffic ? 'ON ' : 'off'}`, ...(this.traffic ? { style: 'green-fg' } : {}) }, { text: '  ' }, { text: 'r', style: 'bold' }, { text: ' probes  ' }, { text: 'q', style: 'bold' }, { text: ' quit' },
+      // While something runs, its name replaces the step (keys other than q wait for it).
+      this.busy ? { text: ` │ ${this.busy}...`, style: 'yellow-fg' } : { text: ` │ ${where}${this.message ? ` │ ${this.message}` : ''}`, style: 'gray-fg' },
+    ];
+    this.view.update({ links: this.links, points: this.pointsOf(cur), steps: rows, help });
+  }
+}
+
+// Runs the demo until q; the exit code.
+export function runDemo(loaded: LoadedLab): Promise<number> {
+  return new Demo(loaded).run();
+}

@@ -1,0 +1,119 @@
+// `lab demo` in a real terminal (tmux): stepping through lab 03 with keys, live packets with the NAT
+// rewrite, continuous traffic, a clean quit, and an 80x24 screen where every pane is whole.
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIN } from '../helpers/cli.js';
+import { alive, journal, pidNamespace, processesIn, waitFor } from '../helpers/procs.js';
+import { boxText, findBoxes, Tmux, type Box } from '../helpers/tmux.js';
+
+const READY = /sandbox \S+ ready[\s\S]*no step run yet/;
+
+// Starts the demo of lab 03 in a fresh tmux server; the shell line prints its exit code after it ends.
+async function startDemo(t: { teardown: (fn: () => Promise<void>) => void }, cols: number, rows: number): Promise<{ tmux: Tmux; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-demo-'));
+  const tmux = new Tmux();
+  t.teardown(() => tmux.kill());
+  await tmux.start(`${process.execPath} ${MAIN} demo 03-masquerade; echo DEMO-EXIT=$?; sleep 120`, cols, rows, { LANG: 'C.UTF-8', LAB_STATE_DIR: dir, TERM: 'screen-256color' });
+  return { tmux, dir };
+}
+
+// Presses n and waits until step i has run (its number on the help line, nothing busy).
+async function step(tmux: Tmux, i: number): Promise<string> {
+  await tmux.keys('n');
+  const r = await tmux.waitFor((s) => s.includes(`step ${i}/5`) && !s.includes('running the next step'), 20_000);
+  if (!r.ok) throw new Error(`step ${i} did not finish:\n${r.screen}`);
+  return r.screen;
+}
+
+// A process's command line, for messages.
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
+const pane = (screen: string, label: string): Box | undefined => findBoxes(screen).boxes.find((b) => b.label === label);
+
+test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highlighted, t keeps packets coming, q leaves nothing', async (t) => {
+  const { tmux, dir } = await startDemo(t, 120, 40);
+  const ready = await tmux.waitFor((s) => READY.test(s), 30_000);
+  t.true(ready.ok, ready.screen);
+  const [entry] = journal(dir);
+  t.truthy(entry, 'the demo runs a journaled sandbox');
+  const pidns = pidNamespace(entry?.initPid ?? 0);
+  let screen = '';
+  for (let i = 1; i <= 5; i++) screen = await step(tmux, i);
+  const eth0 = pane(screen, 'packets at host:eth0');
+  const br0 = pane(screen, 'packets at host:br0');
+  t.truthy(eth0, screen);
+  t.truthy(br0, screen);
+  const eth0Lines = boxText(screen, eth0 as Box);
+  t.true(eth0Lines.some((l) => /▶ 10\.0\.2\.15 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)), eth0Lines.join('\n'));
+  t.true(eth0Lines.some((l) => /◀ 203\.0\.113\.8 ?(->|→) ?10\.0\.2\.15 (ICMP )?echo-reply/.test(l)), 'replies are marked apart from requests');
+  t.true(boxText(screen, br0 as Box).some((l) => /▶ 172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)), 'the same flow before the rewrite, on br0');
+  t.regex(await tmux.screen(true), /\x1b\[[0-9;]*43m10\.0\.2\.15/, 'the rewritten source is highlighted (yellow background)');
+  t.regex(screen, /✔ 1 bridge/);
+  t.regex(screen, /▶ 5 masquerade/);
+  t.regex(screen, /PASS seen 3 ICMP echo-request src=10\.0\.2\.15/);
+  // Traffic on: new packet lines keep arriving while nobody presses anything.
+  await tmux.keys('t');
+  t.true((await tmux.waitFor((s) => s.includes('traffic ON'), 5_000)).ok);
+  const last = (s: string): string => {
+    const b = pane(s, 'packets at host:eth0');
+    return b ? (boxText(s, b).filter((l) => l.trim()).at(-1) ?? '') : '';
+  };
+  const stamps = new Set<string>();
+  for (let i = 0; i < 4; i++) {
+    await new Promise((r) => setTimeout(r, 400));
+    stamps.add(/\d+\.\d{3}/.exec(last(await tmux.screen()))?.[0] ?? '');
+  }
+  t.true(stamps.size >= 3, `the newest line changed while idle: ${[...stamps].join(' | ')}`);
+  await tmux.keys('q');
+  const end = await tmux.waitFor((s) => /DEMO-EXIT=\d+/.test(s), 15_000);
+  t.regex(end.screen, /demo ended; sandbox removed/);
+  t.regex(end.screen, /DEMO-EXIT=0/);
+  t.false(alive(entry?.initPid ?? 0), 'no keeper');
+  t.false(alive(entry?.outerPid ?? 0));
+  // The kernel kills what is left in the PID namespace when its init goes; give their exits a moment.
+  const gone = await waitFor(() => processesIn(pidns ?? 'none').length === 0, 2_000);
+  t.true(gone, `no process in the sandbox: ${processesIn(pidns ?? 'none').map((p) => `${p} ${cmdline(p)}`).join('; ')}`);
+  t.deepEqual(journal(dir), [], 'no journal entry');
+});
+
+test('demo resized to 80x24: every pane is shown whole, none overlaps another; p goes back; a closed terminal leaves nothing', async (t) => {
+  const { tmux, dir } = await startDemo(t, 100, 30);
+  t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+  await step(tmux, 1);
+  await step(tmux, 2);
+  await tmux.resize(80, 24);
+  const { screen } = await tmux.waitFor((s) => s.split('\n').filter((l) => l.trim()).length <= 24 && /^┌─ topology ─+┐$/m.test(s) && [...(s.split('\n')[0] ?? '')].length === 80, 5_000);
+  const rows = screen.split('\n');
+  t.true(rows.every((r) => [...r].length <= 80));
+  const { boxes, broken } = findBoxes(screen);
+  t.deepEqual(broken, [], screen);
+  const outer = boxes.filter((b) => !boxes.some((o) => o !== b && o.top <= b.top && o.left <= b.left && o.bottom >= b.bottom && o.right >= b.right));
+  t.deepEqual(outer.map((b) => b.label).sort(), ['commands', 'packets at host:br0', 'packets at host:veth1', 'steps', 'topology'], screen);
+  for (const a of outer) for (const b of outer) if (a !== b) t.false(a.left <= b.right && b.left <= a.right && a.top <= b.bottom && b.top <= a.bottom, `${a.label} overlaps ${b.label}`);
+  const topo = outer.find((b) => b.label === 'topology') as Box;
+  const inner = boxes.filter((b) => b !== topo && b.top > topo.top && b.bottom < topo.bottom);
+  t.deepEqual(inner.map((b) => b.label).sort(), ['host', 'mycontainer', 'wan'], 'the node boxes are whole inside the topology');
+  t.true(boxText(screen, topo).join('\n').includes('172.17.0.100'), 'the container address is drawn');
+  t.regex(rows.filter((r) => r.trim()).at(-1) ?? '', /space\/n next +p back +t traffic off +r probes +q quit/);
+  // p: back one step, in a new sandbox (the old one removed) with step 1's commands replayed.
+  const before = journal(dir).map((e) => e.runId);
+  await tmux.keys('p');
+  const back = await tmux.waitFor((s) => s.includes('step 1/5 bridge') && !s.includes('rebuilding'), 20_000);
+  t.true(back.ok, back.screen);
+  t.regex(back.screen, /▶ 1 bridge/);
+  const after = journal(dir).map((e) => e.runId);
+  t.is(after.length, 1);
+  t.notDeepEqual(after, before);
+  // The terminal goes away (SIGHUP, writes fail with EIO): the sandbox is still removed.
+  const [entry] = journal(dir);
+  await tmux.kill();
+  t.true(await waitFor(() => journal(dir).length === 0 && !alive(entry?.initPid ?? 0), 15_000), 'closing the terminal leaves nothing');
+});
