@@ -56,7 +56,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
     .description('open a shell inside a node of a running or kept sandbox')
     .passThroughOptions()
-    .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
+    .action(async (ref: string, node: string, cmd: string[]) => setCode(await shellCommand(ref, node, cmd)));
 
   program.command('progress').description('your saved progress per lab: steps done, predictions right').option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => setCode(await progressCommand(o)));
