@@ -21,7 +21,7 @@ export async function ask<T>(message: string, choices: Choice<T>[], signal?: Abo
     throw err;
   }
   const name = choices.find((c) => c.value === value)?.name ?? String(value);
-  if (keepQuestion) say(...wrap(message, '  ', '? '));
+  if (keepQuestion) say(...wrap(message, '  '));
   say(...wrap(name, '    ', `  ${paint('cyan', '›')} `));
   return value;
 }

@@ -11,7 +11,7 @@ import { loadProgress, newProgress, saveProgress, type LabProgress } from './pro
 import { ask } from './walk-prompts.js';
 import type { WalkContext } from './walk-context.js';
 import { walkStep } from './walk-step.js';
-import { paint, say, wrap } from './walk-text.js';
+import { commandLines, paint, say, wrap } from './walk-text.js';
 
 export interface WalkOptions {
   skip: string[];
@@ -28,7 +28,9 @@ function listen(events: LabEvents, showCommands: () => boolean): void {
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
     const out = e.record.output && (!e.ok || e.expectFail) ? outputLines(e.record.output) : [];
-    say(`  ${e.ok ? '' : paint('red', '! ')}${commandLine(e.record, e.expectFail, e.ok)}`, ...out);
+    const node = e.record.node || 'sandbox';
+    const note = commandLine(e.record, e.expectFail, e.ok).slice(`[${node}] $ ${e.record.display}`.length).trim();
+    say(...commandLines(node, e.record.display, '  '), ...(note ? [`      ${e.ok ? note : paint('red', note)}`] : []), ...out);
   });
 }
 
