@@ -149,3 +149,26 @@ test.serial('Ctrl-C inside the student\'s shell (twice) tears the sandbox down: 
     await p.kill();
   }
 });
+
+test.serial('a shell opened beside the walkthrough is told when the lab ends, and does not sit at the real machine\'s prompt', async (t) => {
+  const walk = await Pane.start('beside', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  let side: Pane | undefined;
+  try {
+    await walk.waitFor(/\? Predict:[^]*navigate/);
+    const runId = runIdOf(await walk.history(true));
+    side = await Pane.start('side', ['shell', runId, 'host']);
+    await side.waitFor(/\[host\]#\s*$/m);
+    await side.type('ip -br link show eth0');
+    await side.waitFor(/^eth0@/m);
+    await walk.choose(/Predict:/);
+    await walk.choose(/Step bridge:/, 3); // quit
+    t.is(await walk.exitCode(), 130);
+    t.is(await side.exitCode(), 3, await side.history());
+    const said = flat(await side.history(true));
+    t.regex(said, new RegExp(`the lab ended and its sandbox ${runId} \\(03-masquerade\\) is gone`));
+    t.regex(said, /You are back on the real machine: commands typed here change this machine, not the lab\./);
+  } finally {
+    await walk.kill();
+    await side?.kill();
+  }
+});
