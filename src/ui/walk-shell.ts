@@ -43,7 +43,7 @@ export async function typeCommands(ctx: WalkContext, stepId: string, groups: Com
   for (const g of groups) {
     if (g.start) {
       if (!firstTime) continue;
-      say(...wrap(`The lab starts the container for you (this line would take over the shell): ${run[g.indexes[0] ?? 0]?.cmd ?? ''}`, '  '));
+      say(...wrap('The lab starts the container for you (this line would take over your shell):', '  '));
       const omit = run.map((_, i) => i).filter((i) => !g.indexes.includes(i));
       ctx.showCommands = true;
       await ctx.session.runCommands(stepId, { omit, signal: ctx.signal });

@@ -45,12 +45,12 @@ async function predict(ctx: WalkContext, p: Prediction): Promise<number> {
 // The answer after the packets, right or wrong, and recorded.
 function reveal(ctx: WalkContext, stepId: string, p: Prediction, choice: number): void {
   const answer = p.choices[p.answer] ?? '';
-  if (choice === NO_GUESS) say('', ...wrap(`${paint('bold', 'The answer:')} ${answer}: ${p.why}`, '   ', '  '));
+  if (choice === NO_GUESS) say('', ...wrap(`${paint('bold', 'The answer:')} ${answer} — ${p.why}`, '   ', '  '));
   else {
     const right = choice === p.answer;
     ctx.progress.predictions[stepId] = { choice, right };
     const head = right ? paint('green', 'Your prediction was right:') : `${paint('yellow', 'Your prediction:')} ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
-    say('', ...wrap(`${head} ${answer}: ${p.why}`, '   ', '  '));
+    say('', ...wrap(`${head} ${answer} — ${p.why}`, '   ', '  '));
   }
 }
 
