@@ -32,6 +32,24 @@ export function checkReportLines(r: CheckResult): string[] {
       }
     }
   }
-  out.push(...formatRewrites(r.points));
+  out.push(...highlightRewrites(formatRewrites(r.points)));
   return out.flatMap(wrapLine);
+}
+
+// In each side-by-side pair (a header, then the two points' lines), the words that differ stand out.
+function highlightRewrites(lines: string[]): string[] {
+  const out = [...lines];
+  const split = (l: string): [string, string[]] => {
+    const m = /^(\s+\S+\s+)(.*)$/.exec(l);
+    return m ? [m[1] ?? '', (m[2] ?? '').split(' ')] : ['', l.split(' ')];
+  };
+  for (let i = 0; i + 2 < out.length; i++) {
+    if (!/rewritten between/.test(out[i] ?? '')) continue;
+    const [pa, wa] = split(out[i + 1] ?? '');
+    const [pb, wb] = split(out[i + 2] ?? '');
+    const mark = (w: string[], other: string[]): string => w.map((x, j) => (x !== other[j] ? paint('yellow', x) : x)).join(' ');
+    out[i + 1] = pa + mark(wa, wb);
+    out[i + 2] = pb + mark(wb, wa);
+  }
+  return out;
 }
