@@ -56,22 +56,34 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   let session: LabSession | undefined;
   let ctx: WalkContext | undefined;
   listen(events, () => ctx?.showCommands ?? false);
-  const onAbort = (): void => void session?.abort();
+  // One signal for the walk: the run's (SIGINT/SIGTERM/SIGHUP), or the terminal going away under a prompt.
+  const stop = new AbortController();
+  const onAbort = (): void => {
+    if (!stop.signal.aborted) stop.abort(opts.signal.reason ?? 'SIGINT');
+    void session?.abort();
+  };
   opts.signal.addEventListener('abort', onAbort, { once: true });
+  // A closed terminal makes the prompt's readline fail with EIO; that must not kill the run before its teardown.
+  const onTerminalGone = (err: unknown): void => {
+    if ((err as NodeJS.ErrnoException | undefined)?.code !== 'EIO') throw err;
+    if (!stop.signal.aborted) stop.abort('SIGHUP');
+    void session?.abort();
+  };
+  process.on('uncaughtException', onTerminalGone);
   const checkAbort = (): void => {
-    if (opts.signal.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
+    if (stop.signal.aborted) throw new InterruptedError(String(stop.signal.reason ?? 'SIGINT'));
   };
   try {
     checkSelection(def, opts);
     checkEnvironment(def);
     say('', paint('bold', `${def.id}: ${def.title}`), ...wrap(def.summary, '  '));
-    const { start, progress } = await startAt(loaded, loadProgress(def.id), opts.signal);
+    const { start, progress } = await startAt(loaded, loadProgress(def.id), stop.signal);
     say('', paint('dim', '  building the sandbox...'));
     session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
-    ctx = { session, signal: opts.signal, progress, showCommands: false };
+    ctx = { session, signal: stop.signal, progress, showCommands: false };
     if (start > 0) await replay(ctx, start);
     for (const info of session.steps.slice(start)) {
       const sr = await walkStep(ctx, info, opts.skip.includes(info.id));
@@ -86,7 +98,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
       saveProgress(progress);
       if (opts.until === info.id) break;
       if (info.index + 1 < info.total) {
-        const next = await ask('Next?', [{ name: `next step: ${session.steps[info.index + 1]?.title ?? ''}`, value: 'next' }, { name: 'quit (progress is saved)', value: 'quit' }], opts.signal);
+        const next = await ask('Next?', [{ name: `next step: ${session.steps[info.index + 1]?.title ?? ''}`, value: 'next' }, { name: 'quit (progress is saved)', value: 'quit' }], stop.signal);
         if (next === 'quit') {
           result.stoppedEarly = { after: info.index + 1, of: info.total };
           break;
@@ -95,7 +107,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     }
     saveProgress(progress);
   } catch (err) {
-    const e = toLabError(opts.signal.aborted ? new InterruptedError(String(opts.signal.reason ?? 'SIGINT')) : err);
+    const e = toLabError(stop.signal.aborted ? new InterruptedError(String(stop.signal.reason ?? 'SIGINT')) : err);
     result.status = e instanceof InterruptedError ? 'interrupted' : 'error';
     result.error = errorSummary(e);
     if (e instanceof InterruptedError) void session?.abort(); // at once; close() below waits for it
@@ -106,6 +118,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     const report = await session?.close({ keep });
     if (keep && session) result.kept = { runId: session.runId, shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})` };
     if (report && !report.ok) result.teardown = report;
+    process.off('uncaughtException', onTerminalGone);
   }
   result.durationMs = performance.now() - started;
   if (result.status === 'passed' && result.steps.some((s) => s.status === 'failed')) result.status = 'failed';

@@ -172,3 +172,17 @@ test.serial('a shell opened beside the walkthrough is told when the lab ends, an
     await side?.kill();
   }
 });
+
+test.serial('closing the terminal under a prompt still tears the sandbox down', async (t) => {
+  const p = await Pane.start('hangup', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  let runId = '';
+  try {
+    await p.waitFor(/\? Predict:[^]*navigate/);
+    runId = runIdOf(await p.history(true));
+    t.true(keeperAlive(runId));
+  } finally {
+    await p.kill(); // the pane's terminal goes away: SIGHUP, and EIO under the prompt
+  }
+  t.true(await waitFor(() => !keeperAlive(runId), 10_000), `keeper of ${runId} left`);
+  t.notRegex((await lab(['ps'])).stdout, new RegExp(runId));
+});
