@@ -55,16 +55,22 @@ function reveal(ctx: WalkContext, stepId: string, p: Prediction, choice: number)
 }
 
 // Shows a check's packets and verdicts, and on failure the hint picked from what was seen.
-export async function showCheck(ctx: WalkContext, stepId: string, r: CheckResult | undefined, label = 'The packets:'): Promise<void> {
+export function showCheck(r: CheckResult | undefined, label = 'The packets:'): void {
   if (!r) return;
   say('', `  ${label}`, ...checkReportLines(r));
   const h = pickHint(r);
   if (h) say('', ...wrap(`${paint('yellow', 'Hint:')} ${h.text}`, '    ', '  '));
-  // The packet's path (issue 12, item 4) is another module's; offered here once the session has it.
-  if (!r.pass && canTrace(ctx.session)) {
-    const want = await ask('See the path of the first probe packet through the firewall?', [{ name: 'yes, trace it', value: true }, { name: 'no', value: false }], ctx.signal);
-    if (want) say('', '  The packet\'s path:', ...(await traceLines(ctx.session, stepId)).map((l) => `    ${l}`));
-  }
+}
+
+// The packet's path (issue 12, item 4, session.trace: another module's): a choice after a failed check,
+// offered only when the session has it.
+export function traceChoice<T>(ctx: WalkContext, value: T): Choice<T>[] {
+  return canTrace(ctx.session) ? [{ name: 'see the packet\'s path (which rules it met, where it stopped)', value }] : [];
+}
+
+// Shows the path of the step's first probe packet, as the engine traces it.
+export async function showTrace(ctx: WalkContext, stepId: string): Promise<void> {
+  say('', '  The packet\'s path:', ...(await traceLines(ctx.session, stepId)).flatMap((l) => wrap(l, '      ', '    ')));
 }
 
 // The student's choice of what to do with the step.
@@ -110,25 +116,28 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
     await typeCommands(ctx, info.id, groups, first);
     first = false;
     const check = await ctx.session.check(info.id, 'after');
-    await showCheck(ctx, info.id, check);
+    showCheck(check);
     if (!check || check.pass) return { check, quit: false };
-    let next: 'retry' | 'solution' | 'run' | 'quit';
+    let next: 'retry' | 'solution' | 'run' | 'trace' | 'quit';
     for (;;) {
       next = await ask('The check failed. Now:', [
         { name: 'retry (the shell again)', value: 'retry' },
         { name: 'see the solution', value: 'solution' },
         { name: 'have it run for me', value: 'run' },
+        ...traceChoice(ctx, 'trace' as const),
         { name: 'quit (the sandbox is removed)', value: 'quit' },
       ], ctx.signal);
-      if (next !== 'solution') break;
-      say('', '   The solution:');
-      for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
+      if (next === 'trace') await showTrace(ctx, info.id);
+      else if (next === 'solution') {
+        say('', '   The solution:');
+        for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
+      } else break;
     }
     if (next === 'quit') return { check, quit: true };
     if (next === 'run') {
       sr.commands = await runAll(ctx, info.id);
       const again = await ctx.session.check(info.id, 'after');
-      await showCheck(ctx, info.id, again);
+      showCheck(again);
       return { check: again, quit: false };
     }
   }
@@ -146,7 +155,7 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
   const before = await ctx.session.check(info.id, 'before');
   if (before) {
     sr.before = before;
-    await showCheck(ctx, info.id, before, 'Before the commands:');
+    showCheck(before, 'Before the commands:');
   }
   let check: CheckResult | undefined;
   let quit: boolean;
@@ -156,7 +165,7 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
   } else {
     if (action === 'run') sr.commands = await runAll(ctx, info.id);
     check = await ctx.session.check(info.id, 'after');
-    await showCheck(ctx, info.id, check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
+    showCheck(check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
   }
   if (check) sr.check = check;
   if (step.prediction && choice !== undefined && action !== 'skip') reveal(ctx, info.id, step.prediction, choice);

@@ -10,7 +10,7 @@ import { commandLine, outputLines } from './lines.js';
 import { loadProgress, newProgress, saveProgress, type LabProgress } from './progress-store.js';
 import { ask } from './walk-prompts.js';
 import type { WalkContext } from './walk-context.js';
-import { walkStep } from './walk-step.js';
+import { showTrace, traceChoice, walkStep } from './walk-step.js';
 import { commandLines, paint, say, wrap } from './walk-text.js';
 
 export interface WalkOptions {
@@ -98,7 +98,12 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
       saveProgress(progress);
       if (opts.until === info.id) break;
       if (info.index + 1 < info.total) {
-        const next = await ask('Next?', [{ name: `next step: ${session.steps[info.index + 1]?.title ?? ''}`, value: 'next' }, { name: 'quit (progress is saved)', value: 'quit' }], stop.signal);
+        let next: 'next' | 'trace' | 'quit';
+        do {
+          const failedCheck = sr.check && !sr.check.pass ? traceChoice(ctx, 'trace' as const) : [];
+          next = await ask('Next?', [{ name: `next step: ${session.steps[info.index + 1]?.title ?? ''}`, value: 'next' }, ...failedCheck, { name: 'quit (progress is saved)', value: 'quit' }], stop.signal);
+          if (next === 'trace') await showTrace(ctx, info.id);
+        } while (next === 'trace');
         if (next === 'quit') {
           result.stoppedEarly = { after: info.index + 1, of: info.total };
           break;
