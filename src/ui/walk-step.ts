@@ -168,7 +168,8 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
     showCheck(check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
   }
   if (check) sr.check = check;
-  if (step.prediction && choice !== undefined && action !== 'skip') reveal(ctx, info.id, step.prediction, choice);
+  // Skipped commands leave the question unanswered by the packets: the answer is told, not recorded.
+  if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, action === 'skip' ? NO_GUESS : choice);
   const checksOk = (!check || check.pass) && (!before || before.pass);
   sr.status = !sr.commands.every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;
