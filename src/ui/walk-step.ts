@@ -19,7 +19,7 @@ const NO_GUESS = -1;
 // The step as the student first sees it: title, why, commands with their nodes, and the probes to come.
 export function showStep(ctx: WalkContext, info: StepInfo): void {
   const step = ctx.session.step(info.id);
-  say('', paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), ...wrap(info.explain, '   '));
+  say('', ...wrap(paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), '   ', ''), ...wrap(info.explain, '   '));
   if (step.run.length) {
     say('', '   Commands:');
     for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '), ...(c.expectFail ? ['       (the lab expects this one to fail)'] : []));

@@ -76,7 +76,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   try {
     checkSelection(def, opts);
     checkEnvironment(def);
-    say('', paint('bold', `${def.id}: ${def.title}`), ...wrap(def.summary, '  '));
+    say('', ...wrap(paint('bold', `${def.id}: ${def.title}`), '  ', ''), ...wrap(def.summary, '  '));
     const { start, progress } = await startAt(loaded, loadProgress(def.id), stop.signal);
     say('', paint('dim', '  building the sandbox...'));
     session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
