@@ -1,7 +1,7 @@
 // A real terminal for front-end tests: the CLI runs in a tmux pane (own server socket), keys are
 // sent with send-keys and the screen is read with capture-pane; every wait is bounded and polled.
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -10,16 +10,18 @@ import { MAIN, ROOT } from './cli.js';
 export class Pane {
   readonly socket: string;
   readonly exitFile: string;
+  private readonly dir: string;
 
-  private constructor(socket: string, exitFile: string) {
+  private constructor(socket: string, dir: string) {
     this.socket = socket;
-    this.exitFile = exitFile;
+    this.dir = dir;
+    this.exitFile = join(dir, 'exit');
   }
 
   // Starts `lab ARGS` in an 80x50 pane, without CI (so it is interactive), with this environment.
   static async start(name: string, args: string[], env: Record<string, string> = {}): Promise<Pane> {
     const dir = mkdtempSync(join(tmpdir(), 'lab-tmux-'));
-    const pane = new Pane(`lab-test-${name}-${process.pid}`, join(dir, 'exit'));
+    const pane = new Pane(`lab-test-${name}-${process.pid}`, dir);
     const envs = Object.entries({ TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
     const cmd = `cd '${ROOT}' && env -u CI ${envs} '${process.execPath}' '${MAIN}' ${args.join(' ')}; echo $? > '${pane.exitFile}.tmp'; mv '${pane.exitFile}.tmp' '${pane.exitFile}'; sleep 600`;
     await execa('tmux', ['-L', pane.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'lab', '-x', '80', '-y', '50', cmd]);
@@ -80,8 +82,9 @@ export class Pane {
     throw new Error(`the CLI did not exit within ${timeoutMs} ms; the screen shows:\n${await this.screen()}`);
   }
 
-  // Ends the tmux server of this pane (and what still runs in it).
+  // Ends the tmux server of this pane (and what still runs in it), and removes its folder.
   async kill(): Promise<void> {
     await execa('tmux', ['-L', this.socket, 'kill-server'], { reject: false });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,14 +1,23 @@
 // The student's walkthrough in a real terminal (tmux): run it for me, type it myself with a hint and
 // a retry, resume after quitting, Ctrl-C inside the student's shell. Keys are scripted; waits polled.
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab } from '../helpers/cli.js';
 import { waitFor } from '../helpers/procs.js';
 import { Pane } from '../helpers/tmux.js';
 
-const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-state-'));
+const made: string[] = [];
+// A state folder of its own per run (XDG_STATE_HOME), removed after the tests.
+const stateDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'lab-walk-state-'));
+  made.push(d);
+  return d;
+};
+test.after.always(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 // The screen's text with every run of whitespace as one space: the walkthrough wraps its own lines.
 const flat = (text: string): string => text.replace(/\s+/g, ' ');
 const runIdOf = (text: string): string => /sandbox (\d\d-[0-9a-f]+) ready/.exec(text)?.[1] ?? '';
