@@ -35,8 +35,9 @@ export class Pane {
   }
 
   // Everything printed so far (scrollback and screen); joined: lines the terminal wrapped are one again.
-  async history(joined = false): Promise<string> {
-    return String((await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(joined ? ['-J'] : []), '-S', '-20000', '-t', 'lab'])).stdout);
+  // `escapes` keeps the colours and attributes as escape sequences.
+  async history(joined = false, escapes = false): Promise<string> {
+    return String((await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(joined ? ['-J'] : []), ...(escapes ? ['-e'] : []), '-S', '-20000', '-t', 'lab'])).stdout);
   }
 
   // Sends keys (tmux key names, or literal text with literal = true).
