@@ -1,4 +1,4 @@
-import { defineLab, host, icmp, inspect, observe, on, ping, startContainer, WAN } from '../src/lab.js';
+import { defineLab, hint, host, icmp, inspect, observe, on, ping, startContainer, WAN } from '../src/lab.js';
 
 const C = 'mycontainer';
 
@@ -16,9 +16,15 @@ export default defineLab({
         'to a file, /run/netns/mycontainer, so it exists without any process in it. A new network namespace is ' +
         'empty: a loopback interface, down, and nothing else.',
       run: [host('lsns -t net', { readOnly: true }), host(`ip netns add ${C}`), host('ip netns list', { readOnly: true })],
+      prediction: {
+        question: 'What network interfaces does a brand-new network namespace have?',
+        choices: ['a copy of the host\'s interfaces', 'only lo, the loopback, and it is down', 'none at all'],
+        answer: 1,
+        why: 'a new network namespace starts empty but for its own loopback interface, which is down until someone brings it up.',
+      },
       check: inspect()
-        .look('host', 'ip netns list', { match: new RegExp(`^${C}\\b`), why: 'the namespace is pinned by name' })
-        .look('host', `ip -n ${C} -o link`, { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'only a loopback interface' }),
+        .look('host', 'ip netns list', { match: new RegExp(`^${C}\\b`), why: 'the namespace is pinned by name', hints: [hint.failed(`no namespace named ${C}: ip netns add ${C}`)] })
+        .look('host', `ip -n ${C} -o link`, { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'only a loopback interface', hints: [hint.failed(`the namespace has more than lo, or cannot be entered: it must be new and empty (ip netns del ${C}; ip netns add ${C})`)] }),
     },
     {
       id: 'unshare',
@@ -38,15 +44,21 @@ export default defineLab({
         on(C, `hostname ${C}`),
         host('lsns -t net', { readOnly: true }),
       ],
+      prediction: {
+        question: 'Inside the new PID namespace, which PID does the container\'s shell have?',
+        choices: ['the same PID as on the host', '1', 'none: it is not a process'],
+        answer: 1,
+        why: 'the first process of a new PID namespace is its PID 1; the host still sees it under another PID.',
+      },
       check: observe(['host:eth0'], ping(C, WAN.dns, { expectFail: true }))
         .expectNone('host:eth0', icmp.echoRequest(), { why: 'nothing from the container reaches the host\'s uplink' })
-        .look(C, 'ps -o pid=,comm= -p 1', { match: /^\s*1 sh$/, why: 'the container\'s shell is PID 1' })
-        .look(C, 'ps -e -o comm=', { noMatch: /^node$/, why: 'it sees only its own processes, not the sandbox\'s web server' })
+        .look(C, 'ps -o pid=,comm= -p 1', { match: /^\s*1 sh$/, why: 'the container\'s shell is PID 1', hints: [hint.failed('the shell is not PID 1 of its own PID namespace: was it started with unshare --pid --fork, and is /proc its own (mount -t proc proc /proc inside)?')] })
+        .look(C, 'ps -e -o comm=', { noMatch: /^node$/, why: 'it sees only its own processes, not the sandbox\'s web server', hints: [hint.failed('the container sees the host\'s processes: its /proc is the host\'s; mount -t proc proc /proc inside the container')] })
         .look('host', 'ps -e -o args=', { match: /^sleep 86400$/, why: 'the host sees the container\'s processes, under other PIDs' })
         .look(C, 'cat /proc/mounts', { match: /^sys \/sys sysfs /, why: 'its own /sys' })
         .look(C, 'cat /proc/mounts', { match: /^dev \/dev devtmpfs /, why: 'a /dev' })
         .look(C, 'cat /proc/mounts', { match: /^devpts \/dev\/pts devpts .*gid=5/, why: 'and terminals, owned by group tty (5)' })
-        .look(C, 'hostname', { match: new RegExp(`^${C}$`), why: 'its own hostname' })
+        .look(C, 'hostname', { match: new RegExp(`^${C}$`), why: 'its own hostname', hints: [hint.failed(`the container has another hostname: hostname ${C} (inside the container, whose UTS namespace is its own)`)] })
         .look(C, 'ip -o link', { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'its network namespace has only lo' })
         .look('host', 'lsns -t net -o NS,NSFS,COMMAND', { match: new RegExp(`/run/netns/${C}\\s+unshare `), why: 'lsns now lists a process in the namespace: the container' }),
     },

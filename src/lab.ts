@@ -1,9 +1,19 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import { containerStartLine, type Check, type Expectation, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
-import type { LabCommand, LabDef, StepDef } from './engine/lab-types.js';
+import { containerStartLine, type Check, type Expectation, type Hint, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
+import type { LabCommand, LabDef, Prediction, StepDef } from './engine/lab-types.js';
 
 export { arp, HOST, http, icmp, icmp6, ip, tcp, udp, WAN } from './engine/authoring.js';
-export type { LabCommand, LabDef, StepDef };
+export type { Hint, LabCommand, LabDef, Prediction, StepDef };
+
+// Hints for one way a check fails: the engine says the one that fits what was seen.
+export const hint = {
+  // Whenever the expectation (or look) fails; for expectNone: the packet was seen.
+  failed: (text: string): Hint => ({ when: 'failed', text }),
+  // Nothing like the expected packet was seen at the point.
+  notSeen: (text: string): Hint => ({ when: 'not-seen', text }),
+  // A near miss differs in `field`, seen with `seen` when given: hint.near('src', '172.17.0.100', '...').
+  near: (field: string, seen: string | undefined, text: string): Hint => ({ when: 'near', field, ...(seen !== undefined ? { seen } : {}), text }),
+};
 
 // Types a lab definition for its author; the loader validates it again at run time.
 export function defineLab(def: LabDef): LabDef {
@@ -75,22 +85,22 @@ export class Observation implements Check {
   }
 
   // At least `min` (default 1) matching packets must be seen at the point.
-  expect(point: string, matcher: PacketMatcher, opts: { min?: number; max?: number; why?: string } = {}): this {
+  expect(point: string, matcher: PacketMatcher, opts: { min?: number; max?: number; why?: string; hints?: Hint[] } = {}): this {
     const count = opts.min !== undefined || opts.max !== undefined ? { ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) } : undefined;
-    this.expectations.push({ kind: 'expect', point, matcher, ...(count ? { count } : {}), ...(opts.why ? { why: opts.why } : {}) });
+    this.expectations.push({ kind: 'expect', point, matcher, ...(count ? { count } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 
   // No matching packet may be seen at the point during the whole window.
-  expectNone(point: string, matcher: PacketMatcher, opts: { why?: string } = {}): this {
-    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}) });
+  expectNone(point: string, matcher: PacketMatcher, opts: { why?: string; hints?: Hint[] } = {}): this {
+    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 
   // Runs a command in a node after the probes; its output must match (and not match) the patterns.
-  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string }): this {
+  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string; hints?: Hint[] }): this {
     const pattern = (r: RegExp) => ({ source: r.source, flags: r.flags });
-    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}) });
+    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 }

@@ -27,12 +27,21 @@ export interface CountRule {
   max?: number;
 }
 
+// A lab's hint for one way an expectation (or look) fails; the engine picks it from what was seen.
+export interface Hint {
+  when: 'failed' | 'not-seen' | 'near'; // any failure; nothing like the packet seen; a near miss seen
+  field?: string; // near: the near miss differs in this field (src, dst, ttl, ...)
+  seen?: string; // near: ... and this value was seen there
+  text: string;
+}
+
 export interface Expectation {
   kind: 'expect' | 'expect-none';
   point: string; // node:iface
   matcher: PacketMatcher;
   count?: CountRule;
   why?: string; // one line shown next to the verdict
+  hints?: Hint[];
 }
 
 // expectFail: the lesson says this probe fails (no reply, refused); otherwise it must succeed.
@@ -56,6 +65,7 @@ export interface Look {
   match?: Pattern; // the output must match
   noMatch?: Pattern; // ... and must not match
   why?: string;
+  hints?: Hint[]; // said when it fails
 }
 
 export interface Check {

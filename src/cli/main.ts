@@ -6,6 +6,7 @@ import { labIds, loadLab } from '../engine/loader.js';
 import { cleanCommand } from './clean-command.js';
 import { demoCommand } from './demo-command.js';
 import { printError } from './print-error.js';
+import { progressCommand, resetCommand } from './progress-command.js';
 import { psCommand } from './ps-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { rootfsBuild, rootfsStatus } from './rootfs-command.js';
@@ -63,7 +64,12 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
     .description('open a shell inside a node of a running or kept sandbox')
     .passThroughOptions()
-    .action((ref: string, node: string, cmd: string[]) => setCode(shellCommand(ref, node, cmd)));
+    .action(async (ref: string, node: string, cmd: string[]) => setCode(await shellCommand(ref, node, cmd)));
+
+  program.command('progress').description('your saved progress per lab: steps done, predictions right').option('--json', 'as JSON')
+    .action(async (o: { json?: boolean }) => setCode(await progressCommand(o)));
+  program.command('reset').argument('<lab>', 'lab id or prefix').description('forget your saved progress of a lab')
+    .action(async (lab: string) => setCode(await resetCommand(lab)));
 
   const rootfs = program.command('rootfs').description('the containers\' root filesystem (debootstrap, cached)');
   rootfs.command('build').description('build it now if the cache does not match the recipe').option('--force', 'rebuild even if cached').option('--json', 'as JSON')

@@ -47,9 +47,15 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const opts: RunOptions = { skip: flags.skip ?? [], keep: Boolean(flags.keep), signal: controller.signal, ...(flags.until ? { until: flags.until } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}), ...(flags.trace ? { trace: true } : {}) };
   const reporters: Reporter[] = [];
   if (interactive) {
-    const { askStep } = await import('../ui/walkthrough.js');
-    opts.gate = askStep;
-    reporters.push(attachPlainReporter(events, { explain: false, verbose: true }));
+    // The walkthrough drives the session itself (predictions, typing, hints, progress).
+    const { walkthrough } = await import('../ui/walkthrough.js');
+    let result: LabResult;
+    try {
+      result = await walkthrough(loaded, opts as RunOptions & { signal: AbortSignal });
+    } finally {
+      for (const s of SIGNALS) process.off(s, onSignal);
+    }
+    return finish(result, false);
   } else if (!jsonOnly) {
     const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
     // listr2 is loaded only when its task list is shown (it costs memory and start-up time).
@@ -65,6 +71,11 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
+  return finish(result, jsonOnly);
+}
+
+// The closing lines of a run (unless JSON only) and its one exit code.
+function finish(result: LabResult, jsonOnly: boolean): ExitCode {
   if (!jsonOnly) {
     process.stdout.write(`\n${summaryLine(result)}\n`);
     if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean ${result.kept.runId}\n`);

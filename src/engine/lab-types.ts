@@ -11,6 +11,14 @@ export interface LabCommand {
   start?: string; // this line starts that container (topology start: 'step')
 }
 
+// A question asked before the step runs; the answer is shown after the packets, right or wrong.
+export interface Prediction {
+  question: string;
+  choices: string[]; // two or more
+  answer: number; // index into choices
+  why: string; // shown with the answer
+}
+
 export interface StepDef {
   id: string; // stable: tests and CI refer to it (--skip, --until)
   title: string;
@@ -18,6 +26,7 @@ export interface StepDef {
   run: LabCommand[];
   before?: Check; // the state before the commands, so the report shows both
   check?: Check;
+  prediction?: Prediction; // the walkthrough asks it; hints sit on the check's expectations and looks
 }
 
 export interface LabDef {

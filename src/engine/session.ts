@@ -52,6 +52,7 @@ export class LabSession {
   rootfs: { hash: string; built: boolean } | undefined; // the containers' root, when the lab has any
   private traffic: { stepId: string; stop: () => Promise<void> } | undefined;
   private closing: Promise<TeardownReport> | undefined;
+  private readonly checked = new Set<string>(); // step:phase checked before (re-checks forget neighbours)
 
   private constructor(loaded: LoadedLab, sandbox: Sandbox, hub: CaptureHub, opts: SessionOptions) {
     this.lab = loaded.def;
@@ -165,6 +166,8 @@ export class LabSession {
     const paused = this.traffic?.stepId;
     if (paused) await this.stopTraffic();
     try {
+      if (this.checked.has(`${stepId}:${phase}`)) await this.forgetNeighbours(check);
+      this.checked.add(`${stepId}:${phase}`);
       const index = this.lab.steps.indexOf(step);
       const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
       const result = await runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
@@ -199,6 +202,13 @@ export class LabSession {
     const nodes = await readLinks(this.sandbox);
     this.opts.events.emit({ type: 'links', stepId, nodes });
     return nodes;
+  }
+
+  // A re-check expecting ARP would find the answers cached by the last one: the probing nodes forget them.
+  private async forgetNeighbours(check: NonNullable<StepDef['check']>): Promise<void> {
+    if (!check.expectations.some((e) => e.matcher.proto === 'arp')) return;
+    const nodes = [...new Set(check.probes.map((p) => p.from))].filter((n) => this.sandbox.nodes.includes(n));
+    await Promise.all(nodes.map((n) => this.sandbox.exec(n, 'ip neigh flush all').catch(() => undefined)));
   }
 
   // The exact argv and environment of a person's shell (or one command) in a node; the front end spawns it.

@@ -4,6 +4,7 @@ import { validateMatcher } from '../check/matchers.js';
 import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
+import { validateHints, validatePrediction } from './validate-teaching.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -73,6 +74,7 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
     });
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
+  if (s.prediction !== undefined) validatePrediction(s.prediction, `${f}.prediction`, p);
 }
 
 function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): void {
@@ -91,6 +93,7 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);
     if (!points.includes(e.point)) p.push(`${ef}.point: ${q(e.point)} is not one of the check's capture points (${points.join(', ')})`);
     if (e.kind !== 'expect' && e.kind !== 'expect-none') p.push(`${ef}.kind: must be expect or expect-none`);
+    validateHints(e.hints, `${ef}.hints`, p);
     if (!isObj(e.matcher)) p.push(`${ef}.matcher: must be a packet matcher such as icmp.echoRequest()`);
     else for (const m of validateMatcher(e.matcher as never)) p.push(`${ef}.matcher.${m}`);
     if (isObj(e.count)) {
@@ -107,6 +110,7 @@ function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void
   checkNode(l.node, `${f}.node`, nodes, p);
   if (!str(l.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
   if (l.match === undefined && l.noMatch === undefined) p.push(`${f}: give match or noMatch`);
+  validateHints(l.hints, `${f}.hints`, p, true);
   for (const k of ['match', 'noMatch'] as const) {
     const v = l[k];
     if (v === undefined) continue;

@@ -1,0 +1,30 @@
+// Validates what a lab declares for teaching: a step's prediction and the hints on its checks.
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
+const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
+const FIELDS = ['src', 'dst', 'sport', 'dport', 'ttl', 'icmpType', 'tcpFlags', 'arpOp', 'httpMethod', 'httpStatus', 'proto', 'ipVersion'];
+
+// A prediction: a question, two or more choices, the answer's index, and why.
+export function validatePrediction(v: unknown, f: string, p: string[]): void {
+  if (!isObj(v)) return void p.push(`${f}: must be { question, choices, answer, why }`);
+  if (!str(v.question)) p.push(`${f}.question: must be a non-empty string`);
+  const choices = Array.isArray(v.choices) ? v.choices : undefined;
+  if (!choices || choices.length < 2 || !choices.every(str)) p.push(`${f}.choices: must be two or more non-empty strings`);
+  if (!Number.isInteger(v.answer) || (v.answer as number) < 0 || (choices && (v.answer as number) >= choices.length)) p.push(`${f}.answer: ${q(v.answer)} must be the index of one of the choices (0..${(choices?.length ?? 1) - 1})`);
+  if (!str(v.why)) p.push(`${f}.why: must say why, in a sentence`);
+}
+
+// Hints on an expectation or look: hint.failed / hint.notSeen / hint.near from src/lab.ts.
+export function validateHints(v: unknown, f: string, p: string[], look = false): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) return void p.push(`${f}: must be an array of hints, e.g. [hint.notSeen('...')]`);
+  v.forEach((h, i) => {
+    const hf = `${f}[${i}]`;
+    if (!isObj(h)) return void p.push(`${hf}: must be a hint, e.g. hint.notSeen('...')`);
+    if (!str(h.text)) p.push(`${hf}.text: must be a non-empty string`);
+    const kinds = look ? ['failed'] : ['failed', 'not-seen', 'near'];
+    if (!kinds.includes(h.when as string)) p.push(`${hf}.when: ${q(h.when)} must be one of ${kinds.join(', ')}`);
+    if (h.when === 'near' && !FIELDS.includes(h.field as string)) p.push(`${hf}.field: ${q(h.field)} must be a matcher field (${FIELDS.join(', ')})`);
+    if (h.seen !== undefined && typeof h.seen !== 'string') p.push(`${hf}.seen: must be a string`);
+  });
+}

@@ -1,0 +1,55 @@
+// A check's result as the walkthrough shows it: per capture point the flows (tshark-like, noise folded
+// into one line), then the verdicts with near misses, then any rewrite side by side.
+import type { CheckResult } from '../check/types.js';
+import { formatFlow, formatRewrites, isChatter } from '../engine/packet-lines.js';
+import { paint, wrapLine } from './walk-text.js';
+
+const verdict = (pass: boolean): string => (pass ? paint('green', 'PASS') : paint('red', 'FAIL'));
+
+// Lines for one check result, wrapped to the terminal.
+export function checkReportLines(r: CheckResult): string[] {
+  const out: string[] = [];
+  for (const pr of r.probes.filter((x) => !x.ok)) {
+    out.push(`  ${verdict(false)} probe [${pr.node}] ${pr.command}: ${pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`}`);
+  }
+  for (const l of r.looks) {
+    out.push(`  ${verdict(l.pass)} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
+    if (!l.pass) for (const o of l.output.split('\n').filter(Boolean).slice(0, 8)) out.push(`       | ${o}`);
+  }
+  for (const p of r.points) {
+    const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
+    const shown = aboutIcmp6 ? p.flows : p.flows.filter((f) => !isChatter(f));
+    out.push(`  ${paint('bold', `at ${p.point}`)} (${p.packets} packets in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`);
+    for (const f of shown) out.push(`     ${formatFlow(f)}`);
+    const folded = p.flows.length - shown.length;
+    if (folded) out.push(`     ${paint('dim', `+ ${folded} ND/MLD/IGMP flow${folded === 1 ? '' : 's'} (link-local chatter, folded)`)}`);
+    if (p.drops > 0) out.push(`     libpcap dropped ${p.drops} packets`);
+    for (const x of r.expectations.filter((e) => e.expectation.point === p.point)) {
+      out.push(`    ${verdict(x.pass)} ${x.message}${x.expectation.why ? `   (${x.expectation.why})` : ''}`);
+      for (const n of x.pass ? [] : x.nearMisses) {
+        out.push(`         ${x.expectation.kind === 'expect' ? 'nearest' : 'seen'}: ${n.flow}`);
+        for (const d of n.diffs) out.push(`           ${d.field}: expected ${d.expected}, seen ${paint('yellow', d.seen)}`);
+      }
+    }
+  }
+  out.push(...highlightRewrites(formatRewrites(r.points)));
+  return out.flatMap(wrapLine);
+}
+
+// In each side-by-side pair (a header, then the two points' lines), the words that differ stand out.
+function highlightRewrites(lines: string[]): string[] {
+  const out = [...lines];
+  const split = (l: string): [string, string[]] => {
+    const m = /^(\s+\S+\s+)(.*)$/.exec(l);
+    return m ? [m[1] ?? '', (m[2] ?? '').split(' ')] : ['', l.split(' ')];
+  };
+  for (let i = 0; i + 2 < out.length; i++) {
+    if (!/rewritten between/.test(out[i] ?? '')) continue;
+    const [pa, wa] = split(out[i + 1] ?? '');
+    const [pb, wb] = split(out[i + 2] ?? '');
+    const mark = (w: string[], other: string[]): string => w.map((x, j) => (x !== other[j] ? paint('yellow', x) : x)).join(' ');
+    out[i + 1] = pa + mark(wa, wb);
+    out[i + 2] = pb + mark(wb, wa);
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+// "I will type it myself": the step's commands as the goal, a shell in each node they run in, then
+// the engine's check; on failure the packets, the hint, and retry / solution / have it run.
+import type { LabCommand } from '../engine/lab-types.js';
+import { spawnOnTerminal } from '../engine/terminal.js';
+import { InterruptedError } from '../errors.js';
+import type { WalkContext } from './walk-context.js';
+import { paint, say, wrap } from './walk-text.js';
+
+export interface CommandGroup {
+  node: string;
+  indexes: number[]; // into the step's run
+  start: boolean; // the engine starts a container here (the runbook's unshare line)
+}
+
+// Consecutive commands in the same node share one shell; a container start is the engine's.
+export function commandGroups(run: LabCommand[]): CommandGroup[] {
+  const groups: CommandGroup[] = [];
+  run.forEach((c, i) => {
+    const last = groups.at(-1);
+    if (c.start) groups.push({ node: c.node, indexes: [i], start: true });
+    else if (last && !last.start && last.node === c.node) last.indexes.push(i);
+    else groups.push({ node: c.node, indexes: [i], start: false });
+  });
+  return groups;
+}
+
+// Opens the session's shell in a node on this terminal; Ctrl-C at its prompt ends the lab.
+export async function openShell(ctx: WalkContext, node: string): Promise<void> {
+  const spec = ctx.session.shell(node);
+  say('', ...wrap(`A shell opens in ${node} (prompt [${node}]#). Type the commands above, then \`exit\` (or Ctrl-D) to check the step. Ctrl-C stops a running command; Ctrl-C at the prompt ends the lab.`, '  '), '');
+  // An interactive bash with job control: Ctrl-C reaches only its foreground job, and at the prompt
+  // the trap makes the shell exit 130, which the walkthrough takes as the student's interrupt.
+  const env = { ...spec.env, PROMPT_COMMAND: 'trap "exit 130" INT' };
+  const exit = await spawnOnTerminal({ argv: spec.argv, env });
+  if (ctx.signal.aborted) throw new InterruptedError(String(ctx.signal.reason ?? 'SIGINT'));
+  if (exit.code === 130 || exit.signal === 'SIGINT') throw new InterruptedError('SIGINT');
+  say(paint('dim', `  (left the shell in ${node})`));
+}
+
+// Runs the engine's container starts of a step, then a shell per group of the student's commands.
+export async function typeCommands(ctx: WalkContext, stepId: string, groups: CommandGroup[], firstTime: boolean): Promise<void> {
+  const run = ctx.session.step(stepId).run;
+  for (const g of groups) {
+    if (g.start) {
+      if (!firstTime) continue;
+      say(...wrap('The lab starts the container for you (this line would take over your shell):', '  '));
+      const omit = run.map((_, i) => i).filter((i) => !g.indexes.includes(i));
+      ctx.showCommands = true;
+      await ctx.session.runCommands(stepId, { omit, signal: ctx.signal });
+      ctx.showCommands = false;
+      continue;
+    }
+    await openShell(ctx, g.node);
+  }
+}

@@ -1,0 +1,180 @@
+// One step of the walkthrough: show it, ask the prediction, run it (or let the student type it),
+// show the packets and the hint, reveal the answer, and record it all.
+import type { CheckResult } from '../check/types.js';
+import type { StepInfo } from '../engine/events.js';
+import { pickHint } from '../engine/hints.js';
+import type { Prediction } from '../engine/lab-types.js';
+import { probeCommand } from '../engine/probes.js';
+import type { StepResult } from '../engine/result.js';
+import { ask, type Choice } from './walk-prompts.js';
+import type { WalkContext } from './walk-context.js';
+import { checkReportLines } from './walk-report.js';
+import { commandGroups, typeCommands } from './walk-shell.js';
+import { commandLines, paint, say, wrap } from './walk-text.js';
+import { canTrace, traceLines } from './walk-trace.js';
+
+type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
+const NO_GUESS = -1;
+
+// The step as the student first sees it: title, why, commands with their nodes, and the probes to come.
+export function showStep(ctx: WalkContext, info: StepInfo): void {
+  const step = ctx.session.step(info.id);
+  say('', ...wrap(paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), '   ', ''), ...wrap(info.explain, '   '));
+  if (step.run.length) {
+    say('', '   Commands:');
+    for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '), ...(c.expectFail ? ['       (the lab expects this one to fail)'] : []));
+  }
+  if (step.before) say('', ...wrap('Before the commands, the lab checks the state they start from.', '   '));
+  const check = step.check;
+  if (check?.probes.length) {
+    say('', `   Then the lab sends${check.points.length ? ` and watches ${check.points.join(', ')}` : ''}:`);
+    for (const p of check.probes) {
+      const pc = probeCommand(p);
+      say(...commandLines(pc.node, pc.display, '     '), ...(p.expectFail ? ['       (the lab says this one gets no answer)'] : []));
+    }
+  } else if (check?.looks?.length) say('', `   Then the lab looks at the state (${check.looks.length} command${check.looks.length === 1 ? '' : 's'}).`);
+}
+
+// Asks the prediction; never blocks: "no guess" is always a choice.
+async function predict(ctx: WalkContext, p: Prediction): Promise<number> {
+  const choices: Choice<number>[] = [...p.choices.map((name, value) => ({ name, value })), { name: 'no guess: just show me', value: NO_GUESS }];
+  say('');
+  return ask(`Predict: ${p.question}`, choices, ctx.signal, true);
+}
+
+// The answer after the packets, right or wrong, and recorded.
+function reveal(ctx: WalkContext, stepId: string, p: Prediction, choice: number): void {
+  const answer = p.choices[p.answer] ?? '';
+  if (choice === NO_GUESS) say('', ...wrap(`${paint('bold', 'The answer:')} ${answer} — ${p.why}`, '   ', '  '));
+  else {
+    const right = choice === p.answer;
+    ctx.progress.predictions[stepId] = { choice, right };
+    const head = right ? paint('green', 'Your prediction was right:') : `${paint('yellow', 'Your prediction:')} ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
+    say('', ...wrap(`${head} ${answer} — ${p.why}`, '   ', '  '));
+  }
+}
+
+// Shows a check's packets and verdicts, and on failure the hint picked from what was seen.
+export function showCheck(r: CheckResult | undefined, label = 'The packets:'): void {
+  if (!r) return;
+  say('', `  ${label}`, ...checkReportLines(r));
+  const h = pickHint(r);
+  if (h) say('', ...wrap(`${paint('yellow', 'Hint:')} ${h.text}`, '    ', '  '));
+}
+
+// The packet's path (issue 12, item 4, session.trace: another module's): a choice after a failed check,
+// offered only when the session has it.
+export function traceChoice<T>(ctx: WalkContext, value: T): Choice<T>[] {
+  return canTrace(ctx.session) ? [{ name: 'see the packet\'s path (which rules it met, where it stopped)', value }] : [];
+}
+
+// Shows the path of the step's first probe packet, as the engine traces it.
+export async function showTrace(ctx: WalkContext, stepId: string): Promise<void> {
+  say('', '  The packet\'s path:', ...(await traceLines(ctx.session, stepId)).flatMap((l) => wrap(l, '      ', '    ')));
+}
+
+// The student's choice of what to do with the step.
+async function chooseAction(ctx: WalkContext, info: StepInfo, forcedSkip: boolean): Promise<Action> {
+  if (forcedSkip) {
+    say(`   (--skip ${info.id}: its commands are left out)`);
+    return 'skip';
+  }
+  const hasCommands = ctx.session.step(info.id).run.length > 0;
+  const choices: Choice<Action>[] = hasCommands
+    ? [
+        { name: 'run it for me', value: 'run' },
+        { name: 'I will type it myself', value: 'type' },
+        { name: 'skip the commands (see the packets without them)', value: 'skip' },
+        { name: 'quit (the sandbox is removed)', value: 'quit' },
+      ]
+    : [
+        { name: 'send the probes and look at the packets', value: 'look' },
+        { name: 'quit (the sandbox is removed)', value: 'quit' },
+      ];
+  return ask(`Step ${info.id}:`, choices, ctx.signal);
+}
+
+// Runs the step's commands, printing them as they run.
+async function runAll(ctx: WalkContext, stepId: string): Promise<StepResult['commands']> {
+  ctx.showCommands = true;
+  try {
+    say('');
+    return await ctx.session.runCommands(stepId, { signal: ctx.signal });
+  } finally {
+    ctx.showCommands = false;
+  }
+}
+
+// "Type it myself" until the check passes, or the student has it run, or quits.
+async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<{ check: CheckResult | undefined; quit: boolean }> {
+  const step = ctx.session.step(info.id);
+  say('', '   Your goal: make the packets show it, by typing these yourself:');
+  for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
+  const groups = commandGroups(step.run);
+  let first = true;
+  for (;;) {
+    await typeCommands(ctx, info.id, groups, first);
+    first = false;
+    const check = await ctx.session.check(info.id, 'after');
+    showCheck(check);
+    if (!check || check.pass) return { check, quit: false };
+    let next: 'retry' | 'solution' | 'run' | 'trace' | 'quit';
+    for (;;) {
+      next = await ask('The check failed. Now:', [
+        { name: 'retry (the shell again)', value: 'retry' },
+        { name: 'see the solution', value: 'solution' },
+        { name: 'have it run for me', value: 'run' },
+        ...traceChoice(ctx, 'trace' as const),
+        { name: 'quit (the sandbox is removed)', value: 'quit' },
+      ], ctx.signal);
+      if (next === 'trace') await showTrace(ctx, info.id);
+      else if (next === 'solution') {
+        say('', '   The solution:');
+        for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
+      } else break;
+    }
+    if (next === 'quit') return { check, quit: true };
+    if (next === 'run') {
+      sr.commands = await runAll(ctx, info.id);
+      const again = await ctx.session.check(info.id, 'after');
+      showCheck(again);
+      return { check: again, quit: false };
+    }
+  }
+}
+
+// Walks one step; 'quit' when the student quits before or during it.
+export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boolean): Promise<StepResult | 'quit'> {
+  const step = ctx.session.step(info.id);
+  showStep(ctx, info);
+  const choice = step.prediction && !forcedSkip ? await predict(ctx, step.prediction) : undefined;
+  const action = await chooseAction(ctx, info, forcedSkip);
+  if (action === 'quit') return 'quit';
+  const t0 = performance.now();
+  const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped: action === 'skip', commands: [], durationMs: 0 };
+  const before = await ctx.session.check(info.id, 'before');
+  if (before) {
+    sr.before = before;
+    showCheck(before, 'Before the commands:');
+  }
+  let check: CheckResult | undefined;
+  let quit: boolean;
+  if (action === 'type') {
+    ({ check, quit } = await typeLoop(ctx, info, sr));
+    if (quit) return 'quit';
+  } else {
+    if (action === 'run') sr.commands = await runAll(ctx, info.id);
+    check = await ctx.session.check(info.id, 'after');
+    showCheck(check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
+  }
+  if (check) sr.check = check;
+  // Skipped commands leave the question unanswered by the packets: the answer is told, not recorded.
+  if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, action === 'skip' ? NO_GUESS : choice);
+  const checksOk = (!check || check.pass) && (!before || before.pass);
+  sr.status = !sr.commands.every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
+  sr.durationMs = performance.now() - t0;
+  const how = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
+  ctx.progress.steps[info.id] = { done: action !== 'skip', how, passed: sr.status === 'passed' };
+  say('', `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : `Step ${sr.status}.`}`);
+  return sr;
+}
