@@ -32,7 +32,8 @@ export function isNoise(f: Flow): boolean {
 
 // "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say.
 export function formatMatcher(m: PacketMatcher): string {
-  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...(m.label.includes(m.fields.tcpFlags ?? '\0') ? ['tcpFlags'] : [])]);
+  const said = (k: 'tcpFlags' | 'tcpFlagsInclude' | 'payload'): string[] => (m.label.includes(m.fields[k] ?? '\0') ? [k] : []);
+  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...said('tcpFlags'), ...said('tcpFlagsInclude'), ...said('payload')]);
   const extra = Object.entries(m.fields)
     .filter(([k, v]) => v !== undefined && !implied.has(k))
     .map(([k, v]) => `${k}=${String(v)}`);

@@ -10,6 +10,8 @@ export interface MatchFields {
   ttl?: number; // exact TTL / hop limit
   icmpType?: string; // echo-request, echo-reply, dest-unreachable, ...
   tcpFlags?: string; // exact set, any order: 'SYN' | 'SYN,ACK' | 'RST,ACK' ...
+  tcpFlagsInclude?: string; // these flags set, others may be too: 'PSH' matches PSH,ACK
+  payload?: string; // TCP/UDP payload contains this text (first 256 bytes, latin1)
   arpOp?: 'request' | 'reply';
   httpMethod?: string;
   httpStatus?: number;

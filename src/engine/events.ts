@@ -27,6 +27,7 @@ export type LabEvent =
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }
+  | { type: 'container'; event: 'started' | 'stopped' | 'address'; container: string; addresses: string[] } // also in the sandbox's /run/lab/containers.events
   | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }
   | { type: 'teardown-end'; kept: boolean; ok: boolean; leftovers: string[]; durationMs: number; shell?: string }

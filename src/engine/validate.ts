@@ -4,6 +4,7 @@ import { validateMatcher } from '../check/matchers.js';
 import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
+import { BASELINE_IFACES } from './authoring.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -49,9 +50,79 @@ function validateTopology(t: unknown, p: Problems): string[] {
     else {
       if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
       if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
+      if (spec.netAdmin !== undefined && typeof spec.netAdmin !== 'boolean') p.push(`${f}.netAdmin: must be true or false`);
     }
   }
-  return [...RESERVED, ...Object.keys(t.containers)];
+  const extra = validateNodes(t.nodes, Object.keys(t.containers), p);
+  const all = [...RESERVED, ...extra, ...Object.keys(t.containers)];
+  validateLinks(t.links, all, t.containers, p);
+  return all;
+}
+
+// Extra plain namespaces: a name, a role, optional routes; returns their names.
+function validateNodes(n: unknown, containers: string[], p: Problems): string[] {
+  if (n === undefined) return [];
+  if (!isObj(n)) {
+    p.push("topology.nodes: must be an object of node names, e.g. { peer: { role: 'a second outside peer' } }");
+    return [];
+  }
+  for (const [name, spec] of Object.entries(n)) {
+    const f = `topology.nodes.${name}`;
+    if (RESERVED.includes(name) || containers.includes(name)) p.push(`${f}: "${name}" is already a node; choose another name`);
+    else if (name.length > 15) p.push(`${f}: name is over 15 characters`);
+    else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
+    if (!isObj(spec)) p.push(`${f}: must be an object with a role`);
+    else {
+      if (!str(spec.role)) p.push(`${f}.role: must say what the node plays, e.g. 'a second outside peer'`);
+      if (spec.routes !== undefined && (!Array.isArray(spec.routes) || !spec.routes.every(str))) p.push(`${f}.routes: must be a list of \`ip route add\` arguments`);
+      if (spec.forwarding !== undefined && typeof spec.forwarding !== 'boolean') p.push(`${f}.forwarding: must be true or false`);
+    }
+  }
+  return Object.keys(n);
+}
+
+// Links 'node:iface <-> node:iface': known nodes, interface names that fit and are unused, CIDR addresses.
+function validateLinks(l: unknown, nodes: string[], containers: Record<string, unknown>, p: Problems): void {
+  if (l === undefined) return;
+  if (!Array.isArray(l)) return void p.push("topology.links: must be a list, e.g. [link('host:ts0 <-> peer:ts0', { ... })]");
+  const used = new Set(Object.entries(BASELINE_IFACES).flatMap(([n, ifs]) => ifs.map((i) => `${n}:${i}`)));
+  l.forEach((link, i) => {
+    const f = `topology.links[${i}]`;
+    if (!isObj(link) || !Array.isArray(link.endpoints) || link.endpoints.length !== 2) return void p.push(`${f}.endpoints: must be two endpoints written node:iface`);
+    const eps = link.endpoints as unknown[];
+    eps.forEach((e, j) => {
+      const ef = `${f}.endpoints[${j}]`;
+      const [node, iface, more] = typeof e === 'string' ? e.split(':') : [];
+      if (!node || !iface || more !== undefined) return void p.push(`${ef}: ${q(e)} must be written node:iface, e.g. host:ts0`);
+      if (!nodes.includes(node)) p.push(`${ef}: unknown node ${q(node)} (known: ${nodes.join(', ')})`);
+      else if (isObj(containers[node]) && (containers[node] as Record<string, unknown>).start === 'step') p.push(`${ef}: container ${q(node)} starts in a step, so its namespace does not exist when links are made`);
+      if (iface.length > 15) p.push(`${ef}: interface name ${q(iface)} is over 15 characters (the kernel's limit)`);
+      else if (!IFACE.test(iface)) p.push(`${ef}: ${q(iface)} is not an interface name (letters, digits, '_', '.', '-')`);
+      if (used.has(`${node}:${iface}`)) p.push(`${ef}: duplicate interface ${q(`${node}:${iface}`)}`);
+      used.add(`${node}:${iface}`);
+    });
+    if (link.addresses === undefined) return;
+    if (!isObj(link.addresses)) return void p.push(`${f}.addresses: must map an endpoint to its CIDRs, e.g. { 'host:ts0': ['100.64.0.1/24'] }`);
+    for (const [ep, cidrs] of Object.entries(link.addresses)) {
+      const af = `${f}.addresses[${q(ep)}]`;
+      if (!eps.includes(ep)) p.push(`${af}: not one of this link's endpoints (${eps.map((e) => String(e)).join(', ')})`);
+      if (!Array.isArray(cidrs)) {
+        p.push(`${af}: must be a list of CIDRs`);
+        continue;
+      }
+      cidrs.forEach((c, k) => {
+        if (!isCidr(c)) p.push(`${af}[${k}]: ${q(c)} is not an address with a prefix length (e.g. 100.64.0.1/24, fd7a::1/64)`);
+      });
+    }
+  });
+}
+
+// 'addr/len' with a length that fits the address family.
+function isCidr(c: unknown): boolean {
+  if (typeof c !== 'string') return false;
+  const [addr = '', len, more] = c.split('/');
+  const v = isIP(addr);
+  return v !== 0 && more === undefined && len !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (v === 4 ? 32 : 128);
 }
 
 function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[]): void {
