@@ -44,6 +44,7 @@ export function formatMatcher(m: PacketMatcher): string {
 export function formatExpectation(e: Expectation): string {
   const c = e.count;
   const count = c && (c.min !== undefined || c.max !== undefined) ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})` : '';
+  if (e.kind === 'same-flow') return `expect the same ${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}, ${e.rewritten?.length ? `${e.rewritten.join(', ')} rewritten` : 'unchanged'}`;
   return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
 }
 

@@ -3,7 +3,7 @@
 import { unshareArgv } from '../sandbox/container.js';
 
 export { arp, http, icmp, icmp6, ip, tcp, udp } from '../check/matchers.js';
-export type { Check, Expectation, Look, PacketMatcher, Probe } from '../check/types.js';
+export type { Check, Expectation, FlowField, Look, PacketMatcher, Probe } from '../check/types.js';
 export { BASELINE_IFACES, HOST, WAN } from '../sandbox/topology.js';
 
 // The runbook's unshare line for a container declared with start: 'step'.

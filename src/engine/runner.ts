@@ -81,12 +81,14 @@ async function runStep(session: LabSession, info: StepInfo, skipped: boolean, ev
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
   const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], durationMs: 0 };
+  const arranged = await session.arrange(info.id);
+  if (arranged.length) sr.arrange = arranged;
   const before = await session.check(info.id, 'before');
   if (before) sr.before = before;
   if (!skipped) sr.commands = await session.runCommands(info.id, signal ? { signal } : {});
   const check = signal?.aborted ? undefined : await session.check(info.id, 'after');
   if (check) sr.check = check;
-  const commandsOk = sr.commands.every((c) => c.ok);
+  const commandsOk = sr.commands.every((c) => c.ok) && (sr.arrange ?? []).every((c) => c.ok);
   const checksOk = (!check || check.pass) && (!before || before.pass);
   sr.status = !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;

@@ -30,7 +30,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     const seen = new Set<string>();
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
     const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
-    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted));
+    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
@@ -125,7 +125,7 @@ function isCidr(c: unknown): boolean {
   return v !== 0 && more === undefined && len !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (v === 4 ? 32 : 128);
 }
 
-function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[]): void {
+function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[], containers: string[]): void {
   if (!isObj(s)) return void p.push(`${f}: must be an object`);
   if (!str(s.id) || !STEP_ID.test(s.id)) p.push(`${f}.id: ${q(s.id)} must be lowercase letters, digits and '-'`);
   else if (seen.has(s.id)) p.push(`${f}.id: duplicate step id ${q(s.id)}`);
@@ -133,17 +133,28 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
   if (!str(s.title)) p.push(`${f}.title: must be a non-empty string`);
   if (!str(s.explain)) p.push(`${f}.explain: must say why, in a sentence or more`);
   if (!Array.isArray(s.run)) p.push(`${f}.run: must be an array of commands (may be empty)`);
-  else
-    s.run.forEach((c, j) => {
-      const cf = `${f}.run[${j}]`;
-      if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
-      checkNode(c.node, `${cf}.node`, nodes, p);
-      if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
-      if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
-      if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
-    });
+  else s.run.forEach((c, j) => validateCommand(c, `${f}.run[${j}]`, nodes, p, stepStarted, containers));
+  if (s.arrange !== undefined) {
+    if (!Array.isArray(s.arrange)) p.push(`${f}.arrange: must be an array of commands`);
+    else s.arrange.forEach((c, j) => validateCommand(c, `${f}.arrange[${j}]`, nodes, p, stepStarted, containers));
+  }
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
+}
+
+function validateCommand(c: unknown, cf: string, nodes: string[], p: Problems, stepStarted: string[], containers: string[]): void {
+  if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
+  checkNode(c.node, `${cf}.node`, nodes, p);
+  if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
+  if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
+  if (c.detached && !str(c.waitFor)) p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
+  if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
+  if (c.stop !== undefined && !containers.includes(c.stop as string)) p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
+  if (c.restart !== undefined) {
+    const r = c.restart;
+    if (!isObj(r) || !containers.includes(r.container as string)) p.push(`${cf}.restart.container: ${q(isObj(r) ? r.container : r)} is not a container of the topology`);
+    else if (r.address !== undefined && !isCidr(r.address)) p.push(`${cf}.restart.address: ${q(r.address)} is not an address with a prefix length`);
+  }
 }
 
 function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): void {
@@ -161,7 +172,11 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
     const ef = `${f}.expectations[${i}]`;
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);
     if (!points.includes(e.point)) p.push(`${ef}.point: ${q(e.point)} is not one of the check's capture points (${points.join(', ')})`);
-    if (e.kind !== 'expect' && e.kind !== 'expect-none') p.push(`${ef}.kind: must be expect or expect-none`);
+    if (e.kind !== 'expect' && e.kind !== 'expect-none' && e.kind !== 'same-flow') p.push(`${ef}.kind: must be expect, expect-none or same-flow`);
+    if (e.kind === 'same-flow') {
+      if (!points.includes(e.other)) p.push(`${ef}.other: ${q(e.other)} is not one of the check's capture points (${points.join(', ')})`);
+      if (!Array.isArray(e.rewritten) || !e.rewritten.every((k) => ['src', 'dst', 'sport', 'dport'].includes(k as string))) p.push(`${ef}.rewritten: must list fields among src, dst, sport, dport`);
+    }
     if (!isObj(e.matcher)) p.push(`${ef}.matcher: must be a packet matcher such as icmp.echoRequest()`);
     else for (const m of validateMatcher(e.matcher as never)) p.push(`${ef}.matcher.${m}`);
     if (isObj(e.count)) {
@@ -198,6 +213,7 @@ function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): vo
   const probe = pr as unknown as Probe;
   checkNode(probe.from, `${f}.from`, nodes, p);
   if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean') p.push(`${f}.expectFail: must be true or false`);
+  if (probe.src !== undefined && !isIP(String(probe.src))) p.push(`${f}.src: ${q(probe.src)} is not an IPv4 or IPv6 address`);
   if (probe.kind === 'http') {
     if (!URL.canParse(String(probe.url))) p.push(`${f}.url: ${q(probe.url)} is not a URL`);
     return;

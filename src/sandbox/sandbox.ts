@@ -218,6 +218,22 @@ export class Sandbox {
     this.opts.onContainer?.({ event, container: name, addresses });
   }
 
+  // Starts a shell line that runs until the sandbox goes (a service, a watcher), entered as exec() enters;
+  // resolves at once with the process, whose output is kept for the record.
+  startDetached(node: string, cmd: string): { child: ChildProcess; output: () => string } {
+    const p = this.enter(node);
+    const child = startProcess({ argv: [...p.argv, 'sh', '-c', cmd], ...(p.env ? { env: p.env } : {}) });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    child.stdin?.end();
+    let out = '';
+    const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-4096));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('error', (err) => keep(Buffer.from(err.message)));
+    return { child, output: () => out };
+  }
+
   // Starts a long-running process in a node; it dies with the sandbox at the latest.
   spawn(node: string, argv: string[], prefix = this.nodePrefix(node)): ChildProcess {
     const child = startProcess({ argv: [...prefix, ...argv] });
