@@ -4,7 +4,7 @@ import type { LabCommand, LabDef, LinkSpec, StepDef } from './engine/lab-types.j
 
 import { ip } from './engine/authoring.js';
 
-export { arp, HOST, http, icmp, icmp6, ip, tcp, udp, WAN } from './engine/authoring.js';
+export { arp, HOST, http, icmp, icmp6, ip, nptExplain, nptMap, tcp, udp, WAN } from './engine/authoring.js';
 export type { LabCommand, LabDef, LinkSpec, StepDef };
 
 // Types a lab definition for its author; the loader validates it again at run time.
