@@ -35,9 +35,11 @@ export function stopContainer(name: string): LabCommand {
 
 // Stops a container and starts it again; with `address`, its interface (default eth0) gets that CIDR
 // instead of the old one (and a default route via `gateway`), as a container manager's restart may do.
-export function restartContainer(name: string, opts: { address?: string; iface?: string; gateway?: string } = {}): LabCommand {
-  const what = opts.address ? ` with address ${opts.address}` : '';
-  return { node: 'host', cmd: `restart container ${name}${what}`, restart: { container: name, ...opts } };
+// `waitFor`: a command on the host that succeeds once whatever follows container events has caught up.
+export function restartContainer(name: string, opts: { address?: string; iface?: string; gateway?: string; waitFor?: string } = {}): LabCommand {
+  const { waitFor, ...how } = opts;
+  const what = how.address ? ` with address ${how.address}` : '';
+  return { node: 'host', cmd: `restart container ${name}${what}`, restart: { container: name, ...how }, ...(waitFor ? { waitFor } : {}) };
 }
 
 // A veth pair between two nodes, written as containerlab does: link('host:ts0 <-> peer:ts0', { 'host:ts0': ['100.64.0.1/24'] }).
