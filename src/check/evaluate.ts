@@ -73,7 +73,7 @@ function flowDiffs(a: Flow, b: Flow, rewritten: FlowField[]): FieldDiff[] {
 
 // One conversation seen at two points, with exactly the named fields rewritten between them.
 export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: ObservationInput): ExpectationResult {
-  const what = `${formatMatcher(e.matcher)} at ${e.point} and ${e.other ?? '?'}`;
+  const what = `${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}`;
   const rw = e.rewritten ?? [];
   const how = rw.length ? `${rw.join(', ')} rewritten` : 'unchanged';
   const base = { expectation: e, matched: 0, nearMisses: [] as NearMiss[] };
