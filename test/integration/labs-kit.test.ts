@@ -28,7 +28,7 @@ test.serial('container events reach the engine as events, in order, with address
   events.on('container', (e) => seen.push(e));
   const session = await LabSession.open(loaded, { events });
   try {
-    t.deepEqual(seen.map((e) => [e.event, e.container]), [['started', 'c1'], ['started', 'locked']].sort() as [string, string][], 'both containers started with the sandbox');
+    t.deepEqual(seen.map((e) => `${e.event} ${e.container}`).sort(), ['started c1', 'started locked'], 'both containers started with the sandbox');
     seen.length = 0;
     await session.runCommands('service');
     t.deepEqual(seen.map((e) => [e.event, e.container, e.addresses.join(',')]), [['stopped', 'c1', '192.0.2.2/24'], ['address', 'c1', '192.0.2.3/24'], ['started', 'c1', '192.0.2.3/24']]);
