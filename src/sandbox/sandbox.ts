@@ -71,7 +71,7 @@ export class Sandbox {
     sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
-      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening'), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
+      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
     } catch (err) {
       await sb.teardown();
       throw err;
