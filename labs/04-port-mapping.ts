@@ -55,7 +55,8 @@ export default defineLab({
         .expect('host:eth0', http.response(200, { src: UPLINK_IP, sport: 8080 }), { why: 'and HTTP 200 comes back from 10.0.2.15:8080' })
         .expectNone('host:eth0', tcp.rstAck({ sport: 8080 }))
         .expect('host:br0', tcp.syn({ src: WAN.gateway, dst: CONTAINER_IP, dport: 80 }), { why: 'on br0 the destination is the container\'s port 80' })
-        .expect('host:br0', http.response(200, { src: CONTAINER_IP, sport: 80 })),
+        .expect('host:br0', http.response(200, { src: CONTAINER_IP, sport: 80 }))
+        .sameFlow('host:eth0', 'host:br0', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'one connection: only its destination differs' }),
     },
     {
       id: 'local',
