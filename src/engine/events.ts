@@ -12,6 +12,7 @@ export interface StepInfo {
   index: number;
   total: number;
   commands: { node: string; cmd: string; expectFail: boolean }[];
+  arrange: { node: string; cmd: string }[]; // the step's setup: runs even when its commands are skipped
   points: string[];
 }
 

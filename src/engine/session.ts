@@ -35,6 +35,7 @@ export function stepInfos(lab: LabDef): StepInfo[] {
     index,
     total: lab.steps.length,
     commands: s.run.map((c) => ({ node: c.node, cmd: c.cmd, expectFail: Boolean(c.expectFail) })),
+    arrange: (s.arrange ?? []).map((c) => ({ node: c.node, cmd: c.cmd })),
     points: s.check?.points ?? [],
   }));
 }

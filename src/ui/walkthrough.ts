@@ -7,6 +7,7 @@ import { InterruptedError } from '../errors.js';
 // The engine's gate, answered by the student at the terminal.
 export async function askStep(step: StepInfo): Promise<GateAnswer> {
   process.stdout.write(`\n== ${step.index + 1}/${step.total} ${step.title}\n${step.explain}\n`);
+  if (step.arrange.length) process.stdout.write(`   first, setting the scene (runs even if you skip):\n${step.arrange.map((c) => `     [${c.node}] $ ${c.cmd.split('\n')[0]}\n`).join('')}`);
   for (const c of step.commands) process.stdout.write(`   [${c.node}] $ ${c.cmd}${c.expectFail ? '   (expected to fail)' : ''}\n`);
   if (step.points.length) process.stdout.write(`   then watch packets at: ${step.points.join(', ')}\n`);
   return select<GateAnswer>({
