@@ -96,9 +96,11 @@ export default defineLab({
       title: 'Clean up alpha: its rules go, the chains stay for beta',
       explain:
         '`lk cleanup alpha` removes every rule whose comment names alpha (masquerade, forward) and its bridge, but keeps the ' +
-        'chains LAB_FORWARD and LAB_PREROUTING and their jumps, because beta still runs: its traffic still flows.',
+        'chains LAB_FORWARD and LAB_PREROUTING and their jumps, because beta still runs: its traffic still flows. With the ' +
+        'bridge gone, 10.1.2.0/24 is no longer on any interface of the host: the next lk net create may take it again.',
       run: [host('lk cleanup alpha')],
-      check: observe(['host:lk-beta', 'host:eth0'], ping(B, WAN.dns))
+      check: observe(['host:lk-beta', 'host:eth0'], ping(B, WAN.dns), ping('host', A_IP, { count: 1, expectFail: true }))
+        .expect('host:eth0', icmp.echoRequest({ dst: A_IP }), { why: 'alpha\'s /24 is free again: the host sends 10.1.2.2 to its default route' })
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta is still masqueraded' })
         .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), { min: 3, why: 'and gets its replies' })
         .look('host', 'iptables-save', { noMatch: /lk:alpha/, why: 'no rule names alpha' })
