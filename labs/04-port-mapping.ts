@@ -94,7 +94,8 @@ export default defineLab({
           why: 'on br0 the destination is the container\'s port 80',
           hints: [hint.near('dport', undefined, `the SYN reaches the container on another port: --to-destination must be ${CONTAINER_IP}:80`), hint.near('dst', undefined, `the SYN goes to another address: --to-destination must be ${CONTAINER_IP}:80`)],
         })
-        .expect('host:br0', http.response(200, { src: CONTAINER_IP, sport: 80 })),
+        .expect('host:br0', http.response(200, { src: CONTAINER_IP, sport: 80 }))
+        .sameFlow('host:eth0', 'host:br0', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'one connection: only its destination differs' }),
     },
     {
       id: 'local',

@@ -1,9 +1,11 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import { containerStartLine, type Check, type Expectation, type Hint, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
-import type { LabCommand, LabDef, Prediction, StepDef } from './engine/lab-types.js';
+import { containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
+import type { LabCommand, LabDef, LinkSpec, Prediction, StepDef } from './engine/lab-types.js';
 
-export { arp, HOST, http, icmp, icmp6, ip, tcp, udp, WAN } from './engine/authoring.js';
-export type { Hint, LabCommand, LabDef, Prediction, StepDef };
+import { ip } from './engine/authoring.js';
+
+export { arp, HOST, http, icmp, icmp6, ip, nptExplain, nptMap, tcp, udp, WAN } from './engine/authoring.js';
+export type { Hint, LabCommand, LabDef, LinkSpec, Prediction, StepDef };
 
 // Hints for one way a check fails: the engine says the one that fits what was seen.
 export const hint = {
@@ -30,9 +32,30 @@ export function on(node: string, cmd: string, opts: CommandOptions = {}): LabCom
   return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}), ...(opts.readOnly ? { readOnly: true } : {}) };
 }
 
-// Starts a service with a command, then waits (bounded) until `waitFor` succeeds in the same node.
-export function service(node: string, cmd: string, waitFor: string): LabCommand {
-  return { node, cmd, waitFor };
+// Starts a service that keeps running (no `&` needed), waits (bounded, 10 s) until `waitFor` succeeds in
+// the same node, and stops it at teardown. A command that daemonizes itself (an init script) works too.
+export function service(node: string, cmd: string, waitFor: string, opts: CommandOptions = {}): LabCommand {
+  return { node, cmd, waitFor, detached: true, ...(opts.expectFail ? { expectFail: true } : {}) };
+}
+
+// Stops a container: its PID 1 dies, and all its processes with it; its network namespace stays.
+export function stopContainer(name: string): LabCommand {
+  return { node: 'host', cmd: `stop container ${name}`, stop: name };
+}
+
+// Stops a container and starts it again; with `address`, its interface (default eth0) gets that CIDR
+// instead of the old one (and a default route via `gateway`), as a container manager's restart may do.
+// `waitFor`: a command on the host that succeeds once whatever follows container events has caught up.
+export function restartContainer(name: string, opts: { address?: string; iface?: string; gateway?: string; waitFor?: string } = {}): LabCommand {
+  const { waitFor, ...how } = opts;
+  const what = how.address ? ` with address ${how.address}` : '';
+  return { node: 'host', cmd: `restart container ${name}${what}`, restart: { container: name, ...how }, ...(waitFor ? { waitFor } : {}) };
+}
+
+// A veth pair between two nodes, written as containerlab does: link('host:ts0 <-> peer:ts0', { 'host:ts0': ['100.64.0.1/24'] }).
+export function link(ends: string, addresses: Record<string, string | string[]> = {}): LinkSpec {
+  const [a = '', b = ''] = ends.split('<->').map((x) => x.trim());
+  return { endpoints: [a, b], addresses: Object.fromEntries(Object.entries(addresses).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
 }
 
 // The runbook's unshare line that starts a container declared with start: 'step'.
@@ -48,9 +71,10 @@ export function host(cmd: string, opts: CommandOptions = {}): LabCommand {
 // What a probe is expected to do: succeed (the default), or fail as the lesson says ({ expectFail: true }).
 export interface ProbeOptions {
   expectFail?: boolean;
+  src?: string; // send from this address of the node (IPv4 or IPv6, like the target)
 }
 
-const outcome = (o: ProbeOptions): { expectFail?: true } => (o.expectFail ? { expectFail: true } : {});
+const outcome = (o: ProbeOptions): { expectFail?: true; src?: string } => ({ ...(o.expectFail ? { expectFail: true } : {}), ...(o.src ? { src: o.src } : {}) });
 
 // ICMP echo probe; fast (20 ms apart) and bounded. It succeeds when a reply comes back.
 export function ping(from: string, to: string, opts: ProbeOptions & { count?: number } = {}): Probe {
@@ -60,6 +84,12 @@ export function ping(from: string, to: string, opts: ProbeOptions & { count?: nu
 // TCP connect probe.
 export function tcpConnect(from: string, to: string, port: number, opts: ProbeOptions = {}): Probe {
   return { kind: 'tcp', from, to, port, ...outcome(opts) };
+}
+
+// Connects, reads what the server says (nothing is sent) until it closes or 2 s of silence; the reply's
+// bytes must match `reply`: tcpRead('host', '10.171.1.2', 12345, /Hello, world!/).
+export function tcpRead(from: string, to: string, port: number, reply: RegExp, opts: ProbeOptions = {}): Probe {
+  return { kind: 'tcp', from, to, port, read: { source: reply.source, flags: reply.flags }, ...outcome(opts) };
 }
 
 // HTTP GET probe; it succeeds when any HTTP answer comes back (the packets judge its status).
@@ -94,6 +124,20 @@ export class Observation implements Check {
   // No matching packet may be seen at the point during the whole window.
   expectNone(point: string, matcher: PacketMatcher, opts: { why?: string; hints?: Hint[] } = {}): this {
     this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+    return this;
+  }
+
+  // Where a flow stops: seen at `seenAt`, never at `neverAt` (two expectations, one reason).
+  stopsAt(matcher: PacketMatcher, where: { seenAt: string; neverAt: string; why?: string }): this {
+    const why = where.why ?? `the flow stops between ${where.seenAt} and ${where.neverAt}`;
+    this.expect(where.seenAt, matcher, { why });
+    return this.expectNone(where.neverAt, matcher, { why });
+  }
+
+  // One conversation seen at two points, with exactly the `rewritten` fields changed between them (NAT):
+  // the flow is the one whose packets at `a` match `matcher` (default: any IP packet).
+  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: PacketMatcher; why?: string } = {}): this {
+    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: opts.matcher ?? ip(), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}) });
     return this;
   }
 

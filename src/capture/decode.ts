@@ -23,6 +23,7 @@ const ICMP6_NAMES: Record<number, string> = {
 };
 
 const GROUPS = new Uint16Array(8);
+const PAYLOAD_KEEP = 256; // payload bytes kept for payload matchers
 
 const HTTP_REQUEST = /^([A-Z]+) (\S+) HTTP\/\d\.\d$/;
 const HTTP_STATUS = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/;
@@ -184,6 +185,7 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
     p.tcp = { sport: u16(d, o), dport: u16(d, o + 2), flags: TCP_FLAGS[bits]!, seq: u32(d, o + 4), ack: u32(d, o + 8), payloadLen };
     p.proto = 'tcp';
     const start = o + doff;
+    if (payloadLen > 0 && doff >= 20 && start < end) p.payload = d.toString('latin1', start, Math.min(end, start + PAYLOAD_KEEP));
     if (payloadLen > 0 && doff >= 20 && start < end) {
       const c = d[start]!;
       if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) decodeHttp(p, d, start, end);
@@ -193,6 +195,7 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
     const payloadLen = wireEnd - o - 8 > 0 ? wireEnd - o - 8 : 0;
     p.udp = { sport: u16(d, o), dport: u16(d, o + 2), payloadLen };
     p.proto = 'udp';
+    if (payloadLen > 0 && o + 8 < end) p.payload = d.toString('latin1', o + 8, Math.min(end, o + 8 + PAYLOAD_KEEP));
   } else if ((proto === 1 && v === 4) || (proto === 58 && v === 6)) {
     if (end - o < 2) return;
     const type = d[o]!;

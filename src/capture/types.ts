@@ -68,6 +68,7 @@ export interface Packet {
   tcp?: TcpInfo;
   udp?: UdpInfo;
   http?: HttpInfo;
+  payload?: string; // TCP/UDP payload, first 256 bytes as latin1 (payload matchers)
 }
 
 export interface Endpoint {

@@ -3,7 +3,7 @@ import { packetEnds } from '../capture/endpoint.js';
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchPacket } from './matchers.js';
-import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, Look, LookResult, NearMiss, Pattern, PointObservation, ProbeResult } from './types.js';
+import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, FlowField, Look, LookResult, NearMiss, Pattern, PointObservation, ProbeResult } from './types.js';
 
 export interface ObservationInput {
   packets: Packet[];
@@ -56,6 +56,42 @@ function untrusted(seen: ObservationInput): string | undefined {
   return undefined;
 }
 
+const FIELDS: FlowField[] = ['src', 'sport', 'dst', 'dport'];
+const fieldOf = (f: Flow, k: FlowField): string => String(k === 'src' ? f.a.addr : k === 'dst' ? f.b.addr : k === 'sport' ? (f.a.port ?? '-') : (f.b.port ?? '-'));
+
+// Fields in which flow b differs from what a conversation seen as flow a should look like after the rewrites.
+function flowDiffs(a: Flow, b: Flow, rewritten: FlowField[]): FieldDiff[] {
+  const out: FieldDiff[] = [];
+  for (const k of FIELDS) {
+    const x = fieldOf(a, k);
+    const y = fieldOf(b, k);
+    if (rewritten.includes(k) && x === y) out.push({ field: k, expected: `rewritten (not ${x})`, seen: y });
+    if (!rewritten.includes(k) && x !== y) out.push({ field: k, expected: x, seen: y });
+  }
+  return out;
+}
+
+// One conversation seen at two points, with exactly the named fields rewritten between them.
+export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: ObservationInput): ExpectationResult {
+  const what = `${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}`;
+  const rw = e.rewritten ?? [];
+  const how = rw.length ? `${rw.join(', ')} rewritten` : 'unchanged';
+  const base = { expectation: e, matched: 0, nearMisses: [] as NearMiss[] };
+  const err = atA.error ?? atB.error;
+  if (err) return { ...base, pass: false, message: `expected the same ${what}: ${err}` };
+  const candidates = [...new Set(atA.packets.filter((p) => matchPacket(e.matcher, p).length === 0).map((p) => flowOf(p, atA.flows)))].filter((f): f is Flow => Boolean(f));
+  if (!candidates.length) return { ...base, pass: false, message: `expected the same ${what} (${how}): no ${formatMatcher(e.matcher)} at ${e.point}` };
+  const near: NearMiss[] = [];
+  for (const a of candidates) {
+    for (const b of atB.flows.filter((f) => f.proto === a.proto)) {
+      const diffs = flowDiffs(a, b, rw);
+      if (!diffs.length) return { ...base, pass: true, matched: 1, message: `same flow at ${e.point} and ${e.other}: ${formatFlow(a)} | ${formatFlow(b)} (${how})` };
+      if (near.length < MAX_NEAR && diffs.length < FIELDS.length) near.push({ flow: formatFlow(b), diffs });
+    }
+  }
+  return { ...base, pass: false, message: `expected the same ${what} (${how}): not seen at ${e.other}`, nearMisses: near };
+}
+
 // One expectation's verdict, with a one-line message and near misses on failure.
 export function evaluateExpectation(e: Expectation, seen: ObservationInput): ExpectationResult {
   const what = formatMatcher(e.matcher);
@@ -103,7 +139,7 @@ export function evaluateLook(look: Look, exitCode: number, output: string): Look
 // The verdict of a whole check: it passes only if every expectation and look does.
 export function evaluateCheck(check: Check, observations: Map<string, ObservationInput>, probes: ProbeResult[], looks: LookResult[] = []): CheckResult {
   const missing: ObservationInput = { packets: [], flows: [], ready: false, error: 'no capture at this point', drops: 0 };
-  const expectations = check.expectations.map((e) => evaluateExpectation(e, observations.get(e.point) ?? missing));
+  const expectations = check.expectations.map((e) => (e.kind === 'same-flow' ? evaluateSameFlow(e, observations.get(e.point) ?? missing, observations.get(e.other ?? '') ?? missing) : evaluateExpectation(e, observations.get(e.point) ?? missing)));
   const points: PointObservation[] = check.points.map((point) => {
     const o = observations.get(point) ?? missing;
     return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) };

@@ -32,7 +32,8 @@ export function isNoise(f: Flow): boolean {
 
 // "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say.
 export function formatMatcher(m: PacketMatcher): string {
-  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...(m.label.includes(m.fields.tcpFlags ?? '\0') ? ['tcpFlags'] : [])]);
+  const said = (k: 'tcpFlags' | 'tcpFlagsInclude' | 'payload'): string[] => (m.label.includes(m.fields[k] ?? '\0') ? [k] : []);
+  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...said('tcpFlags'), ...said('tcpFlagsInclude'), ...said('payload')]);
   const extra = Object.entries(m.fields)
     .filter(([k, v]) => v !== undefined && !implied.has(k))
     .map(([k, v]) => `${k}=${String(v)}`);
@@ -43,6 +44,7 @@ export function formatMatcher(m: PacketMatcher): string {
 export function formatExpectation(e: Expectation): string {
   const c = e.count;
   const count = c && (c.min !== undefined || c.max !== undefined) ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})` : '';
+  if (e.kind === 'same-flow') return `expect the same ${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}, ${e.rewritten?.length ? `${e.rewritten.join(', ')} rewritten` : 'unchanged'}`;
   return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
 }
 

@@ -15,9 +15,16 @@ export const icmp = {
   any: (f: MatchFields = {}) => make('icmp', 'ICMP', f),
 };
 
+// IPv6's own housekeeping (neighbour discovery, MLD, router solicitations): a matcher sees these only
+// when it names their type, so the noise of a link coming up never breaks an expectation about traffic.
+export const ICMP6_CONTROL = new Set(['neighbor-solicitation', 'neighbor-advertisement', 'router-solicitation', 'router-advertisement', 'redirect', 'mld-query', 'mld-report', 'mld-done', 'mldv2-report']);
+
 export const icmp6 = {
   echoRequest: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-request', { ...f, icmpType: 'echo-request' }),
   echoReply: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-reply', { ...f, icmpType: 'echo-reply' }),
+  unreachable: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 dest-unreachable', { ...f, icmpType: 'dest-unreachable' }),
+  neighborSolicitation: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 neighbor-solicitation', { ...f, icmpType: 'neighbor-solicitation' }),
+  neighborAdvertisement: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 neighbor-advertisement', { ...f, icmpType: 'neighbor-advertisement' }),
   any: (f: MatchFields = {}) => make('icmp6', 'ICMPv6', f),
 };
 
@@ -32,6 +39,10 @@ export const tcp = Object.assign((f: MatchFields = {}) => make('tcp', f.tcpFlags
   syn: (f: MatchFields = {}) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' }),
   synAck: (f: MatchFields = {}) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' }),
   rstAck: (f: MatchFields = {}) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' }),
+  // Segments with at least these flags set: tcp.with('PSH') matches PSH,ACK.
+  with: (flags: string, f: MatchFields = {}) => make('tcp', `TCP with ${flags}`, { ...f, tcpFlagsInclude: flags }),
+  // Segments whose payload contains the text: tcp.payload('Hello, world!').
+  payload: (text: string, f: MatchFields = {}) => make('tcp', `TCP payload "${text}"`, { ...f, payload: text }),
 });
 
 export const udp = (f: MatchFields = {}) => make('udp', 'UDP', f);
@@ -54,6 +65,8 @@ function seenValues(p: Packet): Record<keyof MatchFields, string | number | unde
     ttl: p.ip?.ttl,
     icmpType: p.icmp?.name,
     tcpFlags: p.tcp?.flags,
+    tcpFlagsInclude: p.tcp?.flags,
+    payload: p.payload,
     arpOp: p.arp?.op,
     httpMethod: p.http?.method,
     httpStatus: p.http?.status,
@@ -65,6 +78,8 @@ export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
   const protoOk = m.proto === 'ip' ? Boolean(p.ip) : p.proto === m.proto || (m.proto === 'tcp' && Boolean(p.tcp));
   if (!protoOk) return [{ field: 'proto', expected: m.proto, seen: p.proto }];
   if (m.ipVersion && p.ip?.version !== m.ipVersion) return [{ field: 'ipVersion', expected: String(m.ipVersion), seen: String(p.ip?.version ?? '-') }];
+  const control = p.proto === 'icmp6' && p.icmp && ICMP6_CONTROL.has(p.icmp.name);
+  if (control && m.fields.icmpType !== p.icmp?.name) return [{ field: 'icmpType', expected: m.fields.icmpType ?? 'not IPv6 housekeeping', seen: p.icmp?.name ?? '-' }];
   const seen = seenValues(p);
   const diffs: FieldDiff[] = [];
   for (const [k, want] of Object.entries(m.fields) as [keyof MatchFields, string | number | undefined][]) {
@@ -75,6 +90,8 @@ export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
       const prefix = parseAddressOrCidr(String(want));
       ok = got !== undefined && prefix !== undefined && inPrefix(String(got), prefix);
     } else if (k === 'tcpFlags') ok = got !== undefined && flagSet(String(got)) === flagSet(String(want));
+    else if (k === 'tcpFlagsInclude') ok = got !== undefined && flagSet(String(want)).split(',').every((x) => flagSet(String(got)).split(',').includes(x));
+    else if (k === 'payload') ok = got !== undefined && String(got).includes(String(want));
     else ok = got === want;
     if (!ok) diffs.push({ field: k, expected: String(want), seen: got === undefined ? '-' : String(got) });
   }
@@ -94,9 +111,10 @@ export function validateMatcher(m: PacketMatcher): string[] {
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) out.push(`fields.${k}: ${JSON.stringify(v)} is not a port`);
   }
   if (f.ttl !== undefined && (!Number.isInteger(f.ttl) || (f.ttl as number) < 0 || (f.ttl as number) > 255)) out.push(`fields.ttl: ${JSON.stringify(f.ttl)} must be 0..255`);
-  if (f.tcpFlags !== undefined) {
-    for (const flag of String(f.tcpFlags).split(',')) if (!TCP_FLAGS.includes(flag.trim().toUpperCase())) out.push(`fields.tcpFlags: unknown flag ${JSON.stringify(flag)}`);
+  for (const k of ['tcpFlags', 'tcpFlagsInclude'] as const) {
+    if (f[k] !== undefined) for (const flag of String(f[k]).split(',')) if (!TCP_FLAGS.includes(flag.trim().toUpperCase())) out.push(`fields.${k}: unknown flag ${JSON.stringify(flag)}`);
   }
+  if (f.payload !== undefined && (typeof f.payload !== 'string' || f.payload === '')) out.push(`fields.payload: must be non-empty text`);
   if (f.httpStatus !== undefined && (!Number.isInteger(f.httpStatus) || (f.httpStatus as number) < 100 || (f.httpStatus as number) > 599)) out.push(`fields.httpStatus: ${JSON.stringify(f.httpStatus)} is not an HTTP status`);
   return out;
 }

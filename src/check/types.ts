@@ -10,6 +10,8 @@ export interface MatchFields {
   ttl?: number; // exact TTL / hop limit
   icmpType?: string; // echo-request, echo-reply, dest-unreachable, ...
   tcpFlags?: string; // exact set, any order: 'SYN' | 'SYN,ACK' | 'RST,ACK' ...
+  tcpFlagsInclude?: string; // these flags set, others may be too: 'PSH' matches PSH,ACK
+  payload?: string; // TCP/UDP payload contains this text (first 256 bytes, latin1)
   arpOp?: 'request' | 'reply';
   httpMethod?: string;
   httpStatus?: number;
@@ -34,20 +36,24 @@ export interface Hint {
   seen?: string; // near: ... and this value was seen there
   text: string;
 }
+export type FlowField = 'src' | 'dst' | 'sport' | 'dport';
 
 export interface Expectation {
-  kind: 'expect' | 'expect-none';
+  kind: 'expect' | 'expect-none' | 'same-flow';
   point: string; // node:iface
   matcher: PacketMatcher;
   count?: CountRule;
   why?: string; // one line shown next to the verdict
   hints?: Hint[];
+  other?: string; // same-flow: the second point, where the same conversation must be seen
+  rewritten?: FlowField[]; // same-flow: the fields that differ between the two points (all others equal)
 }
 
 // expectFail: the lesson says this probe fails (no reply, refused); otherwise it must succeed.
-export type Probe = { expectFail?: boolean } & (
+// src: the source address to send from (any address of the node), IPv4 or IPv6 like the target.
+export type Probe = { expectFail?: boolean; src?: string } & (
   | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean }
-  | { kind: 'tcp'; from: string; to: string; port: number }
+  | { kind: 'tcp'; from: string; to: string; port: number; read?: Pattern } // read: keep the reply; its bytes must match
   | { kind: 'http'; from: string; url: string }
   | { kind: 'udp'; from: string; to: string; port: number; payload: string }
 );

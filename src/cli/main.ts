@@ -11,6 +11,7 @@ import { psCommand } from './ps-command.js';
 import { runCommand, type RunFlags } from './run-command.js';
 import { rootfsBuild, rootfsStatus } from './rootfs-command.js';
 import { shellCommand } from './shell-command.js';
+import { newCommand, verifyCommand } from './verify-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
 
@@ -70,6 +71,12 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .action(async (o: { json?: boolean }) => setCode(await progressCommand(o)));
   program.command('reset').argument('<lab>', 'lab id or prefix').description('forget your saved progress of a lab')
     .action(async (lab: string) => setCode(await resetCommand(lab)));
+
+  program.command('verify').argument('<lab>', 'lab id or path').option('--json', 'as JSON')
+    .description('run the lab, then each step without its commands: is every check load-bearing? (exit 1 if not)')
+    .action(async (lab: string, o: { json?: boolean }) => setCode(await verifyCommand(lab, o)));
+  program.command('new').argument('<id>', 'NN-name, e.g. 09-my-lab').description('write labs/NN-name.ts: a lab that passes, and fails when its step is skipped')
+    .action((id: string) => setCode(newCommand(id)));
 
   const rootfs = program.command('rootfs').description('the containers\' root filesystem (debootstrap, cached)');
   rootfs.command('build').description('build it now if the cache does not match the recipe').option('--force', 'rebuild even if cached').option('--json', 'as JSON')

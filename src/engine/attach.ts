@@ -2,6 +2,7 @@
 // `lab shell` finds one by run id or lab and gets the same shell the session would give.
 import { UsageError } from '../errors.js';
 import { enterNode, shellSpec, type ShellSpec } from '../sandbox/enter.js';
+import { nodePath } from '../sandbox/node-tools.js';
 import { isAlive, listStates, type SandboxState } from '../sandbox/state.js';
 import { runOnTerminal } from '../sys/exec.js';
 
@@ -19,7 +20,10 @@ export function findSandbox(ref: string): SandboxState {
 // The argv and environment of a shell (or of `cmd`, passed through unchanged) in a node of that sandbox.
 export function sandboxShell(s: SandboxState, node: string, cmd: string[]): ShellSpec {
   if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
-  return shellSpec(enterNode(s.initPid, node, s.containers?.[node]), node, cmd, process.env);
+  const pid = s.containers?.[node];
+  const spec = shellSpec(enterNode(s.initPid, node, pid), node, cmd, process.env);
+  // host, wan and plain nodes see the node tools (nat66, lk) as the session's commands do.
+  return pid ? spec : { ...spec, env: { ...spec.env, PATH: nodePath(process.env.PATH) } };
 }
 
 // Hands the terminal to a shell spec (from a session or a sandbox) and returns its exit status.

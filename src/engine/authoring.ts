@@ -3,8 +3,9 @@
 import { unshareArgv } from '../sandbox/container.js';
 
 export { arp, http, icmp, icmp6, ip, tcp, udp } from '../check/matchers.js';
-export type { Check, Expectation, Hint, Look, PacketMatcher, Probe } from '../check/types.js';
-export { HOST, WAN } from '../sandbox/topology.js';
+export type { Check, Expectation, FlowField, Hint, Look, PacketMatcher, Probe } from '../check/types.js';
+export { BASELINE_IFACES, HOST, WAN } from '../sandbox/topology.js';
+export { nptExplain, nptMap } from '../tools/npt.js';
 
 // The runbook's unshare line for a container declared with start: 'step'.
 export function containerStartLine(name: string): string {

@@ -37,7 +37,8 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   }
   const probes = await sendProbes(check, ctx);
   const outcomes = await ctx.hub.closeWindow(window);
-  const looks: LookResult[] = [];
+  // A probe that reads its reply is judged like a look at the reply's bytes.
+  const looks: LookResult[] = probes.flatMap((r) => (r.probe.kind === 'tcp' && r.probe.read && !r.probe.expectFail ? [evaluateLook({ node: r.node, cmd: r.command, match: r.probe.read, why: 'the reply' }, r.exitCode, r.output)] : []));
   for (const look of check.looks ?? []) {
     const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false, check: true }));
     looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));

@@ -14,6 +14,7 @@ export interface StepInfo {
   index: number;
   total: number;
   commands: { node: string; cmd: string; expectFail: boolean }[];
+  arrange: { node: string; cmd: string }[]; // the step's setup: runs even when its commands are skipped
   points: string[];
 }
 
@@ -30,6 +31,7 @@ export type LabEvent =
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }
   | { type: 'links'; stepId: string; nodes: NodeFacts[] } // the wiring as it is now (interfaces, addresses, veth peers)
+  | { type: 'container'; event: 'started' | 'stopped' | 'address'; container: string; addresses: string[] } // also in the sandbox's /run/lab/containers.events
   | { type: 'check-result'; stepId: string; phase: 'before' | 'after'; result: CheckResult }
   | { type: 'trace'; stepId: string; trace: TraceResult } // the packet's path (--trace, or asked by a front end)
   | { type: 'step-end'; stepId: string; status: StepStatus; durationMs: number }

@@ -1,6 +1,8 @@
 // What a lab module declares: a topology and ordered steps of real commands, each checked by packets.
 import type { Check } from '../check/types.js';
-import type { TopologySpec } from '../sandbox/topology.js';
+import type { LinkSpec, TopologySpec } from '../sandbox/topology.js';
+
+export type { LinkSpec };
 
 export interface LabCommand {
   node: string; // where it runs: host, wan, or a container
@@ -9,6 +11,9 @@ export interface LabCommand {
   readOnly?: boolean; // only shows state (lsns, ip netns list): leaving it out changes nothing a check could see
   waitFor?: string; // a command in the same node that succeeds once a started service answers
   start?: string; // this line starts that container (topology start: 'step')
+  detached?: boolean; // runs until teardown (a service, a watcher); waitFor says when it is ready
+  stop?: string; // stops that container (its PID 1 and all its processes)
+  restart?: { container: string; address?: string; iface?: string; gateway?: string }; // stop, new address, start
 }
 
 // A question asked before the step runs; the answer is shown after the packets, right or wrong.
@@ -23,6 +28,7 @@ export interface StepDef {
   id: string; // stable: tests and CI refer to it (--skip, --until)
   title: string;
   explain: string; // why, in a few sentences
+  arrange?: LabCommand[]; // setup of the scene, not under test: runs even when the step is skipped
   run: LabCommand[];
   before?: Check; // the state before the commands, so the report shows both
   check?: Check;

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 // Repository root (this file is dist/src/engine/paths.js once built).
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const LABS_DIST = join(ROOT, 'dist', 'labs');
+export const LABS_SRC = join(ROOT, 'labs');
 
 // A path as the user knows it: relative to the repository, and the .ts source rather than the build.
 export function displayPath(p: string): string {

@@ -12,6 +12,7 @@ export interface StepResult {
   status: StepStatus;
   skipped: boolean; // its commands were left out (--skip)
   commands: (CommandRecord & { expectFail: boolean; ok: boolean })[];
+  arrange?: (CommandRecord & { expectFail: boolean; ok: boolean })[]; // the step's setup, run even when it was skipped
   before?: CheckResult; // state before the commands (steps that show both)
   check?: CheckResult;
   trace?: TraceResult; // the packet's path of its first probe (--trace)

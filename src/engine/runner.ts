@@ -91,6 +91,8 @@ async function runStep(session: LabSession, info: StepInfo, skipped: boolean, ev
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
   const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], durationMs: 0 };
+  const arranged = await session.arrange(info.id);
+  if (arranged.length) sr.arrange = arranged;
   const before = await session.check(info.id, 'before');
   if (before) sr.before = before;
   if (!skipped) sr.commands = await session.runCommands(info.id, signal ? { signal } : {});
@@ -100,7 +102,7 @@ async function runStep(session: LabSession, info: StepInfo, skipped: boolean, ev
     const t = await session.trace(info.id);
     if (t.probe) sr.trace = t;
   }
-  const commandsOk = sr.commands.every((c) => c.ok);
+  const commandsOk = sr.commands.every((c) => c.ok) && (sr.arrange ?? []).every((c) => c.ok);
   const checksOk = (!check || check.pass) && (!before || before.pass);
   sr.status = !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;

@@ -11,7 +11,7 @@ import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
 import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import { runCheck, sendProbes } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
-import type { LabDef, StepDef } from './lab-types.js';
+import type { LabCommand, LabDef, StepDef } from './lab-types.js';
 import { readLinks, type NodeFacts } from './links.js';
 import type { LoadedLab } from './loader.js';
 import { commandOk, observerFor } from './observer.js';
@@ -38,6 +38,7 @@ export function stepInfos(lab: LabDef): StepInfo[] {
     index,
     total: lab.steps.length,
     commands: s.run.map((c) => ({ node: c.node, cmd: c.cmd, expectFail: Boolean(c.expectFail) })),
+    arrange: (s.arrange ?? []).map((c) => ({ node: c.node, cmd: c.cmd })),
     points: s.check?.points ?? [],
   }));
 }
@@ -53,6 +54,7 @@ export class LabSession {
   private traffic: { stepId: string; stop: () => Promise<void> } | undefined;
   private closing: Promise<TeardownReport> | undefined;
   private readonly checked = new Set<string>(); // step:phase checked before (re-checks forget neighbours)
+  private readonly arranged = new Set<string>(); // steps whose arrange part ran
 
   private constructor(loaded: LoadedLab, sandbox: Sandbox, hub: CaptureHub, opts: SessionOptions) {
     this.lab = loaded.def;
@@ -93,7 +95,7 @@ export class LabSession {
     try {
       // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
       const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
-      sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, ...(rootfs ? { rootfs: rootfs.path } : {}) });
+      sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), ...(rootfs ? { rootfs: rootfs.path } : {}) });
     } catch (err) {
       await hub?.close();
       throw err;
@@ -120,27 +122,56 @@ export class LabSession {
     return s;
   }
 
-  // Runs the step's commands in order, leaving out those at `omit` (their indexes); failures are recorded.
+  // Runs the step's arrange part (once per session), then its commands in order, leaving out those at
+  // `omit` (indexes into `run`); failures are recorded.
   async runCommands(stepId: string, opts: { omit?: number[]; signal?: AbortSignal } = {}): Promise<StepCommand[]> {
-    const { events } = this.opts;
-    const out: StepCommand[] = [];
+    const out: StepCommand[] = await this.arrange(stepId);
     for (const [i, c] of this.step(stepId).run.entries()) {
       if (opts.omit?.includes(i)) continue;
       if (opts.signal?.aborted) break;
-      const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail) });
-      const rec = c.start ? await this.sandbox.startContainer(c.start, false, observer) : await this.sandbox.exec(c.node, c.cmd, observer);
-      const ok = commandOk(rec.exitCode, c.expectFail);
-      out.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
-      if (ok && c.waitFor) {
-        const wait = await this.waitUntil(c.node, c.waitFor, observerFor(events, stepId));
-        out.push({ ...wait, expectFail: false, ok: commandOk(wait.exitCode) });
-      }
+      out.push(...(await this.runOne(stepId, c)));
+    }
+    return out;
+  }
+
+  // The step's setup apart from the commands under test; runs once per session, even for a skipped step.
+  async arrange(stepId: string): Promise<StepCommand[]> {
+    if (this.arranged.has(stepId)) return [];
+    this.arranged.add(stepId);
+    const out: StepCommand[] = [];
+    for (const c of this.step(stepId).arrange ?? []) out.push(...(await this.runOne(stepId, c)));
+    return out;
+  }
+
+  // One command as its kind says (a line, a container start/stop/restart, a detached service), then its readiness wait.
+  private async runOne(stepId: string, c: LabCommand): Promise<StepCommand[]> {
+    const { events } = this.opts;
+    const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail) });
+    let rec: CommandRecord;
+    let exited: () => string | null = () => null;
+    if (c.start) rec = await this.sandbox.startContainer(c.start, false, observer);
+    else if (c.stop) rec = await this.sandbox.stopContainer(c.stop, observer);
+    else if (c.restart) rec = await this.sandbox.restartContainer(c.restart.container, c.restart, observer);
+    else if (c.detached) {
+      const t0 = performance.now();
+      const display = `${c.cmd}   (runs until teardown)`;
+      observer.start?.({ argv: [], display, node: c.node });
+      const d = this.sandbox.startDetached(c.node, c.cmd);
+      rec = { display, node: c.node, argv: [], exitCode: 0, output: '', stderr: '', durationMs: performance.now() - t0, timedOut: false };
+      observer.end?.(rec);
+      exited = () => (d.child.exitCode !== null && d.child.exitCode !== 0 ? `exited with ${d.child.exitCode}: ${d.output().trim()}` : null);
+    } else rec = await this.sandbox.exec(c.node, c.cmd, observer);
+    const ok = commandOk(rec.exitCode, c.expectFail);
+    const out: StepCommand[] = [{ ...rec, expectFail: Boolean(c.expectFail), ok }];
+    if (ok && c.waitFor) {
+      const wait = await this.waitUntil(c.node, c.waitFor, observerFor(events, stepId), exited);
+      out.push({ ...wait, expectFail: false, ok: commandOk(wait.exitCode) });
     }
     return out;
   }
 
   // Retries a readiness command with growing pauses until it succeeds or the bound passes; one record.
-  private async waitUntil(node: string, cmd: string, observer: CommandObserver): Promise<CommandRecord> {
+  private async waitUntil(node: string, cmd: string, observer: CommandObserver, exited: () => string | null = () => null): Promise<CommandRecord> {
     const started = performance.now();
     const display = `${cmd}   (repeated until it succeeds)`;
     observer.start?.({ argv: [], display, node });
@@ -150,6 +181,11 @@ export class LabSession {
       const left = SERVICE_READY_MS - (performance.now() - started);
       last = await this.sandbox.exec(node, cmd, undefined, Math.max(left, 100));
       if (last.exitCode === 0 || performance.now() - started >= SERVICE_READY_MS) break;
+      const died = exited(); // a detached service that died will never answer
+      if (died !== null) {
+        last = { ...last, exitCode: 1, output: `${last.output}\nthe service ${died}` };
+        break;
+      }
       await new Promise((r) => setTimeout(r, pause));
       pause = Math.min(pause * 2, 200);
     }

@@ -5,6 +5,7 @@ import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
 import { validateHints, validatePrediction } from './validate-teaching.js';
+import { BASELINE_IFACES } from './authoring.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -30,7 +31,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     const seen = new Set<string>();
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
     const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
-    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted));
+    value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
@@ -50,12 +51,82 @@ function validateTopology(t: unknown, p: Problems): string[] {
     else {
       if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
       if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
+      if (spec.netAdmin !== undefined && typeof spec.netAdmin !== 'boolean') p.push(`${f}.netAdmin: must be true or false`);
     }
   }
-  return [...RESERVED, ...Object.keys(t.containers)];
+  const extra = validateNodes(t.nodes, Object.keys(t.containers), p);
+  const all = [...RESERVED, ...extra, ...Object.keys(t.containers)];
+  validateLinks(t.links, all, t.containers, p);
+  return all;
 }
 
-function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[]): void {
+// Extra plain namespaces: a name, a role, optional routes; returns their names.
+function validateNodes(n: unknown, containers: string[], p: Problems): string[] {
+  if (n === undefined) return [];
+  if (!isObj(n)) {
+    p.push("topology.nodes: must be an object of node names, e.g. { peer: { role: 'a second outside peer' } }");
+    return [];
+  }
+  for (const [name, spec] of Object.entries(n)) {
+    const f = `topology.nodes.${name}`;
+    if (RESERVED.includes(name) || containers.includes(name)) p.push(`${f}: "${name}" is already a node; choose another name`);
+    else if (name.length > 15) p.push(`${f}: name is over 15 characters`);
+    else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
+    if (!isObj(spec)) p.push(`${f}: must be an object with a role`);
+    else {
+      if (!str(spec.role)) p.push(`${f}.role: must say what the node plays, e.g. 'a second outside peer'`);
+      if (spec.routes !== undefined && (!Array.isArray(spec.routes) || !spec.routes.every(str))) p.push(`${f}.routes: must be a list of \`ip route add\` arguments`);
+      if (spec.forwarding !== undefined && typeof spec.forwarding !== 'boolean') p.push(`${f}.forwarding: must be true or false`);
+    }
+  }
+  return Object.keys(n);
+}
+
+// Links 'node:iface <-> node:iface': known nodes, interface names that fit and are unused, CIDR addresses.
+function validateLinks(l: unknown, nodes: string[], containers: Record<string, unknown>, p: Problems): void {
+  if (l === undefined) return;
+  if (!Array.isArray(l)) return void p.push("topology.links: must be a list, e.g. [link('host:ts0 <-> peer:ts0', { ... })]");
+  const used = new Set(Object.entries(BASELINE_IFACES).flatMap(([n, ifs]) => ifs.map((i) => `${n}:${i}`)));
+  l.forEach((link, i) => {
+    const f = `topology.links[${i}]`;
+    if (!isObj(link) || !Array.isArray(link.endpoints) || link.endpoints.length !== 2) return void p.push(`${f}.endpoints: must be two endpoints written node:iface`);
+    const eps = link.endpoints as unknown[];
+    eps.forEach((e, j) => {
+      const ef = `${f}.endpoints[${j}]`;
+      const [node, iface, more] = typeof e === 'string' ? e.split(':') : [];
+      if (!node || !iface || more !== undefined) return void p.push(`${ef}: ${q(e)} must be written node:iface, e.g. host:ts0`);
+      if (!nodes.includes(node)) p.push(`${ef}: unknown node ${q(node)} (known: ${nodes.join(', ')})`);
+      else if (isObj(containers[node]) && (containers[node] as Record<string, unknown>).start === 'step') p.push(`${ef}: container ${q(node)} starts in a step, so its namespace does not exist when links are made`);
+      if (iface.length > 15) p.push(`${ef}: interface name ${q(iface)} is over 15 characters (the kernel's limit)`);
+      else if (!IFACE.test(iface)) p.push(`${ef}: ${q(iface)} is not an interface name (letters, digits, '_', '.', '-')`);
+      if (used.has(`${node}:${iface}`)) p.push(`${ef}: duplicate interface ${q(`${node}:${iface}`)}`);
+      used.add(`${node}:${iface}`);
+    });
+    if (link.addresses === undefined) return;
+    if (!isObj(link.addresses)) return void p.push(`${f}.addresses: must map an endpoint to its CIDRs, e.g. { 'host:ts0': ['100.64.0.1/24'] }`);
+    for (const [ep, cidrs] of Object.entries(link.addresses)) {
+      const af = `${f}.addresses[${q(ep)}]`;
+      if (!eps.includes(ep)) p.push(`${af}: not one of this link's endpoints (${eps.map((e) => String(e)).join(', ')})`);
+      if (!Array.isArray(cidrs)) {
+        p.push(`${af}: must be a list of CIDRs`);
+        continue;
+      }
+      cidrs.forEach((c, k) => {
+        if (!isCidr(c)) p.push(`${af}[${k}]: ${q(c)} is not an address with a prefix length (e.g. 100.64.0.1/24, fd7a::1/64)`);
+      });
+    }
+  });
+}
+
+// 'addr/len' with a length that fits the address family.
+function isCidr(c: unknown): boolean {
+  if (typeof c !== 'string') return false;
+  const [addr = '', len, more] = c.split('/');
+  const v = isIP(addr);
+  return v !== 0 && more === undefined && len !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (v === 4 ? 32 : 128);
+}
+
+function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[], containers: string[]): void {
   if (!isObj(s)) return void p.push(`${f}: must be an object`);
   if (!str(s.id) || !STEP_ID.test(s.id)) p.push(`${f}.id: ${q(s.id)} must be lowercase letters, digits and '-'`);
   else if (seen.has(s.id)) p.push(`${f}.id: duplicate step id ${q(s.id)}`);
@@ -63,18 +134,29 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
   if (!str(s.title)) p.push(`${f}.title: must be a non-empty string`);
   if (!str(s.explain)) p.push(`${f}.explain: must say why, in a sentence or more`);
   if (!Array.isArray(s.run)) p.push(`${f}.run: must be an array of commands (may be empty)`);
-  else
-    s.run.forEach((c, j) => {
-      const cf = `${f}.run[${j}]`;
-      if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
-      checkNode(c.node, `${cf}.node`, nodes, p);
-      if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
-      if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
-      if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
-    });
+  else s.run.forEach((c, j) => validateCommand(c, `${f}.run[${j}]`, nodes, p, stepStarted, containers));
+  if (s.arrange !== undefined) {
+    if (!Array.isArray(s.arrange)) p.push(`${f}.arrange: must be an array of commands`);
+    else s.arrange.forEach((c, j) => validateCommand(c, `${f}.arrange[${j}]`, nodes, p, stepStarted, containers));
+  }
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
   if (s.prediction !== undefined) validatePrediction(s.prediction, `${f}.prediction`, p);
+}
+
+function validateCommand(c: unknown, cf: string, nodes: string[], p: Problems, stepStarted: string[], containers: string[]): void {
+  if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
+  checkNode(c.node, `${cf}.node`, nodes, p);
+  if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
+  if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
+  if (c.detached && !str(c.waitFor)) p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
+  if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
+  if (c.stop !== undefined && !containers.includes(c.stop as string)) p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
+  if (c.restart !== undefined) {
+    const r = c.restart;
+    if (!isObj(r) || !containers.includes(r.container as string)) p.push(`${cf}.restart.container: ${q(isObj(r) ? r.container : r)} is not a container of the topology`);
+    else if (r.address !== undefined && !isCidr(r.address)) p.push(`${cf}.restart.address: ${q(r.address)} is not an address with a prefix length`);
+  }
 }
 
 function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): void {
@@ -92,7 +174,11 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
     const ef = `${f}.expectations[${i}]`;
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);
     if (!points.includes(e.point)) p.push(`${ef}.point: ${q(e.point)} is not one of the check's capture points (${points.join(', ')})`);
-    if (e.kind !== 'expect' && e.kind !== 'expect-none') p.push(`${ef}.kind: must be expect or expect-none`);
+    if (e.kind !== 'expect' && e.kind !== 'expect-none' && e.kind !== 'same-flow') p.push(`${ef}.kind: must be expect, expect-none or same-flow`);
+    if (e.kind === 'same-flow') {
+      if (!points.includes(e.other)) p.push(`${ef}.other: ${q(e.other)} is not one of the check's capture points (${points.join(', ')})`);
+      if (!Array.isArray(e.rewritten) || !e.rewritten.every((k) => ['src', 'dst', 'sport', 'dport'].includes(k as string))) p.push(`${ef}.rewritten: must list fields among src, dst, sport, dport`);
+    }
     validateHints(e.hints, `${ef}.hints`, p);
     if (!isObj(e.matcher)) p.push(`${ef}.matcher: must be a packet matcher such as icmp.echoRequest()`);
     else for (const m of validateMatcher(e.matcher as never)) p.push(`${ef}.matcher.${m}`);
@@ -131,6 +217,7 @@ function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): vo
   const probe = pr as unknown as Probe;
   checkNode(probe.from, `${f}.from`, nodes, p);
   if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean') p.push(`${f}.expectFail: must be true or false`);
+  if (probe.src !== undefined && !isIP(String(probe.src))) p.push(`${f}.src: ${q(probe.src)} is not an IPv4 or IPv6 address`);
   if (probe.kind === 'http') {
     if (!URL.canParse(String(probe.url))) p.push(`${f}.url: ${q(probe.url)} is not a URL`);
     return;

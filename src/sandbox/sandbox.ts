@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { CommandError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
-import { initScript, overlayScript, unshareArgv } from './container.js';
+import { containerRoot, initScript, overlayScript, unshareArgv } from './container.js';
 import { enterNode, keeperPrefix, nodePrefix, type EnterSpec } from './enter.js';
-import { childOf, Keeper } from './keeper.js';
+import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
+import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
+import { appendFileSync } from 'node:fs';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -21,6 +23,21 @@ export interface SandboxOptions {
   observer?: CommandObserver;
   onNodes?: (sb: Sandbox) => Promise<void>; // runs once the nodes exist, beside the containers' start
   wanHttp?: boolean; // false: the lab sends no TCP to the internet, so wan's web server is not started
+  onContainer?: (e: ContainerEvent) => void; // every container event, also appended to EVENTS_FILE
+}
+
+// A container started, stopped, or got a new address; `addresses` are its IPv4/IPv6 CIDRs then.
+export interface ContainerEvent {
+  event: 'started' | 'stopped' | 'address';
+  container: string;
+  addresses: string[];
+}
+
+// How a container restarts: optionally with a new address on an interface (and its default route).
+export interface RestartOptions {
+  address?: string; // CIDR
+  iface?: string; // default eth0
+  gateway?: string; // default route after the change
 }
 
 // Short unique id of a run; also names its journal entry.
@@ -35,6 +52,7 @@ export class Sandbox {
   private readonly opts: SandboxOptions;
   private readonly children = new Set<ChildProcess>();
   private readonly containers = new Map<string, number>(); // name -> PID 1 of the container
+  private readonly rooted = new Set<string>(); // containers whose overlay and tools are mounted
   private kept = false;
   private torn = false;
   private tearing: Promise<TeardownReport> | undefined;
@@ -54,8 +72,8 @@ export class Sandbox {
     const sb = new Sandbox(runId, keeper, opts);
     sb.journal();
     try {
-      await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
-      const web = opts.wanHttp === false ? [] : [sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening')];
+      await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
+      const web = opts.wanHttp === false ? [] : [sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS)];
       await Promise.all([...web, ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), opts.onNodes?.(sb)]);
     } catch (err) {
       await sb.teardown();
@@ -90,7 +108,11 @@ export class Sandbox {
     const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
     if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
-    return enterNode(this.initPid, node, pid);
+    const spec = enterNode(this.initPid, node, pid);
+    if (!container) return { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
+    // Without CAP_NET_ADMIN: every process entering it drops the capability, as its own would not have it.
+    if (this.opts.topology.containers[node]?.netAdmin === false) return { ...spec, argv: [...spec.argv, 'setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'] };
+    return spec;
   }
 
   // Network namespace file of a node, readable from the real machine.
@@ -129,12 +151,16 @@ export class Sandbox {
     let output = '';
     let exitCode: number | undefined = 0;
     try {
-      await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', overlayScript(name, this.opts.rootfs)], display: `overlay for ${name}`, node: '' });
+      if (!this.rooted.has(name)) {
+        await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', `${overlayScript(name, this.opts.rootfs)}\n${containerToolsScript(containerRoot(name))}`], display: `overlay for ${name}`, node: '' });
+        this.rooted.add(name);
+      }
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
       const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(hostname, setup)], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
+      await this.containerEvent('started', name);
     } catch (err) {
       // A container that fails to come up is the step's failure; anything else is a bug.
       if (!(err instanceof CommandError) && !(err instanceof ServiceError)) throw err;
@@ -145,6 +171,70 @@ export class Sandbox {
     observer?.end?.(record);
     if (exitCode !== 0 && setup) throw new InternalError(`container ${name} did not start: ${output}`);
     return record;
+  }
+
+  // Stops a container: its PID 1 dies, and every process in its PID namespace with it; its network stays.
+  async stopContainer(name: string, observer?: CommandObserver): Promise<CommandRecord> {
+    const started = performance.now();
+    const display = `kill -KILL <PID 1 of ${name}>   (stop the container)`;
+    observer?.start?.({ argv: [], display, node: 'host' });
+    const pid = this.containers.get(name);
+    let output = '';
+    if (pid) {
+      killQuietly(pid);
+      const deadline = Date.now() + 5_000;
+      while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      if (isAlive(pid)) output = `PID ${pid} still alive after 5 s`;
+      this.containers.delete(name);
+      this.journal();
+      await this.containerEvent('stopped', name);
+    } else output = `container ${name} is not running`;
+    const record: CommandRecord = { display, node: 'host', argv: [], exitCode: output ? 1 : 0, output, stderr: output, durationMs: performance.now() - started, timedOut: false };
+    observer?.end?.(record);
+    return record;
+  }
+
+  // Stops a container and starts it again, optionally with a new address: events stopped, address, started.
+  async restartContainer(name: string, opts: RestartOptions, observer?: CommandObserver): Promise<CommandRecord> {
+    const stop = await this.stopContainer(name, observer);
+    if (stop.exitCode !== 0) return stop;
+    if (opts.address) {
+      const dev = opts.iface ?? 'eth0';
+      const lines = [`addr flush dev ${dev}`, `addr add ${opts.address} dev ${dev}`, ...(opts.gateway ? [`route replace default via ${opts.gateway}`] : [])];
+      const rec = await runCommand({ argv: [...this.nodePrefix(name), 'sh', '-c', `ip -batch - <<'EOF'\n${lines.join('\n')}\nEOF`], display: `ip addr add ${opts.address} dev ${dev}   (${name}'s new address)`, node: name }, observer);
+      if (rec.exitCode !== 0) return rec;
+      await this.containerEvent('address', name);
+    }
+    return this.startContainer(name, true, observer);
+  }
+
+  // Tells a container event to the engine and appends it to EVENTS_FILE for watchers in the sandbox:
+  // one line "EVENT NAME ADDR,ADDR" ("-" when it has none), e.g. "started web 172.17.0.100/24".
+  private async containerEvent(event: ContainerEvent['event'], name: string): Promise<void> {
+    const rec = await runCommand({ argv: [...this.nodePrefix(name), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node: name });
+    const addresses = [...rec.output.matchAll(/\binet6? (\S+)/g)].map((m) => m[1] ?? '');
+    try {
+      appendFileSync(`/proc/${this.initPid}/root${EVENTS_FILE}`, `${event} ${name} ${addresses.join(',') || '-'}\n`);
+    } catch {
+      // the sandbox is going away
+    }
+    this.opts.onContainer?.({ event, container: name, addresses });
+  }
+
+  // Starts a shell line that runs until the sandbox goes (a service, a watcher), entered as exec() enters;
+  // resolves at once with the process, whose output is kept for the record.
+  startDetached(node: string, cmd: string): { child: ChildProcess; output: () => string } {
+    const p = this.enter(node);
+    const child = startProcess({ argv: [...p.argv, 'sh', '-c', cmd], ...(p.env ? { env: p.env } : {}) });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    child.stdin?.end();
+    let out = '';
+    const keep = (d: Buffer): void => void (out = (out + d.toString()).slice(-4096));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.on('error', (err) => keep(Buffer.from(err.message)));
+    return { child, output: () => out };
   }
 
   // Starts a long-running process in a node; it dies with the sandbox at the latest.
@@ -235,4 +325,9 @@ function failedRecord(node: string, display: string, message: string, observer?:
   const r: CommandRecord = { display, node, argv: [], exitCode: 127, output: message, stderr: message, durationMs: 0, timedOut: false };
   observer?.end?.(r);
   return r;
+}
+
+// The runner's environment without unset entries.
+function stringEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }

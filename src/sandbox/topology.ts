@@ -1,4 +1,5 @@
-// The world every lab starts from: `host` with its uplink, `wan` playing the internet, empty containers.
+// The world every lab starts from: `host` with its uplink, `wan` playing the internet, empty containers,
+// and whatever extra nodes and links a lab declares.
 
 // Addresses the sandbox's internet answers on; documentation ranges only, never real ones.
 export const WAN = {
@@ -6,12 +7,17 @@ export const WAN = {
   dns: '203.0.113.8', // stands in for 8.8.8.8
   web: '203.0.113.80', // an HTTP server
   client: '198.51.100.7', // an outside client for port-mapping labs
+  gateway6: '2001:db8:0:2::2', // wan's end of the uplink, IPv6
+  dns6: '2001:db8:8::8', // answers ping and HTTP over IPv6
 } as const;
 
 export const HOST = {
   uplink: 'eth0',
   addr: '10.0.2.15',
   prefix: 24,
+  addr6: '2001:db8:0:2::15',
+  prefix6: 64,
+  delegated6: '2001:db8:1::/48', // routed to the host by wan, as an ISP delegates a prefix (NPTv6 labs)
 } as const;
 
 export const WAN_UPLINK = 'up0';
@@ -19,11 +25,30 @@ export const WAN_UPLINK = 'up0';
 export interface ContainerSpec {
   hostname?: string; // default: the container's name
   start?: 'sandbox' | 'step'; // 'step': the lab creates its namespace and starts it (lab 01)
+  netAdmin?: boolean; // false: every process in it runs without CAP_NET_ADMIN (default true)
+}
+
+// A plain network namespace with a role (a second peer, a second host); no root of its own.
+export interface NodeSpec {
+  role: string; // one line: what it plays
+  routes?: string[]; // `ip route add` arguments, e.g. 'default via 100.64.0.1'
+  forwarding?: boolean; // a router: IPv4 and IPv6 forwarding on
+}
+
+// A veth pair, containerlab style: endpoints 'node:iface', addresses per endpoint.
+export interface LinkSpec {
+  endpoints: [string, string];
+  addresses?: Record<string, string[]>; // 'node:iface' -> CIDRs
 }
 
 export interface TopologySpec {
   containers: Record<string, ContainerSpec>;
+  nodes?: Record<string, NodeSpec>;
+  links?: LinkSpec[];
 }
+
+// Interfaces the baseline gives each fixed node (links may not reuse them).
+export const BASELINE_IFACES: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['lo', WAN_UPLINK] };
 
 // Containers the sandbox starts itself, before the first step.
 export function autoContainers(t: TopologySpec): string[] {
@@ -32,29 +57,59 @@ export function autoContainers(t: TopologySpec): string[] {
 
 // Names of every node of a topology, in creation order.
 export function nodeNames(t: TopologySpec): string[] {
-  return ['host', 'wan', ...Object.keys(t.containers)];
+  return ['host', 'wan', ...Object.keys(t.nodes ?? {}), ...Object.keys(t.containers)];
 }
+
+// Splits 'node:iface'.
+export function endpoint(e: string): { node: string; iface: string } {
+  const [node = '', iface = ''] = e.split(':');
+  return { node, iface };
+}
+
+const v6 = (cidr: string): string => (cidr.includes(':') ? ' nodad' : '');
+
+// Per-node `ip -batch` lines and sysctls; one batch and one sysctl per namespace keeps the build fast.
+function nodeBatches(t: TopologySpec): Map<string, string[]> {
+  const b = new Map<string, string[]>();
+  const add = (n: string, ...lines: string[]): void => void b.set(n, [...(b.get(n) ?? []), ...lines]);
+  // Links go up before their addresses: an IPv6 address added to a link that is down becomes usable
+  // only when the kernel's link watcher runs, up to a second later (measured: ping6 took 1 s).
+  add('host', 'link set lo up', `link set ${HOST.uplink} up`, `addr add ${HOST.addr}/${HOST.prefix} dev ${HOST.uplink}`, `addr add ${HOST.addr6}/${HOST.prefix6} dev ${HOST.uplink} nodad`);
+  add('host', `route add default via ${WAN.gateway}`, `route add ::/0 via ${WAN.gateway6}`);
+  add('wan', 'link set lo up', `link set ${WAN_UPLINK} up`, `addr add ${WAN.gateway}/${HOST.prefix} dev ${WAN_UPLINK}`, `addr add ${WAN.gateway6}/${HOST.prefix6} dev ${WAN_UPLINK} nodad`);
+  add('wan', ...[WAN.dns, WAN.web, WAN.client].map((a) => `addr add ${a}/32 dev lo`), `addr add ${WAN.dns6}/128 dev lo`, `route add ${HOST.delegated6} via ${HOST.addr6}`);
+  for (const n of Object.keys(t.nodes ?? {})) add(n, 'link set lo up');
+  for (const l of t.links ?? []) {
+    for (const e of l.endpoints) {
+      const { node, iface } = endpoint(e);
+      add(node, `link set ${iface} up`, ...(l.addresses?.[e] ?? []).map((c) => `addr add ${c} dev ${iface}${v6(c)}`));
+    }
+  }
+  for (const [n, spec] of Object.entries(t.nodes ?? {})) add(n, ...(spec.routes ?? []).map((r) => `route add ${r}`));
+  return b;
+}
+
+// The sysctls of a node: a known start (a new namespace copies the real machine's IPv4 settings),
+// no duplicate address detection (addresses usable at once) and no router solicitations (less noise).
+function sysctls(forwarding: boolean): string {
+  const f = forwarding ? 1 : 0;
+  return `net.ipv4.ip_forward=${f} net.ipv6.conf.all.forwarding=${f} net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0`;
+}
+
+const heredoc = (argv: string, lines: string[]): string => `${argv} <<'EOF'\n${lines.join('\n')}\nEOF`;
 
 // Shell lines that build the baseline; run once inside the keeper (not part of the lesson).
 export function baselineScript(t: TopologySpec): string {
-  const lines: string[] = ['set -e'];
   const prebuilt = nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
-  for (const n of prebuilt) {
-    lines.push(`ip netns add ${n}`);
-    if (n === 'host' || n === 'wan') lines.push(`ip -n ${n} link set lo up`); // a container's lo is the lab's to raise
-    // A new namespace copies the real machine's IPv4 settings: start every node from a known state.
-    lines.push(`ip netns exec ${n} sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0`);
+  const links = [`link add name ${HOST.uplink} netns host type veth peer name ${WAN_UPLINK} netns wan`];
+  for (const l of t.links ?? []) {
+    const [a, b] = l.endpoints.map(endpoint);
+    if (a && b) links.push(`link add name ${a.iface} netns ${a.node} type veth peer name ${b.iface} netns ${b.node}`);
   }
-  lines.push(
-    `ip link add name ${HOST.uplink} netns host type veth peer name ${WAN_UPLINK} netns wan`,
-    `ip -n host addr add ${HOST.addr}/${HOST.prefix} dev ${HOST.uplink}`,
-    `ip -n host link set ${HOST.uplink} up`,
-    `ip -n host route add default via ${WAN.gateway}`,
-    `ip -n wan addr add ${WAN.gateway}/${HOST.prefix} dev ${WAN_UPLINK}`,
-    `ip -n wan link set ${WAN_UPLINK} up`,
-    `ip -n wan addr add ${WAN.dns}/32 dev lo`,
-    `ip -n wan addr add ${WAN.web}/32 dev lo`,
-    `ip -n wan addr add ${WAN.client}/32 dev lo`,
-  );
+  const lines = ['set -e', 'mkdir -p /run/lab', heredoc('ip -batch -', prebuilt.map((n) => `netns add ${n}`))];
+  // Sysctls before the links: a link made in a namespace takes that namespace's defaults.
+  for (const n of prebuilt) lines.push(`nsenter --net=/run/netns/${n} sysctl -qw ${sysctls(Boolean(t.nodes?.[n]?.forwarding))}`);
+  lines.push(heredoc('ip -batch -', links));
+  for (const [n, batch] of nodeBatches(t)) lines.push(heredoc(`ip -n ${n} -batch -`, batch));
   return lines.join('\n');
 }

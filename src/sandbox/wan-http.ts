@@ -7,4 +7,5 @@ const server = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
   res.end(`hello from the sandbox internet (${req.method} ${req.url})\n`);
 });
-server.listen(port, '0.0.0.0', () => process.stdout.write('listening\n'));
+// '::' with ipv6Only off: one socket answers IPv4 (as ::ffff:a.b.c.d) and IPv6.
+server.listen({ port, host: '::', ipv6Only: false }, () => process.stdout.write('listening\n'));

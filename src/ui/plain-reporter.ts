@@ -25,6 +25,9 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
   events.onAny((e) => {
     for (const l of stepLines(e, Boolean(opts.verbose), withBefore)?.lines ?? []) out(`  ${l}`);
   });
+  let ready = false; // containers started with the sandbox are not news
+  events.on('sandbox-ready', () => (ready = true));
+  events.on('container', (e) => ready && out(`  (container ${e.container} ${e.event}${e.addresses.length ? `: ${e.addresses.join(', ')}` : ''})`));
   events.on('step-end', (e) => out(`  => ${e.stepId}: ${e.status}`));
   events.on('teardown-end', (e) => out(teardownLine(e)));
   return { done: async () => undefined };

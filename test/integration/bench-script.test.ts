@@ -3,6 +3,7 @@ import test from 'ava';
 import { execa } from 'execa';
 import { formatMatcher } from '../../src/check/format.js';
 import { loadLab } from '../../src/engine/loader.js';
+import { cachedRootfs } from '../../src/sandbox/rootfs.js';
 import { ROOT } from '../helpers/cli.js';
 
 const SCRIPT = `${ROOT}bench/lab03.sh`;
@@ -20,7 +21,10 @@ interface Verdict {
 
 // Runs the script with these arguments; its exit code and its expectation lines.
 async function script(args: string[]): Promise<{ exitCode: number; stdout: string; verdicts: Verdict[] }> {
-  const r = await execa('bash', [SCRIPT, ...args], { reject: false, timeout: 60_000 });
+  // The current recipe's build: the shared cache may also hold builds of older recipes.
+  const current = cachedRootfs();
+  const env = current ? { LAB03_ROOTFS: current.path } : {};
+  const r = await execa('bash', [SCRIPT, ...args], { reject: false, timeout: 60_000, env });
   const verdicts = String(r.stdout)
     .split('\n')
     .map((l) => LINE.exec(l))

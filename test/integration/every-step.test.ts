@@ -18,8 +18,11 @@ function namedFailures(c: Pick<CheckResult, 'expectations' | 'looks' | 'probes'>
   return out;
 }
 
+// Serial across labs: each test runs several sandboxes at once already, and eight labs at a time
+// overloaded a 2-core machine (node itself then took over 5 s to start in a sandbox).
 for (const id of labIds()) {
-  test(`${id}: skipping any step that runs commands fails that step's check, naming what is missing`, async (t) => {
+  test.serial(`${id}: skipping any step that runs commands fails that step's check, naming what is missing`, async (t) => {
+    t.timeout(300_000);
     const { def } = await loadLab(id);
     const steps = def.steps.filter((x) => x.run.length > 0);
     t.true(steps.length > 0);
@@ -36,7 +39,8 @@ for (const id of labIds()) {
     );
   });
 
-  test(`${id}: leaving out any one command that changes state fails its step's check`, async (t) => {
+  test.serial(`${id}: leaving out any one command that changes state fails its step's check`, async (t) => {
+    t.timeout(600_000);
     const { def } = await loadLab(id);
     const cases = def.steps.flatMap((s, si) => s.run.flatMap((c, ci) => (c.readOnly ? [] : [{ si, ci, step: s.id, cmd: c.cmd }])));
     t.true(cases.length > 0);

@@ -65,7 +65,7 @@ test('--junit escapes what it quotes: markup and control characters survive a pa
   const { junitXml } = await import('../../src/ui/junit-reporter.js');
   const nasty = 'a<b>&c"d\'e ]]> \u0001 tab\tend';
   const look = { look: { node: 'host', cmd: 'x' }, pass: false, exitCode: 1, output: nasty, message: `look ${nasty}` };
-  const step = { info: { id: 's<1>', title: 't&', explain: '', index: 0, total: 1, commands: [], points: [] }, skipped: false, commands: [], checks: [{ phase: 'after' as const, ms: 5, result: { pass: false, expectations: [], looks: [look], points: [], probes: [] } }], durationMs: 5 };
+  const step = { info: { id: 's<1>', title: 't&', explain: '', index: 0, total: 1, commands: [], arrange: [], points: [] }, skipped: false, commands: [], checks: [{ phase: 'after' as const, ms: 5, result: { pass: false, expectations: [], looks: [look], points: [], probes: [] } }], durationMs: 5 };
   const xml = junitXml({ steps: [step.info], run: [step], startedAt: new Date() });
   t.true(XMLValidator.validate(xml));
   const { cases } = junitCases(xml);

@@ -4,7 +4,7 @@ import { formatCheckReport } from '../../engine/report.js';
 import { LabEvents, type StepInfo } from '../../engine/events.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
-import { LabSession } from '../../engine/session.js';
+import { LabSession, stepInfos } from '../../engine/session.js';
 import { isChatter, PacketLines } from './packet-lines.js';
 import { plain, type Line } from './segments.js';
 import { DemoView, type StepRow } from './view.js';
@@ -40,7 +40,7 @@ export class Demo {
     const onSignal = (sig: NodeJS.Signals): void => void this.quit(SIGNAL_CODES[sig] ?? 130, true);
     for (const s of Object.keys(SIGNAL_CODES)) process.on(s, onSignal);
     this.keys();
-    this.steps = this.loaded.def.steps.map((s, index) => ({ id: s.id, title: s.title, explain: s.explain, index, total: this.loaded.def.steps.length, commands: [], points: s.check?.points ?? [] }));
+    this.steps = stepInfos(this.loaded.def);
     this.view.command(plain(`${this.loaded.def.id}: ${this.loaded.def.title}`, 'bold'));
     this.view.command(plain(this.loaded.def.summary, 'gray-fg'));
     this.refresh();

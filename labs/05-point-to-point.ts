@@ -1,0 +1,98 @@
+import { defineLab, host, HOST, icmp, observe, on, ping, service, tcp, tcpConnect, tcpRead, WAN } from '../src/lab.js';
+
+const C = 'web';
+const HOST_ADDR = '10.171.1.1'; // NixOS hostAddress
+const LOCAL_ADDR = '10.171.1.2'; // NixOS localAddress
+const PORT = 12345;
+const HELLO = /^Hello, world!$/;
+
+// Who is talking: from the host over the veth, or from the internet through eth0.
+const greeting = (from: string) => tcpRead(from, LOCAL_ADDR, PORT, HELLO);
+
+export default defineLab({
+  id: '05-point-to-point',
+  title: 'Point to point: one veth per container, no bridge (systemd-nspawn --network-veth, NixOS privateNetwork)',
+  summary:
+    'A container wired the systemd-nspawn way: no bridge, one veth pair, a /32 address at each end and a route each way. ' +
+    'The host reaches its greeting service; the container cannot reach the internet until the host forwards and masquerades; ' +
+    'and the port the container opens must be opened on the host.',
+  topology: { containers: { [C]: {} } },
+  steps: [
+    {
+      id: 'veth',
+      title: 'A veth pair with an address at each end: ve-web on the host, host0 in the container',
+      explain:
+        'With --network-veth (NixOS: privateNetwork = true), systemd-nspawn gives the container its own network namespace and ' +
+        'one veth pair: ve-web stays on the host, host0 goes into the container. There is no bridge and no shared subnet as ' +
+        `Docker makes: NixOS puts hostAddress ${HOST_ADDR} on ve-web and localAddress ${LOCAL_ADDR} on host0, each a /32, ` +
+        'and adds a route to the other end on each side. The container runs the greeting service of the NixOS example, a ' +
+        `loop around \`nc -l -p ${PORT}\` (-N closes the connection once the greeting is sent). The host connects: the ` +
+        'handshake crosses ve-web, then the greeting comes back in a segment carrying data (PSH).',
+      arrange: [
+        on(C, 'ip link set lo up'),
+        service(C, `while true; do echo "Hello, world!" | nc -N -l -p ${PORT}; done`, `ss -Hltn 'sport = :${PORT}' | grep -q LISTEN`),
+      ],
+      run: [
+        host(`ip link add ve-${C} type veth peer name host0 netns ${C}`),
+        host(`ip addr add ${HOST_ADDR}/32 dev ve-${C}`),
+        host(`ip link set ve-${C} up`),
+        host(`ip route add ${LOCAL_ADDR}/32 dev ve-${C}`),
+        on(C, 'ip link set host0 up'),
+        on(C, `ip addr add ${LOCAL_ADDR}/32 dev host0`),
+        on(C, `ip route add ${HOST_ADDR}/32 dev host0`),
+      ],
+      check: observe([`host:ve-${C}`], greeting('host'))
+        .expect(`host:ve-${C}`, tcp.syn({ src: HOST_ADDR, dst: LOCAL_ADDR, dport: PORT }), { why: 'the host opens the connection over ve-web' })
+        .expect(`host:ve-${C}`, tcp.synAck({ src: LOCAL_ADDR, sport: PORT, dst: HOST_ADDR }), { why: 'the container answers from its /32' })
+        .expect(`host:ve-${C}`, tcp.with('PSH', { src: LOCAL_ADDR, sport: PORT, payload: 'Hello, world!' }), { why: 'and sends the greeting' }),
+    },
+    {
+      id: 'observe',
+      title: 'The container pings the internet: the requests stop at the host',
+      explain:
+        `nspawn also gives the container a default route via the host end, ${HOST_ADDR}. Now the container can address the ` +
+        `internet (${WAN.dns} plays 8.8.8.8), and its echo requests do reach the host on ve-web, but the host does not forward ` +
+        'packets that are not its own: nothing leaves by eth0. This is the "100% packet loss" of the NixOS draft: privateNetwork ' +
+        'isolates the container, and reaching anything beyond the host needs NAT.',
+      run: [on(C, `ip route add default via ${HOST_ADDR}`)],
+      check: observe([`host:ve-${C}`, 'host:eth0'], ping(C, WAN.dns, { expectFail: true })).stopsAt(icmp.echoRequest({ src: LOCAL_ADDR, dst: WAN.dns }), {
+        seenAt: `host:ve-${C}`,
+        neverAt: 'host:eth0',
+        why: 'the requests reach ve-web and go no further',
+      }),
+    },
+    {
+      id: 'nat',
+      title: 'Forward and masquerade the container\'s address out of eth0',
+      explain:
+        'Two lines make the host a NAT router for this one container: ip_forward lets it send the requests on, and a MASQUERADE ' +
+        `rule for the container's address leaving by eth0 rewrites their source to ${HOST.addr}. It is the same conversation on ` +
+        'both sides of the host, only its source differs; connection tracking rewrites the replies back to the container.',
+      run: [host('sysctl -w net.ipv4.ip_forward=1'), host(`iptables -t nat -A POSTROUTING -s ${LOCAL_ADDR}/32 -o eth0 -j MASQUERADE`)],
+      check: observe([`host:ve-${C}`, 'host:eth0'], ping(C, WAN.dns))
+        .expect('host:eth0', icmp.echoRequest({ src: HOST.addr, dst: WAN.dns }), { min: 3, why: 'the requests leave with the host\'s address' })
+        .expect(`host:ve-${C}`, icmp.echoReply({ src: WAN.dns, dst: LOCAL_ADDR }), { min: 3, why: 'replies come back to the container' })
+        .sameFlow(`host:ve-${C}`, 'host:eth0', { matcher: icmp.echoRequest({ src: LOCAL_ADDR }), rewritten: ['src'], why: 'one conversation, its source rewritten' })
+        .expectNone('host:eth0', icmp.echoRequest({ src: LOCAL_ADDR }), { why: 'the private address never leaves' }),
+    },
+    {
+      id: 'firewall',
+      title: `Let the outside reach TCP ${PORT} in the container, and nothing else`,
+      explain:
+        'NixOS opens a service\'s port with networking.firewall.allowedTCPPorts. Inside a container with privateNetwork that ' +
+        'setting has no effect on what reaches it: traffic for the container is forwarded by the host, so the rule must live on ' +
+        `the host, in its FORWARD chain. Here the outside (wan, which has a route to ${LOCAL_ADDR} via the host) may reach port ` +
+        `${PORT}, and any other port, such as ssh's 22, is dropped before it reaches ve-web. Without the rules, port 22 reaches ` +
+        'the container, which answers with a reset: that packet must never get there.',
+      arrange: [on('wan', `ip route add ${LOCAL_ADDR}/32 via ${HOST.addr}`)],
+      run: [
+        host(`iptables -A FORWARD -i eth0 -o ve-${C} -p tcp --dport ${PORT} -j ACCEPT`),
+        host(`iptables -A FORWARD -i eth0 -o ve-${C} -j DROP`),
+      ],
+      check: observe(['host:eth0', `host:ve-${C}`], greeting('wan'), tcpConnect('wan', LOCAL_ADDR, 22, { expectFail: true }))
+        .expect(`host:ve-${C}`, tcp.payload('Hello, world!', { src: LOCAL_ADDR, sport: PORT }), { why: `${PORT} is answered` })
+        .expect('host:eth0', tcp.syn({ dst: LOCAL_ADDR, dport: 22 }), { why: 'port 22 is asked for on eth0' })
+        .expectNone(`host:ve-${C}`, tcp({ dst: LOCAL_ADDR, dport: 22 }), { why: 'and dropped by the host: nothing reaches the container' }),
+    },
+  ],
+});

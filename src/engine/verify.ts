@@ -1,0 +1,122 @@
+// `lab verify`: proves a lab's checks are load-bearing. It runs the lab as written, then once per step
+// with that step's commands left out (its arrange part and every earlier step still run), and reports
+// whether that step's check then fails, and what it names as missing.
+import type { CheckResult } from '../check/types.js';
+import { toLabError } from '../errors.js';
+import { LabEvents } from './events.js';
+import type { LoadedLab } from './loader.js';
+import { checkEnvironment } from './preflight.js';
+import { LabSession } from './session.js';
+
+export interface StepVerdict {
+  id: string;
+  commands: number; // state-changing or not, as declared in `run`
+  checked: boolean; // the step has a check
+  passesAsWritten: boolean;
+  failsWhenSkipped?: boolean; // undefined: not tried (no commands or no check)
+  missing: string[]; // what the check said was missing when skipped
+  loadBearing: boolean; // has commands and a check, passes as written, fails without its commands
+}
+
+export interface VerifyResult {
+  lab: string;
+  pass: boolean; // the lab passes as written and every step with commands and a check is load-bearing
+  passesAsWritten: boolean;
+  steps: StepVerdict[];
+  error?: string;
+  errorExit?: number; // the exit code the error calls for (3 environment, 70 internal)
+  durationMs: number;
+}
+
+const PARALLEL = 3;
+
+// What a failed check says is missing: its failed expectations and looks, and failed probes.
+export function missingOf(c: CheckResult | undefined): string[] {
+  if (!c) return [];
+  return [...c.expectations.filter((e) => !e.pass).map((e) => e.message), ...c.looks.filter((l) => !l.pass).map((l) => l.message), ...c.probes.filter((p) => !p.ok).map((p) => `probe ${p.command} exited ${p.exitCode}`)];
+}
+
+// One fresh session: every step before `index` as written, then step `index` with (or without) its commands.
+async function trial(loaded: LoadedLab, index: number, skip: boolean): Promise<CheckResult | undefined> {
+  const session = await LabSession.open(loaded, { events: new LabEvents() });
+  try {
+    const steps = loaded.def.steps;
+    for (const s of steps.slice(0, index)) await session.runCommands(s.id);
+    const step = steps[index];
+    if (!step) return undefined;
+    await session.arrange(step.id);
+    if (!skip) await session.runCommands(step.id);
+    return await session.check(step.id);
+  } finally {
+    await session.close();
+  }
+}
+
+// The whole lab as written, in one session: each step's verdict.
+async function asWritten(loaded: LoadedLab): Promise<boolean[]> {
+  const session = await LabSession.open(loaded, { events: new LabEvents() });
+  const out: boolean[] = [];
+  try {
+    for (const s of loaded.def.steps) {
+      const arranged = await session.arrange(s.id);
+      const before = await session.check(s.id, 'before');
+      const cmds = [...arranged, ...(await session.runCommands(s.id))];
+      const after = await session.check(s.id);
+      out.push(cmds.every((c) => c.ok) && (before?.pass ?? true) && (after?.pass ?? true));
+    }
+  } finally {
+    await session.close();
+  }
+  return out;
+}
+
+// Runs the lab, then each step with commands skipped (a few sandboxes at a time); never throws.
+export async function verifyLab(loaded: LoadedLab): Promise<VerifyResult> {
+  const t0 = performance.now();
+  const { def } = loaded;
+  const steps: StepVerdict[] = def.steps.map((s) => ({ id: s.id, commands: s.run.length, checked: Boolean(s.check), passesAsWritten: false, missing: [], loadBearing: false }));
+  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, durationMs: 0 };
+  try {
+    checkEnvironment(def);
+    const written = await asWritten(loaded);
+    written.forEach((ok, i) => steps[i] && (steps[i].passesAsWritten = ok));
+    result.passesAsWritten = written.length === def.steps.length && written.every(Boolean);
+    const queue = steps.map((v, i) => ({ v, i })).filter(({ v }) => v.commands > 0 && v.checked);
+    await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        for (let job = queue.shift(); job; job = queue.shift()) {
+          const check = await trial(loaded, job.i, true);
+          job.v.failsWhenSkipped = check ? !check.pass : undefined;
+          job.v.missing = missingOf(check);
+          job.v.loadBearing = job.v.passesAsWritten && job.v.failsWhenSkipped === true;
+        }
+      }),
+    );
+  } catch (err) {
+    const e = toLabError(err);
+    result.error = e.message;
+    result.errorExit = e.exitCode;
+  }
+  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing);
+  result.durationMs = performance.now() - t0;
+  return result;
+}
+
+// The report a person reads: one line per step, then the verdict.
+export function verifyLines(r: VerifyResult): string[] {
+  const lines = [`${r.lab}: ${r.passesAsWritten ? 'passes as written' : 'does NOT pass as written'}`];
+  const w = Math.max(...r.steps.map((s) => s.id.length));
+  for (const s of r.steps) {
+    let what: string;
+    if (!s.checked) what = 'no check: nothing to prove';
+    else if (s.commands === 0) what = 'no commands: a check of the state so far';
+    else if (s.loadBearing) what = `load-bearing: without its commands the check fails (${s.missing[0] ?? '?'})`;
+    else if (!s.passesAsWritten) what = 'fails as written';
+    else what = 'NOT load-bearing: its check still passes without its commands';
+    lines.push(`  ${s.id.padEnd(w)}  ${what}`);
+  }
+  if (r.error) lines.push(`  error: ${r.error}`);
+  const tried = r.steps.filter((s) => s.commands > 0 && s.checked);
+  lines.push(`verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing (${(r.durationMs / 1000).toFixed(1)} s)`);
+  return lines;
+}

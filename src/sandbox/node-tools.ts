@@ -1,0 +1,40 @@
+// The product's node tools (nat66, lk) on PATH in every node: small sh wrappers that exec node on
+// the built tool. host, wan and plain nodes see the real filesystem (wrappers in the keeper's /run);
+// a container gets node and the tools bound read-only into its own root.
+import { fileURLToPath } from 'node:url';
+
+export const TOOLS = ['nat66', 'lk'] as const;
+export const TOOL_BIN = '/run/lab/bin'; // inside the keeper: on PATH of host, wan and plain nodes
+export const EVENTS_FILE = '/run/lab/containers.events'; // container events, one line each, for watchers
+const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url)).replace(/\/$/, '');
+const IN_CONTAINER = '/opt/lab'; // node, tools and a package.json saying they are ES modules
+
+const wrapper = (node: string, dir: string, tool: string): string => `#!/bin/sh\nexec ${node} ${dir}/${tool}.js "$@"\n`;
+
+// Shell lines (run in the keeper) that write one wrapper per tool into `binDir`.
+function wrappers(binDir: string, node: string, dir: string): string[] {
+  return [`mkdir -p ${binDir}`, ...TOOLS.flatMap((t) => [`cat > ${binDir}/${t} <<'EOF'\n${wrapper(node, dir, t)}EOF`, `chmod 755 ${binDir}/${t}`])];
+}
+
+// The keeper's wrappers for nodes that run on the real filesystem.
+export function hostToolsScript(): string {
+  return ['set -e', ...wrappers(TOOL_BIN, process.execPath, TOOLS_DIR), `: > ${EVENTS_FILE}`].join('\n');
+}
+
+// Binds node and the tools read-only into a container's root and puts wrappers in its /usr/local/bin.
+export function containerToolsScript(root: string): string {
+  const d = `${root}${IN_CONTAINER}`;
+  return [
+    'set -e',
+    `mkdir -p ${d}/tools && touch ${d}/node`,
+    `printf '{"type":"module"}\\n' > ${d}/package.json`,
+    `mount --bind ${process.execPath} ${d}/node && mount -o remount,bind,ro ${d}/node`,
+    `mount --bind ${TOOLS_DIR} ${d}/tools && mount -o remount,bind,ro ${d}/tools`,
+    ...wrappers(`${root}/usr/local/bin`, `${IN_CONTAINER}/node`, `${IN_CONTAINER}/tools`),
+  ].join('\n');
+}
+
+// PATH of host, wan and plain nodes: the tools first, then the runner's own.
+export function nodePath(outer = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): string {
+  return `${TOOL_BIN}:${outer}`;
+}
