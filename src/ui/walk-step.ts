@@ -20,6 +20,10 @@ const NO_GUESS = -1;
 export function showStep(ctx: WalkContext, info: StepInfo): void {
   const step = ctx.session.step(info.id);
   say('', ...wrap(paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), '   ', ''), ...wrap(info.explain, '   '));
+  if (info.arrange.length) {
+    say('', ...wrap('First the lab sets the scene (this runs even if you skip the step):', '   '));
+    for (const c of info.arrange) say(...commandLines(c.node, c.cmd.split('\n')[0] ?? c.cmd, '     '));
+  }
   if (step.run.length) {
     say('', '   Commands:');
     for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '), ...(c.expectFail ? ['       (the lab expects this one to fail)'] : []));
@@ -152,6 +156,9 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
   if (action === 'quit') return 'quit';
   const t0 = performance.now();
   const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped: action === 'skip', commands: [], durationMs: 0 };
+  // The step's scene (its arrange part) is set whatever the student chose, as in --check.
+  const arranged = await ctx.session.arrange(info.id);
+  if (arranged.length) sr.arrange = arranged;
   const before = await ctx.session.check(info.id, 'before');
   if (before) {
     sr.before = before;
@@ -171,7 +178,7 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
   // Skipped commands leave the question unanswered by the packets: the answer is told, not recorded.
   if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, action === 'skip' ? NO_GUESS : choice);
   const checksOk = (!check || check.pass) && (!before || before.pass);
-  sr.status = !sr.commands.every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
+  sr.status = ![...sr.commands, ...(sr.arrange ?? [])].every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;
   const how = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
   ctx.progress.steps[info.id] = { done: action !== 'skip', how, passed: sr.status === 'passed' };
