@@ -7,9 +7,16 @@ export interface EnterSpec {
   env?: Record<string, string>; // replaces the environment (a container's own)
 }
 
-// argv prefix that enters the keeper's mount and PID namespaces.
+// argv prefix that enters the keeper's user (as its root, an unprivileged id outside), mount, PID, UTS
+// IPC and (empty) network namespaces, the last so `ip netns add` can return to a namespace it owns: what runs there can build the sandbox but cannot touch the real machine.
 export function keeperPrefix(initPid: number): string[] {
-  return ['nsenter', '-t', String(initPid), '-m', '-p'];
+  return ['nsenter', '-t', String(initPid), '-U', '-m', '-p', '-u', '-i', '-n'];
+}
+
+// The keeper's mount namespace as the real root: only for what the user namespace cannot do itself
+// (giving the cached root filesystem an idmapped view).
+export function realRootPrefix(initPid: number): string[] {
+  return ['nsenter', '-t', String(initPid), '-m'];
 }
 
 // A node's network namespace inside the keeper's mount namespace (not `ip netns exec`, whose

@@ -5,14 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { CommandError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
-import { initScript, overlayScript, unshareArgv } from './container.js';
-import { enterNode, keeperPrefix, nodePrefix, type EnterSpec } from './enter.js';
+import { initScript, overlayArgv, unshareArgv } from './container.js';
+import { enterNode, keeperPrefix, nodePrefix, realRootPrefix, type EnterSpec } from './enter.js';
 import { childOf, Keeper } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
+import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
+const ROOTFS_VIEW = '/run/lab-rootfs'; // in the keeper's mount namespace, made by the keeper
 
 export interface SandboxOptions {
   lab: string;
@@ -53,12 +55,19 @@ export class Sandbox {
     sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
+      if (opts.rootfs) await sb.mapRootfs(opts.rootfs);
       await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening'), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
     } catch (err) {
       await sb.teardown();
       throw err;
     }
     return sb;
+  }
+
+  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts);
+  // /proc there is the keeper's, whose PID 1 holds the user namespace.
+  private async mapRootfs(rootfs: string): Promise<void> {
+    await runChecked({ argv: [...realRootPrefix(this.initPid), 'python3', '-c', IDMAP_PY, rootfs, ROOTFS_VIEW, "/proc/1/ns/user"], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {
@@ -126,9 +135,9 @@ export class Sandbox {
     let output = '';
     let exitCode: number | undefined = 0;
     try {
-      await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', overlayScript(name, this.opts.rootfs)], display: `overlay for ${name}`, node: '' });
+      await runChecked({ argv: [...this.keeperPrefix(), ...overlayArgv(name, ROOTFS_VIEW)], display: `overlay for ${name}`, node: '' });
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
-      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(hostname, setup)], 'ready', READY_MS, this.keeperPrefix());
+      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
