@@ -13,6 +13,7 @@ import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './
 import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
+const APP_ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // the checkout: its code runs in nodes
 const READY_MS = 10_000;
 const ROOTFS_VIEW = '/run/lab-rootfs'; // in the keeper's mount namespace, made by the keeper
 
@@ -50,7 +51,7 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const keeper = new Keeper(runId);
-    await keeper.start();
+    await keeper.start([APP_ROOT, ...(opts.rootfs ? [opts.rootfs] : [])]);
     const sb = new Sandbox(runId, keeper, opts);
     sb.journal();
     try {
