@@ -13,10 +13,11 @@ export function keeperPrefix(initPid: number): string[] {
   return ['nsenter', '-t', String(initPid), '-U', '-m', '-p', '-u', '-i', '-n'];
 }
 
-// The keeper's mount namespace as the real root: only for what the user namespace cannot do itself
-// (giving the cached root filesystem an idmapped view).
-export function realRootPrefix(initPid: number): string[] {
-  return ['nsenter', '-t', String(initPid), '-m'];
+// The runner's own programs (captures, the wan's web server): the real root, in the real mount
+// namespace (its code may live where the sandbox's root cannot read), the keeper's PID namespace (so
+// they die with it) and the node's network namespace, reached through the keeper's root.
+export function machineryPrefix(initPid: number, node: string): string[] {
+  return ['nsenter', '-t', String(initPid), '-p', `--net=/proc/${initPid}/root/run/netns/${node}`];
 }
 
 // A node's network namespace inside the keeper's mount namespace (not `ip netns exec`, whose

@@ -1,6 +1,6 @@
 // The keeper: one process tree that owns every namespace of a run, so its death removes them all.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { startProcess } from '../sys/exec.js';
 import { idBase, idMap } from './userns.js';
@@ -15,10 +15,7 @@ const KEEPER_SCRIPT = [
   'mkdir -p /run/netns /run/lab-etc /run/lab-rootfs || exit 1',
   'mount -t proc proc /proc || exit 1',
   'mount -t sysfs sysfs /sys || exit 1',
-  // The runner's own files under /tmp (a checkout or a cache there) stay where they were; the rest is new.
-  'shift; i=0; for p in "$@"; do mkdir -p /run/lab-keep/$i && mount --bind "$p" /run/lab-keep/$i || exit 1; i=$((i+1)); done',
   'mount -t tmpfs -o mode=1777 lab-tmp /tmp || exit 1',
-  'i=0; for p in "$@"; do mkdir -p "$p" && mount --bind /run/lab-keep/$i "$p" && umount /run/lab-keep/$i || exit 1; i=$((i+1)); done',
   "printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n' > /run/lab-etc/hosts || exit 1",
   "printf 'nameserver 203.0.113.8\\n' > /run/lab-etc/resolv.conf || exit 1",
   // /etc/resolv.conf may be a link into the real /run, which the tmpfs above hides: mount on its target.
@@ -50,20 +47,19 @@ export class Keeper {
   }
 
   // Starts the keeper in a new user namespace and resolves once its private /run is mounted.
-  // `keep`: directories the sandbox's own machinery needs (its code, the cached root), kept visible if under /tmp.
-  async start(keep: string[] = []): Promise<KeeperInfo> {
+  async start(): Promise<KeeperInfo> {
     const base = idBase();
     const holder = await userNamespace(base);
     try {
-      return await this.startIn(`/proc/${holder.pid}/ns/user`, base, underTmp(keep));
+      return await this.startIn(`/proc/${holder.pid}/ns/user`, base);
     } finally {
       holder.kill('SIGKILL'); // the namespace lives on in the keeper
     }
   }
 
-  private async startIn(userns: string, idBase: number, keep: string[]): Promise<KeeperInfo> {
+  private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
     // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
-    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, ...keep];
+    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -156,11 +152,6 @@ async function userNamespace(base: number): Promise<ChildProcess> {
     throw err;
   }
   return holder;
-}
-
-// The real paths, under the real /tmp, of the directories given.
-function underTmp(dirs: string[]): string[] {
-  return [...new Set(dirs.map((d) => realpathSync(d)))].filter((d) => d.startsWith('/tmp/'));
 }
 
 // Why the keeper could not start, in words the user can act on.

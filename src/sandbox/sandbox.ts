@@ -6,14 +6,13 @@ import { CommandError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
 import { initScript, overlayArgv, unshareArgv } from './container.js';
-import { enterNode, keeperPrefix, nodePrefix, realRootPrefix, type EnterSpec } from './enter.js';
+import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } from './enter.js';
 import { childOf, Keeper } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
 import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
-const APP_ROOT = fileURLToPath(new URL('../../../', import.meta.url)); // the checkout: its code runs in nodes
 const READY_MS = 10_000;
 const ROOTFS_VIEW = '/run/lab-rootfs'; // in the keeper's mount namespace, made by the keeper
 
@@ -51,7 +50,7 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const keeper = new Keeper(runId);
-    await keeper.start([APP_ROOT, ...(opts.rootfs ? [opts.rootfs] : [])]);
+    await keeper.start();
     const sb = new Sandbox(runId, keeper, opts);
     sb.journal();
     try {
@@ -65,10 +64,9 @@ export class Sandbox {
     return sb;
   }
 
-  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts);
-  // /proc there is the keeper's, whose PID 1 holds the user namespace.
+  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts).
   private async mapRootfs(rootfs: string): Promise<void> {
-    await runChecked({ argv: [...realRootPrefix(this.initPid), 'python3', '-c', IDMAP_PY, rootfs, ROOTFS_VIEW, "/proc/1/ns/user"], display: 'idmapped rootfs view', node: '' });
+    await runChecked({ argv: ['python3', '-c', IDMAP_PY, rootfs, String(this.initPid), ROOTFS_VIEW], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {
@@ -89,6 +87,12 @@ export class Sandbox {
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
     return nodePrefix(this.initPid, node);
+  }
+
+  // argv prefix for the runner's own programs in a node (see enter.ts).
+  machineryPrefix(node: string): string[] {
+    if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
+    return machineryPrefix(this.initPid, node);
   }
 
   // How to run something the way a student types it in a node: inside the container if it is one.
@@ -154,8 +158,9 @@ export class Sandbox {
     return record;
   }
 
-  // Starts a long-running process in a node; it dies with the sandbox at the latest.
-  spawn(node: string, argv: string[], prefix = this.nodePrefix(node)): ChildProcess {
+  // Starts a long-running process in a node; it dies with the sandbox at the latest. By default it is the
+  // runner's own machinery (a capture, the wan's web server): real root, in the node's network namespace only.
+  spawn(node: string, argv: string[], prefix = this.machineryPrefix(node)): ChildProcess {
     const child = startProcess({ argv: [...prefix, ...argv] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
@@ -164,7 +169,7 @@ export class Sandbox {
 
   // Starts a server and resolves once it prints its ready line (bounded).
   async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000, prefix?: string[]): Promise<ChildProcess> {
-    const child = this.spawn(node, argv, prefix ?? this.nodePrefix(node));
+    const child = this.spawn(node, argv, prefix ?? this.machineryPrefix(node));
     let out = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ServiceError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);

@@ -15,9 +15,10 @@ export function idMap(base: number): string {
   return `0 ${base} ${ID_COUNT}\n`;
 }
 
-// Gives a directory tree owned by the real root an idmapped view owned by the sandbox's root
-// (open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount; util-linux 2.38 has no tool for it).
-// Run as the real root inside the keeper's mount namespace: python3 -c IDMAP_PY SRC DST USERNS_FILE.
+// Gives a directory tree owned by the real root an idmapped view owned by the sandbox's root, mounted
+// at DST in the keeper's mount namespace (open_tree and mount_setattr(MOUNT_ATTR_IDMAP) here, setns,
+// move_mount there; util-linux 2.38 has no tool for it). Run as the real root:
+// python3 -c IDMAP_PY SRC KEEPER_PID DST.
 export const IDMAP_PY = `
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -27,9 +28,10 @@ def ok(r, what):
     if r < 0:
         sys.exit(what + ': ' + os.strerror(ctypes.get_errno()))
     return r
-src, dst, userns = sys.argv[1:4]
+src, pid, dst = sys.argv[1:4]
 fd = ok(libc.syscall(428, -100, src.encode(), 1 | 0o2000000), 'open_tree ' + src)
-a = Attr(0x100000, 0, 0, os.open(userns, os.O_RDONLY))
+a = Attr(0x100000, 0, 0, os.open('/proc/%s/ns/user' % pid, os.O_RDONLY))
 ok(libc.syscall(442, fd, b'', 0x1000, ctypes.byref(a), ctypes.sizeof(a)), 'idmap ' + src)
+ok(libc.setns(os.open('/proc/%s/ns/mnt' % pid, os.O_RDONLY), 0x20000), 'setns mnt')
 ok(libc.syscall(429, fd, b'', -100, dst.encode(), 4), 'move_mount ' + dst)
 `;
