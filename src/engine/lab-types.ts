@@ -9,6 +9,7 @@ export interface LabCommand {
   readOnly?: boolean; // only shows state (lsns, ip netns list): leaving it out changes nothing a check could see
   waitFor?: string; // a command in the same node that succeeds once a started service answers
   start?: string; // this line starts that container (topology start: 'step')
+  timeoutMs?: number; // this command's bound, 1 s to 300 s (default 30 s); at the bound its process tree is killed
 }
 
 export interface StepDef {

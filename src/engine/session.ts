@@ -117,7 +117,7 @@ export class LabSession {
       if (opts.omit?.includes(i)) continue;
       if (opts.signal?.aborted) break;
       const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail) });
-      const rec = c.start ? await this.sandbox.startContainer(c.start, false, observer) : await this.sandbox.exec(c.node, c.cmd, observer);
+      const rec = c.start ? await this.sandbox.startContainer(c.start, false, observer) : await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
       const ok = commandOk(rec.exitCode, c.expectFail);
       out.push({ ...rec, expectFail: Boolean(c.expectFail), ok });
       if (ok && c.waitFor) {

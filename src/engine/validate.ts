@@ -4,6 +4,10 @@ import { validateMatcher } from '../check/matchers.js';
 import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
+import { hostnameProblem } from '../sandbox/container.js';
+
+const MIN_BOUND_MS = 1_000; // a lab's own bound on one command (timeoutMs), within these limits
+const MAX_BOUND_MS = 300_000;
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -47,7 +51,8 @@ function validateTopology(t: unknown, p: Problems): string[] {
     else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
     if (!isObj(spec)) p.push(`${f}: must be an object`);
     else {
-      if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
+      const bad = spec.hostname === undefined ? undefined : hostnameProblem(spec.hostname);
+      if (bad) p.push(`${f}.hostname: ${q(spec.hostname)} ${bad} (the kernel's hostname rules)`);
       if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
     }
   }
@@ -69,6 +74,7 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
       checkNode(c.node, `${cf}.node`, nodes, p);
       if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
       if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
+      if (c.timeoutMs !== undefined && !(Number.isInteger(c.timeoutMs) && (c.timeoutMs as number) >= MIN_BOUND_MS && (c.timeoutMs as number) <= MAX_BOUND_MS)) p.push(`${cf}.timeoutMs: must be a whole number of ms from ${MIN_BOUND_MS} to ${MAX_BOUND_MS}`);
       if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
     });
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);

@@ -12,7 +12,7 @@ import { idBase, idMap } from './userns.js';
 // then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
 const KEEPER_SCRIPT = [
   'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
-  'mkdir -p /run/netns /run/lab-etc /run/lab-rootfs || exit 1',
+  'mkdir -p /run/netns /run/lab-etc || exit 1',
   'mount -t proc proc /proc || exit 1',
   'mount -t sysfs sysfs /sys || exit 1',
   'mount -t tmpfs -o mode=1777 lab-tmp /tmp || exit 1',

@@ -14,7 +14,6 @@ import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
-const ROOTFS_VIEW = '/run/lab-rootfs'; // in the keeper's mount namespace, made by the keeper
 
 export interface SandboxOptions {
   lab: string;
@@ -64,9 +63,11 @@ export class Sandbox {
     return sb;
   }
 
-  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts).
+  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
+  // same path inside the keeper (so `rootfs status` still finds who uses a build; made if /tmp hides it).
   private async mapRootfs(rootfs: string): Promise<void> {
-    await runChecked({ argv: ['python3', '-c', IDMAP_PY, rootfs, String(this.initPid), ROOTFS_VIEW], display: 'idmapped rootfs view', node: '' });
+    await runCommand({ argv: [...this.keeperPrefix(), 'mkdir', '-p', rootfs], display: 'rootfs mount point', node: '' });
+    await runChecked({ argv: ['python3', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {
@@ -140,7 +141,7 @@ export class Sandbox {
     let output = '';
     let exitCode: number | undefined = 0;
     try {
-      await runChecked({ argv: [...this.keeperPrefix(), ...overlayArgv(name, ROOTFS_VIEW)], display: `overlay for ${name}`, node: '' });
+      await runChecked({ argv: [...this.keeperPrefix(), ...overlayArgv(name, this.opts.rootfs)], display: `overlay for ${name}`, node: '' });
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
       const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
