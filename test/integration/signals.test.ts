@@ -62,9 +62,17 @@ async function signalled(reporter: string, sig: keyof typeof CODES, at: number, 
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   await delay(at);
-  const sent = proc.exitCode === null && proc.kill(sig);
+  // process.kill, not execa's kill: that one follows SIGTERM with a SIGKILL of its own after 5 s.
+  const send = (): boolean => {
+    try {
+      return proc.exitCode === null && proc.pid !== undefined && process.kill(proc.pid, sig);
+    } catch {
+      return false;
+    }
+  };
+  const sent = send();
   // A second Ctrl-C during the teardown must wait for it, not cut it short.
-  if (sent && second) setTimeout(() => proc.exitCode === null && proc.kill(sig), 30);
+  if (sent && second) setTimeout(send, 30);
   const r = await proc;
   await waitFor(() => processesOf(dir).length === 0, 3_000);
   return { at, sent, exitCode: r.exitCode, signal: r.signal, left: processesOf(dir), journal: journal(dir).length, tail: out.slice(-400) };
