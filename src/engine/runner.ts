@@ -1,6 +1,6 @@
 // The straight-through driver of a lab session (`lab run --check`, and the walkthrough's gate):
 // open, then per step its before-check, its commands and its check, then close.
-import { InterruptedError, toLabError } from '../errors.js';
+import { InterruptedError, SandboxDiedError, toLabError } from '../errors.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LoadedLab } from './loader.js';
 import { checkEnvironment, checkSelection } from './preflight.js';
@@ -60,6 +60,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
       }
       result.steps.push(await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal));
       checkAbort();
+      if (session.died) throw new SandboxDiedError(info.id);
       if (opts.until === info.id) break;
     }
   } catch (err) {

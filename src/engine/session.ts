@@ -94,6 +94,11 @@ export class LabSession {
     return session;
   }
 
+  // True once the sandbox died under the session (its keeper killed): the front end says so and stops.
+  get died(): boolean {
+    return this.sandbox.died;
+  }
+
   get runId(): string {
     return this.sandbox.runId;
   }

@@ -41,6 +41,8 @@ export class Keeper {
   private proc: ChildProcess | undefined;
   private info: KeeperInfo | undefined;
   private exited: Promise<void> | undefined;
+  private stopping = false;
+  private lost = false; // it exited while the run still needed it
 
   constructor(runId: string) {
     this.runId = runId;
@@ -63,6 +65,7 @@ export class Keeper {
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    proc.once('exit', () => (this.lost = !this.stopping));
     proc.stdin?.on('error', () => undefined);
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -97,6 +100,11 @@ export class Keeper {
     return this.info;
   }
 
+  // True once the keeper died without being stopped: nothing can run in the sandbox any more.
+  get died(): boolean {
+    return this.lost;
+  }
+
   // Leaves the sandbox running after the runner exits (--keep).
   keep(): void {
     this.proc?.stdin?.end('keep\n');
@@ -108,6 +116,7 @@ export class Keeper {
   // Kills the whole sandbox and waits until its init is gone; safe to call twice.
   async stop(): Promise<void> {
     if (!this.proc) return;
+    this.stopping = true;
     // Kill PID 1 and let unshare reap it, so no zombie outlives the run; unshare itself only as a fallback.
     if (this.info) killQuietly(this.info.initPid);
     else killQuietly(this.proc.pid);

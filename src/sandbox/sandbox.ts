@@ -121,7 +121,13 @@ export class Sandbox {
     return this.run(node, argv, display, true, observer, timeoutMs);
   }
 
+  // True once the keeper died under the run (killed by a step, or from outside).
+  get died(): boolean {
+    return this.keeper.died;
+  }
+
   private async run(node: string, argv: string[], display: string, guard: boolean, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+    if (this.died) return failedRecord(node, display, `the sandbox is gone: its keeper (pid ${this.keeper.started?.initPid}) died`, observer);
     let p;
     try {
       p = this.enter(node);
