@@ -47,7 +47,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
   };
   try {
-    session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
+    session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();

@@ -21,6 +21,7 @@ export type StepCommand = StepResult['commands'][number];
 export interface SessionOptions {
   events: LabEvents;
   savePcap?: string; // one pcap per capture point per check, under DIR/LAB/NN-step
+  signal?: AbortSignal; // ends a wait for a sandbox slot (the machine's limit)
 }
 
 const TRAFFIC_EVERY_MS = 200;
@@ -70,7 +71,7 @@ export class LabSession {
       events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
       rootfs = { hash: info.hash, built: info.built, path: info.path };
     }
-    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
     const hub = new CaptureHub(
       (node, argv) => sandbox.spawn(node, argv),

@@ -10,6 +10,7 @@ import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } 
 import { childOf, Keeper } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
+import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
@@ -20,6 +21,7 @@ export interface SandboxOptions {
   topology: TopologySpec;
   rootfs?: string; // cached root the containers overlay; required when the topology has containers
   observer?: CommandObserver;
+  signal?: AbortSignal; // ends a wait for a slot (see slots.ts)
 }
 
 // Short unique id of a run; also names its journal entry.
@@ -37,6 +39,7 @@ export class Sandbox {
   private kept = false;
   private torn = false;
   private tearing: Promise<TeardownReport> | undefined;
+  private releaseSlot: () => void = () => undefined;
 
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
@@ -48,9 +51,16 @@ export class Sandbox {
   // Starts the keeper, journals it, builds the baseline topology and starts the containers.
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
+    const releaseSlot = await takeSandboxSlot(opts.signal ? { signal: opts.signal } : {});
     const keeper = new Keeper(runId);
-    await keeper.start();
+    try {
+      await keeper.start();
+    } catch (err) {
+      releaseSlot();
+      throw err;
+    }
     const sb = new Sandbox(runId, keeper, opts);
+    sb.releaseSlot = releaseSlot;
     sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
@@ -210,6 +220,7 @@ export class Sandbox {
     }
     this.journal();
     this.keeper.keep();
+    this.releaseSlot();
   }
 
   // Removes the whole sandbox and says what, if anything, survived; idempotent.
@@ -228,6 +239,7 @@ export class Sandbox {
         leftovers.push(`keeper: ${(err as Error).message}`);
       }
       for (const c of this.children) c.kill('SIGKILL');
+      this.releaseSlot();
       if (init && isAlive(init)) leftovers.push(`sandbox init process ${init} still alive`);
       try {
         removeState(this.runId);
