@@ -5,6 +5,7 @@ import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
 import { hostnameProblem } from '../sandbox/container.js';
+import { unreachablePoints } from './static-points.js';
 
 const MIN_BOUND_MS = 1_000; // a lab's own bound on one command (timeoutMs), within these limits
 const MAX_BOUND_MS = 300_000;
@@ -34,6 +35,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
     const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
     value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted));
+    if (p.length === 0) p.push(...unreachablePoints(value.steps));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
