@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CommandError, InternalError, UsageError } from '../errors.js';
+import { CommandError, EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
 import { initScript, overlayArgv, unshareArgv } from './container.js';
@@ -65,9 +65,13 @@ export class Sandbox {
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', baselineScript(opts.topology)], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
       if (opts.rootfs) await sb.mapRootfs(opts.rootfs);
-      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening'), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
+      await Promise.all([sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer))]);
     } catch (err) {
       await sb.teardown();
+      // A part of the baseline that did not come up in time: the machine is too busy, not a bug.
+      if (err instanceof ServiceError || (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))) {
+        throw new EnvironmentError('MACHINE_BUSY', `the sandbox could not be built in time: ${err.message.split('\n')[0]}`, 'the machine is overloaded: run fewer labs at once, or set LAB_MAX_SANDBOXES lower');
+      }
       throw err;
     }
     return sb;
