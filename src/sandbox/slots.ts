@@ -23,7 +23,8 @@ const SLOT_SCRIPT = [
   'dir=$1 n=$2 wait=$3 i=0',
   'while [ $i -lt $n ]; do exec 9>>"$dir/slot-$i"; if flock -n 9; then echo "slot $i"; exec cat >/dev/null; fi; exec 9>&-; i=$((i+1)); done',
   'echo waiting',
-  'i=$(($$ % n)); exec 9>>"$dir/slot-$i"; flock -w "$wait" 9 || exit 1; echo "slot $i"; exec cat >/dev/null',
+  // The waiting flock dies with this shell (pdeathsig), so a killed runner leaves no waiter behind.
+  'i=$(($$ % n)); exec 9>>"$dir/slot-$i"; setpriv --pdeathsig KILL flock -w "$wait" 9 || exit 1; echo "slot $i"; exec cat >/dev/null',
 ].join('\n');
 
 // Takes a slot; resolves with its release. `onWait` hears once that the run waits; the signal ends the wait.
@@ -31,11 +32,18 @@ export async function takeSandboxSlot(opts: { signal?: AbortSignal; onWait?: (li
   const n = capacity();
   mkdirSync(SLOT_DIR, { recursive: true });
   chmodSync(SLOT_DIR, 0o1777); // every user's runs share the machine's slots
-  const holder = startProcess({ argv: ['setpriv', '--pdeathsig', 'KILL', 'sh', '-c', SLOT_SCRIPT, 'slots', SLOT_DIR, String(n), (WAIT_MS / 1000).toFixed(0)] });
+  const holder = startProcess({ argv: ['setpriv', '--pdeathsig', 'KILL', 'sh', '-c', SLOT_SCRIPT, 'slots', SLOT_DIR, String(n), (WAIT_MS / 1000).toFixed(0)], detached: true });
   holder.stdin?.on('error', () => undefined);
+  // Its own process group, killed whole: a waiting flock must not hold the runner's pipes open.
   const release = (): void => {
     holder.stdin?.end();
-    holder.kill('SIGKILL');
+    try {
+      if (holder.pid) process.kill(-holder.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+    holder.stdout?.destroy();
+    holder.stderr?.destroy();
   };
   await new Promise<void>((resolve, reject) => {
     let out = '';

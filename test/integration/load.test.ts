@@ -1,5 +1,5 @@
 // Load: many runs of lab 03 at once all pass, with nothing left; a machine that is full says so (exit 3).
-// npm test runs LOAD_RUNS (default 12) at once; `node scripts/load.mjs 50` is the issue's fifty (about
+// npm test runs LOAD_RUNS (default 8) at once; `node scripts/load.mjs 50` is the issue's fifty (about
 // two minutes on 2 CPUs: beyond 4 sandboxes per CPU the runs queue for a slot).
 import test from 'ava';
 import { execa } from 'execa';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { lab, ROOT } from '../helpers/cli.js';
 import { journal } from '../helpers/procs.js';
 
-const RUNS = Number(process.env.LOAD_RUNS ?? 12);
+const RUNS = Number(process.env.LOAD_RUNS ?? 8);
 
 test(`${RUNS} runs of 03-masquerade at once all pass, and nothing is left`, async (t) => {
   t.timeout(300_000);
