@@ -18,13 +18,16 @@ export function capacity(): number {
   return Math.max(2, Math.min(4 * availableParallelism(), Math.floor(totalmem() / PER_SANDBOX_BYTES)));
 }
 
-// Tries every slot without waiting, then waits on one (bounded); prints "slot N" once it holds one.
+// Tries every slot without waiting; prints "slot N" once it holds one.
 const SLOT_SCRIPT = [
   'dir=$1 n=$2 wait=$3 i=0',
   'while [ $i -lt $n ]; do exec 9>>"$dir/slot-$i"; if flock -n 9; then echo "slot $i"; exec cat >/dev/null; fi; exec 9>&-; i=$((i+1)); done',
   'echo waiting',
-  // The waiting flock dies with this shell (pdeathsig), so a killed runner leaves no waiter behind.
-  'i=$(($$ % n)); exec 9>>"$dir/slot-$i"; setpriv --pdeathsig KILL flock -w "$wait" 9 || exit 1; echo "slot $i"; exec cat >/dev/null',
+  // Then waits half a second on each slot in turn, so whichever frees first is taken, until the bound.
+  // Each waiting flock dies with this shell (pdeathsig), so a killed runner leaves no waiter behind.
+  'end=$(($(date +%s) + wait)); i=$(($$ % n))',
+  'while [ "$(date +%s)" -lt "$end" ]; do exec 9>>"$dir/slot-$i"; if setpriv --pdeathsig KILL flock -w 0.5 9; then echo "slot $i"; exec cat >/dev/null; fi; exec 9>&-; i=$(((i + 1) % n)); done',
+  'exit 1',
 ].join('\n');
 
 // Takes a slot; resolves with its release. `onWait` hears once that the run waits; the signal ends the wait.
