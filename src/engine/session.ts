@@ -71,7 +71,7 @@ export class LabSession {
       events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
       rootfs = { hash: info.hash, built: info.built, path: info.path };
     }
-    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), ...(rootfs ? { rootfs: rootfs.path } : {}), ...(opts.signal ? { signal: opts.signal } : {}), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }) });
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
     const hub = new CaptureHub(
       (node, argv) => sandbox.spawn(node, argv),

@@ -22,6 +22,7 @@ export interface SandboxOptions {
   rootfs?: string; // cached root the containers overlay; required when the topology has containers
   observer?: CommandObserver;
   signal?: AbortSignal; // ends a wait for a slot (see slots.ts)
+  onWait?: (line: string) => void; // told once when the run waits for a slot
 }
 
 // Short unique id of a run; also names its journal entry.
@@ -51,7 +52,7 @@ export class Sandbox {
   // Starts the keeper, journals it, builds the baseline topology and starts the containers.
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
-    const releaseSlot = await takeSandboxSlot(opts.signal ? { signal: opts.signal } : {});
+    const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
     const keeper = new Keeper(runId);
     try {
       await keeper.start();
