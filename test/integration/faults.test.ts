@@ -99,7 +99,7 @@ async function killDuringStep(victim: (dir: string, entry: { initPid: number; co
   const proc = labProcess(['run', FAULTS, '--check', '--skip', 'hang', '--skip', 'flood', '--reporter', 'plain'], { LAB_STATE_DIR: dir });
   // The step is under way once the container runs its `sleep 4` (reporters print a step when it ends).
   const entryOf = () => journal(dir)[0] as unknown as { initPid: number; containers?: Record<string, number> } | undefined;
-  const started = await waitFor(() => sleeping(entryOf()?.containers?.box), 30_000);
+  const started = await waitFor(() => sleeping(entryOf()?.containers?.box), 150_000); // it may wait for a slot first
   await delay(300);
   const entry = entryOf();
   const pids = started && entry ? victim(dir, entry) : [];
