@@ -33,13 +33,18 @@ export default defineLab({
         'unshare starts a shell in new PID, mount, UTS, IPC and cgroup namespaces, chrooted into the container\'s root ' +
         'filesystem (a Debian built with debootstrap, here an overlay of the cached one). The runbook writes ' +
         '`unshare --net=/var/run/netns/mycontainer`, but that does not join the namespace: it makes another one and ' +
-        'mounts it over the file. nsenter --net=FILE joins it. Inside, the shell mounts its own /proc, /sys, /dev and ' +
-        'devpts and takes a hostname. It is PID 1, sees only its own processes, has only lo, and cannot reach anything.',
+        'mounts it over the file. nsenter --net=FILE joins it. Inside, the shell mounts its own /proc, /sys and ' +
+        'devpts and takes a hostname. It is PID 1, sees only its own processes, has only lo, and cannot reach anything. ' +
+        'The runbook also mounts devtmpfs on /dev: that would hand the container the real machine\'s disks (mount /dev/vda ' +
+        'and it is yours). Here the container is root only in its own user namespace, mapped to an unprivileged id range ' +
+        'outside, so the kernel refuses: devtmpfs belongs to the real root. Real runtimes (Docker, Podman, LXC) do what ' +
+        'this sandbox did before the shell started: a small tmpfs /dev with null, zero, full, random, urandom and tty ' +
+        'bound in, pts, ptmx and shm, and no disk.',
       run: [
         startContainer(C),
         on(C, 'mount -t proc proc /proc'),
         on(C, 'mount -t sysfs sys /sys'),
-        on(C, 'mount -t devtmpfs dev /dev'),
+        on(C, 'mount -t devtmpfs dev /dev', { expectFail: true, readOnly: true }),
         on(C, 'mount -t devpts devpts /dev/pts -o gid=5,mode=620'),
         on(C, `hostname ${C}`),
         host('lsns -t net', { readOnly: true }),
@@ -56,8 +61,9 @@ export default defineLab({
         .look(C, 'ps -e -o comm=', { noMatch: /^node$/, why: 'it sees only its own processes, not the sandbox\'s web server', hints: [hint.failed('the container sees the host\'s processes: its /proc is the host\'s; mount -t proc proc /proc inside the container')] })
         .look('host', 'ps -e -o args=', { match: /^sleep 86400$/, why: 'the host sees the container\'s processes, under other PIDs' })
         .look(C, 'cat /proc/mounts', { match: /^sys \/sys sysfs /, why: 'its own /sys' })
-        .look(C, 'cat /proc/mounts', { match: /^dev \/dev devtmpfs /, why: 'a /dev' })
-        .look(C, 'cat /proc/mounts', { match: /^devpts \/dev\/pts devpts .*gid=5/, why: 'and terminals, owned by group tty (5)' })
+        .look(C, 'cat /proc/mounts', { match: /^\S+ \/dev tmpfs /, noMatch: /^\S+ \/dev devtmpfs /, why: 'a /dev of its own, not the real machine\'s devtmpfs' })
+        .look(C, 'ls -A /dev', { match: /^urandom$/, noMatch: /^(?!(?:null|zero|full|random|urandom|tty|pts|ptmx|shm)$)/, why: 'only the harmless devices: no disk, no memory' })
+        .look(C, 'cat /proc/mounts', { match: /^devpts \/dev\/pts devpts .*gid=\d+,mode=620/, why: 'and terminals, owned by group tty (5 inside; the kernel prints its id outside)' })
         .look(C, 'hostname', { match: new RegExp(`^${C}$`), why: 'its own hostname', hints: [hint.failed(`the container has another hostname: hostname ${C} (inside the container, whose UTS namespace is its own)`)] })
         .look(C, 'ip -o link', { match: /^1: lo:/, noMatch: /^\d+: (?!lo:)/, why: 'its network namespace has only lo' })
         .look('host', 'lsns -t net -o NS,NSFS,COMMAND', { match: new RegExp(`/run/netns/${C}\\s+unshare `), why: 'lsns now lists a process in the namespace: the container' }),

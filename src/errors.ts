@@ -68,6 +68,13 @@ export class InterruptedError extends LabRunnerError {
   }
 }
 
+// The sandbox's keeper died in the middle of a step: that step failed (exit 1), not the runner.
+export class SandboxDiedError extends LabRunnerError {
+  constructor(stepId: string) {
+    super('SANDBOX_DIED', `the sandbox died during step ${stepId}: its keeper was killed, and every namespace with it`, EXIT.checkFailed, 'a command of that step (or something outside) killed the sandbox; the steps after it did not run');
+  }
+}
+
 // A command a step ran failed when it was expected to succeed.
 export class CommandError extends LabRunnerError {
   readonly command: string;

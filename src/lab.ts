@@ -25,11 +25,12 @@ export function defineLab(def: LabDef): LabDef {
 export interface CommandOptions {
   expectFail?: boolean; // the lesson expects it to fail
   readOnly?: boolean; // it only shows state; `lab verify` does not expect a check to miss it
+  timeoutMs?: number; // its bound, 1 s to 300 s (default 30 s)
 }
 
 // A command in any node: on('mycontainer', 'ip link set lo up').
 export function on(node: string, cmd: string, opts: CommandOptions = {}): LabCommand {
-  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}), ...(opts.readOnly ? { readOnly: true } : {}) };
+  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
 }
 
 // Starts a service that keeps running (no `&` needed), waits (bounded, 10 s) until `waitFor` succeeds in

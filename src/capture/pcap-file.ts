@@ -1,5 +1,6 @@
 // Classic libpcap files: a streaming writer (microsecond, little-endian) and a reader for every classic variant.
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { EnvironmentError } from '../errors.js';
 import type { RawFrame } from './types.js';
 
 const MAGIC_US = 0xa1b2c3d4;
@@ -23,14 +24,23 @@ export class PcapWriter {
   private chunks: Buffer[] = [];
   private pending = 0;
   private written = 0;
+  private failed: Error | undefined; // the first write error (a full disk): kept, said at close()
+  private readonly path: string;
 
-  private constructor(fd: number) {
+  private constructor(fd: number, path: string) {
     this.fd = fd;
+    this.path = path;
   }
 
   // Creates (or truncates) the file and writes the global header.
   static open(path: string, linktype = 1): PcapWriter {
-    const w = new PcapWriter(openSync(path, 'w'));
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (err) {
+      throw pcapError(path, err);
+    }
+    const w = new PcapWriter(fd, path);
     w.push(globalHeader(linktype));
     return w;
   }
@@ -41,6 +51,7 @@ export class PcapWriter {
 
   // Queues one record; data beyond caplen (or the buffer) is not written.
   write(frame: RawFrame): void {
+    if (this.failed) return; // the file is lost already; close() says why
     if (this.fd === undefined) throw new Error('PcapWriter: write after close');
     const incl = Math.max(0, Math.min(frame.caplen, frame.data.length));
     const rec = Buffer.allocUnsafe(16 + incl);
@@ -59,9 +70,14 @@ export class PcapWriter {
   flush(): void {
     if (this.fd === undefined || this.pending === 0) return;
     const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.pending);
-    for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
     this.chunks = [];
     this.pending = 0;
+    // Called from packet callbacks: a write error must not escape there, so it is kept for close().
+    try {
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+    } catch (err) {
+      this.failed = err as Error;
+    }
   }
 
   // Flushes and closes the file; further writes throw.
@@ -70,6 +86,7 @@ export class PcapWriter {
     this.flush();
     closeSync(this.fd);
     this.fd = undefined;
+    if (this.failed) throw pcapError(this.path, this.failed);
   }
 
   private push(b: Buffer): void {
@@ -77,6 +94,13 @@ export class PcapWriter {
     this.pending += b.length;
     if (this.pending >= FLUSH_AT) this.flush();
   }
+}
+
+// A pcap file that cannot be written (no space, no permission) is the machine's problem: exit 3.
+function pcapError(path: string, err: unknown): EnvironmentError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'ENOSPC' ? 'no space left on its disk' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message;
+  return new EnvironmentError('PCAP_WRITE', `cannot write ${path}: ${why}`, 'free some space there, or give --save-pcap another folder');
 }
 
 // Saves a finished capture in one go (tcpdump -r / Wireshark readable).

@@ -41,13 +41,18 @@ export function buildProgram(setCode: (c: number) => void): Command {
   program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug (or a sandbox that could not be removed whole), 130 interrupted by Ctrl-C or quit early, 143 SIGTERM, 129 SIGHUP.');
 
   program.command('list').description('list the labs').option('--json', 'as JSON').action(async (o: { json?: boolean }) => {
-    const labs = [];
+    // A broken lab (it does not compile, throws, or is invalid) is listed as broken; the others as usual.
+    const labs: { id: string; title?: string; steps?: string[]; broken?: string }[] = [];
     for (const id of labIds()) {
-      const l = await loadLab(id);
-      labs.push({ id, title: l.def.title, steps: l.def.steps.map((s) => s.id) });
+      try {
+        const l = await loadLab(id);
+        labs.push({ id, title: l.def.title, steps: l.def.steps.map((s) => s.id) });
+      } catch (err) {
+        labs.push({ id, broken: toLabError(err).message });
+      }
     }
     if (o.json) process.stdout.write(`${JSON.stringify(labs, null, 2)}\n`);
-    else for (const l of labs) process.stdout.write(`${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${l.steps.join(', ')}\n`);
+    else for (const l of labs) process.stdout.write(l.broken ? `${l.id.padEnd(20)} BROKEN: ${l.broken}\n` : `${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${(l.steps ?? []).join(', ')}\n`);
   });
 
   runOptions(program.command('run').argument('<lab>', 'lab id (e.g. 03-masquerade, or 03), or a path to a lab module')

@@ -21,6 +21,7 @@ export interface StepInfo {
 export type LabEvent =
   | { type: 'lab-start'; lab: { id: string; title: string; summary: string; file: string }; steps: StepInfo[]; options: { skip: string[]; until?: string; keep: boolean } }
   | { type: 'rootfs-progress'; line: string }
+  | { type: 'sandbox-waiting'; line: string } // the machine runs its limit of sandboxes: this run waits for a slot
   | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
   | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
   | { type: 'step-start'; step: StepInfo; skipped: boolean }

@@ -14,6 +14,7 @@ export interface LabCommand {
   detached?: boolean; // runs until teardown (a service, a watcher); waitFor says when it is ready
   stop?: string; // stops that container (its PID 1 and all its processes)
   restart?: { container: string; address?: string; iface?: string; gateway?: string }; // stop, new address, start
+  timeoutMs?: number; // this command's bound, 1 s to 300 s (default 30 s); at the bound its process tree is killed
 }
 
 // A question asked before the step runs; the answer is shown after the packets, right or wrong.

@@ -1,6 +1,6 @@
 // Finds lab modules by id or path, imports them and validates them before anything runs.
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabDefinitionError, UsageError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
@@ -42,10 +42,28 @@ export function resolveLab(ref: string, dir = LABS_DIST): string {
   return resolve(dir, `${id}.js`);
 }
 
+// Labs whose TypeScript did not compile (scripts/setup.sh lists them): source file -> first error.
+function brokenLabs(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let text = '';
+  try {
+    text = readFileSync(join(dir, '.broken'), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [file, error] = line.split('\t');
+    if (file && error && !out.has(file)) out.set(file, error);
+  }
+  return out;
+}
+
 // Imports and validates a lab module.
 export async function loadLab(ref: string, dir = LABS_DIST): Promise<LoadedLab> {
   const file = resolveLab(ref, dir);
   const shown = displayPath(file);
+  const broken = brokenLabs(dir).get(shown);
+  if (broken) throw new LabDefinitionError(shown, [`does not compile: ${broken}`]);
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };

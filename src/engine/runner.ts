@@ -1,6 +1,6 @@
 // The straight-through driver of a lab session (`lab run --check`, and the walkthrough's gate):
 // open, then per step its before-check, its commands and its check, then close.
-import { InterruptedError, toLabError } from '../errors.js';
+import { InterruptedError, SandboxDiedError, toLabError } from '../errors.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LoadedLab } from './loader.js';
 import { checkEnvironment, checkSelection } from './preflight.js';
@@ -50,7 +50,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
   };
   try {
-    session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
+    session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
@@ -65,6 +65,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
       const sr = await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace);
       result.steps.push(sr);
       checkAbort();
+      if (session.died) throw new SandboxDiedError(info.id);
       if (opts.links) await session.links(info.id);
       if (sr.status === 'failed' && opts.onFail) {
         await opts.onFail({ stepId: info.id, runId: session.runId, nodes: session.nodes });

@@ -24,6 +24,7 @@ export type StepCommand = StepResult['commands'][number];
 export interface SessionOptions {
   events: LabEvents;
   savePcap?: string; // one pcap per capture point per check, under DIR/LAB/NN-step
+  signal?: AbortSignal; // ends a wait for a sandbox slot (the machine's limit)
 }
 
 const TRAFFIC_EVERY_MS = 200;
@@ -95,7 +96,7 @@ export class LabSession {
     try {
       // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
       const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
-      sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+      sandbox = await Sandbox.create({ lab: def.id, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
     } catch (err) {
       await hub?.close();
       throw err;
@@ -105,6 +106,11 @@ export class LabSession {
     if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
     return session;
+  }
+
+  // True once the sandbox died under the session (its keeper killed): the front end says so and stops.
+  get died(): boolean {
+    return this.sandbox.died;
   }
 
   get runId(): string {
@@ -160,7 +166,7 @@ export class LabSession {
       rec = { display, node: c.node, argv: [], exitCode: 0, output: '', stderr: '', durationMs: performance.now() - t0, timedOut: false };
       observer.end?.(rec);
       exited = () => (d.child.exitCode !== null && d.child.exitCode !== 0 ? `exited with ${d.child.exitCode}: ${d.output().trim()}` : null);
-    } else rec = await this.sandbox.exec(c.node, c.cmd, observer);
+    } else rec = await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
     const ok = commandOk(rec.exitCode, c.expectFail);
     const out: StepCommand[] = [{ ...rec, expectFail: Boolean(c.expectFail), ok }];
     if (ok && c.waitFor) {

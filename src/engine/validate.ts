@@ -6,6 +6,11 @@ import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
 import { validateHints, validatePrediction } from './validate-teaching.js';
 import { BASELINE_IFACES } from './authoring.js';
+import { hostnameProblem } from '../sandbox/container.js';
+import { unreachablePoints } from './static-points.js';
+
+const MIN_BOUND_MS = 1_000; // a lab's own bound on one command (timeoutMs), within these limits
+const MAX_BOUND_MS = 300_000;
 
 const NAME = /^[a-z][a-z0-9-]{0,14}$/;
 const IFACE = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -32,6 +37,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
     const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
     value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
+    if (p.length === 0) p.push(...unreachablePoints(value.steps));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
@@ -49,7 +55,8 @@ function validateTopology(t: unknown, p: Problems): string[] {
     else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
     if (!isObj(spec)) p.push(`${f}: must be an object`);
     else {
-      if (spec.hostname !== undefined && !str(spec.hostname)) p.push(`${f}.hostname: must be a non-empty string`);
+      const bad = spec.hostname === undefined ? undefined : hostnameProblem(spec.hostname);
+      if (bad) p.push(`${f}.hostname: ${q(spec.hostname)} ${bad} (the kernel's hostname rules)`);
       if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
       if (spec.netAdmin !== undefined && typeof spec.netAdmin !== 'boolean') p.push(`${f}.netAdmin: must be true or false`);
     }
@@ -150,6 +157,7 @@ function validateCommand(c: unknown, cf: string, nodes: string[], p: Problems, s
   if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
   if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
   if (c.detached && !str(c.waitFor)) p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
+  if (c.timeoutMs !== undefined && !(Number.isInteger(c.timeoutMs) && (c.timeoutMs as number) >= MIN_BOUND_MS && (c.timeoutMs as number) <= MAX_BOUND_MS)) p.push(`${cf}.timeoutMs: must be a whole number of ms from ${MIN_BOUND_MS} to ${MAX_BOUND_MS}`);
   if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
   if (c.stop !== undefined && !containers.includes(c.stop as string)) p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
   if (c.restart !== undefined) {

@@ -1,5 +1,6 @@
 // A container the runbook's way: its own PID, mount, UTS, IPC and cgroup namespaces, joined to a
-// network namespace made by `ip netns add`, chrooted into its own overlay of the cached root.
+// network namespace made by `ip netns add`, chrooted into its own overlay of the cached root. It lives
+// in the sandbox's user namespace (root inside, an unprivileged id outside), and gets a minimal /dev.
 
 export const CONTAINER_DIR = '/run/containers'; // inside the keeper's private /run
 
@@ -8,14 +9,28 @@ export function containerRoot(name: string): string {
   return `${CONTAINER_DIR}/${name}/root`;
 }
 
-// Shell lines, run in the keeper, that give the container a copy-on-write view of the cached root.
-export function overlayScript(name: string, lower: string): string {
-  const d = `${CONTAINER_DIR}/${name}`;
-  return [
-    'set -e',
-    `mkdir -p ${d}/upper ${d}/work ${d}/root`,
-    `mount -t overlay overlay -o lowerdir=${lower},upperdir=${d}/upper,workdir=${d}/work ${d}/root`,
-  ].join('\n');
+// The device nodes a container gets, as real runtimes give them: no disk, no memory, no module.
+export const MINIMAL_DEV = ['null', 'zero', 'full', 'random', 'urandom', 'tty'] as const;
+
+// Shell lines, run in the keeper's user namespace, that give the container a copy-on-write view of the
+// cached root and a minimal /dev: a tmpfs with the harmless nodes bound in, pts, ptmx and shm.
+// Names arrive as $1 (container) and $2 (lower directory), never pasted into the script.
+export const OVERLAY_SCRIPT = [
+  'set -e',
+  `d=${CONTAINER_DIR}/$1`,
+  'mkdir -p "$d/upper" "$d/work" "$d/root"',
+  'mount -t overlay overlay -o "lowerdir=$2,upperdir=$d/upper,workdir=$d/work" "$d/root"',
+  'dev="$d/root/dev"',
+  'mount -t tmpfs -o mode=755,nosuid,size=64k lab-dev "$dev"',
+  `for n in ${MINIMAL_DEV.join(' ')}; do : > "$dev/$n"; mount --bind "/dev/$n" "$dev/$n"; done`,
+  'mkdir -p "$dev/pts" "$dev/shm"',
+  'ln -s pts/ptmx "$dev/ptmx"',
+  'mount -t tmpfs -o mode=1777,nosuid,nodev,size=16m lab-shm "$dev/shm"',
+].join('\n');
+
+// argv (after a keeper prefix) that prepares a container's root; see OVERLAY_SCRIPT.
+export function overlayArgv(name: string, lower: string): string[] {
+  return ['sh', '-c', OVERLAY_SCRIPT, 'overlay', name, lower];
 }
 
 // The runbook's unshare line, joining the namespace with nsenter (unshare --net=FILE would make a new one).
@@ -23,14 +38,15 @@ export function unshareArgv(name: string): string[] {
   return ['nsenter', `--net=/run/netns/${name}`, 'unshare', '--fork', '--pid', '--mount', '--uts', '--cgroup', '--ipc', `--root=${containerRoot(name)}`, '--wd=/'];
 }
 
-// What the container's PID 1 runs: with `setup`, the runbook's mounts and hostname first.
-export function initScript(hostname: string, setup: boolean): string {
+// What the container's PID 1 runs: with `setup`, the runbook's mounts and hostname first (but no
+// devtmpfs: the kernel refuses it in a user namespace, and the minimal /dev is already there).
+// The hostname arrives as $1, never pasted into the script.
+export function initScript(setup: boolean): string {
   const mounts = [
     'mount -t proc proc /proc',
     'mount -t sysfs sys /sys',
-    'mount -t devtmpfs dev /dev',
-    'mount -t devpts devpts /dev/pts -o gid=5,mode=620',
-    `hostname ${hostname}`,
+    'mount -t devpts devpts /dev/pts -o gid=5,mode=620,ptmxmode=0666',
+    'hostname "$1"',
   ];
   // PID 1 stays a shell, as in the runbook; it idles until the sandbox is torn down.
   return [...(setup ? mounts.map((m) => `${m} || exit 1`) : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
@@ -38,7 +54,7 @@ export function initScript(hostname: string, setup: boolean): string {
 
 // argv prefix that runs a program inside a running container (all its namespaces and its root).
 export function enterArgv(initPid: number): string[] {
-  return ['nsenter', '-t', String(initPid), '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w'];
+  return ['nsenter', '-t', String(initPid), '-U', '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w'];
 }
 
 // The environment a login shell in the container would have, not the runner's.
@@ -47,3 +63,12 @@ export const CONTAINER_ENV = {
   HOME: '/root',
   LANG: 'C.UTF-8',
 };
+
+// The kernel's rule for a hostname (RFC 1123 labels, at most 64 bytes: __NEW_UTS_LEN), so a lab's
+// name reaches `hostname` as a value that means what it says.
+export function hostnameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return 'must be a string';
+  if (name.length === 0 || name.length > 64) return 'must be 1 to 64 characters';
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(name)) return 'must be letters, digits and inner hyphens, in dot-separated labels';
+  return undefined;
+}

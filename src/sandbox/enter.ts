@@ -7,9 +7,17 @@ export interface EnterSpec {
   env?: Record<string, string>; // replaces the environment (a container's own)
 }
 
-// argv prefix that enters the keeper's mount and PID namespaces.
+// argv prefix that enters the keeper's user (as its root, an unprivileged id outside), mount, PID, UTS
+// IPC and (empty) network namespaces, the last so `ip netns add` can return to a namespace it owns: what runs there can build the sandbox but cannot touch the real machine.
 export function keeperPrefix(initPid: number): string[] {
-  return ['nsenter', '-t', String(initPid), '-m', '-p'];
+  return ['nsenter', '-t', String(initPid), '-U', '-m', '-p', '-u', '-i', '-n'];
+}
+
+// The runner's own programs (captures, the wan's web server): the real root, in the real mount
+// namespace (its code may live where the sandbox's root cannot read), the keeper's PID namespace (so
+// they die with it) and the node's network namespace, reached through the keeper's root.
+export function machineryPrefix(initPid: number, node: string): string[] {
+  return ['nsenter', '-t', String(initPid), '-p', `--net=/proc/${initPid}/root/run/netns/${node}`];
 }
 
 // A node's network namespace inside the keeper's mount namespace (not `ip netns exec`, whose

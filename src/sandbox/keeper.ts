@@ -1,18 +1,26 @@
 // The keeper: one process tree that owns every namespace of a run, so its death removes them all.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { startProcess } from '../sys/exec.js';
+import { idBase, idMap } from './userns.js';
 
-// PID 1 of the sandbox: a private /run (so `ip netns` names never reach the real /run/netns),
-// its own /proc (so lsns and ps inside show the sandbox only) and /sys (so no command in the
-// sandbox can reach the real machine's devices through /sys/class/net),
+// PID 1 of the sandbox, root of its own user namespace (an unprivileged id range outside): a private
+// /run (so `ip netns` names never reach the real /run/netns), its own /proc (so lsns and ps inside show
+// the sandbox only) and /sys (so no command in the sandbox can reach the real machine's devices through
+// /sys/class/net), its own /tmp, /etc/hosts and /etc/resolv.conf, and its own hostname;
 // then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
 const KEEPER_SCRIPT = [
   'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
-  'mkdir -p /run/netns || exit 1',
+  'mkdir -p /run/netns /run/lab-etc || exit 1',
   'mount -t proc proc /proc || exit 1',
   'mount -t sysfs sysfs /sys || exit 1',
+  'mount -t tmpfs -o mode=1777 lab-tmp /tmp || exit 1',
+  "printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n' > /run/lab-etc/hosts || exit 1",
+  "printf 'nameserver 203.0.113.8\\n' > /run/lab-etc/resolv.conf || exit 1",
+  // /etc/resolv.conf may be a link into the real /run, which the tmpfs above hides: mount on its target.
+  'for f in hosts resolv.conf; do t=$(readlink -f /etc/$f); mkdir -p "${t%/*}" && { [ -e "$t" ] || : > "$t"; } && mount --bind /run/lab-etc/$f "$t" || exit 1; done',
+  'hostname lab-sandbox || exit 1',
   'echo ready',
   'read cmd',
   '[ "$cmd" = keep ] && exec sleep infinity',
@@ -25,6 +33,7 @@ const READY_TIMEOUT_MS = 5_000;
 export interface KeeperInfo {
   outerPid: number; // the unshare process, in the real PID namespace
   initPid: number; // PID 1 of the sandbox, as seen from the real namespace
+  idBase: number; // the real uid and gid of the sandbox's root (its range is ID_COUNT long)
 }
 
 export class Keeper {
@@ -32,17 +41,31 @@ export class Keeper {
   private proc: ChildProcess | undefined;
   private info: KeeperInfo | undefined;
   private exited: Promise<void> | undefined;
+  private stopping = false;
+  private lost = false; // it exited while the run still needed it
 
   constructor(runId: string) {
     this.runId = runId;
   }
 
-  // Starts the keeper and resolves once its private /run is mounted.
+  // Starts the keeper in a new user namespace and resolves once its private /run is mounted.
   async start(): Promise<KeeperInfo> {
-    const argv = ['--net', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId];
-    const proc = startProcess({ argv: ['unshare', ...argv], detached: true });
+    const base = idBase();
+    const holder = await userNamespace(base);
+    try {
+      return await this.startIn(`/proc/${holder.pid}/ns/user`, base);
+    } finally {
+      holder.kill('SIGKILL'); // the namespace lives on in the keeper
+    }
+  }
+
+  private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
+    // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
+    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId];
+    const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    proc.once('exit', () => (this.lost = !this.stopping));
     proc.stdin?.on('error', () => undefined);
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -50,7 +73,7 @@ export class Keeper {
       const timer = setTimeout(() => reject(new InternalError(`sandbox keeper not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
       proc.once('error', (err) => {
         clearTimeout(timer);
-        reject(new EnvironmentError('TOOL_MISSING', `cannot start unshare: ${err.message}`, 'install util-linux'));
+        reject(new EnvironmentError('TOOL_MISSING', `cannot start nsenter: ${err.message}`, 'install util-linux'));
       });
       proc.once('exit', (code) => {
         clearTimeout(timer);
@@ -63,7 +86,7 @@ export class Keeper {
     });
     const outerPid = proc.pid;
     if (!outerPid) throw new InternalError('sandbox keeper has no pid');
-    this.info = { outerPid, initPid: childOf(outerPid) };
+    this.info = { outerPid, initPid: childOf(outerPid), idBase };
     return this.info;
   }
 
@@ -77,6 +100,11 @@ export class Keeper {
     return this.info;
   }
 
+  // True once the keeper died without being stopped: nothing can run in the sandbox any more.
+  get died(): boolean {
+    return this.lost;
+  }
+
   // Leaves the sandbox running after the runner exits (--keep).
   keep(): void {
     this.proc?.stdin?.end('keep\n');
@@ -88,6 +116,7 @@ export class Keeper {
   // Kills the whole sandbox and waits until its init is gone; safe to call twice.
   async stop(): Promise<void> {
     if (!this.proc) return;
+    this.stopping = true;
     // Kill PID 1 and let unshare reap it, so no zombie outlives the run; unshare itself only as a fallback.
     if (this.info) killQuietly(this.info.initPid);
     else killQuietly(this.proc.pid);
@@ -97,6 +126,41 @@ export class Keeper {
     clearTimeout(fallback);
     this.proc = undefined;
   }
+}
+
+// A new user namespace held by a waiting shell, its ids mapped to base..base+65535 (written from
+// outside, as the real root: no newuidmap or /etc/subuid needed).
+async function userNamespace(base: number): Promise<ChildProcess> {
+  const holder = startProcess({ argv: ['unshare', '--user', 'sh', '-c', 'echo userns; read x'] });
+  holder.stdin?.on('error', () => undefined);
+  let stderr = '';
+  holder.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new InternalError(`user namespace not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      holder.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new EnvironmentError('TOOL_MISSING', `cannot start unshare: ${err.message}`, 'install util-linux'));
+      });
+      holder.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(keeperFailure(code, stderr));
+      });
+      holder.stdout?.once('data', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    writeFileSync(`/proc/${holder.pid}/uid_map`, idMap(base));
+    writeFileSync(`/proc/${holder.pid}/gid_map`, idMap(base));
+  } catch (err) {
+    holder.kill('SIGKILL');
+    if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('E')) {
+      throw new EnvironmentError('NO_USERNS', `cannot map ids of the sandbox's user namespace: ${err.message}`, 'user namespaces must be enabled: sysctl user.max_user_namespaces (> 0)');
+    }
+    throw err;
+  }
+  return holder;
 }
 
 // Why the keeper could not start, in words the user can act on.

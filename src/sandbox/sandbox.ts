@@ -2,16 +2,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CommandError, InternalError, UsageError } from '../errors.js';
+import { CommandError, EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
-import { containerRoot, initScript, overlayScript, unshareArgv } from './container.js';
-import { enterNode, keeperPrefix, nodePrefix, type EnterSpec } from './enter.js';
+import { containerRoot, initScript, overlayArgv, unshareArgv } from './container.js';
+import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } from './enter.js';
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
 import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
 import { appendFileSync } from 'node:fs';
+import { takeSandboxSlot } from './slots.js';
+import { IDMAP_PY } from './userns.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -21,6 +23,8 @@ export interface SandboxOptions {
   topology: TopologySpec;
   rootfs?: string; // cached root the containers overlay; required when the topology has containers
   observer?: CommandObserver;
+  signal?: AbortSignal; // ends a wait for a slot (see slots.ts)
+  onWait?: (line: string) => void; // told once when the run waits for a slot
   onNodes?: (sb: Sandbox) => Promise<void>; // runs once the nodes exist, beside the containers' start
   wanHttp?: boolean; // false: the lab sends no TCP to the internet, so wan's web server is not started
   onContainer?: (e: ContainerEvent) => void; // every container event, also appended to EVENTS_FILE
@@ -56,6 +60,7 @@ export class Sandbox {
   private kept = false;
   private torn = false;
   private tearing: Promise<TeardownReport> | undefined;
+  private releaseSlot: () => void = () => undefined;
 
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
@@ -67,19 +72,38 @@ export class Sandbox {
   // Starts the keeper, journals it, builds the baseline topology and starts the containers.
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
+    const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
     const keeper = new Keeper(runId);
-    await keeper.start();
+    try {
+      await keeper.start();
+    } catch (err) {
+      releaseSlot();
+      throw err;
+    }
     const sb = new Sandbox(runId, keeper, opts);
+    sb.releaseSlot = releaseSlot;
     sb.journal();
     try {
       await runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
+      if (opts.rootfs) await sb.mapRootfs(opts.rootfs);
       const web = opts.wanHttp === false ? [] : [sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS)];
       await Promise.all([...web, ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), opts.onNodes?.(sb)]);
     } catch (err) {
       await sb.teardown();
+      // A part of the baseline that did not come up in time: the machine is too busy, not a bug.
+      if (err instanceof ServiceError || (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))) {
+        throw new EnvironmentError('MACHINE_BUSY', `the sandbox could not be built in time: ${err.message.split('\n')[0]}`, 'the machine is overloaded: run fewer labs at once, or set LAB_MAX_SANDBOXES lower');
+      }
       throw err;
     }
     return sb;
+  }
+
+  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
+  // same path inside the keeper (so `rootfs status` still finds who uses a build; made if /tmp hides it).
+  private async mapRootfs(rootfs: string): Promise<void> {
+    await runCommand({ argv: [...this.keeperPrefix(), 'mkdir', '-p', rootfs], display: 'rootfs mount point', node: '' });
+    await runChecked({ argv: ['python3', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {
@@ -100,6 +124,12 @@ export class Sandbox {
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
     return nodePrefix(this.initPid, node);
+  }
+
+  // argv prefix for the runner's own programs in a node (see enter.ts).
+  machineryPrefix(node: string): string[] {
+    if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
+    return machineryPrefix(this.initPid, node);
   }
 
   // How to run something the way a student types it in a node: inside the container if it is one.
@@ -131,7 +161,13 @@ export class Sandbox {
     return this.run(node, argv, display, true, observer, timeoutMs);
   }
 
+  // True once the keeper died under the run (killed by a step, or from outside).
+  get died(): boolean {
+    return this.keeper.died;
+  }
+
   private async run(node: string, argv: string[], display: string, guard: boolean, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+    if (this.died) return failedRecord(node, display, `the sandbox is gone: its keeper (pid ${this.keeper.started?.initPid}) died`, observer);
     let p;
     try {
       p = this.enter(node);
@@ -152,11 +188,12 @@ export class Sandbox {
     let exitCode: number | undefined = 0;
     try {
       if (!this.rooted.has(name)) {
-        await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', `${overlayScript(name, this.opts.rootfs)}\n${containerToolsScript(containerRoot(name))}`], display: `overlay for ${name}`, node: '' });
+        await runChecked({ argv: [...this.keeperPrefix(), ...overlayArgv(name, this.opts.rootfs)], display: `overlay for ${name}`, node: '' });
+        await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', containerToolsScript(containerRoot(name))], display: `tools for ${name}`, node: '' });
         this.rooted.add(name);
       }
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
-      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(hostname, setup)], 'ready', READY_MS, this.keeperPrefix());
+      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
@@ -237,8 +274,9 @@ export class Sandbox {
     return { child, output: () => out };
   }
 
-  // Starts a long-running process in a node; it dies with the sandbox at the latest.
-  spawn(node: string, argv: string[], prefix = this.nodePrefix(node)): ChildProcess {
+  // Starts a long-running process in a node; it dies with the sandbox at the latest. By default it is the
+  // runner's own machinery (a capture, the wan's web server): real root, in the node's network namespace only.
+  spawn(node: string, argv: string[], prefix = this.machineryPrefix(node)): ChildProcess {
     const child = startProcess({ argv: [...prefix, ...argv] });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
@@ -247,7 +285,7 @@ export class Sandbox {
 
   // Starts a server and resolves once it prints its ready line (bounded).
   async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000, prefix?: string[]): Promise<ChildProcess> {
-    const child = this.spawn(node, argv, prefix ?? this.nodePrefix(node));
+    const child = this.spawn(node, argv, prefix ?? this.machineryPrefix(node));
     let out = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new ServiceError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
@@ -281,6 +319,7 @@ export class Sandbox {
     }
     this.journal();
     this.keeper.keep();
+    this.releaseSlot();
   }
 
   // Removes the whole sandbox and says what, if anything, survived; idempotent.
@@ -299,6 +338,7 @@ export class Sandbox {
         leftovers.push(`keeper: ${(err as Error).message}`);
       }
       for (const c of this.children) c.kill('SIGKILL');
+      this.releaseSlot();
       if (init && isAlive(init)) leftovers.push(`sandbox init process ${init} still alive`);
       try {
         removeState(this.runId);

@@ -94,10 +94,11 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
       // the group is gone
     }
   };
+  const bound = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup();
-  }, spec.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  }, bound);
   const exitCode = await new Promise<number | undefined>((resolve) => {
     child.once('error', (e) => {
       all.push(`${file}: ${e.message}`);
@@ -117,7 +118,8 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
     node: spec.node,
     argv: spec.argv,
     exitCode: timedOut ? undefined : exitCode,
-    output: all.text(),
+    // Said first, where every reporter shows it: which command, where, and the bound it reached.
+    output: timedOut ? `\`${spec.display}\` in ${spec.node || 'the sandbox'} did not end within its bound of ${bound / 1000} s: its whole process tree was killed\n${all.text()}`.trimEnd() : all.text(),
     stderr: err.text(),
     durationMs: performance.now() - started,
     timedOut,

@@ -20,6 +20,8 @@ export const TOOL_PACKAGES: Record<string, string> = {
   mount: 'mount',
   debootstrap: 'debootstrap',
   setpriv: 'util-linux',
+  flock: 'util-linux',
+  python3: 'python3',
   du: 'coreutils',
 };
 

@@ -15,6 +15,7 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
   const out = opts.write ?? ((l: string) => process.stdout.write(`${l}\n`));
   events.on('lab-start', (e) => out(`== ${e.lab.id}: ${e.lab.title}`));
   events.on('rootfs-progress', (e) => out(`rootfs: ${e.line}`));
+  events.on('sandbox-waiting', (e) => out(e.line));
   events.on('rootfs-ready', (e) => out(`root filesystem ${e.hash} ${e.built ? `built in ${(e.buildMs / 1000).toFixed(0)} s` : 'cached'}`));
   events.on('sandbox-ready', (e) => out(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`));
   events.on('step-start', (e) => {

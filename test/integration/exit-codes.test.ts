@@ -33,7 +33,8 @@ for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', EXIT.ter
     const p = labProcess(['check', '03-masquerade', '--reporter', 'plain']);
     let out = '';
     p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 400 && !out.includes('step 2/5'); i++) await delay(25);
+    // Up to 30 s: under npm test's load a run may first wait for a sandbox slot.
+    for (let i = 0; i < 1200 && !out.includes('step 2/5'); i++) await delay(25);
     p.kill(signal);
     const r = await p;
     t.is(r.exitCode, code, out);

@@ -1,0 +1,26 @@
+// Capture points whose interface nothing can ever create: no command of the lab names it and the
+// baseline has none, so the check could only fail. Known before anything is built: a lab error (exit 2).
+import { HOST, WAN_UPLINK } from '../sandbox/topology.js';
+
+// Interfaces every sandbox has before the first step.
+const BASELINE: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['lo', WAN_UPLINK] };
+
+// Problems, each naming the field, for points on interfaces that no command line or look mentions.
+export function unreachablePoints(steps: unknown[]): string[] {
+  const text = JSON.stringify(steps.map((s) => (s as { run?: unknown }).run ?? [])) + JSON.stringify(steps.map((s) => [(s as { before?: { looks?: unknown } }).before?.looks, (s as { check?: { looks?: unknown } }).check?.looks]));
+  const problems: string[] = [];
+  steps.forEach((s, i) => {
+    for (const phase of ['before', 'check'] as const) {
+      const points = (s as Record<string, { points?: unknown }>)[phase]?.points;
+      if (!Array.isArray(points)) continue;
+      points.forEach((pt, j) => {
+        if (typeof pt !== 'string') return;
+        const [node = '', iface = ''] = pt.split(':');
+        const baseline = BASELINE[node] ?? ['lo'];
+        const named = new RegExp(`(^|[^A-Za-z0-9_.-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`).test(text);
+        if (!baseline.includes(iface) && !named) problems.push(`steps[${i}].${phase}.points[${j}]: ${JSON.stringify(pt)}: no command of the lab creates an interface ${iface}, and ${node} has none at the start (it has ${baseline.join(', ')})`);
+      });
+    }
+  });
+  return problems;
+}
