@@ -5,9 +5,11 @@ import { HOST, WAN_UPLINK } from '../sandbox/topology.js';
 // Interfaces every sandbox has before the first step.
 const BASELINE: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['lo', WAN_UPLINK] };
 
-// Problems, each naming the field, for points on interfaces that no command line or look mentions.
-export function unreachablePoints(steps: unknown[]): string[] {
-  const text = JSON.stringify(steps.map((s) => (s as { run?: unknown }).run ?? [])) + JSON.stringify(steps.map((s) => [(s as { before?: { looks?: unknown } }).before?.looks, (s as { check?: { looks?: unknown } }).check?.looks]));
+// Problems, each naming the field, for points on interfaces that no command line (run or arrange), look,
+// or declared link of the topology mentions.
+export function unreachablePoints(steps: unknown[], topology?: unknown): string[] {
+  const part = (s: unknown, k: string): unknown => (s as Record<string, unknown>)[k];
+  const text = JSON.stringify(steps.map((s) => [part(s, 'run'), part(s, 'arrange')])) + JSON.stringify(steps.map((s) => [(s as { before?: { looks?: unknown } }).before?.looks, (s as { check?: { looks?: unknown } }).check?.looks])) + JSON.stringify(topology ?? null);
   const problems: string[] = [];
   steps.forEach((s, i) => {
     for (const phase of ['before', 'check'] as const) {

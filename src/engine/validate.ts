@@ -37,7 +37,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
     const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
     value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
-    if (p.length === 0) p.push(...unreachablePoints(value.steps));
+    if (p.length === 0) p.push(...unreachablePoints(value.steps, value.topology));
   }
   if (p.length) throw new LabDefinitionError(file, p);
   return value as unknown as LabDef;
