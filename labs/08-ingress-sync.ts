@@ -15,9 +15,20 @@ const ruleFor = (ip: string): string => `iptables -t nat -S PREROUTING | grep -q
 const WATCHER = `cat > /run/lab/docknat.sh <<'EOF'
 # docknat in a few lines: one DNAT rule on ts0 per running container, following the container events
 state=/run/lab/docknat; mkdir -p $state
+# The rules there should be, one per running container, written as iptables -S prints them.
+want() {
+  for f in $state/*; do [ -f "$f" ] && echo "-A PREROUTING -i ts0 -m comment --comment \\"docknat $(basename "$f")\\" -j DNAT --to-destination $(cat "$f")"; done
+}
+# Removes the rules nobody wants and adds the missing ones; a rule that is right is never touched,
+# so traffic to a running container never meets a moment without its rule.
 resync() {
-  iptables -t nat -S PREROUTING | grep -- '-i ts0 .*-j DNAT' | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -t nat $rule"; done
-  for f in $state/*; do [ -f "$f" ] && iptables -t nat -A PREROUTING -i ts0 -m comment --comment "docknat $(basename "$f")" -j DNAT --to-destination "$(cat "$f")"; done
+  w=$(want)
+  iptables -t nat -S PREROUTING | grep -- '-i ts0 .*-j DNAT' | while read -r rule; do
+    printf '%s\\n' "$w" | grep -qxF -- "$rule" || eval "iptables -t nat $(printf '%s' "$rule" | sed 's/^-A /-D /')"
+  done
+  printf '%s\\n' "$w" | while read -r rule; do
+    [ -n "$rule" ] && ! iptables -t nat -S PREROUTING | grep -qxF -- "$rule" && eval "iptables -t nat $rule"
+  done
 }
 tail -n +1 -F /run/lab/containers.events | while read -r event name addrs; do
   ip4=$(echo "$addrs" | tr , '\\n' | grep -m1 -E '^[0-9]+[.]' | cut -d/ -f1)
