@@ -140,7 +140,11 @@ test('kill -9 of the CLI at random instants, then lab clean: nothing is left', a
   for (const at of [150, 600, 1_100, 1_700, 2_400]) {
     const proc = labProcess(['run', '02-bridge-veth', '--check', '--reporter', 'plain'], { LAB_STATE_DIR: dir });
     await delay(at + Math.floor(Math.random() * 200));
-    if (proc.pid) process.kill(proc.pid, 'SIGKILL');
+    try {
+      if (proc.pid) process.kill(proc.pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // the run was already over: nothing to kill
+    }
     await proc;
   }
   // The keepers see their pipes close and go; only journal entries may survive, and clean removes them.
