@@ -137,7 +137,10 @@ export default defineLab({
       check: observe(['host:eth0', `host:ve-${C}`], greeting('wan'), tcpConnect('wan', LOCAL_ADDR, 22, { expectFail: true }))
         .expect(`host:ve-${C}`, tcp.payload('Hello, world!', { src: LOCAL_ADDR, sport: PORT }), {
           why: `${PORT} is answered`,
-          hints: [hint.notSeen(`no greeting on ve-${C}: port ${PORT} is dropped too. Rules match in order: the ACCEPT for --dport ${PORT} must come before the DROP (iptables -S FORWARD)`)],
+          hints: [
+            hint.notSeen(`no greeting on ve-${C}: wan's connection to port ${PORT} was not forwarded. Is the host forwarding (sysctl net.ipv4.ip_forward), and does the ACCEPT for --dport ${PORT} come before the DROP? Rules match in order (iptables -S FORWARD)`),
+            hint.near('sport', undefined, `wan's connection reached the container on ve-${C} but no greeting came back: the container answers the outside only through its default route via ${HOST_ADDR} (in the container: ip route)`),
+          ],
         })
         .expect('host:eth0', tcp.syn({ dst: LOCAL_ADDR, dport: 22 }), { why: 'port 22 is asked for on eth0' })
         .expectNone(`host:ve-${C}`, tcp({ dst: LOCAL_ADDR, dport: 22 }), {

@@ -154,7 +154,10 @@ export default defineLab({
       check: observe(['host:lk-beta', 'host:eth0'], ping(B, WAN.dns), ping('host', A_IP, { count: 1, expectFail: true }))
         .expect('host:eth0', icmp.echoRequest({ dst: A_IP }), {
           why: 'alpha\'s /24 is free again: the host sends 10.1.2.2 to its default route',
-          hints: [hint.notSeen(`no request for ${A_IP} on eth0: 10.1.2.0/24 is still on an interface of the host (ip -br addr; lk cleanup alpha removes lk-alpha)`)],
+          hints: [
+            hint.notSeen(`no request for ${A_IP} on eth0: 10.1.2.0/24 is still on an interface of the host (ip -br addr; lk cleanup alpha removes lk-alpha)`),
+            hint.near('dst', undefined, `no request for ${A_IP} on eth0, only other traffic: 10.1.2.0/24 is still on an interface of the host, so the ping went there (ip route get ${A_IP}; lk cleanup alpha removes lk-alpha)`),
+          ],
         })
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta is still masqueraded' })
         .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), {
