@@ -77,7 +77,7 @@ export default defineLab({
           why: `the exact address: ${APP_OUT}`,
           hints: [
             hint.notSeen('nothing left eth0: is the host forwarding IPv6? (sysctl net.ipv6.conf.all.forwarding must say 1)'),
-            hint.near('src', APP_IP, `the requests leave eth0 with their ULA source ${APP_IP}: no mapping translated them. Is it there (nat66 status)? nat66 refuses a mapping whose two prefixes differ in length: both must be /64 here (nat66 eth0 add ${APP_MAP.from} ${APP_MAP.to})`),
+            hint.near('src', APP_IP, `the requests leave eth0 with their ULA source ${APP_IP}: no mapping translated them. Is it there (nat66 status)? If nat66 refused the add, read why: both must be prefixes of the same length, /64 here (nat66 eth0 add ${APP_MAP.from} ${APP_MAP.to})`),
             hint.near('src', undefined, `the requests leave eth0 with another address than ${APP_OUT}: check both prefixes of the mapping, ${APP_MAP.from} to ${APP_MAP.to}, of the same length (nat66 status)`),
           ],
         })
@@ -114,7 +114,7 @@ export default defineLab({
         .expect('host:eth0', icmp6.echoRequest({ src: APP_OUT, dst: WAN.dns6 }), { min: 3, why: 'the app still leaves with its own prefix' })
         .expect('host:br0', icmp6.echoReply({ src: WAN.dns6, dst: TENANT_OUT }), { min: 3 })
         .look(TENANT, 'nat66 status', { match: /fd00:0:0:2::\/64/, noMatch: /fd00:0:0:1::\/64/, why: 'the tenant sees only its own mapping', hints: [hint.failed(`the tenant's nat66 status does not list ${TENANT_MAP.from} alone: the mapping must be made in the tenant (nat66 status, in the tenant)`)] })
-        .look('host', 'nat66 status', { match: /fd00:0:0:1::\/64/, noMatch: /fd00:0:0:2::\/64/, why: 'the host only its own', hints: [hint.failed(`the host's nat66 status lists ${TENANT_MAP.from}: the tenant's mapping was made on the host, not in the tenant (nat66 status, on the host)`)] }),
+        .look('host', 'nat66 status', { match: /fd00:0:0:1::\/64/, noMatch: /fd00:0:0:2::\/64/, why: 'the host only its own', hints: [hint.failed(`the host's nat66 status must list its own ${APP_MAP.from} and not the tenant's ${TENANT_MAP.from}: was the tenant's mapping made on the host? (nat66 status, on the host)`)] }),
     },
     {
       id: 'privilege',
@@ -139,11 +139,14 @@ export default defineLab({
         .expect('host:eth0', icmp6.echoRequest({ src: LOCKED_OUT, dst: WAN.dns6 }), {
           min: 3,
           why: 'the mapping made with the capability works',
-          hints: [hint.near('src', LOCKED_IN, `the requests leave eth0 untranslated, as ${LOCKED_IN}: the container's own nat66 was refused, and nobody added the mapping for it. The host must, in its namespace: nsenter --net=/run/netns/${LOCKED} nat66 eth0 add ${LOCKED_MAP.from} ${LOCKED_MAP.to}`)],
+          hints: [
+            hint.notSeen('nothing left eth0: is the host forwarding IPv6 (sysctl net.ipv6.conf.all.forwarding must say 1)?'),
+            hint.near('src', LOCKED_IN, `the requests leave eth0 untranslated, as ${LOCKED_IN}: the container's own nat66 was refused, and nobody added the mapping for it. The host must add it in the container's namespace: nsenter --net=/run/netns/${LOCKED} nat66 eth0 add ${LOCKED_MAP.from} ${LOCKED_MAP.to}`),
+          ],
         })
         .expect('host:br0', icmp6.echoReply({ src: WAN.dns6, dst: LOCKED_OUT }), {
           min: 3,
-          hints: [hint.near('dst', LOCKED_IN, `the replies reach br0 already translated back to ${LOCKED_IN}: the mapping was added in the host's namespace, not in the container's (nsenter --net=/run/netns/${LOCKED} nat66 status)`)],
+          hints: [hint.notSeen(`no reply for ${LOCKED_OUT} on br0: was the mapping added in the host's namespace? Then the host translates the replies back to ${LOCKED_IN}, which it has no route to. It belongs in the container's: nsenter --net=/run/netns/${LOCKED} nat66 eth0 add ... (nat66 status, on the host, must not list ${LOCKED_MAP.from})`)],
         })
         .look(LOCKED, CAP_NET_ADMIN_BIT, { match: /^CAP_NET_ADMIN: no$/, why: 'the container itself still runs without the capability', hints: [hint.failed('the container holds CAP_NET_ADMIN: it must stay without it; the host adds the mapping from outside (grep CapEff /proc/self/status, in the container)')] }),
     },
