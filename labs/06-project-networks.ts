@@ -87,7 +87,7 @@ export default defineLab({
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta too' })
         .expect('host:lk-alpha', icmp.echoReply({ src: WAN.dns, dst: A_IP }), {
           min: 3,
-          hints: [hint.notSeen('no reply came back to lk-alpha: the host did not forward the requests. Is ip_forward on (sysctl net.ipv4.ip_forward must say 1), and does FORWARD, whose policy is DROP, jump to LAB_FORWARD? (iptables -S FORWARD)')],
+          hints: [hint.notSeen(`no reply came back to lk-alpha. If nothing of alpha's left eth0, the host did not forward: is ip_forward on (sysctl net.ipv4.ip_forward must say 1), and does FORWARD, whose policy is DROP, jump to LAB_FORWARD (iptables -S FORWARD)? If the requests left as ${A_IP}, nothing masqueraded them: MASQUERADE works only in nat POSTROUTING (iptables -t nat -S POSTROUTING | grep lk:alpha)`)],
         })
         .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), { min: 3, hints: [hint.notSeen('no reply came back to lk-beta: is the host forwarding? (sysctl net.ipv4.ip_forward; iptables -S LAB_FORWARD | grep lk:beta)')] })
         .look('host', 'iptables -S FORWARD', { match: /^-A FORWARD .*-j LAB_FORWARD$/, why: 'FORWARD jumps to the lab\'s chain', hints: [hint.failed('FORWARD does not jump to LAB_FORWARD: with policy DROP, no project\'s packet is forwarded (iptables -S FORWARD)')] }),
