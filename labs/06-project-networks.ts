@@ -1,4 +1,5 @@
-import { arp, defineLab, host, HOST, icmp, link, observe, on, ping, service, stopContainer, tcp, tcpConnect, tcpRead, WAN, type LabCommand } from '../src/lab.js';
+import { arp, defineLab, hint, host, HOST, icmp, link, observe, on, ping, service, stopContainer, tcp, tcpConnect, tcpRead, WAN, type LabCommand } from '../src/lab.js';
+import { hinted } from './shared/teach.js';
 
 // Two projects, one container each; `lk` (on PATH in every node) plays Locker.
 const A = 'a1'; // project alpha
@@ -42,10 +43,25 @@ export default defineLab({
         'existing network), so alpha gets 10.1.2.0/24 and beta 10.1.3.0/24, and each bridge takes the first address, .1. ' +
         'The host now asks on each bridge for its first container, which is not plugged in yet.',
       run: [host('lk net create alpha'), host('lk net create beta')],
+      prediction: {
+        question: `Both bridges are up and nothing is plugged in. The host pings ${A_IP} once: what shows on lk-alpha?`,
+        choices: ['nothing: no container is plugged in', `an ARP request from ${A_NET}.1 (who has ${A_IP}?), unanswered`, `an echo request to ${A_IP}, unanswered`],
+        answer: 1,
+        why: `${A_IP} is on lk-alpha's /24, so the host must first learn its MAC address: it asks with ARP from the bridge's own ${A_NET}.1, and nobody answers.`,
+      },
       check: observe(['host:lk-alpha', 'host:lk-beta'], ping('host', A_IP, { count: 1, expectFail: true }), ping('host', B_IP, { count: 1, expectFail: true }))
-        .expect('host:lk-alpha', arp.request({ src: `${A_NET}.1`, dst: A_IP }), { why: 'alpha\'s bridge has 10.1.2.1/24: the decoy\'s 10.1.1.0/24 was skipped' })
-        .expect('host:lk-beta', arp.request({ src: `${B_NET}.1`, dst: B_IP }), { why: 'beta\'s bridge has the next free one' })
-        .look('host', 'ip -br addr show decoy0', { match: /10\.1\.1\.5\/24/, why: 'the decoy still holds 10.1.1.0/24' }),
+        .expect('host:lk-alpha', arp.request({ src: `${A_NET}.1`, dst: A_IP }), {
+          why: 'alpha\'s bridge has 10.1.2.1/24: the decoy\'s 10.1.1.0/24 was skipped',
+          hints: [
+            hint.notSeen(`no ARP for ${A_IP} on lk-alpha: does the bridge exist, up, with ${A_NET}.1/24? (lk net create alpha; ip -br addr show lk-alpha)`),
+            hint.near('src', undefined, `the host asks on lk-alpha from another address: alpha's bridge must have ${A_NET}.1/24, the first address of the first free /24 (ip -br addr show lk-alpha)`),
+          ],
+        })
+        .expect('host:lk-beta', arp.request({ src: `${B_NET}.1`, dst: B_IP }), {
+          why: 'beta\'s bridge has the next free one',
+          hints: [hint.notSeen(`no ARP for ${B_IP} on lk-beta: beta needs a bridge of its own on the next free /24, ${B_NET}.1/24 (lk net create beta; ip -br addr show lk-beta)`)],
+        })
+        .look('host', 'ip -br addr show decoy0', { match: /10\.1\.1\.5\/24/, why: 'the decoy still holds 10.1.1.0/24', hints: [hint.failed('decoy0 lost 10.1.1.5/24: a project must never take a /24 the host already uses (ip -br addr show decoy0)')] }),
     },
     {
       id: 'chains',
@@ -58,12 +74,23 @@ export default defineLab({
         'exists in the nat table\'s POSTROUTING chain, which is where lk puts it. What is left is to let the host forward.',
       arrange: [host('iptables -P FORWARD DROP'), ...plug(A, 'alpha', A_NET), ...plug(B, 'beta', B_NET)],
       run: [host('sysctl -w net.ipv4.ip_forward=1')],
-      check: observe([`host:lk-alpha`, 'host:lk-beta', 'host:eth0'], ping(A, WAN.dns), ping(B, WAN.dns))
-        .sameFlow('host:lk-alpha', 'host:eth0', { matcher: icmp.echoRequest({ src: A_IP }), rewritten: ['src'], why: 'alpha leaves masqueraded' })
+      prediction: {
+        question: `With ip_forward=1, which source do alpha's echo requests carry on eth0?`,
+        choices: [`${A_IP}, the container's own`, `${HOST.addr}, the host's uplink address`, `${A_NET}.1, alpha's bridge`],
+        answer: 1,
+        why: `lk put a MASQUERADE rule for ${A_NET}.0/24 in nat POSTROUTING: leaving by eth0, the source becomes eth0's address, ${HOST.addr}, and the replies are rewritten back.`,
+      },
+      check: hinted(
+        observe([`host:lk-alpha`, 'host:lk-beta', 'host:eth0'], ping(A, WAN.dns), ping(B, WAN.dns)).sameFlow('host:lk-alpha', 'host:eth0', { matcher: icmp.echoRequest({ src: A_IP }), rewritten: ['src'], why: 'alpha leaves masqueraded' }),
+        [hint.near('src', A_IP, `alpha's requests leave eth0 with source ${A_IP}: nothing masqueraded them. MASQUERADE only works in -t nat POSTROUTING (iptables -t nat -S POSTROUTING | grep lk:alpha)`)],
+      )
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta too' })
-        .expect('host:lk-alpha', icmp.echoReply({ src: WAN.dns, dst: A_IP }), { min: 3 })
-        .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), { min: 3 })
-        .look('host', 'iptables -S FORWARD', { match: /^-A FORWARD .*-j LAB_FORWARD$/, why: 'FORWARD jumps to the lab\'s chain' }),
+        .expect('host:lk-alpha', icmp.echoReply({ src: WAN.dns, dst: A_IP }), {
+          min: 3,
+          hints: [hint.notSeen(`no reply came back to lk-alpha. If nothing of alpha's left eth0, the host did not forward: is ip_forward on (sysctl net.ipv4.ip_forward must say 1), and does FORWARD, whose policy is DROP, jump to LAB_FORWARD (iptables -S FORWARD)? If the requests left as ${A_IP}, nothing masqueraded them: MASQUERADE works only in nat POSTROUTING (iptables -t nat -S POSTROUTING | grep lk:alpha)`)],
+        })
+        .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), { min: 3, hints: [hint.notSeen('no reply came back to lk-beta: is the host forwarding? (sysctl net.ipv4.ip_forward; iptables -S LAB_FORWARD | grep lk:beta)')] })
+        .look('host', 'iptables -S FORWARD', { match: /^-A FORWARD .*-j LAB_FORWARD$/, why: 'FORWARD jumps to the lab\'s chain', hints: [hint.failed('FORWARD does not jump to LAB_FORWARD: with policy DROP, no project\'s packet is forwarded (iptables -S FORWARD)')] }),
     },
     {
       id: 'ports',
@@ -74,9 +101,19 @@ export default defineLab({
         'LAB_FORWARD for that target. From wan it is one connection: to 10.0.2.15:8080 on eth0, to 10.1.2.2:80 on lk-alpha.',
       arrange: [service(A, 'while true; do echo "hello from alpha" | nc -N -l -p 80; done', `ss -Hltn 'sport = :80' | grep -q LISTEN`)],
       run: [host(`lk port alpha 8080 ${A_IP}:80`)],
-      check: observe(['host:eth0', 'host:lk-alpha'], tcpRead('wan', HOST.addr, 8080, /^hello from alpha$/))
-        .sameFlow('host:eth0', 'host:lk-alpha', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'DNAT: the destination changes, nothing else' })
-        .expect('host:lk-alpha', tcp.payload('hello from alpha', { src: A_IP, sport: 80 })),
+      prediction: {
+        question: `wan connects to ${HOST.addr}:8080. Which source address does its SYN carry on lk-alpha?`,
+        choices: ['wan\'s own address, unchanged', `${HOST.addr}, the host's`, `${A_NET}.1, alpha's bridge`],
+        answer: 0,
+        why: 'DNAT rewrites the destination (address and port) and nothing else: the container sees who is really calling, and answers through the host, which undoes the rewrite.',
+      },
+      check: hinted(
+        observe(['host:eth0', 'host:lk-alpha'], tcpRead('wan', HOST.addr, 8080, /^hello from alpha$/)).sameFlow('host:eth0', 'host:lk-alpha', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'DNAT: the destination changes, nothing else' }),
+        [hint.near('dport', '8080', `the SYN reaches lk-alpha still for port 8080: the DNAT target must name the port, ${A_IP}:80 (iptables -t nat -S LAB_PREROUTING)`)],
+      )
+        .expect('host:lk-alpha', tcp.payload('hello from alpha', { src: A_IP, sport: 80 }), {
+          hints: [hint.notSeen(`nothing from ${A_IP}:80 on lk-alpha: the connection was not sent on. Is there a DNAT for 8080 in LAB_PREROUTING (iptables -t nat -S LAB_PREROUTING), and an ACCEPT for ${A_IP} port 80 in LAB_FORWARD (iptables -S LAB_FORWARD)?`)],
+        }),
     },
     {
       id: 'stop',
@@ -86,10 +123,19 @@ export default defineLab({
         'behind would keep sending the internet to an address nobody serves (or, later, to another container that gets it). ' +
         'Locker only notices the containers it stops itself: one stopped by other means leaves its rules until someone removes them.',
       run: [stopContainer(A), host(`lk unport alpha ${A_IP}`)],
+      prediction: {
+        question: `alpha's container is stopped and its port forward removed. wan connects to ${HOST.addr}:8080: what comes back?`,
+        choices: ['nothing: the SYN is dropped', `a reset from the host, ${HOST.addr}:8080`, `a reset from ${A_IP}, the stopped container's address`],
+        answer: 1,
+        why: 'with no rule to send 8080 on, the SYN is for the host itself, and nothing on the host listens on 8080: its kernel answers with a reset.',
+      },
       check: observe(['host:eth0', 'host:lk-alpha'], tcpConnect('wan', HOST.addr, 8080, { expectFail: true }))
         .expect('host:eth0', tcp.rstAck({ src: HOST.addr, sport: 8080 }), { why: 'the host itself refuses: no rule sends 8080 on' })
-        .expectNone('host:lk-alpha', tcp({ dst: A_IP, dport: 80 }), { why: 'nothing is forwarded to the stopped container' })
-        .look('host', 'cat /run/lab/containers.events', { match: new RegExp(`^stopped ${A} `), why: 'the container is stopped' }),
+        .expectNone('host:lk-alpha', tcp({ dst: A_IP, dport: 80 }), {
+          why: 'nothing is forwarded to the stopped container',
+          hints: [hint.failed(`the connection still went to ${A_IP}:80 on lk-alpha: the port forward outlived the container. Remove its rules (lk unport alpha ${A_IP}; iptables -t nat -S LAB_PREROUTING)`)],
+        })
+        .look('host', 'cat /run/lab/containers.events', { match: new RegExp(`^stopped ${A} `), why: 'the container is stopped', hints: [hint.failed(`${A} was not stopped (cat /run/lab/containers.events): the step's first command stops it`)] }),
     },
     {
       id: 'cleanup',
@@ -99,13 +145,29 @@ export default defineLab({
         'chains LAB_FORWARD and LAB_PREROUTING and their jumps, because beta still runs: its traffic still flows. With the ' +
         'bridge gone, 10.1.2.0/24 is no longer on any interface of the host: the next lk net create may take it again.',
       run: [host('lk cleanup alpha')],
+      prediction: {
+        question: `After the cleanup the host pings ${A_IP} once. Where does its echo request go?`,
+        choices: ['nowhere: the host knows 10.1.2.0/24 is gone and refuses', 'out of eth0, to the default route', 'out of lk-beta, the remaining bridge'],
+        answer: 1,
+        why: `no interface of the host is on 10.1.2.0/24 any more, so ${A_IP} is like any address of the internet: the default route sends it out of eth0.`,
+      },
       check: observe(['host:lk-beta', 'host:eth0'], ping(B, WAN.dns), ping('host', A_IP, { count: 1, expectFail: true }))
-        .expect('host:eth0', icmp.echoRequest({ dst: A_IP }), { why: 'alpha\'s /24 is free again: the host sends 10.1.2.2 to its default route' })
+        .expect('host:eth0', icmp.echoRequest({ dst: A_IP }), {
+          why: 'alpha\'s /24 is free again: the host sends 10.1.2.2 to its default route',
+          hints: [
+            hint.notSeen(`no request for ${A_IP} on eth0: 10.1.2.0/24 is still on an interface of the host (ip -br addr; lk cleanup alpha removes lk-alpha)`),
+            hint.near('dst', undefined, `no request for ${A_IP} on eth0, only other traffic: 10.1.2.0/24 is still on an interface of the host, so the ping went there (ip route get ${A_IP}; lk cleanup alpha removes lk-alpha)`),
+          ],
+        })
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta is still masqueraded' })
-        .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), { min: 3, why: 'and gets its replies' })
-        .look('host', 'iptables-save', { noMatch: /lk:alpha/, why: 'no rule names alpha' })
-        .look('host', 'iptables -t nat -S PREROUTING', { match: /-j LAB_PREROUTING$/, why: 'the jumps stay' })
-        .look('host', 'ip -br link', { noMatch: /^lk-alpha/, why: 'alpha\'s bridge is gone' }),
+        .expect('host:lk-beta', icmp.echoReply({ src: WAN.dns, dst: B_IP }), {
+          min: 3,
+          why: 'and gets its replies',
+          hints: [hint.notSeen('beta got no replies: the cleanup took beta\'s rules or the shared chains with it; only rules naming alpha may go (iptables -S LAB_FORWARD; iptables -t nat -S POSTROUTING)')],
+        })
+        .look('host', 'iptables-save', { noMatch: /lk:alpha/, why: 'no rule names alpha', hints: [hint.failed('rules naming alpha are left: cleanup must remove every rule with its comment (iptables-save | grep lk:alpha)')] })
+        .look('host', 'iptables -t nat -S PREROUTING', { match: /-j LAB_PREROUTING$/, why: 'the jumps stay', hints: [hint.failed('the jump to LAB_PREROUTING is gone: the chains and their jumps stay while beta runs (iptables -t nat -S PREROUTING)')] })
+        .look('host', 'ip -br link', { noMatch: /^lk-alpha/, why: 'alpha\'s bridge is gone', hints: [hint.failed('lk-alpha is still there: cleanup removes the project\'s bridge (ip -br link)')] }),
     },
     {
       id: 'status',
@@ -115,9 +177,23 @@ export default defineLab({
         'shows. Someone deletes beta\'s outgoing ACCEPT rule by hand: beta\'s containers can no longer reach out, and `lk status` ' +
         'names the missing rule under drift.',
       run: [host('iptables -D LAB_FORWARD -i lk-beta ! -o lk-beta -m comment --comment lk:beta:out -j ACCEPT')],
+      prediction: {
+        question: 'With beta\'s outgoing ACCEPT rule deleted, where do beta\'s echo requests stop?',
+        choices: ['in the container: it lost its route', 'on lk-beta: the host\'s FORWARD drops them', 'beyond eth0: they leave, and the replies are dropped'],
+        answer: 1,
+        why: 'the requests still reach the host on lk-beta, but no rule of LAB_FORWARD accepts them any more, and the FORWARD policy is DROP: nothing leaves by eth0.',
+      },
+      // stopsAt, written out to carry a hint on each half.
       check: observe(['host:lk-beta', 'host:eth0'], ping(B, WAN.dns, { expectFail: true }))
-        .stopsAt(icmp.echoRequest({ src: B_IP, dst: WAN.dns }), { seenAt: 'host:lk-beta', neverAt: 'host:eth0', why: 'without the rule, FORWARD drops beta\'s requests' })
-        .look('host', 'lk status', { match: /^ {2}beta: .*missing.*-i lk-beta ! -o lk-beta/, why: 'status names the missing rule' }),
+        .expect('host:lk-beta', icmp.echoRequest({ src: B_IP, dst: WAN.dns }), {
+          why: 'without the rule, FORWARD drops beta\'s requests',
+          hints: [hint.notSeen(`nothing from ${B_IP} on lk-beta: is ${B} still plugged into its bridge? (ip -br link)`)],
+        })
+        .expectNone('host:eth0', icmp.echoRequest({ src: B_IP, dst: WAN.dns }), {
+          why: 'without the rule, FORWARD drops beta\'s requests',
+          hints: [hint.failed('beta\'s requests still leave eth0: its outgoing rule is still there; was another rule deleted? (iptables -S LAB_FORWARD | grep lk:beta)')],
+        })
+        .look('host', 'lk status', { match: /^ {2}beta: .*missing.*-i lk-beta ! -o lk-beta/, why: 'status names the missing rule', hints: [hint.failed('lk status does not name the missing outgoing rule (-i lk-beta ! -o lk-beta): compare it with the kernel (lk status; iptables -S LAB_FORWARD)')] }),
     },
   ],
 });

@@ -1,4 +1,4 @@
-import { defineLab, host, link, observe, on, restartContainer, service, tcp, tcpConnect, tcpRead } from '../src/lab.js';
+import { defineLab, hint, host, link, observe, on, restartContainer, service, tcp, tcpConnect, tcpRead } from '../src/lab.js';
 
 // Docknat: traffic arriving on the overlay interface ts0 goes to a container through a DNAT rule.
 const C = 'svc';
@@ -79,11 +79,23 @@ export default defineLab({
         on('peer', `nc -d -w 2 ${TS_HOST} 80`, { readOnly: true }),
         restartContainer(C, { address: `${MID}/24`, gateway: GW }),
       ],
+      prediction: {
+        question: `The peer connects to ${TS_HOST}:80. Which destination does its SYN carry as the host captures it on ts0?`,
+        choices: [`${TS_HOST}, the host's overlay address`, `${OLD}, already rewritten by the rule`, `${MID}, the container's new address`],
+        answer: 0,
+        why: `a capture on ts0 sees the packet as it arrives, before nat PREROUTING: the DNAT to ${OLD} happens after, and shows on br0.`,
+      },
       check: observe(['host:ts0', 'host:br0'], tcpConnect('peer', TS_HOST, 80, { expectFail: true }))
         .expect('host:ts0', tcp.syn({ dst: TS_HOST, dport: 80 }), { why: 'the peer asks on the overlay' })
-        .expect('host:br0', tcp.syn({ dst: OLD, dport: 80 }), { why: 'the stale rule still sends it to the old address' })
-        .expectNone('host:br0', tcp({ sport: 80 }), { why: 'nobody answers' })
-        .expectNone('host:br0', tcp({ dst: MID }), { why: 'nothing goes to the container\'s new address' }),
+        .expect('host:br0', tcp.syn({ dst: OLD, dport: 80 }), {
+          why: 'the stale rule still sends it to the old address',
+          hints: [
+            hint.notSeen(`no SYN for ${OLD} on br0: the DNAT rule did not match the peer's traffic. It goes in -t nat PREROUTING, with -i ts0 (iptables -t nat -S PREROUTING)`),
+            hint.near('dst', MID, `the SYN went to the new address ${MID}: this step shows the rule written by hand for ${OLD}, which the restart leaves stale (iptables -t nat -S PREROUTING)`),
+          ],
+        })
+        .expectNone('host:br0', tcp({ sport: 80 }), { why: 'nobody answers', hints: [hint.failed(`something answered from port 80 on br0: the rule reached a live container. Was it restarted as ${MID}? (the step's last command)`)] })
+        .expectNone('host:br0', tcp({ dst: MID }), { why: 'nothing goes to the container\'s new address', hints: [hint.failed(`a packet went to the new address ${MID}: a rule names it already; here the only rule is the hand-written one for ${OLD} (iptables -t nat -S PREROUTING)`)] }),
     },
     {
       id: 'sync',
@@ -101,10 +113,22 @@ export default defineLab({
         restartContainer(C, { address: `${NEW}/24`, gateway: GW, waitFor: ruleFor(NEW) }),
         service(C, BANNER, LISTENING),
       ],
+      prediction: {
+        question: `The peer connects to ${TS_HOST}:80 and the rule sends it to ${NEW}. What differs between the SYN on ts0 and on br0?`,
+        choices: ['only the destination address', 'the destination address and port', 'the source and the destination: the host masquerades too'],
+        answer: 0,
+        why: `the watcher's rule is a DNAT --to-destination ${NEW} with no port: only the destination address changes; the container sees the peer's own address and port.`,
+      },
       check: observe(['host:ts0', 'host:br0'], tcpRead('peer', TS_HOST, 80, /^hello from svc$/))
         .sameFlow('host:ts0', 'host:br0', { matcher: tcp.syn({ dst: TS_HOST, dport: 80 }), rewritten: ['dst'], why: 'DNAT to the container\'s current address' })
-        .expect('host:br0', tcp.syn({ dst: NEW, dport: 80 }), { why: `the traffic follows the container to ${NEW}` })
-        .look('host', "iptables -t nat -S PREROUTING | grep -c -- '-i ts0'", { match: /^1$/, why: 'exactly one rule per container: no stale ones' }),
+        .expect('host:br0', tcp.syn({ dst: NEW, dport: 80 }), {
+          why: `the traffic follows the container to ${NEW}`,
+          hints: [
+            hint.near('dst', undefined, `the SYN went to an old address of the container, not ${NEW}: the rule did not follow it. Is the watcher running, and does it rewrite the rules on each event? (iptables -t nat -S PREROUTING; tail /run/lab/containers.events)`),
+            hint.notSeen(`no SYN on br0: no DNAT rule on ts0 is left. The watcher must write one per running container (iptables -t nat -S PREROUTING)`),
+          ],
+        })
+        .look('host', "iptables -t nat -S PREROUTING | grep -c -- '-i ts0'", { match: /^1$/, why: 'exactly one rule per container: no stale ones', hints: [hint.failed('not exactly one DNAT rule on ts0: stale rules stay beside the new one, and the first that matches wins. The watcher must delete them before writing (iptables -t nat -S PREROUTING)')] }),
     },
   ],
 });
