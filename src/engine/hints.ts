@@ -28,6 +28,9 @@ export function nearMissLine(x: ExpectationResult): string | undefined {
 // The hint for a check's result, or undefined when it passed.
 export function pickHint(result: CheckResult): PickedHint | undefined {
   if (result.pass) return undefined;
+  // A point that could not be captured explains its own failures: no lab hint about packets fits them.
+  const blind = result.points.find((p) => p.error);
+  if (blind?.error) return { text: blind.error, from: 'failure', about: blind.error };
   const failed = result.expectations.filter((x) => !x.pass);
   const looks = result.looks.filter((l) => !l.pass);
   let best: { fit: number; hint: PickedHint } | undefined;

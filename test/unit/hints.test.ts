@@ -1,6 +1,6 @@
 // The engine picks the hint from what was seen: the lab's hint for that failure, else the near-miss line.
 import test from 'ava';
-import { hint } from '../../src/lab.js';
+import { hint, icmp } from '../../src/lab.js';
 import { pickHint } from '../../src/engine/hints.js';
 import type { CheckResult, Expectation, ExpectationResult, NearMiss } from '../../src/check/types.js';
 
@@ -56,4 +56,16 @@ test('without hints or near misses the failure itself is said', (t) => {
 test('a failed look says its hint', (t) => {
   const r: CheckResult = { pass: false, expectations: [], points: [], probes: [], looks: [{ look: { node: 'c', cmd: 'hostname', hints: [hint.failed('set the hostname')] }, pass: false, exitCode: 0, output: 'x', message: 'no match' }] };
   t.is(pickHint(r)?.text, 'set the hostname');
+});
+
+test('a capture point that could not be captured is the hint, not a lab hint about packets', (t) => {
+  const e: Expectation = { kind: 'expect', point: 'host:lk-alpha', matcher: icmp.echoRequest(), hints: [{ when: 'failed', text: 'is MASQUERADE there?' }] };
+  const r: CheckResult = {
+    pass: false,
+    expectations: [{ expectation: e, pass: false, matched: 0, message: 'expected ICMP echo-request at host:lk-alpha: cannot capture on host:lk-alpha: host has no interface lk-alpha', nearMisses: [] }],
+    looks: [],
+    probes: [],
+    points: [{ point: 'host:lk-alpha', ready: false, error: 'cannot capture on host:lk-alpha: host has no interface lk-alpha', drops: 0, packets: 0, windowMs: 0, flows: [] }],
+  };
+  t.regex(pickHint(r)?.text ?? '', /host has no interface lk-alpha/);
 });
