@@ -7,11 +7,12 @@ export interface Contender {
   env: Record<string, string>;
 }
 
-// The two sides, as a user and an engineer would start them.
-export function contenders(root: string): { product: Contender; script: Contender } {
+// The two sides, as a user and an engineer would start them. The script is told where the cached root
+// filesystem is (an engineer knows it), so it does not start node to ask.
+export function contenders(root: string, rootfs: string): { product: Contender; script: Contender } {
   return {
     product: { name: 'lab check 03-masquerade', argv: [process.execPath, `${root}dist/src/cli/main.js`, 'check', '03-masquerade'], env: { CI: 'true' } },
-    script: { name: 'bench/lab03.sh', argv: ['bash', `${root}bench/lab03.sh`], env: {} },
+    script: { name: 'bench/lab03.sh', argv: ['bash', `${root}bench/lab03.sh`], env: { LAB03_ROOTFS: rootfs } },
   };
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeVsTcpdump, type DecodeVsTcpdump } from './decode-vs-tcpdump.js';
 import { atOnce, contenders, paired, summarize, type AtOnce, type SideSummary } from './lab-vs-script.js';
 import { HAVE_TIME, mib, ratio, secs } from './measure.js';
+import { ensureRootfs } from '../src/sandbox/rootfs.js';
 import { benchDecode, benchLauncher, benchSandbox, type Row } from './other-figures.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +36,7 @@ out(`netns-lab bench, ${report.at as string}: ${m.cores} cores (${m.cpu}), Linux
 out('Other processes (e.g. other test suites) may share this machine: read ratios, not absolute times.');
 if (!HAVE_TIME) out('/usr/bin/time is missing (apt-get install -y time): CPU and memory are not measured.');
 let failedRuns = 0;
-const { product, script } = contenders(root);
+const { product, script } = contenders(root, (await ensureRootfs()).path);
 
 if (!isRoot && (only.has('lab') || only.has('at-once') || only.has('parts'))) out('\nlab 03, runs at once, sandbox figures: skipped, they need root');
 

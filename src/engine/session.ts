@@ -299,14 +299,15 @@ export class LabSession {
     this.closing ??= (async () => {
       const t0 = performance.now();
       await this.stopTraffic();
-      await this.hub.close();
       if (opts.keep) {
+        await this.hub.close(); // captures do not outlive the session, even in a kept sandbox
         this.sandbox.keep();
         const shell = `lab shell ${this.runId} NODE   (nodes: ${this.nodes.join(', ')})`;
         this.opts.events.emit({ type: 'teardown-end', kept: true, ok: true, leftovers: [], durationMs: performance.now() - t0, shell });
         return { ok: true, leftovers: [] };
       }
-      const report = await this.sandbox.teardown();
+      // The captures die with the sandbox: no need to wait for each to end on its own first.
+      const [report] = await Promise.all([this.sandbox.teardown(), this.hub.close()]);
       this.opts.events.emit({ type: 'teardown-end', kept: false, ok: report.ok, leftovers: report.leftovers, durationMs: performance.now() - t0 });
       return report;
     })();
