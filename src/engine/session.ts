@@ -299,15 +299,15 @@ export class LabSession {
     this.closing ??= (async () => {
       const t0 = performance.now();
       await this.stopTraffic();
+      // The captures end first, on their own (EOF), so that nothing of the run is still dying when it returns.
+      await this.hub.close();
       if (opts.keep) {
-        await this.hub.close(); // captures do not outlive the session, even in a kept sandbox
         this.sandbox.keep();
         const shell = `lab shell ${this.runId} NODE   (nodes: ${this.nodes.join(', ')})`;
         this.opts.events.emit({ type: 'teardown-end', kept: true, ok: true, leftovers: [], durationMs: performance.now() - t0, shell });
         return { ok: true, leftovers: [] };
       }
-      // The captures die with the sandbox: no need to wait for each to end on its own first.
-      const [report] = await Promise.all([this.sandbox.teardown(), this.hub.close()]);
+      const report = await this.sandbox.teardown();
       this.opts.events.emit({ type: 'teardown-end', kept: false, ok: report.ok, leftovers: report.leftovers, durationMs: performance.now() - t0 });
       return report;
     })();
