@@ -21,7 +21,8 @@ const ours = (id: string): boolean => /^0\d-[b-e]{4}000\d$/.test(id);
 
 // A process that looks like a sandbox keeper to `lab ps` (its argv carries the mark and the run id).
 function fakeKeeper(runId: string): ChildProcess {
-  const c = spawn('sh', ['-c', 'sleep 60', 'lab-keeper', runId], { stdio: 'ignore' });
+  // `read` is a builtin: no child process that would briefly carry the keeper's mark too.
+  const c = spawn('sh', ['-c', 'read x', 'lab-keeper', runId], { stdio: ['pipe', 'ignore', 'ignore'] });
   children.push(c);
   return c;
 }
