@@ -11,11 +11,11 @@ export const SLOT_DIR = process.env.LAB_SLOT_DIR ?? '/run/lock/netns-lab';
 const WAIT_MS = Number(process.env.LAB_SLOT_WAIT_MS ?? 600_000);
 const PER_SANDBOX_BYTES = 400 * 1024 * 1024; // a runner, its captures and its nodes, generously
 
-// How many sandboxes this machine holds at once: LAB_MAX_SANDBOXES, else 4 per CPU, within memory.
+// How many sandboxes this machine holds at once: LAB_MAX_SANDBOXES, else 6 per CPU, within memory.
 export function capacity(): number {
   const set = Number(process.env.LAB_MAX_SANDBOXES);
   if (Number.isInteger(set) && set > 0) return set;
-  return Math.max(2, Math.min(4 * availableParallelism(), Math.floor(totalmem() / PER_SANDBOX_BYTES)));
+  return Math.max(2, Math.min(6 * availableParallelism(), Math.floor(totalmem() / PER_SANDBOX_BYTES)));
 }
 
 // Tries every slot without waiting; prints "slot N" once it holds one.
