@@ -49,3 +49,22 @@ export function journal(dir: string): { runId: string; initPid: number; outerPid
     return [];
   }
 }
+
+// Pids of this process's descendants whose command line contains `needle`.
+export function descendants(needle: string): number[] {
+  const parent = new Map<number, number>();
+  const cmd = new Map<number, string>();
+  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      parent.set(Number(n), Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]));
+      cmd.set(Number(n), readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      // gone
+    }
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = pid, i = 0; p > 1 && i < 64; p = parent.get(p) ?? 0, i++) if (p === process.pid) return true;
+    return false;
+  };
+  return [...cmd].filter(([pid, c]) => c.includes(needle) && mine(pid)).map(([pid]) => pid);
+}

@@ -1,5 +1,6 @@
 // The lab session as front ends drive it: re-runnable checks, a person's shell, live packets, honest failures.
 import test from 'ava';
+import { descendants } from '../helpers/procs.js';
 import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -8,24 +9,6 @@ import { LabEvents } from '../../src/engine/events.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
 
-// Pids of this process's descendants whose command line contains `needle`.
-function descendants(needle: string): number[] {
-  const parent = new Map<number, number>();
-  const cmd = new Map<number, string>();
-  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      parent.set(Number(n), Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]));
-      cmd.set(Number(n), readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      // gone
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = pid, i = 0; p > 1 && i < 64; p = parent.get(p) ?? 0, i++) if (p === process.pid) return true;
-    return false;
-  };
-  return [...cmd].filter(([pid, c]) => c.includes(needle) && mine(pid)).map(([pid]) => pid);
-}
 
 async function open(ref: string): Promise<{ session: LabSession; events: LabEvents }> {
   const events = new LabEvents();

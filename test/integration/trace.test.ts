@@ -1,5 +1,6 @@
 // The packet's path (--trace, LabSession.trace): real packets traced through netfilter in a lab sandbox.
 import test from 'ava';
+import { descendants } from '../helpers/procs.js';
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,24 +71,6 @@ test('--trace on 03 --skip forward shows where the packet stopped', async (t) =>
   t.regex(r.stdout, NOT_FORWARDED);
 });
 
-// Pids of this process's descendants whose command line contains `needle` (serial tests run alone, before the others).
-function descendants(needle: string): number[] {
-  const parent = new Map<number, number>();
-  const cmd = new Map<number, string>();
-  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      parent.set(Number(n), Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]));
-      cmd.set(Number(n), readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      // gone
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = pid, i = 0; p > 1 && i < 64; p = parent.get(p) ?? 0, i++) if (p === process.pid) return true;
-    return false;
-  };
-  return [...cmd].filter(([pid, c]) => c.includes(needle) && mine(pid)).map(([pid]) => pid);
-}
 
 test.serial('after a trace the nft table and the monitor are gone, even when a leftover table was in the way', async (t) => {
   const session = await LabSession.open(await loadLab('03-masquerade'), { events: new LabEvents() });
