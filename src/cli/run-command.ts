@@ -3,7 +3,7 @@ import { EXIT, type ExitCode, toLabError } from '../errors.js';
 import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
-import { runLab, type RunOptions } from '../engine/runner.js';
+import { markInterrupted, runLab, type RunOptions } from '../engine/runner.js';
 import { attachJsonReporter } from '../ui/json-reporter.js';
 import { summaryLine } from '../ui/lines.js';
 import { attachPlainReporter } from '../ui/plain-reporter.js';
@@ -55,6 +55,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     } finally {
       for (const s of SIGNALS) process.off(s, onSignal);
     }
+    markInterrupted(result, controller.signal);
     return finish(result, false);
   } else if (!jsonOnly) {
     const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
@@ -71,6 +72,8 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
+  // A signal while the reporters finished: the run is still an interrupted one.
+  markInterrupted(result, controller.signal);
   return finish(result, jsonOnly);
 }
 

@@ -30,6 +30,7 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
   const finish = (): LabResult => {
     result.durationMs = performance.now() - started;
     if (result.status === 'passed' && result.steps.some((s) => s.status === 'failed')) result.status = 'failed';
+    markInterrupted(result, opts.signal);
     events.emit({ type: 'lab-end', result });
     return result;
   };
@@ -85,6 +86,13 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     if (report && !report.ok) result.teardown = report;
   }
   return finish();
+}
+
+// A signal that came at any moment of the run, even after its last step, makes it an interrupted run.
+export function markInterrupted(result: LabResult, signal?: AbortSignal): void {
+  if (!signal?.aborted || result.status === 'interrupted') return;
+  result.status = 'interrupted';
+  result.error = errorSummary(new InterruptedError(String(signal.reason ?? 'SIGINT')));
 }
 
 // One step: its before-check, its commands unless skipped, its check; the verdicts become a StepResult.

@@ -39,6 +39,7 @@ test('SIGTERM right after the sandbox is up tears it down and exits 143', async 
   const r = await proc;
   t.is(r.exitCode, 143);
   t.false(alive(entry.initPid));
+  await waitFor(() => processesIn(pidns ?? 'none').length === 0, 3_000);
   t.deepEqual(processesIn(pidns ?? 'none'), []);
 });
 
@@ -48,6 +49,8 @@ test('SIGKILL of the runner still removes the whole sandbox (the keeper sees its
   proc.kill('SIGKILL');
   await proc;
   t.true(await waitFor(() => !alive(entry.initPid) && !alive(entry.outerPid), 5_000));
+  // The kernel reaps the namespace's last processes a moment after its init: bounded, then nothing.
+  await waitFor(() => processesIn(pidns ?? 'none').length === 0, 3_000);
   t.deepEqual(processesIn(pidns ?? 'none'), []);
   // Only the journal entry survives a SIGKILL; clean removes it.
   const cleaned = await lab(['clean', '--json'], { LAB_STATE_DIR: dir });
