@@ -63,7 +63,15 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
         result.stoppedEarly = { after: result.steps.length, of: session.steps.length };
         break;
       }
-      const sr = await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace);
+      let sr: StepResult;
+      try {
+        sr = await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace);
+      } catch (err) {
+        if (!session.died) throw err;
+        // The sandbox died under the step: the step failed, whatever the runner tripped over first.
+        sr = { id: info.id, title: info.title, status: 'failed', skipped: false, commands: [], durationMs: 0 };
+        events.emit({ type: 'step-end', stepId: info.id, status: 'failed', durationMs: 0 });
+      }
       result.steps.push(sr);
       checkAbort();
       if (session.died) throw new SandboxDiedError(info.id);

@@ -102,7 +102,15 @@ export class Keeper {
 
   // True once the keeper died without being stopped: nothing can run in the sandbox any more.
   get died(): boolean {
-    return this.lost;
+    if (this.lost) return true;
+    // Its exit may not have been told yet: whether PID 1 of the sandbox is still there says it now.
+    if (this.stopping || !this.info) return false;
+    try {
+      process.kill(this.info.initPid, 0);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   // Leaves the sandbox running after the runner exits (--keep).
