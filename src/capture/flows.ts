@@ -116,11 +116,6 @@ export class FlowTable {
   }
 }
 
-// The echo id of an ICMP echo flow ("0x0019"), from its key; undefined for other flows.
-export function echoIdOf(f: Flow): string | undefined {
-  return / id=(\S+)/.exec(f.key)?.[1];
-}
-
 // One-shot assembly for a finished capture.
 export function assembleFlows(packets: Packet[]): Flow[] {
   const t = new FlowTable();

@@ -1,6 +1,5 @@
 // tshark-like lines for flows, matchers and verdicts; plain text, colours are the reporter's business.
 import { formatEndpoint } from '../capture/endpoint.js';
-import { echoIdOf } from '../capture/flows.js';
 import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
 import type { CheckResult, Expectation, PacketMatcher, PointObservation } from './types.js';
 
@@ -55,6 +54,7 @@ function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow
   return verbose || aboutIcmp6 ? p.flows : p.flows.filter((f) => !isNoise(f));
 }
 
+const echoId = (f: Flow): string | undefined => / id=(\S+)/.exec(f.key)?.[1];
 const same = (x: Endpoint, y: Endpoint): boolean => x.addr === y.addr && x.port === y.port;
 
 export interface Rewrite {
@@ -69,7 +69,7 @@ export function findRewrites(points: PointObservation[]): Rewrite[] {
   for (const [i, p] of points.entries()) {
     for (const q of points.slice(i + 1)) {
       for (const f of p.flows.filter((x) => !isNoise(x) && x.proto !== 'arp')) {
-        for (const g of q.flows.filter((x) => x.proto === f.proto && echoIdOf(x) === echoIdOf(f))) {
+        for (const g of q.flows.filter((x) => x.proto === f.proto && echoId(x) === echoId(f))) {
           const what = same(f.a, g.a) && !same(f.b, g.b) ? 'destination' : same(f.b, g.b) && f.a.addr !== g.a.addr && f.a.port === g.a.port ? 'source' : undefined;
           if (what) out.push({ what, from: { point: p.point, flow: f }, to: { point: q.point, flow: g } });
         }
