@@ -1,6 +1,6 @@
 // The keeper: one process tree that owns every namespace of a run, so its death removes them all.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { startProcess } from '../sys/exec.js';
 import { idBase, idMap } from './userns.js';
@@ -103,10 +103,11 @@ export class Keeper {
   // True once the keeper died without being stopped: nothing can run in the sandbox any more.
   get died(): boolean {
     if (this.lost) return true;
-    // Its exit may not have been told yet: whether PID 1 of the sandbox is still there says it now.
+    // Its exit may not have been told yet: whether PID 1 of the sandbox still has its namespaces says it
+    // now (a killed PID 1 that is not reaped yet is a zombie, which signal 0 would still find).
     if (this.stopping || !this.info) return false;
     try {
-      process.kill(this.info.initPid, 0);
+      readlinkSync(`/proc/${this.info.initPid}/ns/mnt`); // gone as soon as it exits, before it is reaped
       return false;
     } catch {
       return true;
