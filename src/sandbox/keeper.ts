@@ -67,23 +67,7 @@ export class Keeper {
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     proc.once('exit', () => (this.lost = !this.stopping));
     proc.stdin?.on('error', () => undefined);
-    let stderr = '';
-    proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InternalError(`sandbox keeper not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      proc.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new EnvironmentError('TOOL_MISSING', `cannot start nsenter: ${err.message}`, 'install util-linux'));
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(keeperFailure(code, stderr));
-      });
-      proc.stdout?.once('data', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await firstOutput(proc, 'sandbox keeper', 'nsenter');
     const outerPid = proc.pid;
     if (!outerPid) throw new InternalError('sandbox keeper has no pid');
     this.info = { outerPid, initPid: childOf(outerPid), idBase };
@@ -142,24 +126,8 @@ export class Keeper {
 async function userNamespace(base: number): Promise<ChildProcess> {
   const holder = startProcess({ argv: ['unshare', '--user', 'sh', '-c', 'echo userns; read x'] });
   holder.stdin?.on('error', () => undefined);
-  let stderr = '';
-  holder.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InternalError(`user namespace not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-      holder.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new EnvironmentError('TOOL_MISSING', `cannot start unshare: ${err.message}`, 'install util-linux'));
-      });
-      holder.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(keeperFailure(code, stderr));
-      });
-      holder.stdout?.once('data', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await firstOutput(holder, 'user namespace', 'unshare');
     writeFileSync(`/proc/${holder.pid}/uid_map`, idMap(base));
     writeFileSync(`/proc/${holder.pid}/gid_map`, idMap(base));
   } catch (err) {
@@ -170,6 +138,28 @@ async function userNamespace(base: number): Promise<ChildProcess> {
     throw err;
   }
   return holder;
+}
+
+// Resolves at a child's first output (its ready line); rejects, in words the user can act on, if it
+// cannot start, exits first, or says nothing within the bound.
+function firstOutput(child: ChildProcess, what: string, tool: string): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new InternalError(`${what} not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new EnvironmentError('TOOL_MISSING', `cannot start ${tool}: ${err.message}`, 'install util-linux'));
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(keeperFailure(code, stderr));
+    });
+    child.stdout?.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 // Why the keeper could not start, in words the user can act on.
