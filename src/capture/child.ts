@@ -2,7 +2,7 @@
 // launcher) for the whole session, keeps one libpcap session per interface that is up, and streams
 // raw frames tagged with their interface. node_pcap cannot pick libpcap's LINUX_SLL2 link type, and
 // the `any` device's SLL v1 frames do not say which interface they crossed, hence one session each.
-// Usage: node child.js   (stdin: one JSON request per line; EOF ends it)
+// Usage: node child.js [IFACE...]   (only those interfaces, else all; stdin: one JSON request per line; EOF ends it)
 import { readdirSync, readFileSync } from 'node:fs';
 import { LiveSession } from './libpcap.js';
 import { encodeFrame, FRAME, type IfaceReport, type SyncReply } from './wire.js';
@@ -20,6 +20,7 @@ const SCAN_MS = 100;
 const SNAPLEN = 2048;
 // Lab traffic is a few packets per millisecond at most; a small ring keeps memory low, drops are reported.
 const BUFFER_BYTES = 1024 * 1024;
+const only = new Set(process.argv.slice(2));
 const open = new Map<string, Open>();
 const refused = new Map<string, string>(); // interface -> why it could not be opened (e.g. down)
 let nextSlot = 0;
@@ -37,6 +38,7 @@ function json(type: number, value: unknown): void {
 function links(): { name: string; ifindex: number; up: boolean }[] {
   const out = [];
   for (const name of readdirSync('/sys/class/net')) {
+    if (only.size && !only.has(name)) continue;
     try {
       const ifindex = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
       const up = (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 1;
@@ -53,8 +55,9 @@ function openIface(name: string, ifindex: number): void {
     const slot = nextSlot++;
     const head = Buffer.alloc(2);
     head.writeUInt16LE(slot, 0);
-    // libpcap reuses one buffer for every packet: Buffer.concat copies before it is overwritten.
-    const session = new LiveSession(name, { snaplen: SNAPLEN, bufferBytes: BUFFER_BYTES, timeoutMs: 10 }, (header, data) => send(FRAME.packet, Buffer.concat([head, header, data])));
+    // Immediate mode: each frame is passed on as it arrives, so a window's quiet time is not spent in a
+    // buffer timeout. libpcap reuses one buffer for every packet: Buffer.concat copies before it is overwritten.
+    const session = new LiveSession(name, { snaplen: SNAPLEN, bufferBytes: BUFFER_BYTES, timeoutMs: 0 }, (header, data) => send(FRAME.packet, Buffer.concat([head, header, data])));
     const o: Open = { slot, name, ifindex, linktype: session.linktype, session };
     open.set(name, o);
     refused.delete(name);

@@ -9,7 +9,7 @@ import { PcapWriter } from './pcap-file.js';
 import type { Packet, RawFrame } from './types.js';
 import type { SyncReply } from './wire.js';
 
-const QUIET_MS = 30; // three libpcap buffer timeouts without a frame: the pipe is drained
+const QUIET_MS = 30; // without a frame after the probes (frames come as they arrive), then a sync drains libpcap
 const MAX_DRAIN_MS = 1_000;
 
 export interface PointOutcome {
@@ -50,9 +50,12 @@ export class CaptureHub {
   private readonly windows = new Set<CaptureWindow>();
   private closed = false;
 
+  // `points`: the only points a window or a listener will ask for; each child opens just those
+  // interfaces (every libpcap socket costs a kernel grace period to open and another to close).
   constructor(
     private readonly spawnIn: (node: string, argv: string[]) => ChildProcess,
     private readonly onPacket: (point: string, packet: Packet) => void,
+    private readonly points?: string[],
   ) {}
 
   // The node's capture child, started (or restarted after it died) on first need.
@@ -63,7 +66,8 @@ export class CaptureHub {
       if (c && !c.died) return c;
     }
     if (this.closed) throw new Error('the session is closed');
-    const started = NodeCapture.start({ node, spawn: (argv) => this.spawnIn(node, argv), onFrame: (iface, frame) => this.frame(node, iface, frame) });
+    const ifaces = this.points?.map(splitPoint).filter(([n]) => n === node).map(([, i]) => i);
+    const started = NodeCapture.start({ node, ...(ifaces ? { ifaces } : {}), spawn: (argv) => this.spawnIn(node, argv), onFrame: (iface, frame) => this.frame(node, iface, frame) });
     this.nodes.set(node, started);
     return started;
   }

@@ -17,7 +17,7 @@ const LINKTYPES: Record<string, number> = { LINKTYPE_ETHERNET: 1, LINKTYPE_LINUX
 export interface LiveOptions {
   snaplen: number;
   bufferBytes: number;
-  timeoutMs: number; // libpcap's buffer timeout: how long a packet may wait before delivery
+  timeoutMs: number; // libpcap's buffer timeout: how long a packet may wait before delivery; 0: immediate mode
 }
 
 export class LiveSession {

@@ -16,13 +16,14 @@ export interface IfaceInfo {
 
 export interface NodeCaptureOptions {
   node: string;
+  ifaces?: string[]; // the only interfaces to capture on (default: every one that is up)
   spawn: (argv: string[]) => ChildProcess; // runs argv in the node's network namespace
   onFrame: (iface: IfaceInfo, frame: RawFrame) => void;
 }
 
 // The child's argv: a private mount namespace whose /sys shows this node's interfaces.
-export function childArgv(): string[] {
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t sysfs lab-sys /sys && exec "$0" "$@"', process.execPath, CHILD_PATH];
+export function childArgv(ifaces: string[] = []): string[] {
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t sysfs lab-sys /sys && exec "$0" "$@"', process.execPath, CHILD_PATH, ...ifaces];
 }
 
 export class NodeCapture {
@@ -38,7 +39,7 @@ export class NodeCapture {
 
   private constructor(opts: NodeCaptureOptions) {
     this.node = opts.node;
-    this.child = opts.spawn(childArgv());
+    this.child = opts.spawn(childArgv(opts.ifaces));
     let stderr = '';
     this.child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     this.child.stdin?.on('error', () => undefined);

@@ -1,4 +1,5 @@
 // Runs one check over the live capture stream: mark a window, send the probes, drain, judge.
+import { mark } from '../sys/timeline.js';
 import { assembleFlows } from '../capture/flows.js';
 import type { CaptureHub } from '../capture/hub.js';
 import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
@@ -32,11 +33,14 @@ export async function sendProbes(check: Check, ctx: Pick<CheckContext, 'sandbox'
 export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
   const { events, stepId } = ctx;
   const window = await ctx.hub.openWindow(check.points, ctx.pcapDir);
+  mark(`window open: ${check.points.join(' ')}`);
   for (const st of window.points.values()) {
     events.emit({ type: 'capture-ready', stepId, point: st.point, ready: !st.error, ...(st.error ? { error: st.error } : {}), latencyMs: performance.now() - window.openedAt });
   }
   const probes = await sendProbes(check, ctx);
+  mark('probes done');
   const outcomes = await ctx.hub.closeWindow(window);
+  mark('window closed: quiet, every capture synced');
   // A probe that reads its reply is judged like a look at the reply's bytes.
   const looks: LookResult[] = probes.flatMap((r) => (r.probe.kind === 'tcp' && r.probe.read && !r.probe.expectFail ? [evaluateLook({ node: r.node, cmd: r.command, match: r.probe.read, why: 'the reply' }, r.exitCode, r.output)] : []));
   for (const look of check.looks ?? []) {

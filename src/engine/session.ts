@@ -1,6 +1,7 @@
 // A lab session: the one object front ends drive. It builds the sandbox and its live captures once,
 // then runs a step's commands, checks a step (as often as asked), hands out a node's shell, repeats
 // traffic, streams packets, and closes. Everything it does is told as events.
+import { mark } from '../sys/timeline.js';
 import { join } from 'node:path';
 import { CaptureHub } from '../capture/hub.js';
 import type { CheckResult } from '../check/types.js';
@@ -85,9 +86,8 @@ export class LabSession {
     const startCaptures = async (sb: Sandbox): Promise<void> => {
       hub = new CaptureHub(
         (node, argv) => sb.spawn(node, argv),
-        (point, packet) => {
-          if (points.has(point)) events.emit({ type: 'packet', point, packet });
-        },
+        (point, packet) => events.emit({ type: 'packet', point, packet }),
+        [...points],
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
       await Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
@@ -104,6 +104,7 @@ export class LabSession {
     if (!hub) throw new InternalError('the sandbox was built without its captures');
     const session = new LabSession(loaded, sandbox, hub, opts);
     if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
+    mark('sandbox ready');
     events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
     return session;
   }
@@ -205,6 +206,7 @@ export class LabSession {
     const step = this.step(stepId);
     const check = phase === 'before' ? step.before : step.check;
     if (!check) return undefined;
+    mark(`check ${stepId} (${phase})`);
     const paused = this.traffic?.stepId;
     if (paused) await this.stopTraffic();
     try {
@@ -298,6 +300,7 @@ export class LabSession {
   close(opts: { keep?: boolean } = {}): Promise<TeardownReport> {
     this.closing ??= (async () => {
       const t0 = performance.now();
+      mark('session closing: captures stop');
       await this.stopTraffic();
       // The captures end first, on their own (EOF), so that nothing of the run is still dying when it returns.
       await this.hub.close();
@@ -307,7 +310,9 @@ export class LabSession {
         this.opts.events.emit({ type: 'teardown-end', kept: true, ok: true, leftovers: [], durationMs: performance.now() - t0, shell });
         return { ok: true, leftovers: [] };
       }
+      mark('teardown');
       const report = await this.sandbox.teardown();
+      mark('teardown done');
       this.opts.events.emit({ type: 'teardown-end', kept: false, ok: report.ok, leftovers: report.leftovers, durationMs: performance.now() - t0 });
       return report;
     })();

@@ -55,7 +55,7 @@ export function cacheStatus(): { builds: RootfsInfo[]; partial: string[] } {
     // The path comes from where the build is now, never from meta.json: a copied cache uses its own copy.
     builds.push({ ...info, build: name, path: resolveRoot(dir, name) });
   }
-  return { builds: builds.sort((a, b) => stampOf(a.build).localeCompare(stampOf(b.build))), partial };
+  return { builds: builds.sort((a, b) => byStamp(stampOf(a.build), stampOf(b.build))), partial };
 }
 
 // The absolute root of a build, symlinks resolved, so every overlay names it the same way.
@@ -67,6 +67,9 @@ function resolveRoot(cache: string, build: string): string {
     return root;
   }
 }
+
+// Stamps are fixed-width digits: compared as bytes (localeCompare would load ICU's collator: 10 ms).
+const byStamp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 // "HASH-20261125T125236123Z" -> its stamp; "" for an older version's "HASH" (the oldest).
 function stampOf(build: string): string {

