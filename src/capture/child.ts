@@ -126,6 +126,8 @@ process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 
-scan();
+// Ready first: every window's opening sync scans (and opens) before it answers, so the runner need not
+// wait here for libpcap sockets, each of which costs the kernel a grace period to set up.
 json(FRAME.ready, { pid: process.pid });
+scan();
 setInterval(scan, SCAN_MS);

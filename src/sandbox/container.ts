@@ -22,10 +22,12 @@ export const OVERLAY_SCRIPT = [
   'mount -t overlay overlay -o "lowerdir=$2,upperdir=$d/upper,workdir=$d/work" "$d/root"',
   'dev="$d/root/dev"',
   'mount -t tmpfs -o mode=755,nosuid,size=64k lab-dev "$dev"',
-  `for n in ${MINIMAL_DEV.join(' ')}; do : > "$dev/$n"; mount --bind "/dev/$n" "$dev/$n"; done`,
   'mkdir -p "$dev/pts" "$dev/shm"',
   'ln -s pts/ptmx "$dev/ptmx"',
-  'mount -t tmpfs -o mode=1777,nosuid,nodev,size=16m lab-shm "$dev/shm"',
+  // The device binds and shm in one `mount -a` of a table of its own: one process, not seven.
+  `for n in ${MINIMAL_DEV.join(' ')}; do : > "$dev/$n"; printf '/dev/%s %s none bind 0 0\n' "$n" "$dev/$n"; done > "$d/fstab"`,
+  `printf 'lab-shm %s tmpfs mode=1777,nosuid,nodev,size=16m 0 0\n' "$dev/shm" >> "$d/fstab"`,
+  'mount -a -T "$d/fstab"',
 ].join('\n');
 
 // argv (after a keeper prefix) that prepares a container's root; see OVERLAY_SCRIPT.

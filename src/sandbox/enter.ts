@@ -21,9 +21,10 @@ export function machineryPrefix(initPid: number, node: string): string[] {
 }
 
 // A node's network namespace inside the keeper's mount namespace (not `ip netns exec`, whose
-// private mount namespace would hide what a lab's own `ip netns add` mounts).
+// private mount namespace would hide what a lab's own `ip netns add` mounts). One nsenter: it opens
+// the node's namespace file through the keeper's root before it enters anything.
 export function nodePrefix(initPid: number, node: string): string[] {
-  return [...keeperPrefix(initPid), 'nsenter', `--net=/run/netns/${node}`];
+  return ['nsenter', '-t', String(initPid), '-U', '-m', '-p', '-u', '-i', `--net=/proc/${initPid}/root/run/netns/${node}`];
 }
 
 // A plain node, or every namespace and the root of a running container.

@@ -13,13 +13,14 @@ import { idBase, idMap } from './userns.js';
 const KEEPER_SCRIPT = [
   'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
   'mkdir -p /run/netns /run/lab-etc || exit 1',
-  'mount -t proc proc /proc || exit 1',
-  'mount -t sysfs sysfs /sys || exit 1',
-  'mount -t tmpfs -o mode=1777 lab-tmp /tmp || exit 1',
   "printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n' > /run/lab-etc/hosts || exit 1",
   "printf 'nameserver 203.0.113.8\\n' > /run/lab-etc/resolv.conf || exit 1",
+  // The other mounts in one `mount -a` of a table of its own (one process, not nine). Sources are named
+  // lab-*: `mount -a` skips an entry whose source and target are mounted already (the real /proc, /sys).
+  "printf 'lab-proc /proc proc defaults 0 0\\nlab-sys /sys sysfs defaults 0 0\\nlab-tmp /tmp tmpfs mode=1777 0 0\\n' > /run/lab-etc/fstab || exit 1",
   // /etc/resolv.conf may be a link into the real /run, which the tmpfs above hides: mount on its target.
-  'for f in hosts resolv.conf; do t=$(readlink -f /etc/$f); mkdir -p "${t%/*}" && { [ -e "$t" ] || : > "$t"; } && mount --bind /run/lab-etc/$f "$t" || exit 1; done',
+  'for f in hosts resolv.conf; do t=/etc/$f; if [ -L "$t" ]; then t=$(readlink -f "$t"); mkdir -p "${t%/*}" || exit 1; fi; [ -e "$t" ] || : > "$t" || exit 1; echo "/run/lab-etc/$f $t none bind 0 0" >> /run/lab-etc/fstab; done',
+  'mount -a -T /run/lab-etc/fstab || exit 1',
   'hostname lab-sandbox || exit 1',
   'echo ready',
   'read cmd',

@@ -13,12 +13,17 @@ const wrapper = (node: string, dir: string, tool: string): string => `#!/bin/sh\
 
 // Shell lines (run in the keeper) that write one wrapper per tool into `binDir`.
 function wrappers(binDir: string, node: string, dir: string): string[] {
-  return [`mkdir -p ${binDir}`, ...TOOLS.flatMap((t) => [`cat > ${binDir}/${t} <<'EOF'\n${wrapper(node, dir, t)}EOF`, `chmod 755 ${binDir}/${t}`])];
+  const files = TOOLS.map((t) => `${binDir}/${t}`);
+  // printf is the shell's own: one process for mkdir and one for chmod, whatever the number of tools.
+  return [`mkdir -p ${binDir}`, ...TOOLS.map((t, i) => `printf '%s' ${shq(wrapper(node, dir, t))} > ${files[i]}`), `chmod 755 ${files.join(' ')}`];
 }
+
+// A shell word that stands for exactly `s`.
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 // The keeper's wrappers for nodes that run on the real filesystem.
 export function hostToolsScript(): string {
-  return ['set -e', ...wrappers(TOOL_BIN, process.execPath, TOOLS_DIR), `: > ${EVENTS_FILE}`].join('\n');
+  return ['set -e', ...wrappers(TOOL_BIN, process.execPath, TOOLS_DIR), `: >> ${EVENTS_FILE}`].join('\n');
 }
 
 // Binds node and the tools read-only into a container's root and puts wrappers in its /usr/local/bin.
@@ -26,10 +31,10 @@ export function containerToolsScript(root: string): string {
   const d = `${root}${IN_CONTAINER}`;
   return [
     'set -e',
-    `mkdir -p ${d}/tools && touch ${d}/node`,
+    `mkdir -p ${d}/tools && : > ${d}/node`,
     `printf '{"type":"module"}\\n' > ${d}/package.json`,
-    `mount --bind ${process.execPath} ${d}/node && mount -o remount,bind,ro ${d}/node`,
-    `mount --bind ${TOOLS_DIR} ${d}/tools && mount -o remount,bind,ro ${d}/tools`,
+    `mount -o bind,ro ${process.execPath} ${d}/node`, // util-linux binds, then remounts read-only
+    `mount -o bind,ro ${TOOLS_DIR} ${d}/tools`,
     ...wrappers(`${root}/usr/local/bin`, `${IN_CONTAINER}/node`, `${IN_CONTAINER}/tools`),
   ].join('\n');
 }

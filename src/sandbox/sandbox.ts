@@ -84,25 +84,26 @@ export class Sandbox {
     const sb = new Sandbox(runId, keeper, opts);
     sb.releaseSlot = releaseSlot;
     sb.journal();
-    let started: Promise<unknown> | undefined;
-    // Node processes (captures, wan's web server) take longest to start: they start as soon as the
-    // namespaces exist (the baseline says so), while the baseline wires them.
-    const startMachinery = (): Promise<unknown> => {
-      const web = opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS);
-      const all = Promise.all([web, opts.onNodes?.(sb)]);
-      all.catch(() => undefined); // awaited below; a failure before then must not go unhandled
-      return all;
-    };
+    // What depends on what: the namespaces first (the baseline says when they exist), then in parallel
+    // the node processes that take longest to start (captures, wan's web server), the rest of the
+    // baseline, and each container once its root view is mapped too.
+    let nodesExist: () => void = () => undefined;
+    const said = new Promise<void>((resolve) => (nodesExist = resolve));
+    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '', onOutput: (text) => void (text.includes(NODES_EXIST) && nodesExist()) }, opts.observer);
+    // Rejects when the baseline failed before the namespaces existed: then nothing waiting on them starts.
+    const namespaces = Promise.race([said, baseline.then(() => undefined)]);
+    const rootView = opts.rootfs ? sb.mapRootfs(opts.rootfs) : Promise.resolve();
+    const parts: Promise<unknown>[] = [
+      baseline,
+      rootView,
+      namespaces.then(() => Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)])),
+      ...autoContainers(opts.topology).map((c) => Promise.all([namespaces, rootView]).then(() => sb.startContainer(c, true, opts.observer))),
+    ];
     try {
-      // The nodes and the containers' root view do not depend on each other: both at once.
-      await Promise.all([
-        runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '', onOutput: (text) => void (text.includes(NODES_EXIST) && (started ??= startMachinery())) }, opts.observer),
-        opts.rootfs ? sb.mapRootfs(opts.rootfs) : undefined,
-      ]);
-      started ??= startMachinery();
-      await Promise.all([...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)), started]);
+      // Every part settles (each is bounded) before a failure tears the sandbox down under none of them.
+      const failed = (await Promise.allSettled(parts)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
-      await started?.catch(() => undefined);
       await sb.teardown();
       // A part of the baseline that did not come up in time: the machine is too busy, not a bug.
       if (err instanceof ServiceError || (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))) {
