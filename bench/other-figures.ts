@@ -40,7 +40,7 @@ export async function benchSandbox(): Promise<Row[]> {
     const sb = await Sandbox.create({ lab: '00-bench', topology: { containers: { c1: {} } }, rootfs });
     up.push(performance.now() - t);
     t = performance.now();
-    const hub = new CaptureHub((node, argv) => sb.spawn(node, argv), () => undefined);
+    const hub = new CaptureHub((node, argv) => sb.spawn(node, argv), () => undefined, ['host:eth0']);
     await hub.closeWindow(await hub.openWindow(['host:eth0']));
     armed.push(performance.now() - t);
     await hub.close();
