@@ -62,6 +62,7 @@ export class Sandbox {
   private torn = false;
   private tearing: Promise<TeardownReport> | undefined;
   private releaseSlot: () => void = () => undefined;
+  private wired: Promise<unknown> = Promise.resolve(); // the baseline (links and addresses) is done
 
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
@@ -74,7 +75,7 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
-    const keeper = new Keeper(runId);
+    const keeper = new Keeper(runId, opts.rootfs ? [opts.rootfs] : []);
     try {
       await keeper.start();
     } catch (err) {
@@ -92,6 +93,7 @@ export class Sandbox {
     const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '', onOutput: (text) => void (text.includes(NODES_EXIST) && nodesExist()) }, opts.observer);
     // Rejects when the baseline failed before the namespaces existed: then nothing waiting on them starts.
     const namespaces = Promise.race([said, baseline.then(() => undefined)]);
+    sb.wired = baseline;
     const rootView = opts.rootfs ? sb.mapRootfs(opts.rootfs) : Promise.resolve();
     const parts: Promise<unknown>[] = [
       baseline,
@@ -115,9 +117,8 @@ export class Sandbox {
   }
 
   // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
-  // same path inside the keeper (so `rootfs status` still finds who uses a build; made if /tmp hides it).
+  // same path inside the keeper (so `rootfs status` still finds who uses a build; the keeper made it).
   private async mapRootfs(rootfs: string): Promise<void> {
-    await runCommand({ argv: [...this.keeperPrefix(), 'mkdir', '-p', rootfs], display: 'rootfs mount point', node: '' });
     // -S -E: no site packages or environment to read, a faster start.
     await runChecked({ argv: [systemTool('python3'), '-S', '-E', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
   }
@@ -268,6 +269,7 @@ ${containerToolsScript(containerRoot(name))}`;
   // Tells a container event to the engine and appends it to EVENTS_FILE for watchers in the sandbox:
   // one line "EVENT NAME ADDR,ADDR" ("-" when it has none), e.g. "started web 172.17.0.100/24".
   private async containerEvent(event: ContainerEvent['event'], name: string): Promise<void> {
+    await this.wired.catch(() => undefined); // addresses the baseline gives it are part of what it says
     const rec = await runCommand({ argv: [...this.nodePrefix(name), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node: name });
     const addresses = [...rec.output.matchAll(/\binet6? (\S+)/g)].map((m) => m[1] ?? '');
     try {

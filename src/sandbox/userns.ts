@@ -17,7 +17,7 @@ export function idMap(base: number): string {
 
 // Gives a directory tree owned by the real root an idmapped view owned by the sandbox's root, mounted
 // at DST in the keeper's mount namespace (open_tree and mount_setattr(MOUNT_ATTR_IDMAP) here, setns,
-// move_mount there; util-linux 2.38 has no tool for it). Run as the real root:
+// move_mount there; util-linux 2.38 has no tool for it; the keeper made DST). Run as the real root:
 // python3 -c IDMAP_PY SRC KEEPER_PID DST.
 export const IDMAP_PY = `
 import ctypes, os, sys
