@@ -80,9 +80,9 @@ export class LabSession {
     }
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
     let hub: CaptureHub | undefined;
-    // Captures start as soon as the nodes exist, beside the containers and services, and nothing waits
-    // for them before the first check window (which does); a node made by a step (lab 01's container)
-    // gets its capture on first need. A failed start is retried by the first check, which names the point.
+    // Captures start as soon as the nodes exist, beside the containers and services, so the packet stream
+    // is live once the session is open; a node made by a step (lab 01's container) gets its capture on
+    // first need. A failed start is retried by the first check, which then names the point.
     const startCaptures = async (sb: Sandbox): Promise<void> => {
       hub = new CaptureHub(
         (node, argv) => sb.spawn(node, argv),
@@ -90,7 +90,7 @@ export class LabSession {
         [...points],
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
-      for (const n of nodes) hub.ensure(n).catch(() => undefined);
+      await Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
     };
     let sandbox: Sandbox;
     try {
