@@ -113,7 +113,20 @@ export function writePcap(path: string, frames: RawFrame[], linktype = 1): void 
   }
 }
 
+type ViewOf = new (ab: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
+// Node's own class for Buffer views (what subarray makes), without subarray's argument checks per frame.
+const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species];
+const BufferView: ViewOf =
+  typeof species === 'function' && species !== Buffer && Buffer.isBuffer(new (species as ViewOf)(new ArrayBuffer(1), 0, 1))
+    ? (species as ViewOf)
+    : (class {
+        constructor(ab: ArrayBufferLike, byteOffset: number, length: number) {
+          return Buffer.from(ab as ArrayBuffer, byteOffset, length);
+        }
+      } as unknown as ViewOf);
+
 // Loads a classic pcap in either byte order, microsecond or nanosecond; a truncated last record is dropped.
+// One pass; each frame's data is a view into the file's bytes, not a copy.
 export function readPcap(path: string): { linktype: number; frames: RawFrame[] } {
   const buf = readFileSync(path);
   if (buf.length < 24) throw new Error(`${path}: not a pcap file (too short)`);
@@ -124,18 +137,21 @@ export function readPcap(path: string): { linktype: number; frames: RawFrame[] }
     throw new Error(`${path}: not a classic pcap file (magic 0x${be.toString(16).padStart(8, '0')}; pcapng is not supported)`);
   }
   const nano = (little ? le : be) === MAGIC_NS;
-  const u32 = little ? (o: number) => buf.readUInt32LE(o) : (o: number) => buf.readUInt32BE(o);
-  const linktype = u32(20) & 0xffff;
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const ab = buf.buffer;
+  const base = buf.byteOffset;
+  const size = buf.length;
+  const linktype = v.getUint32(20, little) & 0xffff;
   const frames: RawFrame[] = [];
-  for (let off = 24; off + 16 <= buf.length; ) {
-    const incl = u32(off + 8);
-    if (off + 16 + incl > buf.length) break;
-    const frac = u32(off + 4);
+  for (let off = 24; off + 16 <= size; ) {
+    const incl = v.getUint32(off + 8, little);
+    if (off + 16 + incl > size) break;
+    const frac = v.getUint32(off + 4, little);
     frames.push({
-      tsUs: u32(off) * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
+      tsUs: v.getUint32(off, little) * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
       caplen: incl,
-      len: u32(off + 12),
-      data: buf.subarray(off + 16, off + 16 + incl),
+      len: v.getUint32(off + 12, little),
+      data: new BufferView(ab, base + off + 16, incl),
     });
     off += 16 + incl;
   }
