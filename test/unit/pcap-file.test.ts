@@ -39,6 +39,25 @@ test('writing what was read reproduces the fixture byte for byte', (t) => {
   }
 });
 
+test('frames are plain Node Buffers viewing the file\'s bytes, not copies', (t) => {
+  const { frames } = readPcap(fixturePath('http.pcap'));
+  const file = readFileSync(fixturePath('http.pcap'));
+  const first = frames[0]!.data;
+  let off = 24;
+  for (const f of frames) {
+    t.true(Buffer.isBuffer(f.data));
+    t.is(Object.getPrototypeOf(f.data), Buffer.prototype);
+    t.is(f.data.buffer, first.buffer, 'one ArrayBuffer for the whole file');
+    t.is(f.data.byteOffset - first.byteOffset, off - 24);
+    t.true(f.data.equals(file.subarray(off + 16, off + 16 + f.caplen)));
+    t.deepEqual(f.data, Buffer.from(f.data));
+    t.true(Buffer.isBuffer(f.data.subarray(1)));
+    t.is(f.data.toString('latin1', 12, 14), '\x08\x00');
+    off += 16 + f.caplen;
+  }
+  t.is(off, file.length);
+});
+
 test('write then read round trip keeps timestamps, lengths and data', (t) => {
   const frames: RawFrame[] = [
     { tsUs: 1_700_000_000_999_999, caplen: 3, len: 3, data: Buffer.from([1, 2, 3]) },
