@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PcapWriter, readPcap, writePcap } from '../../src/capture/pcap-file.js';
+import { eachPcapFrame, PcapWriter, readPcap, writePcap } from '../../src/capture/pcap-file.js';
 import type { RawFrame } from '../../src/capture/types.js';
 
 const FIXTURES = ['icmp-echo.pcap', 'tcp-rst.pcap', 'http.pcap', 'udp.pcap', 'icmpv6.pcap', 'sll.pcap', 'sll2.pcap'];
@@ -56,6 +56,27 @@ test('frames are plain Node Buffers viewing the file\'s bytes, not copies', (t) 
     off += 16 + f.caplen;
   }
   t.is(off, file.length);
+});
+
+test('eachPcapFrame hands over the same frames as readPcap, one at a time, in order', (t) => {
+  for (const name of FIXTURES) {
+    const expected = readPcap(fixturePath(name));
+    const got: RawFrame[] = [];
+    const linktypes = new Set<number>();
+    const r = eachPcapFrame(fixturePath(name), (f, lt) => {
+      got.push(f);
+      linktypes.add(lt);
+    });
+    t.deepEqual(r, { linktype: expected.linktype, count: expected.frames.length }, name);
+    t.deepEqual([...linktypes], [expected.linktype], name);
+    t.deepEqual(got, expected.frames, name);
+    t.is(new Set(got).size, got.length, 'a new object per frame');
+  }
+  let calls = 0;
+  const junk = join(dir, 'each-junk.pcap');
+  writeFileSync(junk, Buffer.alloc(40));
+  t.throws(() => eachPcapFrame(junk, () => calls++), { message: /not a classic pcap/ });
+  t.is(calls, 0);
 });
 
 test('write then read round trip keeps timestamps, lengths and data', (t) => {
