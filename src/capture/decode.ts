@@ -1,8 +1,9 @@
 // Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first lines.
+import { ipv4Text, ipv6Text, macText } from './address-text.js';
 import { formatEndpoint } from './endpoint.js';
 import type { ArpInfo, IcmpInfo, Packet, RawFrame } from './types.js';
 
-const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+export { ipv6ToString, macToString } from './address-text.js';
 
 const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE'];
 const TCP_FLAGS: string[] = Array.from({ length: 512 }, (_, bits) => {
@@ -21,53 +22,14 @@ const ICMP6_NAMES: Record<number, string> = {
   133: 'router-solicitation', 134: 'router-advertisement', 135: 'neighbor-solicitation',
   136: 'neighbor-advertisement', 137: 'redirect', 143: 'mldv2-report',
 };
+// Every type's name made once (type-N for the unnamed), so no frame builds one.
+const ICMP4_TEXT: string[] = Array.from({ length: 256 }, (_, t) => ICMP4_NAMES[t] ?? `type-${t}`);
+const ICMP6_TEXT: string[] = Array.from({ length: 256 }, (_, t) => ICMP6_NAMES[t] ?? `type-${t}`);
 
-const GROUPS = new Uint16Array(8);
 const PAYLOAD_KEEP = 256; // payload bytes kept for payload matchers
 
 const HTTP_REQUEST = /^([A-Z]+) (\S+) HTTP\/\d\.\d$/;
 const HTTP_STATUS = /^HTTP\/\d(?:\.\d)? (\d{3})(?: |$)/;
-
-// Formats 6 bytes as aa:bb:cc:dd:ee:ff.
-export function macToString(d: Uint8Array, o: number): string {
-  return `${HEX2[d[o]!]}:${HEX2[d[o + 1]!]}:${HEX2[d[o + 2]!]}:${HEX2[d[o + 3]!]}:${HEX2[d[o + 4]!]}:${HEX2[d[o + 5]!]}`;
-}
-
-function ipv4ToString(d: Uint8Array, o: number): string {
-  return `${d[o]}.${d[o + 1]}.${d[o + 2]}.${d[o + 3]}`;
-}
-
-// Formats 16 bytes as an RFC 5952 IPv6 address (longest zero run compressed, first on ties, lowercase).
-export function ipv6ToString(d: Uint8Array, o: number): string {
-  const g = GROUPS;
-  for (let i = 0; i < 8; i++) g[i] = (d[o + 2 * i]! << 8) | d[o + 2 * i + 1]!;
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${ipv4ToString(d, o + 12)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is never compressed
-  for (let i = 0; i < 8; i++) {
-    if (g[i] !== 0) continue;
-    let j = i + 1;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  let s = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      s += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (i > 0 && i !== bestStart + bestLen) s += ':';
-    s += g[i]!.toString(16);
-  }
-  return s;
-}
 
 function u16(d: Buffer, o: number): number {
   return (d[o]! << 8) | d[o + 1]!;
@@ -93,7 +55,7 @@ export function decodeFrame(frame: RawFrame, linktype = 1): Packet {
       type = u16(d, 16);
       off = 18;
     }
-    p.eth = { src: macToString(d, 6), dst: macToString(d, 0), type };
+    p.eth = { src: macText(d, 6), dst: macText(d, 0), type };
   } else if (linktype === 113) {
     if (end < 16) return p;
     type = u16(d, 14);
@@ -120,10 +82,10 @@ function decodeArp(p: Packet, d: Buffer, o: number, end: number): void {
   const op = u16(d, o + 6);
   const arp: ArpInfo = {
     op: op === 1 ? 'request' : op === 2 ? 'reply' : 'other',
-    senderMac: macToString(d, o + 8),
-    senderIp: ipv4ToString(d, o + 14),
-    targetMac: macToString(d, o + 18),
-    targetIp: ipv4ToString(d, o + 24),
+    senderMac: macText(d, o + 8),
+    senderIp: ipv4Text(d, o + 14),
+    targetMac: macText(d, o + 18),
+    targetIp: ipv4Text(d, o + 24),
   };
   p.arp = arp;
   p.proto = 'arp';
@@ -134,7 +96,7 @@ function decodeIpv4(p: Packet, d: Buffer, o: number, end: number): void {
   const ihl = (d[o]! & 15) * 4;
   const total = u16(d, o + 2);
   const proto = d[o + 9]!;
-  p.ip = { version: 4, src: ipv4ToString(d, o + 12), dst: ipv4ToString(d, o + 16), ttl: d[o + 8]!, proto, len: total };
+  p.ip = { version: 4, src: ipv4Text(d, o + 12), dst: ipv4Text(d, o + 16), ttl: d[o + 8]!, proto, len: total };
   p.proto = 'ip';
   if (ihl < 20 || (u16(d, o + 6) & 0x1fff) !== 0) return;
   // The IP length bounds L4 (Ethernet padding); 0 (segmentation offload) or nonsense: trust the capture.
@@ -146,7 +108,7 @@ function decodeIpv6(p: Packet, d: Buffer, o: number, end: number): void {
   if (end - o < 40 || d[o]! >> 4 !== 6) return;
   const payload = u16(d, o + 4);
   let nh = d[o + 6]!;
-  const ip = { version: 6 as const, src: ipv6ToString(d, o + 8), dst: ipv6ToString(d, o + 24), ttl: d[o + 7]!, proto: nh, len: 40 + payload };
+  const ip = { version: 6 as const, src: ipv6Text(d, o + 8), dst: ipv6Text(d, o + 24), ttl: d[o + 7]!, proto: nh, len: 40 + payload };
   p.ip = ip;
   p.proto = 'ip';
   const wireEnd = payload > 0 ? o + 40 + payload : end;
@@ -185,10 +147,11 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
     p.tcp = { sport: u16(d, o), dport: u16(d, o + 2), flags: TCP_FLAGS[bits]!, seq: u32(d, o + 4), ack: u32(d, o + 8), payloadLen };
     p.proto = 'tcp';
     const start = o + doff;
-    if (payloadLen > 0 && doff >= 20 && start < end) p.payload = d.toString('latin1', start, Math.min(end, start + PAYLOAD_KEEP));
     if (payloadLen > 0 && doff >= 20 && start < end) {
+      const payload = d.toString('latin1', start, end - start > PAYLOAD_KEEP ? start + PAYLOAD_KEEP : end);
+      p.payload = payload;
       const c = d[start]!;
-      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) decodeHttp(p, d, start, end);
+      if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) decodeHttp(p, d, start, end, payload);
     }
   } else if (proto === 17) {
     if (end - o < 4) return;
@@ -199,24 +162,25 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
   } else if ((proto === 1 && v === 4) || (proto === 58 && v === 6)) {
     if (end - o < 2) return;
     const type = d[o]!;
-    const icmp: IcmpInfo = { version: v, type, code: d[o + 1]!, name: (v === 4 ? ICMP4_NAMES[type] : ICMP6_NAMES[type]) ?? `type-${type}` };
+    const icmp: IcmpInfo = { version: v, type, code: d[o + 1]!, name: (v === 4 ? ICMP4_TEXT : ICMP6_TEXT)[type]! };
     const echo = v === 4 ? type === 0 || type === 8 : type === 128 || type === 129;
     if (echo && end - o >= 8) {
       icmp.id = u16(d, o + 4);
       icmp.seq = u16(d, o + 6);
     } else if ((type === 135 || type === 136) && v === 6 && end - o >= 24) {
-      icmp.target = ipv6ToString(d, o + 8);
+      icmp.target = ipv6Text(d, o + 8);
     }
     p.icmp = icmp;
     p.proto = v === 4 ? 'icmp' : 'icmp6';
   }
 }
 
-function decodeHttp(p: Packet, d: Buffer, o: number, end: number): void {
+// head: the payload's first bytes as latin1 text, reused when it holds the whole first line.
+function decodeHttp(p: Packet, d: Buffer, o: number, end: number, head: string): void {
   const limit = end - o > 2048 ? o + 2048 : end;
   let e = o;
   while (e < limit && d[e] !== 0x0d && d[e] !== 0x0a) e++;
-  const line = d.toString('latin1', o, e);
+  const line = e - o <= head.length ? head.slice(0, e - o) : d.toString('latin1', o, e);
   const req = HTTP_REQUEST.exec(line);
   if (req) {
     p.http = { method: req[1]!, path: req[2]! };

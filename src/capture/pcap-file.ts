@@ -113,8 +113,20 @@ export function writePcap(path: string, frames: RawFrame[], linktype = 1): void 
   }
 }
 
-// Loads a classic pcap in either byte order, microsecond or nanosecond; a truncated last record is dropped.
-export function readPcap(path: string): { linktype: number; frames: RawFrame[] } {
+type ViewOf = new (ab: ArrayBuffer, byteOffset: number, length: number) => Buffer;
+// Node's own class for Buffer views, what subarray and Buffer.from(arrayBuffer, ...) make, minus their checks per frame.
+const species = (Buffer as unknown as Record<symbol, unknown>)[Symbol.species];
+const FastView = typeof species === 'function' && species !== Buffer ? (species as ViewOf) : undefined;
+
+// A Buffer over length bytes of ab at byteOffset (no copy).
+function view(ab: ArrayBuffer, byteOffset: number, length: number): Buffer {
+  return FastView ? new FastView(ab, byteOffset, length) : Buffer.from(ab, byteOffset, length);
+}
+
+// Calls onFrame for every record of a classic pcap, in file order, in one pass over the file read whole.
+// Each frame is a new object (keep it if you like); its data is a view into the file's bytes, not a copy.
+// Either byte order, microsecond or nanosecond; a truncated last record is dropped.
+export function eachPcapFrame(path: string, onFrame: (frame: RawFrame, linktype: number) => void): { linktype: number; count: number } {
   const buf = readFileSync(path);
   if (buf.length < 24) throw new Error(`${path}: not a pcap file (too short)`);
   const le = buf.readUInt32LE(0);
@@ -124,20 +136,34 @@ export function readPcap(path: string): { linktype: number; frames: RawFrame[] }
     throw new Error(`${path}: not a classic pcap file (magic 0x${be.toString(16).padStart(8, '0')}; pcapng is not supported)`);
   }
   const nano = (little ? le : be) === MAGIC_NS;
-  const u32 = little ? (o: number) => buf.readUInt32LE(o) : (o: number) => buf.readUInt32BE(o);
-  const linktype = u32(20) & 0xffff;
-  const frames: RawFrame[] = [];
-  for (let off = 24; off + 16 <= buf.length; ) {
-    const incl = u32(off + 8);
-    if (off + 16 + incl > buf.length) break;
-    const frac = u32(off + 4);
-    frames.push({
-      tsUs: u32(off) * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
-      caplen: incl,
-      len: u32(off + 12),
-      data: buf.subarray(off + 16, off + 16 + incl),
-    });
+  const v = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const ab = buf.buffer as ArrayBuffer; // a small file may sit in Node's shared pool: hence base
+  const base = buf.byteOffset;
+  const size = buf.length;
+  const linktype = v.getUint32(20, little) & 0xffff;
+  let count = 0;
+  for (let off = 24; off + 16 <= size; ) {
+    const incl = v.getUint32(off + 8, little);
+    if (off + 16 + incl > size) break;
+    const frac = v.getUint32(off + 4, little);
+    onFrame(
+      {
+        tsUs: v.getUint32(off, little) * 1e6 + (nano ? Math.floor(frac / 1000) : frac),
+        caplen: incl,
+        len: v.getUint32(off + 12, little),
+        data: view(ab, base + off + 16, incl),
+      },
+      linktype,
+    );
+    count++;
     off += 16 + incl;
   }
+  return { linktype, count };
+}
+
+// Loads every frame of a classic pcap (see eachPcapFrame).
+export function readPcap(path: string): { linktype: number; frames: RawFrame[] } {
+  const frames: RawFrame[] = [];
+  const { linktype } = eachPcapFrame(path, (f) => void frames.push(f));
   return { linktype, frames };
 }

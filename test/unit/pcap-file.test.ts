@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PcapWriter, readPcap, writePcap } from '../../src/capture/pcap-file.js';
+import { eachPcapFrame, PcapWriter, readPcap, writePcap } from '../../src/capture/pcap-file.js';
 import type { RawFrame } from '../../src/capture/types.js';
 
 const FIXTURES = ['icmp-echo.pcap', 'tcp-rst.pcap', 'http.pcap', 'udp.pcap', 'icmpv6.pcap', 'sll.pcap', 'sll2.pcap'];
@@ -37,6 +37,46 @@ test('writing what was read reproduces the fixture byte for byte', (t) => {
     writePcap(out, frames, linktype);
     t.true(readFileSync(out).equals(readFileSync(fixturePath(name))), name);
   }
+});
+
+test('frames are plain Node Buffers viewing the file\'s bytes, not copies', (t) => {
+  const { frames } = readPcap(fixturePath('http.pcap'));
+  const file = readFileSync(fixturePath('http.pcap'));
+  const first = frames[0]!.data;
+  let off = 24;
+  for (const f of frames) {
+    t.true(Buffer.isBuffer(f.data));
+    t.is(Object.getPrototypeOf(f.data), Buffer.prototype);
+    t.is(f.data.buffer, first.buffer, 'one ArrayBuffer for the whole file');
+    t.is(f.data.byteOffset - first.byteOffset, off - 24);
+    t.true(f.data.equals(file.subarray(off + 16, off + 16 + f.caplen)));
+    t.deepEqual(f.data, Buffer.from(f.data));
+    t.true(Buffer.isBuffer(f.data.subarray(1)));
+    t.is(f.data.toString('latin1', 12, 14), '\x08\x00');
+    off += 16 + f.caplen;
+  }
+  t.is(off, file.length);
+});
+
+test('eachPcapFrame hands over the same frames as readPcap, one at a time, in order', (t) => {
+  for (const name of FIXTURES) {
+    const expected = readPcap(fixturePath(name));
+    const got: RawFrame[] = [];
+    const linktypes = new Set<number>();
+    const r = eachPcapFrame(fixturePath(name), (f, lt) => {
+      got.push(f);
+      linktypes.add(lt);
+    });
+    t.deepEqual(r, { linktype: expected.linktype, count: expected.frames.length }, name);
+    t.deepEqual([...linktypes], [expected.linktype], name);
+    t.deepEqual(got, expected.frames, name);
+    t.is(new Set(got).size, got.length, 'a new object per frame');
+  }
+  let calls = 0;
+  const junk = join(dir, 'each-junk.pcap');
+  writeFileSync(junk, Buffer.alloc(40));
+  t.throws(() => eachPcapFrame(junk, () => calls++), { message: /not a classic pcap/ });
+  t.is(calls, 0);
 });
 
 test('write then read round trip keeps timestamps, lengths and data', (t) => {
