@@ -2,16 +2,8 @@
 // `lab`: argument parsing and exit codes; everything else happens in the engine and front ends.
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, toLabError, UsageError } from '../errors.js';
-import { labIds, loadLab } from '../engine/loader.js';
-import { cleanCommand } from './clean-command.js';
-import { demoCommand } from './demo-command.js';
 import { printError } from './print-error.js';
-import { progressCommand, resetCommand } from './progress-command.js';
-import { psCommand } from './ps-command.js';
-import { runCommand, type RunFlags } from './run-command.js';
-import { rootfsBuild, rootfsStatus } from './rootfs-command.js';
-import { shellCommand } from './shell-command.js';
-import { newCommand, verifyCommand } from './verify-command.js';
+import type { RunFlags } from './run-command.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
 
@@ -31,6 +23,8 @@ function runOptions(cmd: Command): Command {
     .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
 }
 
+// Each subcommand's module (and the engine behind it) is loaded only when that subcommand runs:
+// `lab check` must not pay for the demo, the walkthrough or housekeeping at start-up.
 export function buildProgram(setCode: (c: number) => void): Command {
   const program = new Command('lab')
     .description('Lab runner for Linux container networking: every step is proved with real packets.\nLabs run in a private sandbox of network namespaces; the real machine\'s network is never touched.')
@@ -40,60 +34,48 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .exitOverride();
   program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug (or a sandbox that could not be removed whole), 130 interrupted by Ctrl-C or quit early, 143 SIGTERM, 129 SIGHUP.');
 
-  program.command('list').description('list the labs').option('--json', 'as JSON').action(async (o: { json?: boolean }) => {
-    // A broken lab (it does not compile, throws, or is invalid) is listed as broken; the others as usual.
-    const labs: { id: string; title?: string; steps?: string[]; broken?: string }[] = [];
-    for (const id of labIds()) {
-      try {
-        const l = await loadLab(id);
-        labs.push({ id, title: l.def.title, steps: l.def.steps.map((s) => s.id) });
-      } catch (err) {
-        labs.push({ id, broken: toLabError(err).message });
-      }
-    }
-    if (o.json) process.stdout.write(`${JSON.stringify(labs, null, 2)}\n`);
-    else for (const l of labs) process.stdout.write(l.broken ? `${l.id.padEnd(20)} BROKEN: ${l.broken}\n` : `${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${(l.steps ?? []).join(', ')}\n`);
-  });
+  program.command('list').description('list the labs').option('--json', 'as JSON')
+    .action(async (o: { json?: boolean }) => (await import('./list-command.js')).listCommand(o));
 
   runOptions(program.command('run').argument('<lab>', 'lab id (e.g. 03-masquerade, or 03), or a path to a lab module')
     .description('run a lab: interactive walkthrough on a terminal, or straight through with --check')
     .option('--check', 'non-interactive: run every step and check it (for CI)'))
-    .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, o)));
+    .action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, o)));
 
   runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
-    .action(async (lab: string, o: RunFlags) => setCode(await runCommand(lab, { ...o, check: true })));
+    .action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, { ...o, check: true })));
 
   program.command('demo').argument('<lab>', 'lab id or path').description('full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic')
-    .action(async (lab: string) => setCode(await demoCommand(lab)));
+    .action(async (lab: string) => setCode(await (await import('./demo-command.js')).demoCommand(lab)));
 
   program.command('shell').argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep').argument('<node>', 'host, wan, or a container')
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
     .description('open a shell inside a node of a running or kept sandbox')
     .passThroughOptions()
-    .action(async (ref: string, node: string, cmd: string[]) => setCode(await shellCommand(ref, node, cmd)));
+    .action(async (ref: string, node: string, cmd: string[]) => setCode(await (await import('./shell-command.js')).shellCommand(ref, node, cmd)));
 
   program.command('progress').description('your saved progress per lab: steps done, predictions right').option('--json', 'as JSON')
-    .action(async (o: { json?: boolean }) => setCode(await progressCommand(o)));
+    .action(async (o: { json?: boolean }) => setCode(await (await import('./progress-command.js')).progressCommand(o)));
   program.command('reset').argument('<lab>', 'lab id or prefix').description('forget your saved progress of a lab')
-    .action(async (lab: string) => setCode(await resetCommand(lab)));
+    .action(async (lab: string) => setCode(await (await import('./progress-command.js')).resetCommand(lab)));
 
   program.command('verify').argument('<lab>', 'lab id or path').option('--json', 'as JSON')
     .description('run the lab, then each step without its commands: is every check load-bearing? (exit 1 if not)')
-    .action(async (lab: string, o: { json?: boolean }) => setCode(await verifyCommand(lab, o)));
+    .action(async (lab: string, o: { json?: boolean }) => setCode(await (await import('./verify-command.js')).verifyCommand(lab, o)));
   program.command('new').argument('<id>', 'NN-name, e.g. 09-my-lab').description('write labs/NN-name.ts: a lab that passes, and fails when its step is skipped')
-    .action((id: string) => setCode(newCommand(id)));
+    .action(async (id: string) => setCode((await import('./verify-command.js')).newCommand(id)));
 
   const rootfs = program.command('rootfs').description('the containers\' root filesystem (debootstrap, cached)');
   rootfs.command('build').description('build it now if the cache does not match the recipe').option('--force', 'rebuild even if cached').option('--json', 'as JSON')
-    .action(async (o: { force?: boolean; json?: boolean }) => setCode(await rootfsBuild(o)));
-  rootfs.command('status').description('what is cached, and how big').option('--json', 'as JSON').action((o: { json?: boolean }) => setCode(rootfsStatus(o)));
+    .action(async (o: { force?: boolean; json?: boolean }) => setCode(await (await import('./rootfs-command.js')).rootfsBuild(o)));
+  rootfs.command('status').description('what is cached, and how big').option('--json', 'as JSON').action(async (o: { json?: boolean }) => setCode((await import('./rootfs-command.js')).rootfsStatus(o)));
 
   program.command('ps').description('list kept, running and dead sandboxes: run id, lab, state, age, owner, checkout').option('--json', 'as JSON')
-    .action((o: { json?: boolean }) => setCode(psCommand(o)));
+    .action(async (o: { json?: boolean }) => setCode((await import('./ps-command.js')).psCommand(o)));
   program.command('clean').argument('[run]', 'remove this sandbox (a run id from `lab ps`)')
     .description('remove your leftovers of dead runs from this checkout; RUN removes one sandbox, --all every one')
     .option('--all', 'list, then remove every sandbox in the journal (any user, checkout or state)').option('--json', 'as JSON')
-    .action(async (run: string | undefined, o: { all?: boolean; json?: boolean }) => setCode(await cleanCommand(run, o)));
+    .action(async (run: string | undefined, o: { all?: boolean; json?: boolean }) => setCode(await (await import('./clean-command.js')).cleanCommand(run, o)));
   return program;
 }
 
