@@ -20,7 +20,7 @@ function runOptions(cmd: Command): Command {
     .option('--pause-on-fail', 'when a check fails, keep the sandbox, say how to enter it, and wait for Enter before tearing down')
     .option('-v, --verbose', 'show every command output and every flow seen')
     .option('--trace', 'after each check, trace the first packet of its first probe through netfilter: chains, rules, verdicts')
-    .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr) or stable lines (plain)').choices(['listr', 'plain']).default('listr'));
+    .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr, the default on a terminal) or stable lines (plain, the default otherwise: CI, a pipe)').choices(['listr', 'plain']));
 }
 
 // Each subcommand's module (and the engine behind it) is loaded only when that subcommand runs:

@@ -4,9 +4,7 @@ import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
 import { markInterrupted, runLab, type RunOptions } from '../engine/runner.js';
-import { attachJsonReporter } from '../ui/json-reporter.js';
 import { summaryLine } from '../ui/lines.js';
-import { attachPlainReporter } from '../ui/plain-reporter.js';
 import type { Reporter } from '../ui/reporter.js';
 import { checkOutputPaths } from './paths.js';
 import { printError } from './print-error.js';
@@ -59,10 +57,12 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     return finish(result, false);
   } else if (!jsonOnly) {
     const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
-    // listr2 is loaded only when its task list is shown (it costs memory and start-up time).
-    reporters.push(flags.reporter === 'plain' ? attachPlainReporter(events, o) : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o));
+    // Each reporter's module is loaded only when chosen. The task list is for a terminal; anywhere else
+    // (CI, a pipe) the stable lines are the default, and listr2 is not loaded at all.
+    const reporter = flags.reporter ?? (process.stdout.isTTY ? 'listr' : 'plain');
+    reporters.push(reporter === 'plain' ? (await import('../ui/plain-reporter.js')).attachPlainReporter(events, o) : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o));
   }
-  if (flags.json) reporters.push(attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
+  if (flags.json) reporters.push((await import('../ui/json-reporter.js')).attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
   reporters.push(...(await reportFiles(events, flags, opts, controller.signal)));
   let result: LabResult;
   try {
