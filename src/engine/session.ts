@@ -26,6 +26,9 @@ export interface SessionOptions {
   events: LabEvents;
   savePcap?: string; // one pcap per capture point per check, under DIR/LAB/NN-step
   signal?: AbortSignal; // ends a wait for a sandbox slot (the machine's limit)
+  // false: open may return before the captures are armed (the first check window waits for them), for
+  // a driver that shows no live packets before its first check. Default true: the stream is live.
+  liveOnOpen?: boolean;
 }
 
 const TRAFFIC_EVERY_MS = 200;
@@ -81,8 +84,9 @@ export class LabSession {
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
     let hub: CaptureHub | undefined;
     // Captures start as soon as the nodes exist, beside the containers and services, so the packet stream
-    // is live once the session is open; a node made by a step (lab 01's container) gets its capture on
-    // first need. A failed start is retried by the first check, which then names the point.
+    // is live once the session is open (unless liveOnOpen is false); a node made by a step (lab 01's
+    // container) gets its capture on first need. A failed start is retried by the first check, which
+    // then names the point.
     const startCaptures = async (sb: Sandbox): Promise<void> => {
       hub = new CaptureHub(
         (node, argv) => sb.spawn(node, argv),
@@ -90,7 +94,8 @@ export class LabSession {
         [...points],
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
-      await Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
+      const armed = Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
+      if (opts.liveOnOpen !== false) await armed;
     };
     let sandbox: Sandbox;
     try {
