@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFrame } from './decode.js';
 import { NodeCapture, type IfaceInfo } from './node-capture.js';
-import { PcapWriter } from './pcap-file.js';
+import type { PcapWriter } from './pcap-file.js';
 import type { Packet, RawFrame } from './types.js';
 import type { SyncReply } from './wire.js';
 
@@ -103,6 +103,7 @@ export class CaptureHub {
           if (pcapDir) {
             st.pcapPath = join(pcapDir, `${point.replace(':', '-')}.pcap`);
             const capture = await this.nodes.get(node);
+            const { PcapWriter } = await import('./pcap-file.js'); // only --save-pcap writes files
             st.writer = PcapWriter.open(st.pcapPath, capture?.linktypeOf(iface) ?? 1);
           }
         }

@@ -13,11 +13,10 @@ import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import { runCheck, sendProbes } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabCommand, LabDef, StepDef } from './lab-types.js';
-import { readLinks, type NodeFacts } from './links.js';
+import type { NodeFacts } from './links.js';
 import type { LoadedLab } from './loader.js';
 import { commandOk, observerFor } from './observer.js';
 import type { StepResult } from './result.js';
-import { traceProbe } from './trace.js';
 import type { TraceResult } from './trace-types.js';
 
 export type StepCommand = StepResult['commands'][number];
@@ -238,6 +237,7 @@ export class LabSession {
     const paused = this.traffic?.stepId;
     if (paused) await this.stopTraffic();
     try {
+      const { traceProbe } = await import('./trace.js'); // only runs with --trace load it
       const trace = await traceProbe(this.sandbox, probe, stepId);
       this.opts.events.emit({ type: 'trace', stepId, trace });
       return trace;
@@ -248,6 +248,7 @@ export class LabSession {
 
   // Reads the wiring of every node as it is now and tells it (`links` event); for drawings of the topology.
   async links(stepId: string): Promise<NodeFacts[]> {
+    const { readLinks } = await import('./links.js'); // only drawings of the topology need it
     const nodes = await readLinks(this.sandbox);
     this.opts.events.emit({ type: 'links', stepId, nodes });
     return nodes;

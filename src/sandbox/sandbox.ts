@@ -10,7 +10,7 @@ import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } 
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
-import { autoContainers, baselineScript, NODES_EXIST, nodeNames, type TopologySpec } from './topology.js';
+import { autoContainers, baselineScript, endpoint, NODES_EXIST, nodeNames, type TopologySpec } from './topology.js';
 import { appendFileSync } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
@@ -204,7 +204,8 @@ export class Sandbox {
     let output = '';
     let exitCode: number | undefined = 0;
     try {
-      if (!this.rooted.has(name)) {
+      const fresh = !this.rooted.has(name);
+      if (fresh) {
         // One shell in the keeper: the overlay (its own script, the name and path as arguments), then the tools.
         const [, , overlay, ...args] = overlayArgv(name, this.opts.rootfs);
         const script = `(${overlay}
@@ -218,7 +219,9 @@ ${containerToolsScript(containerRoot(name))}`;
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
-      await this.containerEvent('started', name);
+      // Its first start: its namespace has only lo, unless the baseline linked it (then ask).
+      const linked = (this.opts.topology.links ?? []).some((l) => l.endpoints.some((e) => endpoint(e).node === name));
+      await this.containerEvent('started', name, fresh && !linked ? [] : undefined);
     } catch (err) {
       // A container that fails to come up is the step's failure; anything else is a bug.
       if (!(err instanceof CommandError) && !(err instanceof ServiceError)) throw err;
@@ -268,16 +271,21 @@ ${containerToolsScript(containerRoot(name))}`;
 
   // Tells a container event to the engine and appends it to EVENTS_FILE for watchers in the sandbox:
   // one line "EVENT NAME ADDR,ADDR" ("-" when it has none), e.g. "started web 172.17.0.100/24".
-  private async containerEvent(event: ContainerEvent['event'], name: string): Promise<void> {
+  private async containerEvent(event: ContainerEvent['event'], name: string, known?: string[]): Promise<void> {
     await this.wired.catch(() => undefined); // addresses the baseline gives it are part of what it says
-    const rec = await runCommand({ argv: [...this.nodePrefix(name), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node: name });
-    const addresses = [...rec.output.matchAll(/\binet6? (\S+)/g)].map((m) => m[1] ?? '');
+    const addresses = known ?? (await this.globalAddresses(name));
     try {
       appendFileSync(`/proc/${this.initPid}/root${EVENTS_FILE}`, `${event} ${name} ${addresses.join(',') || '-'}\n`);
     } catch {
       // the sandbox is going away
     }
     this.opts.onContainer?.({ event, container: name, addresses });
+  }
+
+  // A node's global IPv4 and IPv6 addresses, as CIDRs.
+  private async globalAddresses(node: string): Promise<string[]> {
+    const rec = await runCommand({ argv: [...this.nodePrefix(node), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node });
+    return [...rec.output.matchAll(/\binet6? (\S+)/g)].map((m) => m[1] ?? '');
   }
 
   // Starts a shell line that runs until the sandbox goes (a service, a watcher), entered as exec() enters;
