@@ -76,9 +76,19 @@ export class Sandbox {
     const runId = newRunId(opts.lab);
     const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
     const keeper = new Keeper(runId, opts.rootfs ? [opts.rootfs] : []);
+    let keeperUp: (pid: number) => void = () => undefined;
+    let keeperFailed: () => void = () => undefined;
+    const keeperPid = new Promise<string>((resolve, reject) => {
+      keeperUp = (pid) => resolve(`${pid}\n`);
+      keeperFailed = () => reject(new Error('no keeper'));
+    });
+    // The containers' root view: python starts beside the keeper and maps once told the keeper's pid.
+    const rootView = opts.rootfs ? mapRootfs(opts.rootfs, keeperPid) : Promise.resolve();
     try {
-      await keeper.start();
+      keeperUp((await keeper.start()).initPid);
     } catch (err) {
+      keeperFailed();
+      await rootView.catch(() => undefined);
       releaseSlot();
       throw err;
     }
@@ -94,12 +104,11 @@ export class Sandbox {
     // Rejects when the baseline failed before the namespaces existed: then nothing waiting on them starts.
     const namespaces = Promise.race([said, baseline.then(() => undefined)]);
     sb.wired = baseline;
-    const rootView = opts.rootfs ? sb.mapRootfs(opts.rootfs) : Promise.resolve();
     const parts: Promise<unknown>[] = [
       baseline,
       rootView,
       namespaces.then(() => Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)])),
-      ...autoContainers(opts.topology).map((c) => Promise.all([namespaces, rootView]).then(() => sb.startContainer(c, true, opts.observer))),
+      ...autoContainers(opts.topology).map((c) => rootView.then(() => sb.startContainer(c, true, opts.observer, namespaces))),
     ];
     try {
       // Every part settles (each is bounded) before a failure tears the sandbox down under none of them.
@@ -114,13 +123,6 @@ export class Sandbox {
       throw err;
     }
     return sb;
-  }
-
-  // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
-  // same path inside the keeper (so `rootfs status` still finds who uses a build; the keeper made it).
-  private async mapRootfs(rootfs: string): Promise<void> {
-    // -S -E: no site packages or environment to read, a faster start.
-    await runChecked({ argv: [systemTool('python3'), '-S', '-E', '-c', IDMAP_PY, rootfs, String(this.initPid), rootfs], display: 'idmapped rootfs view', node: '' });
   }
 
   get initPid(): number {
@@ -196,7 +198,8 @@ export class Sandbox {
   }
 
   // Starts a container: overlay on the cached root, then unshare into it; `setup` also mounts and names it.
-  async startContainer(name: string, setup: boolean, observer?: CommandObserver): Promise<CommandRecord> {
+  // `joinable`: settles once the container's network namespace exists (its root is prepared before).
+  async startContainer(name: string, setup: boolean, observer?: CommandObserver, joinable?: Promise<unknown>): Promise<CommandRecord> {
     if (!this.opts.rootfs) throw new InternalError(`container ${name} needs a root filesystem`);
     const started = performance.now();
     const display = `${unshareArgv(name).join(' ')} sh`;
@@ -214,6 +217,7 @@ ${containerToolsScript(containerRoot(name))}`;
         await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', script, ...args], display: `overlay and tools for ${name}`, node: '' });
         this.rooted.add(name);
       }
+      await joinable;
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
       const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
@@ -384,6 +388,14 @@ ${containerToolsScript(containerRoot(name))}`;
 export interface TeardownReport {
   ok: boolean;
   leftovers: string[]; // what could not be removed, in words
+}
+
+// The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
+// same path inside the keeper (so `rootfs status` still finds who uses a build; the keeper made it).
+// Python starts at once (-S -E: no site packages or environment, a faster start); the keeper's pid
+// comes on its stdin when there is one.
+function mapRootfs(rootfs: string, keeperPid: Promise<string>): Promise<CommandRecord> {
+  return runChecked({ argv: [systemTool('python3'), '-S', '-E', '-c', IDMAP_PY, rootfs, rootfs], input: keeperPid, display: 'idmapped rootfs view', node: '' });
 }
 
 // A server that did not come up: the step's failure, not the runner's.

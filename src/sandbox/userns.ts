@@ -18,7 +18,7 @@ export function idMap(base: number): string {
 // Gives a directory tree owned by the real root an idmapped view owned by the sandbox's root, mounted
 // at DST in the keeper's mount namespace (open_tree and mount_setattr(MOUNT_ATTR_IDMAP) here, setns,
 // move_mount there; util-linux 2.38 has no tool for it; the keeper made DST). Run as the real root:
-// python3 -c IDMAP_PY SRC KEEPER_PID DST.
+// python3 -c IDMAP_PY SRC DST, the keeper's pid on stdin (it may start before the keeper is up).
 export const IDMAP_PY = `
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -28,7 +28,10 @@ def ok(r, what):
     if r < 0:
         sys.exit(what + ': ' + os.strerror(ctypes.get_errno()))
     return r
-src, pid, dst = sys.argv[1:4]
+src, dst = sys.argv[1:3]
+pid = sys.stdin.readline().strip()
+if not pid:
+    sys.exit('no keeper pid on stdin')
 fd = ok(libc.syscall(428, -100, src.encode(), 1 | 0o2000000), 'open_tree ' + src)
 a = Attr(0x100000, 0, 0, os.open('/proc/%s/ns/user' % pid, os.O_RDONLY))
 ok(libc.syscall(442, fd, b'', 0x1000, ctypes.byref(a), ctypes.sizeof(a)), 'idmap ' + src)

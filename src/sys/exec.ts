@@ -10,7 +10,7 @@ export interface CommandSpec {
   argv: string[]; // what is executed
   display: string; // what the student would type
   node: string; // where it runs ('' for the runner's own namespace)
-  input?: string;
+  input?: string | Promise<string>; // a promise: stdin is written when it settles (closed empty if it rejects)
   timeoutMs?: number;
   env?: Record<string, string>; // replaces the environment (a container's own)
   onOutput?: (text: string) => void; // sees stdout and stderr as they come (progress of long builds)
@@ -87,7 +87,10 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   });
   if (spec.input !== undefined) {
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end(spec.input);
+    Promise.resolve(spec.input).then(
+      (text) => child.stdin?.end(text),
+      () => child.stdin?.end(),
+    );
   }
   let timedOut = false;
   const killGroup = (): void => {
