@@ -3,14 +3,13 @@
 // traffic, streams packets, and closes. Everything it does is told as events.
 import { mark } from '../sys/timeline.js';
 import { join } from 'node:path';
-import { CaptureHub } from '../capture/hub.js';
+import type { CaptureHub } from '../capture/hub.js';
 import type { CheckResult } from '../check/types.js';
 import { InternalError } from '../errors.js';
 import { shellSpec, type ShellSpec } from '../sandbox/enter.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
 import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
 import type { CommandObserver, CommandRecord } from '../sys/exec.js';
-import { runCheck, sendProbes } from './check-runner.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabCommand, LabDef, StepDef } from './lab-types.js';
 import type { NodeFacts } from './links.js';
@@ -29,6 +28,10 @@ export interface SessionOptions {
   // a driver that shows no live packets before its first check. Default true: the stream is live.
   liveOnOpen?: boolean;
 }
+
+// The captures' and the checks' modules load beside the sandbox build, not before its first process.
+let checkModule: Promise<typeof import('./check-runner.js')> | undefined;
+const checkRunner = (): Promise<typeof import('./check-runner.js')> => (checkModule ??= import('./check-runner.js'));
 
 const TRAFFIC_EVERY_MS = 200;
 const SERVICE_READY_MS = 10_000;
@@ -81,12 +84,16 @@ export class LabSession {
       rootfs = { hash: info.hash, built: info.built, path: info.path };
     }
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
+    const hubModule = import('../capture/hub.js');
+    hubModule.catch(() => undefined); // each is awaited where it is used
+    checkRunner().catch(() => undefined);
     let hub: CaptureHub | undefined;
     // Captures start as soon as the nodes exist, beside the containers and services, so the packet stream
     // is live once the session is open (unless liveOnOpen is false); a node made by a step (lab 01's
     // container) gets its capture on first need. A failed start is retried by the first check, which
     // then names the point.
     const startCaptures = async (sb: Sandbox): Promise<void> => {
+      const { CaptureHub } = await hubModule;
       hub = new CaptureHub(
         (node, argv) => sb.spawn(node, argv),
         (point, packet) => events.emit({ type: 'packet', point, packet }),
@@ -218,7 +225,7 @@ export class LabSession {
       this.checked.add(`${stepId}:${phase}`);
       const index = this.lab.steps.indexOf(step);
       const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
-      const result = await runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
+      const result = await (await checkRunner()).runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
       this.opts.events.emit({ type: 'check-result', stepId, phase, result });
       return result;
     } finally {
@@ -274,7 +281,7 @@ export class LabSession {
     const loop = (async () => {
       while (running) {
         const t0 = performance.now();
-        await sendProbes(check, { sandbox: this.sandbox, events: this.opts.events, stepId }, true).catch(() => undefined);
+        await (await checkRunner()).sendProbes(check, { sandbox: this.sandbox, events: this.opts.events, stepId }, true).catch(() => undefined);
         const rest = TRAFFIC_EVERY_MS - (performance.now() - t0);
         if (running && rest > 0) await new Promise((r) => setTimeout(r, rest));
       }
