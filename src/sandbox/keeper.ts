@@ -22,7 +22,10 @@ const KEEPER_SCRIPT = [
   'for f in hosts resolv.conf; do t=/etc/$f; if [ -L "$t" ]; then t=$(readlink -f "$t"); mkdir -p "${t%/*}" || exit 1; fi; [ -e "$t" ] || : > "$t" || exit 1; echo "/run/lab-etc/$f $t none bind 0 0" >> /run/lab-etc/fstab; done',
   'mount -a -T /run/lab-etc/fstab || exit 1',
   'hostname lab-sandbox || exit 1',
-  'shift; for d in "$@"; do mkdir -p "$d" || exit 1; done', // mount points asked for ($2...), e.g. the containers' root view
+  // The nodes' network namespaces ($2), so that what runs in them can start with the keeper, then
+  // the mount points asked for ($3...), e.g. the containers' root view.
+  'for n in $2; do echo "netns add $n"; done | ip -batch - || exit 1',
+  'shift 2; for d in "$@"; do mkdir -p "$d" || exit 1; done',
   'echo ready',
   'read cmd',
   '[ "$cmd" = keep ] && exec sleep infinity',
@@ -46,8 +49,9 @@ export class Keeper {
   private stopping = false;
   private lost = false; // it exited while the run still needed it
 
-  // `dirs`: folders to make inside, under its private /run and /tmp if that is where they are.
-  constructor(runId: string, private readonly dirs: string[] = []) {
+  // `netns`: the nodes' network namespaces it makes; `dirs`: folders to make inside (under its private
+  // /run and /tmp if that is where they are).
+  constructor(runId: string, private readonly netns: string[] = [], private readonly dirs: string[] = []) {
     this.runId = runId;
   }
 
@@ -64,7 +68,7 @@ export class Keeper {
 
   private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
     // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
-    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, ...this.dirs];
+    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), ...this.dirs];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));

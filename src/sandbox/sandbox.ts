@@ -10,7 +10,7 @@ import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } 
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
-import { autoContainers, baselineScript, endpoint, NODES_EXIST, nodeNames, type TopologySpec } from './topology.js';
+import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, type TopologySpec } from './topology.js';
 import { appendFileSync } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
@@ -75,7 +75,7 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
-    const keeper = new Keeper(runId, opts.rootfs ? [opts.rootfs] : []);
+    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), opts.rootfs ? [opts.rootfs] : []);
     let keeperUp: (pid: number) => void = () => undefined;
     let keeperFailed: () => void = () => undefined;
     const keeperPid = new Promise<string>((resolve, reject) => {
@@ -95,20 +95,16 @@ export class Sandbox {
     const sb = new Sandbox(runId, keeper, opts);
     sb.releaseSlot = releaseSlot;
     sb.journal();
-    // What depends on what: the namespaces first (the baseline says when they exist), then in parallel
-    // the node processes that take longest to start (captures, wan's web server), the rest of the
-    // baseline, and each container once its root view is mapped too.
-    let nodesExist: () => void = () => undefined;
-    const said = new Promise<void>((resolve) => (nodesExist = resolve));
-    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '', onOutput: (text) => void (text.includes(NODES_EXIST) && nodesExist()) }, opts.observer);
-    // Rejects when the baseline failed before the namespaces existed: then nothing waiting on them starts.
-    const namespaces = Promise.race([said, baseline.then(() => undefined)]);
+    // The namespaces exist (the keeper made them): in parallel now the node processes that take longest
+    // to start (captures, wan's web server), the baseline that wires the nodes, and each container once
+    // its root view is mapped.
+    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
     sb.wired = baseline;
     const parts: Promise<unknown>[] = [
       baseline,
       rootView,
-      namespaces.then(() => Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)])),
-      ...autoContainers(opts.topology).map((c) => rootView.then(() => sb.startContainer(c, true, opts.observer, namespaces))),
+      Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)]),
+      ...autoContainers(opts.topology).map((c) => rootView.then(() => sb.startContainer(c, true, opts.observer))),
     ];
     try {
       // Every part settles (each is bounded) before a failure tears the sandbox down under none of them.
@@ -198,8 +194,7 @@ export class Sandbox {
   }
 
   // Starts a container: overlay on the cached root, then unshare into it; `setup` also mounts and names it.
-  // `joinable`: settles once the container's network namespace exists (its root is prepared before).
-  async startContainer(name: string, setup: boolean, observer?: CommandObserver, joinable?: Promise<unknown>): Promise<CommandRecord> {
+  async startContainer(name: string, setup: boolean, observer?: CommandObserver): Promise<CommandRecord> {
     if (!this.opts.rootfs) throw new InternalError(`container ${name} needs a root filesystem`);
     const started = performance.now();
     const display = `${unshareArgv(name).join(' ')} sh`;
@@ -217,7 +212,6 @@ ${containerToolsScript(containerRoot(name))}`;
         await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', script, ...args], display: `overlay and tools for ${name}`, node: '' });
         this.rooted.add(name);
       }
-      await joinable;
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
       const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);

@@ -98,18 +98,20 @@ function sysctls(forwarding: boolean): string {
 
 const heredoc = (argv: string, lines: string[]): string => `${argv} <<'EOF'\n${lines.join('\n')}\nEOF`;
 
-// What the baseline prints once every namespace exists (captures can start in them then).
-export const NODES_EXIST = 'lab: namespaces made';
+// Nodes whose network namespaces the keeper makes as it starts (a step-started container's is the lab's own).
+export function prebuiltNodes(t: TopologySpec): string[] {
+  return nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
+}
 
-// Shell lines that build the baseline; run once inside the keeper (not part of the lesson).
+// Shell lines that build the baseline in the keeper's namespaces (which exist already); run once inside the keeper (not part of the lesson).
 export function baselineScript(t: TopologySpec): string {
-  const prebuilt = nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
+  const prebuilt = prebuiltNodes(t);
   const links = [`link add name ${HOST.uplink} netns host type veth peer name ${WAN_UPLINK} netns wan`];
   for (const l of t.links ?? []) {
     const [a, b] = l.endpoints.map(endpoint);
     if (a && b) links.push(`link add name ${a.iface} netns ${a.node} type veth peer name ${b.iface} netns ${b.node}`);
   }
-  const lines = ['set -e', 'mkdir -p /run/lab', heredoc('ip -batch -', prebuilt.map((n) => `netns add ${n}`)), `echo '${NODES_EXIST}'`];
+  const lines = ['set -e', 'mkdir -p /run/lab'];
   // Sysctls before the links: a link made in a namespace takes that namespace's defaults.
   for (const n of prebuilt) lines.push(`nsenter --net=/run/netns/${n} sysctl -qw ${sysctls(Boolean(t.nodes?.[n]?.forwarding))}`);
   lines.push(heredoc('ip -batch -', links));
