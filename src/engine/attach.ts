@@ -21,7 +21,7 @@ export function findSandbox(ref: string): SandboxState {
 export function sandboxShell(s: SandboxState, node: string, cmd: string[]): ShellSpec {
   if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
   const pid = s.containers?.[node];
-  const spec = shellSpec(enterNode(s.initPid, node, pid), node, cmd, process.env);
+  const spec = shellSpec(enterNode(s.initPid, node, pid, !(s.withoutNetAdmin ?? []).includes(node)), node, cmd, process.env);
   // host, wan and plain nodes see the node tools (nat66, lk) as the session's commands do.
   return pid ? spec : { ...spec, env: { ...spec.env, PATH: nodePath(process.env.PATH) } };
 }

@@ -28,8 +28,11 @@ export function nodePrefix(initPid: number, node: string): string[] {
 }
 
 // A plain node, or every namespace and the root of a running container.
-export function enterNode(initPid: number, node: string, containerPid?: number): EnterSpec {
-  return containerPid ? { argv: enterArgv(containerPid), env: CONTAINER_ENV } : { argv: nodePrefix(initPid, node) };
+// A container started without CAP_NET_ADMIN (`netAdmin: false`) is entered without it too: every process
+// entering it drops the capability, as the container's own would not have it.
+export function enterNode(initPid: number, node: string, containerPid?: number, netAdmin = true): EnterSpec {
+  if (!containerPid) return { argv: nodePrefix(initPid, node) };
+  return { argv: [...enterArgv(containerPid), ...(netAdmin ? [] : ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'])], env: CONTAINER_ENV };
 }
 
 export interface ShellSpec {

@@ -126,7 +126,7 @@ export class Sandbox {
   }
 
   private journal(): void {
-    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), startedAt: new Date().toISOString() };
+    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString() };
     writeState(s);
   }
 
@@ -153,11 +153,8 @@ export class Sandbox {
     const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
     if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
-    const spec = enterNode(this.initPid, node, pid);
-    if (!container) return { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
-    // Without CAP_NET_ADMIN: every process entering it drops the capability, as its own would not have it.
-    if (this.opts.topology.containers[node]?.netAdmin === false) return { ...spec, argv: [...spec.argv, 'setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'] };
-    return spec;
+    const spec = enterNode(this.initPid, node, pid, this.opts.topology.containers[node]?.netAdmin !== false);
+    return container ? spec : { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
   }
 
   // Network namespace file of a node, readable from the real machine.

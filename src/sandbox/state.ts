@@ -13,6 +13,7 @@ export interface SandboxState {
   kept: boolean;
   nodes: string[];
   containers?: Record<string, number>; // container name -> its PID 1
+  withoutNetAdmin?: string[]; // containers started without CAP_NET_ADMIN: entered without it too
   startedAt: string;
   // Filled in by writeState; absent in entries written by older versions.
   uid?: number; // the user the run belongs to (the one behind sudo, if any)

@@ -84,3 +84,22 @@ test('--keep leaves the sandbox up; lab shell runs inside a node; lab clean remo
   t.true(await waitFor(() => !alive(entry?.initPid ?? 0), 5_000));
   t.deepEqual(journal(dir), []);
 });
+
+test('lab shell into a kept sandbox enters a container started without CAP_NET_ADMIN without it too', async (t) => {
+  const dir = stateDir();
+  const env = { LAB_STATE_DIR: dir };
+  const run = await lab(['run', '07-nptv6', '--check', '--keep', '--reporter', 'plain'], env);
+  const [entry] = journal(dir);
+  try {
+    t.is(run.exitCode, 0, run.stdout + run.stderr);
+    // Bit 12 of CapEff is CAP_NET_ADMIN; the same node's command in the live run is checked by lab 07 itself.
+    const caps = (node: string) => lab(['shell', entry?.runId ?? '', node, 'sh', '-c', 'echo $(( 0x$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status) >> 12 & 1 ))'], env);
+    const locked = await caps('locked');
+    t.is(locked.exitCode, 0, locked.stderr);
+    t.is(locked.stdout.trim(), '0', 'the locked container is entered without CAP_NET_ADMIN');
+    const app = await caps('app');
+    t.is(app.stdout.trim(), '1', 'another container keeps it');
+  } finally {
+    await lab(['clean', entry?.runId ?? ''], env);
+  }
+});
