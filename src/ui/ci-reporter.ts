@@ -5,6 +5,7 @@ import type { LabResult } from '../engine/result.js';
 import { deferred, type Deferred } from './deferred.js';
 import { stepLines, teardownLine } from './lines.js';
 import type { Reporter } from './reporter.js';
+import { wrap } from './walk-text.js';
 
 export interface CiReporterOptions {
   renderer?: 'default' | 'simple' | 'test';
@@ -85,7 +86,9 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
       },
     );
   });
-  events.on('rootfs-progress', (e) => (rootfsTask ? (rootfsTask.output = e.line) : rootfsLines.push(e.line)));
+  const setupLine = (line: string): void => void (rootfsTask ? (rootfsTask.output = line) : rootfsLines.push(line));
+  events.on('rootfs-progress', (e) => setupLine(e.line));
+  events.on('sandbox-waiting', (e) => setupLine(e.line)); // the machine runs its limit of sandboxes
   events.on('sandbox-ready', (e) => sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`));
   events.on('step-start', (e) => tracks.get(e.step.id)?.started.resolve(true));
   events.onAny((e) => {
@@ -107,17 +110,3 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
 
 // How a task tells listr2 its step failed.
 class StepFailed extends Error {}
-
-// Wraps an explanation at ~88 columns.
-function wrap(text: string, width = 88): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}
