@@ -71,7 +71,9 @@ function flowDiffs(a: Flow, b: Flow, rewritten: FlowField[]): FieldDiff[] {
   return out;
 }
 
-// One conversation seen at two points, with exactly the named fields rewritten between them.
+// One conversation seen at two points, with exactly the named fields rewritten between them. Its flow at
+// the second point is the one carrying the same packets (see twins): another probe's flow, rewritten the
+// same way at the same moment, is never taken for it.
 export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: ObservationInput): ExpectationResult {
   const what = `${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}`;
   const rw = e.rewritten ?? [];
@@ -79,17 +81,33 @@ export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: Obs
   const base = { expectation: e, matched: 0, nearMisses: [] as NearMiss[] };
   const err = atA.error ?? atB.error;
   if (err) return { ...base, pass: false, message: `expected the same ${what}: ${err}` };
-  const candidates = [...new Set(atA.packets.filter((p) => matchPacket(e.matcher, p).length === 0).map((p) => flowOf(p, atA.flows)))].filter((f): f is Flow => Boolean(f));
-  if (!candidates.length) return { ...base, pass: false, message: `expected the same ${what} (${how}): no ${formatMatcher(e.matcher)} at ${e.point}` };
-  const near: NearMiss[] = [];
-  for (const a of candidates) {
-    for (const b of atB.flows.filter((f) => f.proto === a.proto)) {
+  const matching = atA.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
+  if (!matching.length) return { ...base, pass: false, message: `expected the same ${what} (${how}): no ${formatMatcher(e.matcher)} at ${e.point}` };
+  const near = new Map<string, NearMiss>();
+  for (const p of matching) {
+    const a = flowOf(p, atA.flows);
+    for (const q of atB.packets.filter((x) => twins(p, x))) {
+      const b = flowOf(q, atB.flows);
+      if (!a || !b) continue;
       const diffs = flowDiffs(a, b, rw);
       if (!diffs.length) return { ...base, pass: true, matched: 1, message: `same flow at ${e.point} and ${e.other}: ${formatFlow(a)} | ${formatFlow(b)} (${how})` };
-      if (near.length < MAX_NEAR && diffs.length < FIELDS.length) near.push({ flow: formatFlow(b), diffs });
+      if (near.size < MAX_NEAR) near.set(formatFlow(b), { flow: formatFlow(b), diffs });
     }
   }
-  return { ...base, pass: false, message: `expected the same ${what} (${how}): not seen at ${e.other}`, nearMisses: near };
+  const seen = near.size ? `seen at ${e.other}, but not as expected` : `not seen at ${e.other}`;
+  return { ...base, pass: false, message: `expected the same ${what} (${how}): ${seen}`, nearMisses: [...near.values()] };
+}
+
+const TWIN_US = 2_000; // a packet forwarded between two points of one sandbox is seen microseconds apart
+
+// True when q can be packet p seen at another point: the same protocol at the same moment, and the same
+// echo sequence (ICMP) or sequence number and flags (TCP), which forwarding and NAT keep. Not the echo id
+// nor the ports: NAT may rewrite those too (MASQUERADE renumbers an echo id already in use).
+export function twins(p: Packet, q: Packet): boolean {
+  if (p.proto !== q.proto || Math.abs(p.tsUs - q.tsUs) > TWIN_US) return false;
+  if (p.icmp && q.icmp) return p.icmp.type === q.icmp.type && p.icmp.seq === q.icmp.seq;
+  if (p.tcp && q.tcp) return p.tcp.seq === q.tcp.seq && p.tcp.flags === q.tcp.flags;
+  return true;
 }
 
 // One expectation's verdict, with a one-line message and near misses on failure.

@@ -4,7 +4,7 @@ import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
-import { icmp6, ip, matchPacket, tcp } from '../../src/check/matchers.js';
+import { icmp, icmp6, ip, matchPacket, tcp } from '../../src/check/matchers.js';
 import type { Expectation } from '../../src/check/types.js';
 import { probeCommand } from '../../src/engine/probes.js';
 import { observe, ping, tcpRead, httpGet, tcpConnect } from '../../src/lab.js';
@@ -58,7 +58,7 @@ test('sameFlow: one conversation on two points, only the named fields rewritten'
   const wrong = observe(['host:br0', 'host:eth0']).sameFlow('host:br0', 'host:eth0', { matcher: tcp.syn(), rewritten: ['dst'] });
   const r = evaluateCheck(wrong, obs, []);
   t.false(r.pass);
-  t.regex(r.expectations[0]?.message ?? '', /expected the same TCP SYN flow at host:br0 and host:eth0 \(dst rewritten\): not seen at host:eth0/);
+  t.regex(r.expectations[0]?.message ?? '', /expected the same TCP SYN flow at host:br0 and host:eth0 \(dst rewritten\): seen at host:eth0, but not as expected/);
   t.deepEqual(r.expectations[0]?.nearMisses[0]?.diffs.map((d) => d.field), ['src', 'dst']);
   const unchanged = observe(['host:br0', 'host:eth0']).sameFlow('host:br0', 'host:eth0', { matcher: tcp.syn() });
   t.false(evaluateCheck(unchanged, obs, []).pass, 'a rewritten source is not the same flow unchanged');
@@ -74,4 +74,27 @@ test('probes from a source address, over IPv6, and reading a reply', (t) => {
   t.deepEqual(probeCommand(tcpConnect('peer', '2001:db8:8::8', 80, { src: '2001:db8:0:2::15' })).argv, ['nc', '-z', '-w', '1', '-s', '2001:db8:0:2::15', '2001:db8:8::8', '80']);
   t.deepEqual(probeCommand(tcpRead('host', '10.171.1.2', 12345, /Hello/)).argv, ['nc', '-d', '-w', '2', '10.171.1.2', '12345']);
   t.true(probeCommand(httpGet('host', 'http://[2001:db8:8::8]/', { src: '2001:db8:0:2::15' })).argv.includes('--interface'));
+});
+
+const echo = (tsUs: number, src: string, seq: number, id = 7): Packet => ({ tsUs, caplen: 98, len: 98, proto: 'icmp', ip: { version: 4, src, dst: '203.0.113.8', ttl: 63, proto: 1, len: 84 }, icmp: { version: 4, type: 8, code: 0, name: 'echo-request', id, seq } });
+
+test('sameFlow takes the same packets for the twin, never another probe rewritten the same way', (t) => {
+  // alpha's pings leave eth0 unrewritten (no MASQUERADE for it); beta's, a moment later with the same echo
+  // id (each container's ping is PID 1's first child), leave rewritten: beta's flow is no twin of alpha's.
+  const alpha = [1, 2, 3].map((seq) => echo(1_000 + seq * 5_000, '10.1.1.2', seq));
+  const atEth0 = [...[1, 2, 3].map((seq) => echo(1_050 + seq * 5_000, '10.1.1.2', seq)), ...[1, 2, 3].map((seq) => echo(30_000 + seq * 5_000, '10.0.2.15', seq))];
+  const obs = (a: Packet[], b: Packet[]) => new Map([
+    ['host:lk-alpha', { packets: a, flows: assembleFlows(a), ready: true, drops: 0 }],
+    ['host:eth0', { packets: b, flows: assembleFlows(b), ready: true, drops: 0 }],
+  ]);
+  const check = observe(['host:lk-alpha', 'host:eth0']).sameFlow('host:lk-alpha', 'host:eth0', { matcher: icmp.echoRequest({ src: '10.1.1.2' }), rewritten: ['src'] });
+  const r = evaluateCheck(check, obs(alpha, atEth0), []);
+  t.false(r.pass, 'alpha was not masqueraded');
+  t.deepEqual(r.expectations[0]?.nearMisses.map((m) => m.diffs.map((d) => d.field)), [['src']], 'its own packets at eth0, the source not rewritten');
+  // Masqueraded: alpha's own packets, microseconds later, rewritten.
+  const masqueraded = [1, 2, 3].map((seq) => echo(1_050 + seq * 5_000, '10.0.2.15', seq));
+  t.true(evaluateCheck(check, obs(alpha, masqueraded), []).pass);
+  // The same echo id and sequence much later is another packet.
+  const later = [1, 2, 3].map((seq) => echo(50_000 + seq * 5_000, '10.0.2.15', seq));
+  t.false(evaluateCheck(check, obs(alpha, later), []).pass);
 });
