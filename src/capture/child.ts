@@ -76,8 +76,9 @@ function closeIface(o: Open): void {
   }
 }
 
-// Opens interfaces that came up, reopens ones that were re-created, closes ones that went away.
-function scan(): void {
+// Opens interfaces that came up, reopens ones that were re-created, closes ones that went away. With
+// `only`, opens just those now (a window waits for them; the timer opens the rest a moment later).
+function scan(only?: Set<string>): void {
   const seen = links();
   const names = new Set(seen.map((l) => l.name));
   for (const o of [...open.values()]) if (!names.has(o.name)) closeIface(o);
@@ -85,7 +86,7 @@ function scan(): void {
   for (const l of seen) {
     const o = open.get(l.name);
     if (o && o.ifindex !== l.ifindex) closeIface(o);
-    if (!open.has(l.name)) {
+    if (!open.has(l.name) && (!only || only.has(l.name))) {
       if (l.up) openIface(l.name, l.ifindex);
       else refused.set(l.name, 'the interface is down');
     }
@@ -93,8 +94,8 @@ function scan(): void {
 }
 
 // Answers a sync: after a fresh scan and a drain, what is open, with drop counts, and what is not.
-function sync(id: number): void {
-  scan();
+function sync(id: number, wanted?: string[]): void {
+  scan(wanted ? new Set(wanted) : undefined);
   const ifaces: IfaceReport[] = [];
   for (const o of open.values()) {
     o.session.drain();
@@ -117,8 +118,8 @@ process.stdin.on('data', (chunk: Buffer) => {
   while ((nl = buffered.indexOf('\n')) >= 0) {
     const line = buffered.slice(0, nl);
     buffered = buffered.slice(nl + 1);
-    const req = JSON.parse(line) as { op: string; id: number };
-    if (req.op === 'sync') sync(req.id);
+    const req = JSON.parse(line) as { op: string; id: number; ifaces?: string[] };
+    if (req.op === 'sync') sync(req.id, req.ifaces);
   }
 });
 // The runner went away or closed the session: exit without close(), which would wait for a packet.
@@ -126,8 +127,9 @@ process.stdin.on('end', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 
-// Ready first: every window's opening sync scans (and opens) before it answers, so the runner need not
-// wait here for libpcap sockets, each of which costs the kernel a grace period to set up.
+// Ready first, and the first scan after any sync already waiting: a window's opening sync scans (and
+// opens) its own interfaces before it answers, so it need not wait for libpcap sockets it does not
+// use, each of which costs the kernel a grace period to set up.
 json(FRAME.ready, { pid: process.pid });
-scan();
-setInterval(scan, SCAN_MS);
+setImmediate(() => scan());
+setInterval(() => scan(), SCAN_MS);

@@ -87,7 +87,7 @@ export class CaptureHub {
   // Marks the start of a check window: every point's interface must be open in its node.
   async openWindow(points: string[], pcapDir?: string): Promise<CaptureWindow> {
     const w: CaptureWindow = { openedAt: performance.now(), points: new Map() };
-    const replies = await this.syncAll([...new Set(points.map((p) => splitPoint(p)[0]))]);
+    const replies = await this.syncAll(points);
     if (pcapDir) mkdirSync(pcapDir, { recursive: true });
     for (const point of points) {
       const [node, iface] = splitPoint(point);
@@ -126,7 +126,7 @@ export class CaptureHub {
       if (since >= QUIET_MS || performance.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, QUIET_MS - since));
     }
-    const replies = await this.syncAll(nodes, false);
+    const replies = await this.syncAll([...w.points.keys()], false);
     this.windows.delete(w);
     const windowMs = performance.now() - w.openedAt;
     return [...w.points.values()].map((st) => {
@@ -142,15 +142,18 @@ export class CaptureHub {
     });
   }
 
-  // Syncs each node's child; an Error stands for a child that could not start, died or stalled.
-  private async syncAll(nodes: string[], start = true): Promise<Map<string, SyncReply | Error>> {
+  // Syncs the child of each node of the points, which opens those points' interfaces first; an Error
+  // stands for a child that could not start, died or stalled.
+  private async syncAll(points: string[], start = true): Promise<Map<string, SyncReply | Error>> {
     const out = new Map<string, SyncReply | Error>();
+    const byNode = new Map<string, string[]>();
+    for (const [n, i] of points.map(splitPoint)) byNode.set(n, [...(byNode.get(n) ?? []), i]);
     await Promise.all(
-      nodes.map(async (n) => {
+      [...byNode].map(async ([n, ifaces]) => {
         try {
           const c = start ? await this.ensure(n) : await this.nodes.get(n);
           if (!c) throw new Error(`no capture in ${n}`);
-          out.set(n, await c.sync());
+          out.set(n, await c.sync(ifaces));
         } catch (err) {
           out.set(n, err as Error);
         }

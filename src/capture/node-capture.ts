@@ -108,7 +108,8 @@ export class NodeCapture {
   }
 
   // Asks the child to rescan and report; rejects when it died or does not answer in time (stalled).
-  sync(): Promise<SyncReply> {
+  // `ifaces`: the interfaces the caller needs open now (the rest open on the child's next scan).
+  sync(ifaces?: string[]): Promise<SyncReply> {
     if (this.deathReason) return Promise.reject(new Error(this.deathReason));
     const id = this.nextId++;
     return new Promise<SyncReply>((resolve, reject) => {
@@ -126,7 +127,7 @@ export class NodeCapture {
         this.child.off('exit', onExit);
         resolve(r);
       });
-      this.child.stdin?.write(`${JSON.stringify({ op: 'sync', id })}\n`);
+      this.child.stdin?.write(`${JSON.stringify({ op: 'sync', id, ...(ifaces ? { ifaces } : {}) })}\n`);
     });
   }
 
