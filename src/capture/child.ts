@@ -3,6 +3,8 @@
 // raw frames tagged with their interface. node_pcap cannot pick libpcap's LINUX_SLL2 link type, and
 // the `any` device's SLL v1 frames do not say which interface they crossed, hence one session each.
 // Usage: node child.js [IFACE...]   (only those interfaces, else all; stdin: one JSON request per line; EOF ends it)
+// Requests: {"op":"sync","id":N,"ifaces":[...],"opening":true} opens those (if up), drains, reports (a
+// window's opening sync); {"op":"want","ifaces":[...]}: keep only those open from then on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { LiveSession } from './libpcap.js';
 import { encodeFrame, FRAME, type IfaceReport, type SyncReply } from './wire.js';
@@ -20,7 +22,8 @@ const SCAN_MS = 100;
 const SNAPLEN = 2048;
 // Lab traffic is a few packets per millisecond at most; a small ring keeps memory low, drops are reported.
 const BUFFER_BYTES = 1024 * 1024;
-const only = new Set(process.argv.slice(2));
+// The interfaces kept open (undefined: every one that is up); a window may still ask for another.
+let wanted: Set<string> | undefined = process.argv.length > 2 ? new Set(process.argv.slice(2)) : undefined;
 const open = new Map<string, Open>();
 const refused = new Map<string, string>(); // interface -> why it could not be opened (e.g. down)
 let nextSlot = 0;
@@ -38,7 +41,6 @@ function json(type: number, value: unknown): void {
 function links(): { name: string; ifindex: number; up: boolean }[] {
   const out = [];
   for (const name of readdirSync('/sys/class/net')) {
-    if (only.size && !only.has(name)) continue;
     try {
       const ifindex = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
       const up = (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 1;
@@ -86,16 +88,30 @@ function scan(only?: Set<string>): void {
   for (const l of seen) {
     const o = open.get(l.name);
     if (o && o.ifindex !== l.ifindex) closeIface(o);
-    if (!open.has(l.name) && (!only || only.has(l.name))) {
+    if (!open.has(l.name) && (only ? only.has(l.name) : !wanted || wanted.has(l.name))) {
       if (l.up) openIface(l.name, l.ifindex);
       else refused.set(l.name, 'the interface is down');
     }
   }
 }
 
+// Keeps only these interfaces open. The others close after the next sync's answer, while that window's
+// probes run: each costs the kernel grace periods, which would hold up a window if spent now, and add
+// up at the end of the run if left for the exit.
+function want(ifaces: string[]): void {
+  wanted = new Set(ifaces);
+  for (const name of [...refused.keys()]) if (!wanted.has(name)) refused.delete(name);
+}
+
+// Closes the open interfaces no longer wanted (see want).
+function closeUnwanted(): void {
+  for (const o of [...open.values()]) if (wanted && !wanted.has(o.name)) closeIface(o);
+}
+
 // Answers a sync: after a fresh scan and a drain, what is open, with drop counts, and what is not.
-function sync(id: number, wanted?: string[]): void {
-  scan(wanted ? new Set(wanted) : undefined);
+function sync(id: number, now?: string[], opening = false): void {
+  if (opening) for (const i of now ?? []) wanted?.add(i); // what a window looks at is wanted again
+  scan(now ? new Set(now) : undefined);
   const ifaces: IfaceReport[] = [];
   for (const o of open.values()) {
     o.session.drain();
@@ -109,6 +125,7 @@ function sync(id: number, wanted?: string[]): void {
   }
   const reply: SyncReply = { id, ifaces, refused: Object.fromEntries(refused) };
   json(FRAME.sync, reply);
+  if (opening) setImmediate(closeUnwanted);
 }
 
 let buffered = '';
@@ -118,8 +135,9 @@ process.stdin.on('data', (chunk: Buffer) => {
   while ((nl = buffered.indexOf('\n')) >= 0) {
     const line = buffered.slice(0, nl);
     buffered = buffered.slice(nl + 1);
-    const req = JSON.parse(line) as { op: string; id: number; ifaces?: string[] };
-    if (req.op === 'sync') sync(req.id, req.ifaces);
+    const req = JSON.parse(line) as { op: string; id: number; ifaces?: string[]; opening?: boolean };
+    if (req.op === 'sync') sync(req.id, req.ifaces, req.opening);
+    if (req.op === 'want') want(req.ifaces ?? []);
   }
 });
 // The runner went away or closed the session: exit without close(), which would wait for a packet.

@@ -144,22 +144,32 @@ export class CaptureHub {
 
   // Syncs the child of each node of the points, which opens those points' interfaces first; an Error
   // stands for a child that could not start, died or stalled.
-  private async syncAll(points: string[], start = true): Promise<Map<string, SyncReply | Error>> {
+  private async syncAll(points: string[], opening = true): Promise<Map<string, SyncReply | Error>> {
     const out = new Map<string, SyncReply | Error>();
     const byNode = new Map<string, string[]>();
     for (const [n, i] of points.map(splitPoint)) byNode.set(n, [...(byNode.get(n) ?? []), i]);
     await Promise.all(
       [...byNode].map(async ([n, ifaces]) => {
         try {
-          const c = start ? await this.ensure(n) : await this.nodes.get(n);
+          const c = opening ? await this.ensure(n) : await this.nodes.get(n);
           if (!c) throw new Error(`no capture in ${n}`);
-          out.set(n, await c.sync(ifaces));
+          out.set(n, await c.sync(ifaces, opening));
         } catch (err) {
           out.set(n, err as Error);
         }
       }),
     );
     return out;
+  }
+
+  // Keeps only these points' interfaces open (a driver that runs each step once, in order, no longer
+  // needs the others); a later window may still open any point.
+  async keepOnly(points: string[]): Promise<void> {
+    const split = points.map(splitPoint);
+    for (const [node, started] of this.nodes) {
+      const c = await started.catch(() => undefined);
+      c?.want(split.filter(([n]) => n === node).map(([, i]) => i));
+    }
   }
 
   // Stops every child; the session is over.

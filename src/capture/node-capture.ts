@@ -108,8 +108,9 @@ export class NodeCapture {
   }
 
   // Asks the child to rescan and report; rejects when it died or does not answer in time (stalled).
-  // `ifaces`: the interfaces the caller needs open now (the rest open on the child's next scan).
-  sync(ifaces?: string[]): Promise<SyncReply> {
+  // `ifaces`: the interfaces the caller needs open now (the rest open on the child's next scan);
+  // `opening`: a window opens (its probes follow, the child's idle time).
+  sync(ifaces?: string[], opening = false): Promise<SyncReply> {
     if (this.deathReason) return Promise.reject(new Error(this.deathReason));
     const id = this.nextId++;
     return new Promise<SyncReply>((resolve, reject) => {
@@ -127,8 +128,13 @@ export class NodeCapture {
         this.child.off('exit', onExit);
         resolve(r);
       });
-      this.child.stdin?.write(`${JSON.stringify({ op: 'sync', id, ...(ifaces ? { ifaces } : {}) })}\n`);
+      this.child.stdin?.write(`${JSON.stringify({ op: 'sync', id, ...(ifaces ? { ifaces } : {}), ...(opening ? { opening } : {}) })}\n`);
     });
+  }
+
+  // Keeps only these interfaces open in the child (see child.ts); a window may still ask for others.
+  want(ifaces: string[]): void {
+    if (!this.deathReason) this.child.stdin?.write(`${JSON.stringify({ op: 'want', ifaces })}\n`);
   }
 
   // Ends the child: EOF first, SIGKILL if it lingers.

@@ -51,8 +51,8 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'SIGINT'));
   };
   try {
-    // Straight through (no gate), nothing shows packets before the first check, which waits for the captures.
-    session = await LabSession.open(loaded, { events, liveOnOpen: Boolean(opts.gate), ...(opts.savePcap ? { savePcap: opts.savePcap } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    // Straight through (no gate): each step once, in order, and no live packets (see straightThrough).
+    session = await LabSession.open(loaded, { events, straightThrough: !opts.gate, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();

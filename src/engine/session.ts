@@ -24,9 +24,10 @@ export interface SessionOptions {
   events: LabEvents;
   savePcap?: string; // one pcap per capture point per check, under DIR/LAB/NN-step
   signal?: AbortSignal; // ends a wait for a sandbox slot (the machine's limit)
-  // false: open may return before the captures are armed (the first check window waits for them), for
-  // a driver that shows no live packets before its first check. Default true: the stream is live.
-  liveOnOpen?: boolean;
+  // A driver that runs each step once, in order, and shows no live packets (lab check): open may return
+  // before the captures are armed (the first check window waits for them), and after each step's check
+  // the captures close the interfaces no later step looks at. Default false: the stream is live.
+  straightThrough?: boolean;
 }
 
 // The captures' and the checks' modules load beside the sandbox build, not before its first process.
@@ -89,7 +90,7 @@ export class LabSession {
     checkRunner().catch(() => undefined);
     let hub: CaptureHub | undefined;
     // Captures start as soon as the nodes exist, beside the containers and services, so the packet stream
-    // is live once the session is open (unless liveOnOpen is false); a node made by a step (lab 01's
+    // is live once the session is open (unless straightThrough); a node made by a step (lab 01's
     // container) gets its capture on first need. A failed start is retried by the first check, which
     // then names the point.
     const startCaptures = async (sb: Sandbox): Promise<void> => {
@@ -101,7 +102,7 @@ export class LabSession {
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
       const armed = Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
-      if (opts.liveOnOpen !== false) await armed;
+      if (!opts.straightThrough) await armed;
     };
     let sandbox: Sandbox;
     try {
@@ -227,6 +228,7 @@ export class LabSession {
       const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
       const result = await (await checkRunner()).runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
       this.opts.events.emit({ type: 'check-result', stepId, phase, result });
+      if (this.opts.straightThrough && phase === 'after') await this.hub.keepOnly(this.lab.steps.slice(index + 1).flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
       return result;
     } finally {
       if (paused) this.startTraffic(paused);

@@ -8,7 +8,8 @@ import { FRAME, FrameReader, type SyncReply } from '../../src/capture/wire.js';
 const CHILD = fileURLToPath(new URL('../../src/capture/child.js', import.meta.url));
 
 interface Child {
-  sync: () => Promise<SyncReply>;
+  sync: (req?: { ifaces?: string[]; opening?: boolean }) => Promise<SyncReply>;
+  want: (ifaces: string[]) => void;
   run: (cmd: string) => Promise<void>; // a shell line in the same namespace
   end: () => Promise<void>;
 }
@@ -34,10 +35,11 @@ async function start(args: string[]): Promise<Child> {
   await Promise.race([isReady, exited.then(() => Promise.reject(new Error('capture child exited before it was ready')))]);
   let id = 0;
   return {
-    sync: () => new Promise((resolve) => {
+    sync: (req = {}) => new Promise((resolve) => {
       waiting.set(++id, resolve);
-      p.stdin.write(`${JSON.stringify({ op: 'sync', id })}\n`);
+      p.stdin.write(`${JSON.stringify({ op: 'sync', id, ...req })}\n`);
     }),
+    want: (ifaces) => void p.stdin.write(`${JSON.stringify({ op: 'want', ifaces })}\n`),
     run: (cmd) => new Promise((resolve, reject) => {
       const c = spawn('nsenter', ['-t', String(p.pid), '--net', 'sh', '-c', cmd], { stdio: 'ignore' });
       c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd}: exit ${code}`))));
@@ -68,6 +70,21 @@ test('given none, the child opens every interface that is up, and names one that
     const r = await c.sync();
     t.deepEqual(r.ifaces.map((i) => i.name).sort(), ['a0', 'a1', 'b0', 'lo']);
     t.is(r.refused.b1, 'the interface is down');
+  } finally {
+    await c.end();
+  }
+});
+
+test('an interface no longer wanted closes after the next opening sync answers; a window may open it again', async (t) => {
+  const c = await start(['a0', 'b1']);
+  try {
+    t.deepEqual((await c.sync()).ifaces.map((i) => i.name).sort(), ['a0', 'b1']);
+    c.want(['a0']);
+    // The opening sync answers first, with b1 still open; b1 closes right after, while probes would run.
+    t.deepEqual((await c.sync({ ifaces: ['a0'], opening: true })).ifaces.map((i) => i.name).sort(), ['a0', 'b1']);
+    t.deepEqual((await c.sync()).ifaces.map((i) => i.name), ['a0'], 'b1 closed, and the scans leave it closed');
+    t.deepEqual((await c.sync({ ifaces: ['b1'], opening: true })).ifaces.map((i) => i.name).sort(), ['a0', 'b1'], 'a window asking for b1 opens it');
+    t.deepEqual((await c.sync({ ifaces: ['b1'] })).ifaces.map((i) => i.name).sort(), ['a0', 'b1'], 'and it stays open through that window');
   } finally {
     await c.end();
   }
