@@ -1,5 +1,4 @@
 import { arp, defineLab, hint, host, HOST, icmp, link, observe, on, ping, service, stopContainer, tcp, tcpConnect, tcpRead, WAN, type LabCommand } from '../src/lab.js';
-import { hinted } from './shared/teach.js';
 
 // Two projects, one container each; `lk` (on PATH in every node) plays Locker.
 const A = 'a1'; // project alpha
@@ -80,10 +79,13 @@ export default defineLab({
         answer: 1,
         why: `lk put a MASQUERADE rule for ${A_NET}.0/24 in nat POSTROUTING: leaving by eth0, the source becomes eth0's address, ${HOST.addr}, and the replies are rewritten back.`,
       },
-      check: hinted(
-        observe([`host:lk-alpha`, 'host:lk-beta', 'host:eth0'], ping(A, WAN.dns), ping(B, WAN.dns)).sameFlow('host:lk-alpha', 'host:eth0', { matcher: icmp.echoRequest({ src: A_IP }), rewritten: ['src'], why: 'alpha leaves masqueraded' }),
-        [hint.near('src', A_IP, `alpha's requests leave eth0 with source ${A_IP}: nothing masqueraded them. MASQUERADE only works in -t nat POSTROUTING (iptables -t nat -S POSTROUTING | grep lk:alpha)`)],
-      )
+      check: observe([`host:lk-alpha`, 'host:lk-beta', 'host:eth0'], ping(A, WAN.dns), ping(B, WAN.dns))
+        .sameFlow('host:lk-alpha', 'host:eth0', {
+          matcher: icmp.echoRequest({ src: A_IP }),
+          rewritten: ['src'],
+          why: 'alpha leaves masqueraded',
+          hints: [hint.near('src', A_IP, `alpha's requests leave eth0 with source ${A_IP}: nothing masqueraded them. MASQUERADE only works in -t nat POSTROUTING (iptables -t nat -S POSTROUTING | grep lk:alpha)`)],
+        })
         .sameFlow('host:lk-beta', 'host:eth0', { matcher: icmp.echoRequest({ src: B_IP }), rewritten: ['src'], why: 'beta too' })
         .expect('host:lk-alpha', icmp.echoReply({ src: WAN.dns, dst: A_IP }), {
           min: 3,
@@ -107,10 +109,13 @@ export default defineLab({
         answer: 0,
         why: 'DNAT rewrites the destination (address and port) and nothing else: the container sees who is really calling, and answers through the host, which undoes the rewrite.',
       },
-      check: hinted(
-        observe(['host:eth0', 'host:lk-alpha'], tcpRead('wan', HOST.addr, 8080, /^hello from alpha$/)).sameFlow('host:eth0', 'host:lk-alpha', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'DNAT: the destination changes, nothing else' }),
-        [hint.near('dport', '8080', `the SYN reaches lk-alpha still for port 8080: the DNAT target must name the port, ${A_IP}:80 (iptables -t nat -S LAB_PREROUTING)`)],
-      )
+      check: observe(['host:eth0', 'host:lk-alpha'], tcpRead('wan', HOST.addr, 8080, /^hello from alpha$/))
+        .sameFlow('host:eth0', 'host:lk-alpha', {
+          matcher: tcp.syn({ dport: 8080 }),
+          rewritten: ['dst', 'dport'],
+          why: 'DNAT: the destination changes, nothing else',
+          hints: [hint.near('dport', '8080', `the SYN reaches lk-alpha still for port 8080: the DNAT target must name the port, ${A_IP}:80 (iptables -t nat -S LAB_PREROUTING)`)],
+        })
         .expect('host:lk-alpha', tcp.payload('hello from alpha', { src: A_IP, sport: 80 }), {
           hints: [hint.notSeen(`nothing from ${A_IP}:80 on lk-alpha: the connection was not sent on. Is there a DNAT for 8080 in LAB_PREROUTING (iptables -t nat -S LAB_PREROUTING), and an ACCEPT for ${A_IP} port 80 in LAB_FORWARD (iptables -S LAB_FORWARD)?`)],
         }),

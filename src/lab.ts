@@ -128,17 +128,18 @@ export class Observation implements Check {
     return this;
   }
 
-  // Where a flow stops: seen at `seenAt`, never at `neverAt` (two expectations, one reason).
-  stopsAt(matcher: PacketMatcher, where: { seenAt: string; neverAt: string; why?: string }): this {
+  // Where a flow stops: seen at `seenAt`, never at `neverAt` (two expectations, one reason); `hints`
+  // go with the half they name: seenHints when it is not seen, neverHints when it goes on.
+  stopsAt(matcher: PacketMatcher, where: { seenAt: string; neverAt: string; why?: string; seenHints?: Hint[]; neverHints?: Hint[] }): this {
     const why = where.why ?? `the flow stops between ${where.seenAt} and ${where.neverAt}`;
-    this.expect(where.seenAt, matcher, { why });
-    return this.expectNone(where.neverAt, matcher, { why });
+    this.expect(where.seenAt, matcher, { why, ...(where.seenHints ? { hints: where.seenHints } : {}) });
+    return this.expectNone(where.neverAt, matcher, { why, ...(where.neverHints ? { hints: where.neverHints } : {}) });
   }
 
   // One conversation seen at two points, with exactly the `rewritten` fields changed between them (NAT):
   // the flow is the one whose packets at `a` match `matcher` (default: any IP packet).
-  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: PacketMatcher; why?: string } = {}): this {
-    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: opts.matcher ?? ip(), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}) });
+  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: PacketMatcher; why?: string; hints?: Hint[] } = {}): this {
+    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: opts.matcher ?? ip(), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 

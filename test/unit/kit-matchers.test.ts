@@ -7,7 +7,7 @@ import { evaluateCheck } from '../../src/check/evaluate.js';
 import { icmp, icmp6, ip, matchPacket, tcp } from '../../src/check/matchers.js';
 import type { Expectation } from '../../src/check/types.js';
 import { probeCommand } from '../../src/engine/probes.js';
-import { observe, ping, tcpRead, httpGet, tcpConnect } from '../../src/lab.js';
+import { hint, observe, ping, tcpRead, httpGet, tcpConnect } from '../../src/lab.js';
 
 const seg = (src: string, sport: number, dst: string, dport: number, flags: string, payload?: string): Packet => ({
   tsUs: 1,
@@ -64,9 +64,14 @@ test('sameFlow: one conversation on two points, only the named fields rewritten'
   t.false(evaluateCheck(unchanged, obs, []).pass, 'a rewritten source is not the same flow unchanged');
 });
 
-test('stopsAt is seen at one point and never at the other', (t) => {
-  const c = observe(['a:x', 'b:y']).stopsAt(tcp.syn(), { seenAt: 'a:x', neverAt: 'b:y' });
-  t.deepEqual(c.expectations.map((e: Expectation) => [e.kind, e.point]), [['expect', 'a:x'], ['expect-none', 'b:y']]);
+test('stopsAt is seen at one point and never at the other, each half with its own hints', (t) => {
+  const c = observe(['a:x', 'b:y']).stopsAt(tcp.syn(), { seenAt: 'a:x', neverAt: 'b:y', seenHints: [hint.notSeen('nothing left a')], neverHints: [hint.failed('it went on to b')] });
+  t.deepEqual(c.expectations.map((e: Expectation) => [e.kind, e.point, e.hints?.map((h) => h.text)]), [['expect', 'a:x', ['nothing left a']], ['expect-none', 'b:y', ['it went on to b']]]);
+});
+
+test('sameFlow carries its hints', (t) => {
+  const c = observe(['a:x', 'b:y']).sameFlow('a:x', 'b:y', { rewritten: ['src'], hints: [hint.near('src', '10.1.2.2', 'not masqueraded')] });
+  t.deepEqual(c.expectations[0]?.hints, [{ when: 'near', field: 'src', seen: '10.1.2.2', text: 'not masqueraded' }]);
 });
 
 test('probes from a source address, over IPv6, and reading a reply', (t) => {
