@@ -14,6 +14,7 @@ import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, typ
 import { appendFileSync } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
+import { plainWords } from './plain-words.js';
 import { systemTool } from '../sys/tools.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
@@ -163,9 +164,10 @@ export class Sandbox {
     return pid ? `/proc/${pid}/ns/net` : `/proc/${this.initPid}/root/run/netns/${node}`;
   }
 
-  // Runs one shell line in a node, as a student would type it.
+  // Runs one shell line in a node, as a student would type it (without the shell when it would only
+  // split words: see plain-words.ts).
   exec(node: string, cmd: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
-    return this.run(node, ['sh', '-c', cmd], cmd, false, observer, timeoutMs);
+    return this.run(node, plainWords(cmd) ?? ['sh', '-c', cmd], cmd, false, observer, timeoutMs);
   }
 
   // Runs a traffic generator in a node, refusing if that node were the real network namespace.
