@@ -1,13 +1,16 @@
 // A private tmux server (its own socket) running one program at a fixed size: keys in, screen out.
+// The one place tests drive a real terminal: the demo's tests use it directly, the walkthrough's
+// through Pane (tmux-pane.ts).
 import { execa } from 'execa';
 
 export class Tmux {
   readonly socket = `lab-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   // Starts `cmd` (a shell line) in a cols x rows window with these environment variables.
-  async start(cmd: string, cols: number, rows: number, env: Record<string, string>): Promise<void> {
+  async start(cmd: string, cols: number, rows: number, env: Record<string, string>, historyLines = 2_000): Promise<void> {
     const e = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    await execa('tmux', ['-L', this.socket, '-f', '/dev/null', 'new-session', '-d', '-s', 't', '-x', String(cols), '-y', String(rows), ...e, cmd]);
+    // The history limit is a new pane's: set before the session's pane is made.
+    await execa('tmux', ['-L', this.socket, '-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'history-limit', String(historyLines), ';', 'new-session', '-d', '-s', 't', '-x', String(cols), '-y', String(rows), ...e, cmd]);
   }
 
   // The screen as text (escapes: with colours as SGR sequences).
@@ -16,27 +19,39 @@ export class Tmux {
     return String(r.stdout);
   }
 
+  // Everything printed so far (scrollback and screen); joined: lines the terminal wrapped are one again.
+  async history(joined = false, escapes = false): Promise<string> {
+    const r = await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(joined ? ['-J'] : []), ...(escapes ? ['-e'] : []), '-S', '-', '-t', 't'], { reject: false });
+    return String(r.stdout);
+  }
+
   // Resizes the window, as a person dragging the terminal's corner.
   async resize(cols: number, rows: number): Promise<void> {
     await execa('tmux', ['-L', this.socket, 'resize-window', '-t', 't', '-x', String(cols), '-y', String(rows)]);
   }
 
-  // Types keys (tmux key names: n, space, q, C-c).
+  // Types keys (tmux key names: n, space, q, C-c, Enter).
   async keys(...keys: string[]): Promise<void> {
     await execa('tmux', ['-L', this.socket, 'send-keys', '-t', 't', ...keys]);
   }
 
-  // Polls the screen every 100 ms until `cond` holds or the bound passes; the last screen either way.
-  async waitFor(cond: (screen: string) => boolean, timeoutMs: number): Promise<{ ok: boolean; screen: string }> {
+  // Types text as it is (no key names).
+  async text(s: string): Promise<void> {
+    await execa('tmux', ['-L', this.socket, 'send-keys', '-t', 't', '-l', s]);
+  }
+
+  // Polls the screen (or the joined history) until `cond` holds or the bound passes; the last text either way.
+  async waitFor(cond: (text: string) => boolean, timeoutMs: number, where: 'screen' | 'history' = 'screen'): Promise<{ ok: boolean; screen: string }> {
     const end = Date.now() + timeoutMs;
-    let screen = '';
+    const read = (): Promise<string> => (where === 'screen' ? this.screen() : this.history(true));
+    let text = '';
     while (Date.now() < end) {
-      screen = await this.screen();
-      if (cond(screen)) return { ok: true, screen };
-      await new Promise((r) => setTimeout(r, 100));
+      text = await read();
+      if (cond(text)) return { ok: true, screen: text };
+      await new Promise((r) => setTimeout(r, 50));
     }
-    screen = await this.screen();
-    return { ok: cond(screen), screen };
+    text = await read();
+    return { ok: cond(text), screen: text };
   }
 
   // Ends this server only.

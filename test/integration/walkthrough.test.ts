@@ -44,7 +44,7 @@ async function runSteps(p: Pane, ids: string[]): Promise<void> {
 
 test.serial('run it for me through lab 03: every step passes, every prediction is answered, nothing overflows 80 columns', async (t) => {
   const state = stateDir();
-  const p = await Pane.start('run', ['run', '03'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
   try {
     await runSteps(p, ['bridge', 'veth', 'observe', 'forward']);
     await p.choose(/Predict:/);
@@ -74,7 +74,7 @@ test.serial('run it for me through lab 03: every step passes, every prediction i
 });
 
 test.serial('type it myself at forward: ip_forward left at 0 shows the forwarding hint, the retry passes; a MASQUERADE with the wrong source shows its hint', async (t) => {
-  const p = await Pane.start('type', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir() });
   try {
     await runSteps(p, ['bridge', 'veth', 'observe']);
     await p.choose(/Predict:/);
@@ -106,7 +106,7 @@ test.serial('type it myself at forward: ip_forward left at 0 shows the forwardin
 
 test.serial('resume after quitting at step 4: the sandbox is rebuilt and the walkthrough goes on at step 4', async (t) => {
   const state = stateDir();
-  const first = await Pane.start('quit', ['run', '03'], { XDG_STATE_HOME: state });
+  const first = await Pane.start(['run', '03'], { XDG_STATE_HOME: state });
   try {
     await runSteps(first, ['bridge', 'veth', 'observe']);
     await first.choose(/Predict:/);
@@ -120,7 +120,7 @@ test.serial('resume after quitting at step 4: the sandbox is rebuilt and the wal
   }
   const progress = await lab(['progress'], { XDG_STATE_HOME: state });
   t.regex(progress.stdout, /03-masquerade\s+steps done 3\/5\s+predictions right 0\/3\s+resume at forward/);
-  const again = await Pane.start('resume', ['run', '03'], { XDG_STATE_HOME: state });
+  const again = await Pane.start(['run', '03'], { XDG_STATE_HOME: state });
   try {
     await again.choose(/You stopped before step 4 of 5 \(forward\)/);
     await again.waitFor(/✓ 3\. Ping the internet/);
@@ -140,7 +140,7 @@ test.serial('resume after quitting at step 4: the sandbox is rebuilt and the wal
 });
 
 test.serial('Ctrl-C inside the student\'s shell (twice) tears the sandbox down: exit 130, no keeper left', async (t) => {
-  const p = await Pane.start('ctrlc', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir() });
   try {
     await p.choose(/Predict:/);
     await p.choose(/Step bridge:/, 1);
@@ -160,12 +160,12 @@ test.serial('Ctrl-C inside the student\'s shell (twice) tears the sandbox down: 
 });
 
 test.serial('a shell opened beside the walkthrough is told when the lab ends, and does not sit at the real machine\'s prompt', async (t) => {
-  const walk = await Pane.start('beside', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  const walk = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir() });
   let side: Pane | undefined;
   try {
     await walk.waitFor(/\? Predict:[^]*navigate/);
     const runId = runIdOf(await walk.history(true));
-    side = await Pane.start('side', ['shell', runId, 'host']);
+    side = await Pane.start(['shell', runId, 'host']);
     await side.waitFor(/\[host\]#\s*$/m);
     await side.type('ip -br link show eth0');
     await side.waitFor(/^eth0@/m);
@@ -183,7 +183,7 @@ test.serial('a shell opened beside the walkthrough is told when the lab ends, an
 });
 
 test.serial('closing the terminal under a prompt still tears the sandbox down', async (t) => {
-  const p = await Pane.start('hangup', ['run', '03'], { XDG_STATE_HOME: stateDir() });
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir() });
   let runId = '';
   try {
     await p.waitFor(/\? Predict:[^]*navigate/);
