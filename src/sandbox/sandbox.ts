@@ -16,6 +16,7 @@ import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PY } from './userns.js';
 import { plainWords } from './plain-words.js';
 import { systemTool } from '../sys/tools.js';
+import { Agent } from '../sys/agent.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -30,6 +31,7 @@ export interface SandboxOptions {
   onNodes?: (sb: Sandbox) => Promise<void>; // runs once the nodes exist, beside the containers' start
   wanHttp?: boolean; // false: the lab sends no TCP to the internet, so wan's web server is not started
   onContainer?: (e: ContainerEvent) => void; // every container event, also appended to EVENTS_FILE
+  commandNodes?: string[]; // nodes the lab runs commands in: their command runners start once they exist
 }
 
 // A container started, stopped, or got a new address; `addresses` are its IPv4/IPv6 CIDRs then.
@@ -59,6 +61,7 @@ export class Sandbox {
   private readonly children = new Set<ChildProcess>();
   private readonly containers = new Map<string, number>(); // name -> PID 1 of the container
   private readonly rooted = new Set<string>(); // containers whose overlay and tools are mounted
+  private readonly agents = new Map<string, Agent>(); // node (and its container's PID 1) -> its command runner
   private kept = false;
   private torn = false;
   private tearing: Promise<TeardownReport> | undefined;
@@ -101,6 +104,7 @@ export class Sandbox {
     // its root view is mapped.
     const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
     sb.wired = baseline;
+    for (const node of opts.commandNodes ?? []) if (!(node in opts.topology.containers)) sb.warm(node);
     const parts: Promise<unknown>[] = [
       baseline,
       rootView,
@@ -189,7 +193,30 @@ export class Sandbox {
       return failedRecord(node, display, (err as Error).message, observer);
     }
     if (guard) assertNotRunnerNetns(this.nsPath(node), display);
+    const agent = this.agent(node, p);
+    if (await agent.ready) return agent.run({ argv, display, node, ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+    // No agent there (a root without perl): nsenter for each command.
     return runCommand({ argv: [...p.argv, ...argv], display, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+  }
+
+  // Starts a node's command runner ahead of its first command, so that command does not wait for it.
+  private warm(node: string): void {
+    this.agent(node, this.enter(node));
+  }
+
+  // The node's resident command runner (see agent.ts), started on its first command; a restarted
+  // container gets a new one, as its old one died with it.
+  private agent(node: string, p: EnterSpec): Agent {
+    const key = `${node} ${this.containers.get(node) ?? ''}`;
+    let agent = this.agents.get(key);
+    if (!agent?.alive) {
+      agent = new Agent(p.argv, p.env);
+      this.agents.set(key, agent);
+      const child = agent.child;
+      this.children.add(child);
+      child.once('exit', () => this.children.delete(child));
+    }
+    return agent;
   }
 
   // Starts a container: overlay on the cached root, then unshare into it; `setup` also mounts and names it.
@@ -216,6 +243,7 @@ ${containerToolsScript(containerRoot(name))}`;
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       this.containers.set(name, childOf(childOf(child.pid)));
       this.journal();
+      if (this.opts.commandNodes?.includes(name)) this.warm(name);
       // Its first start: its namespace has only lo, unless the baseline linked it (then ask).
       const linked = (this.opts.topology.links ?? []).some((l) => l.endpoints.some((e) => endpoint(e).node === name));
       await this.containerEvent('started', name, fresh && !linked ? [] : undefined);
@@ -304,7 +332,7 @@ ${containerToolsScript(containerRoot(name))}`;
   // Starts a long-running process in a node; it dies with the sandbox at the latest. By default it is the
   // runner's own machinery (a capture, the wan's web server): real root, in the node's network namespace only.
   spawn(node: string, argv: string[], prefix = this.machineryPrefix(node)): ChildProcess {
-    const child = startProcess({ argv: [...prefix, ...argv] });
+    const child = startProcess({ argv: [...prefix, ...argv], env: machineryEnv() });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
@@ -400,6 +428,13 @@ function failedRecord(node: string, display: string, message: string, observer?:
   const r: CommandRecord = { display, node, argv: [], exitCode: 127, output: message, stderr: message, durationMs: 0, timedOut: false };
   observer?.end?.(r);
   return r;
+}
+
+// The environment of the runner's own processes (Node ones among them): no NODE_EXTRA_CA_CERTS, since
+// none makes a TLS connection and Node parses that bundle as it starts (25 ms of CPU for Debian's).
+function machineryEnv(): Record<string, string> {
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = stringEnv();
+  return env;
 }
 
 // The runner's environment without unset entries.

@@ -32,12 +32,12 @@ export interface CommandObserver {
   end?(record: CommandRecord): void;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_TIMEOUT_MS = 30_000;
 const KEEP_BYTES = 64 * 1024; // of a command's output, the first and the last this many bytes are kept
-const PIPE_GRACE_MS = 50; // after the command exits, how long a background child may keep its pipes busy
+export const PIPE_GRACE_MS = 50; // after the command exits, how long a background child may keep its pipes busy
 
 // Bounded output: the head and the tail, and how much was cut between them.
-class Bounded {
+export class Bounded {
   private head = '';
   private tail = '';
   private cut = 0;
@@ -68,8 +68,7 @@ class Bounded {
 export async function runCommand(spec: CommandSpec, observer?: CommandObserver): Promise<CommandRecord> {
   observer?.start?.(spec);
   const started = performance.now();
-  const label = (spec.display || spec.argv.join(' ')).split('\n')[0];
-  mark(`start ${label}`);
+  mark(`start ${labelOf(spec)}`);
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
   const child = spawn(file, args, { detached: true, stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(spec.env ? { env: spec.env } : {}) });
@@ -119,20 +118,30 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   clearTimeout(grace);
   child.stdout?.destroy();
   child.stderr?.destroy();
+  return finishRecord(spec, { exitCode, timedOut, all, err, started, bound }, observer);
+}
+
+// The record of a command that ended (however it ran), told to the observer and the timeline.
+export function finishRecord(spec: CommandSpec, r: { exitCode: number | undefined; timedOut: boolean; all: Bounded; err: Bounded; started: number; bound: number }, observer?: CommandObserver): CommandRecord {
   const record: CommandRecord = {
     display: spec.display,
     node: spec.node,
     argv: spec.argv,
-    exitCode: timedOut ? undefined : exitCode,
+    exitCode: r.timedOut ? undefined : r.exitCode,
     // Said first, where every reporter shows it: which command, where, and the bound it reached.
-    output: timedOut ? `\`${spec.display}\` in ${spec.node || 'the sandbox'} did not end within its bound of ${bound / 1000} s: its whole process tree was killed\n${all.text()}`.trimEnd() : all.text(),
-    stderr: err.text(),
-    durationMs: performance.now() - started,
-    timedOut,
+    output: r.timedOut ? `\`${spec.display}\` in ${spec.node || 'the sandbox'} did not end within its bound of ${r.bound / 1000} s: its whole process tree was killed\n${r.all.text()}`.trimEnd() : r.all.text(),
+    stderr: r.err.text(),
+    durationMs: performance.now() - r.started,
+    timedOut: r.timedOut,
   };
   observer?.end?.(record);
-  mark(`end   ${label} (${record.durationMs.toFixed(1)} ms, exit ${record.exitCode})`);
+  mark(`end   ${labelOf(spec)} (${record.durationMs.toFixed(1)} ms, exit ${record.exitCode})`);
   return record;
+}
+
+// The first line of what the command shows, for the timeline.
+export function labelOf(spec: CommandSpec): string {
+  return (spec.display || spec.argv.join(' ')).split('\n')[0] ?? '';
 }
 
 // Like runCommand, but a failure becomes a rich CommandError.

@@ -1,0 +1,112 @@
+// A node's resident command runner on its own, in a throwaway network namespace (unshare -n): each
+// command's exit, its output kept apart, its bound, a background child that keeps the pipes, a program
+// that is not there, the agent killed under a command, and a root without perl.
+import test from 'ava';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent } from '../../src/sys/agent.js';
+
+const ENTER = ['unshare', '--net'];
+const run = (a: Agent, argv: string[], timeoutMs?: number) => a.run({ argv, display: argv.join(' '), node: 'n1', ...(timeoutMs ? { timeoutMs } : {}) });
+
+// The process group ids of live processes whose command line is exactly argv.
+function groupsOf(argv: string[]): number[] {
+  const want = `${argv.join('\0')}\0`;
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== want) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') out.push(Number(fields[2]));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+test('runs a command in the node: exit code, stdout and stderr (two pipes: no order between them), stderr apart, its own network namespace', async (t) => {
+  const a = new Agent(ENTER);
+  t.true(await a.ready);
+  const r = await run(a, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  t.is(r.exitCode, 3);
+  t.deepEqual(r.output.split('\n').sort(), ['err', 'out']);
+  t.is(r.stderr, 'err');
+  t.false(r.timedOut);
+  const links = await run(a, ['ip', '-o', 'link']);
+  t.is(links.exitCode, 0);
+  t.is(links.output.split('\n').length, 1, 'only lo: the agent is in a namespace of its own');
+  a.child.stdin?.end();
+});
+
+test('commands run side by side, each with its own output', async (t) => {
+  const a = new Agent(ENTER);
+  const [slow, fast] = await Promise.all([run(a, ['sh', '-c', 'sleep 0.2; echo slow']), run(a, ['echo', 'fast'])]);
+  t.is(slow.output, 'slow');
+  t.is(fast.output, 'fast');
+  t.true(fast.durationMs < slow.durationMs);
+  a.child.stdin?.end();
+});
+
+test('a program that is not there: exit 127 naming it', async (t) => {
+  const a = new Agent(ENTER);
+  const r = await run(a, ['no-such-program-here', 'x']);
+  t.is(r.exitCode, 127);
+  t.regex(r.output, /no-such-program-here: No such file or directory/);
+  a.child.stdin?.end();
+});
+
+test('at its bound the whole process group is killed, grandchildren too', async (t) => {
+  const a = new Agent(ENTER);
+  const sleeper = ['sleep', '97.25'];
+  const t0 = performance.now();
+  const r = await run(a, ['sh', '-c', 'sleep 97.25 & sleep 97.25'], 1_000);
+  t.true(performance.now() - t0 < 5_000);
+  t.true(r.timedOut);
+  t.is(r.exitCode, undefined);
+  t.regex(r.output, /did not end within its bound of 1 s: its whole process tree was killed/);
+  await delay(100);
+  t.deepEqual(groupsOf(sleeper), [], 'no sleep is left');
+  a.child.stdin?.end();
+});
+
+test('a background child that keeps the pipes open does not hold the command up', async (t) => {
+  const a = new Agent(ENTER);
+  const t0 = performance.now();
+  const r = await run(a, ['sh', '-c', 'echo started; sleep 96.5 & exit 0']);
+  t.is(r.exitCode, 0);
+  t.is(r.output, 'started');
+  t.true(performance.now() - t0 < 2_000);
+  const next = await run(a, ['echo', 'next']);
+  t.is(next.output, 'next', 'the next command is not mixed with the old pipes');
+  for (const g of groupsOf(['sleep', '96.5'])) process.kill(-g, 'SIGKILL');
+  a.child.stdin?.end();
+});
+
+test('a large output keeps its head and tail and the real exit code', async (t) => {
+  const a = new Agent(ENTER);
+  const r = await run(a, ['sh', '-c', 'head -c 20000000 /dev/zero | tr "\\0" x; exit 4']);
+  t.is(r.exitCode, 4);
+  t.regex(r.output, /\[\.\.\. \d+ bytes of output cut \.\.\.\]/);
+  t.true(r.output.length < 200_000);
+  a.child.stdin?.end();
+});
+
+test('the agent killed under a command: the command ends unreported (exit undefined), and the agent is not alive', async (t) => {
+  const a = new Agent(ENTER);
+  t.true(await a.ready);
+  const pending = run(a, ['sleep', '95.75']);
+  await delay(100);
+  a.child.kill('SIGKILL');
+  const r = await pending;
+  t.is(r.exitCode, undefined);
+  t.false(a.alive);
+  for (const g of groupsOf(['sleep', '95.75'])) process.kill(-g, 'SIGKILL');
+});
+
+test('a root without perl: not ready, so the caller runs the command another way', async (t) => {
+  const a = new Agent(['env', 'PATH=/nonexistent']);
+  t.false(await a.ready);
+  t.false(a.alive);
+});
