@@ -11,7 +11,7 @@ export interface Contender {
 // filesystem is (an engineer knows it), so it does not start node to ask.
 export function contenders(root: string, rootfs: string): { product: Contender; script: Contender } {
   return {
-    product: { name: 'lab check 03-masquerade', argv: [process.execPath, `${root}dist/src/cli/main.js`, 'check', '03-masquerade'], env: { CI: 'true' } },
+    product: { name: './lab check 03-masquerade', argv: [`${root}lab`, 'check', '03-masquerade'], env: { CI: 'true' } },
     script: { name: 'bench/lab03.sh', argv: ['bash', `${root}bench/lab03.sh`], env: { LAB03_ROOTFS: rootfs } },
   };
 }

@@ -46,7 +46,7 @@ if (isRoot && only.has('lab')) {
   sides = { product: summarize(a), script: summarize(b) };
   const p = sides.product;
   const s = sides.script;
-  out(`\nlab 03-masquerade: \`${product.argv.slice(1).join(' ').replace(root, '')}\` (CI=true) vs \`bench/lab03.sh\`, ${RUNS} paired runs each, alternating, medians`);
+  out(`\nlab 03-masquerade: \`${product.name}\` (CI=true) vs \`bench/lab03.sh\`, ${RUNS} paired runs each, alternating, medians`);
   table([
     ['', 'lab 03 --check', 'lab03.sh', 'ratio'],
     ['wall', secs(p.wallMs), secs(s.wallMs), ratio(p.wallMs, s.wallMs)],
