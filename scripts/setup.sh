@@ -34,7 +34,10 @@ setup_fresh() {
 # True when the build is missing or a source is newer than it.
 build_stale() {
   [[ -z ${LAB_SETUP_SKIP_BUILD:-} ]] || return 1
-  [[ ! -f $build_stamp ]] || [[ -n $(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$build_stamp" -print -quit 2>/dev/null) ]]
+  # find fails when the stamp went between the two tests (a build under way swapped dist): stale too.
+  local newer
+  [[ -f $build_stamp ]] && newer=$(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$build_stamp" -print -quit 2>/dev/null) || return 0
+  [[ -n $newer ]]
 }
 
 if setup_fresh && ! build_stale; then exit 0; fi
@@ -123,12 +126,13 @@ fi
 if build_stale; then
   say "building (tsc)"
   t0=${EPOCHREALTIME/./}
-  rm -rf dist
+  # Built beside dist, then swapped in: a run started from the old build keeps finding its files.
+  rm -rf dist.next dist.old
   # A type error in a lab module breaks that lab only: tsc still emits it, the errors are listed in
   # dist/labs/.broken (file<TAB>error), and the runner refuses that lab (exit 2) while the others run.
   # An error anywhere else (the runner, its tests) still fails the build.
   tsc_rc=0
-  tsc_out=$(npx --no-install tsc -p tsconfig.json 2>&1) || tsc_rc=$?
+  tsc_out=$(npx --no-install tsc -p tsconfig.json --outDir dist.next 2>&1) || tsc_rc=$?
   if [[ $tsc_rc -ne 0 ]]; then
     printf '%s\n' "$tsc_out" >&2
     errs=$(printf '%s\n' "$tsc_out" | grep -E '^[^ ].*\([0-9]+,[0-9]+\): error TS' || true)
@@ -136,10 +140,13 @@ if build_stale; then
     if printf '%s\n' "$errs" | grep -vqE '^labs/[0-9]{2}-[a-z0-9-]+\.ts\('; then
       die "the TypeScript build failed (errors above); run: npx tsc -p tsconfig.json"
     fi
-    mkdir -p dist/labs
-    printf '%s\n' "$errs" | sed -E 's/^(labs\/[^(]+)\((.*)$/\1\t\1(\2/' > dist/labs/.broken
-    say "built, but these labs do not compile and will be refused: $(cut -f1 dist/labs/.broken | sort -u | tr '\n' ' ')"
+    mkdir -p dist.next/labs
+    printf '%s\n' "$errs" | sed -E 's/^(labs\/[^(]+)\((.*)$/\1\t\1(\2/' > dist.next/labs/.broken
+    say "built, but these labs do not compile and will be refused: $(cut -f1 dist.next/labs/.broken | sort -u | tr '\n' ' ')"
   fi
-  touch "$build_stamp"
+  touch "dist.next/${build_stamp#dist/}"
+  if [[ -d dist ]]; then mv dist dist.old; fi
+  mv dist.next dist
+  rm -rf dist.old
   say "built ($(took))"
 fi
