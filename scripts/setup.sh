@@ -5,8 +5,10 @@
 # Tests point it elsewhere: LAB_SETUP_DIR (the project), LAB_SETUP_DPKG_STATUS (dpkg's status file),
 # LAB_SETUP_SKIP_BUILD=1 (no tsc). The real run uses the defaults.
 set -eEuo pipefail
-self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
-root="${LAB_SETUP_DIR:-$(dirname "$(dirname "$self")")}"
+src=${BASH_SOURCE[0]}
+[[ $src == */* ]] || src=./$src
+self="$(cd "${src%/*}" && pwd)/${src##*/}"
+root="${LAB_SETUP_DIR:-${self%/*/*}}"
 dpkg_status="${LAB_SETUP_DPKG_STATUS:-/var/lib/dpkg/status}"
 say() { printf 'setup: %s\n' "$*" >&2; }
 # Seconds since $t0 (microseconds), to one decimal: what each first-use step cost.

@@ -22,8 +22,9 @@ export function checkEnvironment(lab: LabDef): void {
   if (process.getuid?.() !== 0) {
     throw new EnvironmentError('NO_PRIVILEGE', 'labs create network namespaces, which needs root', 'run it as root: sudo ./lab run ' + lab.id);
   }
-  // setpriv and flock hold a sandbox slot; python3 gives containers an idmapped root (sandbox/userns.ts).
-  const tools = new Set(['ip', 'unshare', 'nsenter', 'sysctl', 'mount', 'setpriv', 'flock', ...(Object.keys(lab.topology.containers).length ? ['python3'] : [])]);
+  // setpriv and flock hold a sandbox slot; perl gives containers an idmapped root (sandbox/userns.ts)
+  // and runs each node's commands (sys/agent.ts).
+  const tools = new Set(['ip', 'unshare', 'nsenter', 'sysctl', 'mount', 'setpriv', 'flock', 'perl']);
   for (const s of lab.steps) {
     for (const p of s.check?.probes ?? []) tools.add(p.kind === 'ping' ? 'ping' : p.kind === 'http' ? 'curl' : 'nc');
     for (const c of s.run) {

@@ -13,7 +13,7 @@ import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './
 import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, type TopologySpec } from './topology.js';
 import { appendFileSync } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
-import { IDMAP_PY } from './userns.js';
+import { IDMAP_PL } from './userns.js';
 import { plainWords } from './plain-words.js';
 import { systemTool } from '../sys/tools.js';
 import { Agent } from '../sys/agent.js';
@@ -86,7 +86,7 @@ export class Sandbox {
       keeperUp = (pid) => resolve(`${pid}\n`);
       keeperFailed = () => reject(new Error('no keeper'));
     });
-    // The containers' root view: python starts beside the keeper and maps once told the keeper's pid.
+    // The containers' root view: perl starts beside the keeper and maps once told the keeper's pid.
     const rootView = opts.rootfs ? mapRootfs(opts.rootfs, keeperPid) : Promise.resolve();
     try {
       keeperUp((await keeper.start()).initPid);
@@ -413,10 +413,9 @@ export interface TeardownReport {
 
 // The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
 // same path inside the keeper (so `rootfs status` still finds who uses a build; the keeper made it).
-// Python starts at once (-S -E: no site packages or environment, a faster start); the keeper's pid
-// comes on its stdin when there is one.
+// Perl starts at once; the keeper's pid comes on its stdin when there is one.
 function mapRootfs(rootfs: string, keeperPid: Promise<string>): Promise<CommandRecord> {
-  return runChecked({ argv: [systemTool('python3'), '-S', '-E', '-c', IDMAP_PY, rootfs, rootfs], input: keeperPid, display: 'idmapped rootfs view', node: '' });
+  return runChecked({ argv: [systemTool('perl'), '-e', IDMAP_PL, rootfs, rootfs], input: keeperPid, display: 'idmapped rootfs view', node: '' });
 }
 
 // A server that did not come up: the step's failure, not the runner's.
