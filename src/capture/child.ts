@@ -135,6 +135,7 @@ process.stdin.on('data', (chunk: Buffer) => {
   while ((nl = buffered.indexOf('\n')) >= 0) {
     const line = buffered.slice(0, nl);
     buffered = buffered.slice(nl + 1);
+    if (!line.trim()) continue; // a blank line asks nothing
     const req = JSON.parse(line) as { op: string; id: number; ifaces?: string[]; opening?: boolean };
     if (req.op === 'sync') sync(req.id, req.ifaces, req.opening);
     if (req.op === 'want') want(req.ifaces ?? []);

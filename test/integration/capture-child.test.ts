@@ -10,6 +10,7 @@ const CHILD = fileURLToPath(new URL('../../src/capture/child.js', import.meta.ur
 interface Child {
   sync: (req?: { ifaces?: string[]; opening?: boolean }) => Promise<SyncReply>;
   want: (ifaces: string[]) => void;
+  raw: (text: string) => void; // written to its stdin as is
   run: (cmd: string) => Promise<void>; // a shell line in the same namespace
   end: () => Promise<void>;
 }
@@ -40,6 +41,7 @@ async function start(args: string[]): Promise<Child> {
       p.stdin.write(`${JSON.stringify({ op: 'sync', id, ...req })}\n`);
     }),
     want: (ifaces) => void p.stdin.write(`${JSON.stringify({ op: 'want', ifaces })}\n`),
+    raw: (text) => void p.stdin.write(text),
     run: (cmd) => new Promise((resolve, reject) => {
       const c = spawn('nsenter', ['-t', String(p.pid), '--net', 'sh', '-c', cmd], { stdio: 'ignore' });
       c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd}: exit ${code}`))));
@@ -58,6 +60,17 @@ test('given interfaces, the child opens those and no other', async (t) => {
     t.deepEqual(r.ifaces.map((i) => i.name).sort(), ['a0', 'b1']);
     t.deepEqual(Object.keys(r.refused), []);
     for (const i of r.ifaces) t.is(i.drops, 0);
+  } finally {
+    await c.end();
+  }
+});
+
+test('a blank line asks nothing: the child answers the next request', async (t) => {
+  const c = await start(['a0']);
+  try {
+    c.raw('\n  \n');
+    const r = await c.sync();
+    t.deepEqual(r.ifaces.map((i) => i.name), ['a0']);
   } finally {
     await c.end();
   }
