@@ -36,10 +36,10 @@ setup_fresh() {
 # True when the build is missing or a source is newer than it.
 build_stale() {
   [[ -z ${LAB_SETUP_SKIP_BUILD:-} ]] || return 1
-  # find fails when the stamp went between the two tests (a build under way swapped dist): stale too.
+  # The stamp is looked for again after find: a build under way may have swapped dist meanwhile.
   local newer
-  [[ -f $build_stamp ]] && newer=$(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$build_stamp" -print -quit 2>/dev/null) || return 0
-  [[ -n $newer ]]
+  newer=$(find src labs test bench fixtures/labs tsconfig.json package.json -newer "$build_stamp" -print -quit 2>/dev/null || true)
+  [[ -n $newer || ! -f $build_stamp ]]
 }
 
 if setup_fresh && ! build_stale; then exit 0; fi

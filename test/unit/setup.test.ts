@@ -187,3 +187,30 @@ test('./lab exits 3 when setup fails', async (t) => {
   t.is(r.exitCode, 3, String(r.stderr));
   t.regex(String(r.stderr), /^setup: Node\.js >= 20\.19 is required/);
 });
+
+test('./lab started many times while a source changed: one builds, and none runs before the build is whole', async (t) => {
+  const w = world(t, PKGS);
+  // tsc as a stub: the build takes a moment and writes its output folder (--outDir) only at the end.
+  const npx = `echo "npx $*" >>"$CALLS"; out=dist; prev=
+for a in "$@"; do [[ $prev == --outDir ]] && out=$a; prev=$a; done
+mkdir -p "$out"; sleep 0.4; echo whole > "$out/main.js"`;
+  writeFileSync(join(w.dir, 'bin', 'npx'), `#!/bin/bash\n${npx}\n`);
+  chmodSync(join(w.dir, 'bin', 'npx'), 0o755);
+  const past = new Date(Date.now() - 3_600_000);
+  mkdirSync(join(w.project, 'dist'));
+  writeFileSync(join(w.project, 'dist', 'main.js'), 'whole\n');
+  writeFileSync(join(w.project, 'dist', '.build-stamp'), '');
+  utimesSync(join(w.project, 'dist', '.build-stamp'), past, past);
+  mkdirSync(join(w.project, 'src'));
+  writeFileSync(join(w.project, 'src', 'edited.ts'), '');
+  // Each copy runs setup, then at once reads the build as the CLI would; started 0-450 ms apart.
+  const env = { PATH: `${join(w.dir, 'bin')}:/usr/bin:/bin`, LAB_SETUP_DIR: w.project, LAB_SETUP_DPKG_STATUS: join(w.dir, 'dpkg-status'), CALLS: join(w.dir, 'calls'), STATE: join(w.dir, 'state') };
+  writeFileSync(join(w.dir, 'calls'), '');
+  const copies = Array.from({ length: 10 }, (_, i) =>
+    new Promise((r) => setTimeout(r, i * 50)).then(() => execa('bash', ['-c', `bash ${SETUP} && cat "$LAB_SETUP_DIR/dist/main.js"`], { reject: false, env, extendEnv: false, timeout: 30_000 })),
+  );
+  const runs = await Promise.all(copies);
+  for (const r of runs) t.is(`${r.exitCode} ${String(r.stdout)}`, '0 whole', String(r.stderr));
+  t.is(readFileSync(join(w.dir, 'calls'), 'utf8').split('\n').filter((l) => l.startsWith('npx ')).length, 1, 'one build');
+  t.false(existsSync(join(w.project, 'dist.next')) || existsSync(join(w.project, 'dist.old')), 'no build folder left beside dist');
+});
