@@ -14,7 +14,8 @@ my (%job, %fdjob);
 pipe(my $sigr, my $sigw) or die "pipe: $!";
 $SIG{CHLD} = sub { syswrite $sigw, 'c' };
 $SIG{PIPE} = 'IGNORE';
-sub out { my ($s, $o) = (shift, 0); while ($o < length $s) { my $n = syswrite STDOUT, $s, length($s) - $o, $o; exit 0 unless defined $n; $o += $n } }
+# A signal (a command's end) interrupts a blocked read or write: EINTR (4 on Linux) is not an end.
+sub out { my ($s, $o) = (shift, 0); while ($o < length $s) { my $n = syswrite STDOUT, $s, length($s) - $o, $o; if (!defined $n) { next if $! == 4; exit 0 } $o += $n } }
 sub start {
   my ($id, $argv) = @_;
   my ($or, $ow, $er, $ew, $pid);
@@ -46,10 +47,12 @@ while (1) {
     next unless vec($rout, $fd, 1) && $fdjob{$fd};
     my ($id, $tag, $fh) = @{$fdjob{$fd}};
     my $n = sysread $fh, my $buf, 65536;
+    next if !defined $n && $! == 4;
     if ($n) { out("$tag $id $n\n$buf") } else { closed($fd) }
   }
   if (vec($rout, 0, 1)) {
-    exit 0 unless sysread STDIN, $in, 65536, length $in;
+    my $n = sysread STDIN, $in, 65536, length $in;
+    exit 0 unless $n || (!defined $n && $! == 4);
     while ($in =~ /^([RKD]) (\d+)(?: (\d+))?\n/) {
       my ($op, $id, $len, $head) = ($1, $2, $3 // 0, length $&);
       last if length($in) < $head + $len;

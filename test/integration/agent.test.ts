@@ -110,3 +110,22 @@ test('a root without perl: not ready, so the caller runs the command another way
   t.false(await a.ready);
   t.false(a.alive);
 });
+
+test('a command ending while the agent waits for the runner to read (a busy runner): no output lost, every exit told', async (t) => {
+  const a = new Agent(ENTER);
+  t.true(await a.ready);
+  const big = run(a, ['sh', '-c', 'head -c 3000000 /dev/zero; exit 4']);
+  const short = Array.from({ length: 10 }, (_, i) => run(a, ['sleep', `0.${i + 1}`]));
+  // The runner's event loop busy for a while: the agent's pipe to it fills, its writes block, and the
+  // sleeps end meanwhile (each end is a signal to the agent, which interrupts a blocked write).
+  const until = performance.now() + 1_500;
+  while (performance.now() < until) {
+    // busy
+  }
+  const [b, ...s] = await Promise.all([big, ...short]);
+  t.is(b?.exitCode, 4);
+  t.regex(b?.output ?? '', /\[\.\.\. \d+ bytes of output cut \.\.\.\]/);
+  t.deepEqual(s.map((r) => r.exitCode), s.map(() => 0));
+  t.true(a.alive, 'the agent is still there');
+  a.child.stdin?.end();
+});
