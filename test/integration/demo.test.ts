@@ -1,5 +1,6 @@
 // `lab demo` in a real terminal (tmux): stepping through lab 03 with keys, live packets with the NAT
-// rewrite, continuous traffic, a clean quit, and an 80x24 screen where every pane is whole.
+// rewrite, continuous traffic, a clean quit, an 80x24 screen where every pane and packet line is whole,
+// and p going back to a new sandbox whose packet panes show only its own packets.
 import test from 'ava';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +85,10 @@ test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highli
   t.deepEqual(journal(dir), [], 'no journal entry');
 });
 
-test('demo resized to 80x24: every pane is shown whole, none overlaps another; p goes back; a closed terminal leaves nothing', async (t) => {
+// A packet line that kept what matters, whole: ▶/◀, both addresses, the protocol and the kind, no word cut.
+const WHOLE_PACKET = /^(\d+\.\d{3} )?[▶◀] \d+(\.\d+){3} ?(->|→) ?\d+(\.\d+){3}( ICMP| ARP)? (echo(-request|-reply)?|who-has|is-at)( [a-z]+=\d+)*$/;
+
+test('demo resized to 80x24: every pane is shown whole, none overlaps another, packet lines fit their panes whole; a closed terminal leaves nothing', async (t) => {
   const { tmux, dir } = await startDemo(t, 100, 30);
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
@@ -103,6 +107,29 @@ test('demo resized to 80x24: every pane is shown whole, none overlaps another; p
   t.deepEqual(inner.map((b) => b.label).sort(), ['host', 'mycontainer', 'wan'], 'the node boxes are whole inside the topology');
   t.true(boxText(screen, topo).join('\n').includes('172.17.0.100'), 'the container address is drawn');
   t.regex(rows.filter((r) => r.trim()).at(-1) ?? '', /space\/n next +p back +t traffic off +r probes +q quit/);
+  // Step 2's ARP and echo lines in two 40-column panes: each keeps its marker, addresses and kind whole.
+  for (const label of ['packets at host:br0', 'packets at host:veth1']) {
+    const lines = boxText(screen, pane(screen, label) as Box).map((l) => l.trimEnd()).filter((l) => l);
+    t.true(lines.length >= 4, `${label} shows step 2's packets:\n${screen}`);
+    const cut = lines.filter((l) => !WHOLE_PACKET.test(l));
+    t.deepEqual(cut, [], `${label}: lines cut or without ▶/◀ SRC → DST kind`);
+  }
+  // The terminal goes away (SIGHUP, writes fail with EIO): the sandbox is still removed.
+  const [entry] = journal(dir);
+  await tmux.kill();
+  t.true(await waitFor(() => journal(dir).length === 0 && !alive(entry?.initPid ?? 0), 15_000), 'closing the terminal leaves nothing');
+});
+
+test('demo p goes back: a new sandbox with the steps before replayed, its packet panes emptied of the old sandbox\'s packets, r shows the new one\'s', async (t) => {
+  const { tmux, dir } = await startDemo(t, 100, 30);
+  t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+  await step(tmux, 1);
+  const at2 = await step(tmux, 2);
+  const br0 = (s: string): string[] => {
+    const b = pane(s, 'packets at host:br0');
+    return b ? boxText(s, b).map((l) => l.trimEnd()).filter((l) => l) : [];
+  };
+  t.true(br0(at2).some((l) => l.includes('172.17.0.100')), `step 2 showed the container's packets on br0:\n${at2}`);
   // p: back one step, in a new sandbox (the old one removed) with step 1's commands replayed.
   const before = journal(dir).map((e) => e.runId);
   await tmux.keys('p');
@@ -112,8 +139,16 @@ test('demo resized to 80x24: every pane is shown whole, none overlaps another; p
   const after = journal(dir).map((e) => e.runId);
   t.is(after.length, 1);
   t.notDeepEqual(after, before);
-  // The terminal goes away (SIGHUP, writes fail with EIO): the sandbox is still removed.
-  const [entry] = journal(dir);
-  await tmux.kill();
-  t.true(await waitFor(() => journal(dir).length === 0 && !alive(entry?.initPid ?? 0), 15_000), 'closing the terminal leaves nothing');
+  // At step 1 the container is not wired yet: no packet of 172.17.0.100 can exist in this sandbox.
+  t.truthy(pane(back.screen, 'packets at host:br0'), back.screen);
+  t.deepEqual(br0(back.screen).filter((l) => l.includes('172.17.0.100')), [], 'the old sandbox\'s packets are gone from br0');
+  // r: step 1's probes in the new sandbox; their packets (the host asking for 172.17.0.2) show.
+  await tmux.keys('r');
+  const probed = await tmux.waitFor((s) => br0(s).some((l) => /who-has/.test(l) && l.includes('172.17.0.2')) && !s.includes('sending the probes'), 15_000);
+  t.true(probed.ok, probed.screen);
+  t.deepEqual(br0(probed.screen).filter((l) => l.includes('172.17.0.100')), [], 'still none of the old sandbox');
+  await tmux.keys('q');
+  const end = await tmux.waitFor((s) => /DEMO-EXIT=\d+/.test(s), 15_000);
+  t.regex(end.screen, /DEMO-EXIT=0/);
+  t.deepEqual(journal(dir), [], 'no journal entry');
 });

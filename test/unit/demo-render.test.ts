@@ -1,10 +1,11 @@
 // The pure parts behind the demo and the HTML report: veth peers from `ip -j` output, NAT twins
-// between capture points (whatever order they arrive in), and a topology drawing that fits the width it is given.
+// between capture points (whatever order they arrive in), a topology drawing that fits the width it is given,
+// packet lines that fit narrow panes whole, and widths in terminal columns.
 import test from 'ava';
 import type { Packet } from '../../src/capture/types.js';
 import { linkFacts } from '../../src/engine/links.js';
-import { PacketLines } from '../../src/ui/demo/packet-lines.js';
-import { lineWidth } from '../../src/ui/demo/segments.js';
+import { fitPacket, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
+import { lineWidth, renderLine, type Line } from '../../src/ui/demo/segments.js';
 import { topologyLines } from '../../src/ui/demo/topology-text.js';
 
 const raw = [
@@ -45,25 +46,69 @@ test('the topology drawing fits the width it is given, and marks capture points'
 
 const echo = (src: string, dst: string, name: string, seq: number, tsUs: number): Packet => ({ tsUs, caplen: 98, len: 98, proto: 'icmp', ip: { version: 4, src, dst, ttl: 64, proto: 1, len: 84 }, icmp: { version: 4, type: name === 'echo-request' ? 8 : 0, code: 0, name, id: 7, seq } });
 
-// The highlighted text of a line, if any.
-const lit = (l: { text: string; style?: string }[]): string[] => l.filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text);
+// The highlighted text of a row's whole line, if any.
+const lit = (r: PacketRow): string[] => fitPacket(r, 200).filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text);
 
 test('a packet seen at two points with one end changed is a NAT twin: the later copy has that end highlighted', (t) => {
   const f = new PacketLines(0);
-  t.deepEqual(lit(f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 1_000))), []);
-  t.deepEqual(lit(f.line('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 1_100))), ['10.0.2.15']);
-  t.deepEqual(lit(f.line('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 1_200))), []);
-  t.deepEqual(lit(f.line('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 1_300))), ['172.17.0.100']);
+  t.deepEqual(lit(f.row('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 1_000))), []);
+  t.deepEqual(lit(f.row('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 1_100))), ['10.0.2.15']);
+  t.deepEqual(lit(f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 1_200))), []);
+  t.deepEqual(lit(f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 1_300))), ['172.17.0.100']);
   // Unchanged on both points (no NAT): nothing to highlight.
-  t.deepEqual(lit(f.line('host:eth0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_400))), []);
-  t.deepEqual(lit(f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_500))), []);
+  t.deepEqual(lit(f.row('host:eth0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_400))), []);
+  t.deepEqual(lit(f.row('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 2, 1_500))), []);
 });
 
 test('when the translated copy is delivered first, its line is highlighted once the original arrives', (t) => {
   const f = new PacketLines(0);
-  const eth0 = f.line('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 2_100));
+  const eth0 = f.row('host:eth0', echo('10.0.2.15', '203.0.113.8', 'echo-request', 1, 2_100));
   t.deepEqual(lit(eth0), []);
-  const br0 = f.line('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 2_000));
+  const br0 = f.row('host:br0', echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 2_000));
   t.deepEqual(lit(br0), [], 'the original is not marked');
   t.deepEqual(lit(eth0), ['10.0.2.15'], 'the translated line, already shown, is marked in place');
+});
+
+const text = (l: Line): string => l.map((s) => s.text).join('');
+
+test('segments measure and cut terminal columns: a wide character counts two and is never split at the edge', (t) => {
+  const l: Line = [{ text: '▶ ', style: 'yellow-fg' }, { text: 'GET /中文页' }];
+  t.is(lineWidth(l), 2 + 5 + 6);
+  t.is(renderLine(l, 9), '{yellow-fg}▶ {/}GET /中');
+  t.is(renderLine(l, 10), '{yellow-fg}▶ {/}GET /中', 'half of 文 does not fit: left out');
+});
+
+test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SRC → DST proto kind stay whole', (t) => {
+  const req = packetRow(echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 25_860_000), 0);
+  t.is(text(fitPacket(req, 200)), '  25.860 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64');
+  t.is(text(fitPacket(req, 58)), '25.860 ▶ 172.17.0.100 → 203.0.113.8 ICMP echo-request', 'seq and ttl go before the time');
+  t.is(text(fitPacket(req, 38)), '▶ 172.17.0.100 → 203.0.113.8 ICMP echo', 'half of 80 columns: ▶ says request');
+  t.is(text(fitPacket(req, 34)), '▶ 172.17.0.100 → 203.0.113.8 echo');
+  t.is(text(fitPacket(req, 26)), '▶ 172.17.0.100→203.0.113.8', 'the marker and the ends alone');
+  t.is(text(fitPacket(req, 20)), '▶ 172.17.0.100→203.…', 'narrower still: cut, and the cut shows');
+  // Every width: never wider than the pane, and every word a whole one of the full line (or "echo").
+  const words = new Set([...text(fitPacket(req, 200)).split(/ +|→/), 'echo']);
+  for (let w = 0; w <= 80; w++) {
+    const l = fitPacket(req, w);
+    t.true(lineWidth(l) <= w, `width ${w}: ${text(l)}`);
+    if (w >= 26) t.deepEqual(text(l).split(/ +|→/).filter((x) => !words.has(x)), [], `width ${w}: ${text(l)}`);
+  }
+  // The NAT highlight survives the narrowing.
+  const f = new PacketLines(0);
+  f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 1_000));
+  const rep = f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 900));
+  f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 2, 1_950));
+  const back = f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 3, 2_000));
+  f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 3, 1_900));
+  t.is(text(fitPacket(back, 38)), '◀ 203.0.113.8 → 172.17.0.100 ICMP echo');
+  t.deepEqual(fitPacket(back, 38).filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text), ['172.17.0.100']);
+  t.is(text(fitPacket(rep, 38)), '◀ 203.0.113.8 → 10.0.2.15 ICMP echo');
+  // ARP and TCP give up the same way; an IPv6 pair of ends too wide for the pane is cut with "…".
+  const arp: Packet = { tsUs: 0, caplen: 42, len: 42, proto: 'arp', arp: { op: 'request', senderMac: '02:00:00:00:00:01', senderIp: '172.17.0.100', targetMac: '00:00:00:00:00:00', targetIp: '172.17.0.1' } };
+  t.is(text(fitPacket(packetRow(arp, 0), 200)), '   0.000 ▶ 172.17.0.100 -> 172.17.0.1 ARP who-has');
+  t.is(text(fitPacket(packetRow(arp, 0), 38)), '▶ 172.17.0.100 → 172.17.0.1 who-has');
+  const syn: Packet = { tsUs: 0, caplen: 74, len: 74, proto: 'tcp', ip: { version: 6, src: 'fd00:172:17::100', dst: 'fd00:203:0:113::8', ttl: 64, proto: 6, len: 60 }, tcp: { sport: 40000, dport: 80, flags: 'SYN', seq: 1, ack: 0, payloadLen: 0 } };
+  t.is(text(fitPacket(packetRow(syn, 0), 200)), '   0.000 ▶ [fd00:172:17::100]:40000 -> [fd00:203:0:113::8]:80 TCP SYN hlim=64');
+  t.is(text(fitPacket(packetRow(syn, 0), 56)), '▶ [fd00:172:17::100]:40000 → [fd00:203:0:113::8]:80 SYN', 'SYN names TCP');
+  t.is(text(fitPacket(packetRow(syn, 0), 38)), '▶ [fd00:172:17::100]:40000→[fd00:203:…');
 });

@@ -63,7 +63,7 @@ export class Demo {
   private listen(): void {
     const e = this.events;
     e.on('packet', (x) => {
-      if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.line(x.point, x.packet));
+      if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.row(x.point, x.packet));
     });
     e.on('command-start', (x) => {
       if (!x.setup) this.view.command([{ text: `[${x.node}] $ `, style: x.check ? 'gray-fg' : 'cyan-fg' }, { text: x.command, style: x.check ? 'gray-fg' : 'white-fg' }]);
@@ -152,8 +152,11 @@ export class Demo {
     const target = this.pos - 1;
     await this.session.close();
     this.session = undefined;
+    // The panes showed the old sandbox's packets: from here on only the new one's (its replay, then r, t or n).
+    this.lines.forget();
+    this.view.clearPackets();
     for (const st of this.steps.slice(target + 1)) this.verdict.delete(st.id);
-    this.view.command(plain(`── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it`, 'bold'));
+    this.view.command(plain(`── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it; the packet panes start empty`, 'bold'));
     const s = await LabSession.open(this.loaded, { events: this.events });
     this.session = s;
     for (const st of this.steps.slice(0, target + 1)) await s.runCommands(st.id);

@@ -1,8 +1,9 @@
-// Live packets as tshark-like lines: requests and replies told apart, and a NAT rewrite shown by
-// highlighting the field that differs from the same packet seen a moment earlier at another point.
+// Live packets as tshark-like lines: requests and replies told apart, a NAT rewrite shown by
+// highlighting the field that differs from the same packet seen a moment earlier at another point,
+// and each line fitted to its pane by giving up its least useful parts first.
 import type { Packet } from '../../capture/types.js';
-import { describePacket } from '../../engine/report.js';
-import type { Line } from './segments.js';
+import { describePacket, formatEndpoint } from '../../engine/report.js';
+import { ellipsize, lineWidth, type Line, type Seg } from './segments.js';
 
 const TWIN_US = 1_000_000; // a twin is seen within a second
 
@@ -28,24 +29,38 @@ function twinKey(p: Packet): string | undefined {
   return undefined;
 }
 
-// Turns packets into lines and marks NAT: when the same packet (same kind and sequence) is seen at two
+type End = 'src' | 'dst';
+
+// A packet's line in parts, kept until it is drawn, so that each pane shapes it to its own width.
+export interface PacketRow {
+  secs: string; // seconds since the demo began: "25.860"
+  dir: 'request' | 'reply' | undefined;
+  ends: { src: string; dst: string } | undefined; // none for a frame without addresses
+  proto: string; // ICMP, TCP, ARP ...; for a frame without ends, all there is to say
+  kind: string; // echo-request, SYN, GET /, who-has; '' when the protocol has none
+  details: string[]; // seq=1, len=20, the MAC of an ARP reply: the first to go
+  hop: string; // ttl=64 or hlim=64; '' when none
+  changed: Set<End>; // the end a NAT rewrote, highlighted (filled in later when the original arrives late)
+}
+
+// Turns packets into rows and marks NAT: when the same packet (same kind and sequence) is seen at two
 // points with one end changed, the copy with the later capture time is the translated one, and its
 // changed address is highlighted, even when the capture of the other point delivered it first.
 export class PacketLines {
-  private recent: { point: string; key: string; p: Packet; line: Line }[] = [];
+  private recent: { point: string; key: string; p: Packet; row: PacketRow }[] = [];
   private readonly t0Us: number;
 
   constructor(t0Us: number) {
     this.t0Us = t0Us;
   }
 
-  // The line for a packet seen at a point; an earlier line of its twin may be highlighted in place.
-  line(point: string, p: Packet): Line {
+  // The row for a packet seen at a point; an earlier row of its twin may get its highlight now.
+  row(point: string, p: Packet): PacketRow {
     const key = twinKey(p);
-    if (!key || !p.ip) return packetLine(p, this.t0Us, new Set());
+    if (!key || !p.ip) return packetRow(p, this.t0Us);
     this.recent = this.recent.filter((r) => Math.abs(p.tsUs - r.p.tsUs) < TWIN_US);
     const twin = this.recent.find((r) => r.point !== point && r.key === key && r.p.ip);
-    const changed = new Set<'src' | 'dst'>();
+    const changed = new Set<End>();
     if (twin?.p.ip) {
       const t = twin.p.ip;
       const tp = twin.p.tcp ?? twin.p.udp;
@@ -55,29 +70,96 @@ export class PacketLines {
       if (changed.size === 2) changed.clear(); // both ends differ: not the same packet
     }
     const translatedEarlier = twin !== undefined && changed.size > 0 && twin.p.tsUs > p.tsUs;
-    if (twin && translatedEarlier) twin.line.splice(0, twin.line.length, ...packetLine(twin.p, this.t0Us, changed));
-    const line = packetLine(p, this.t0Us, translatedEarlier ? new Set() : changed);
-    this.recent.push({ point, key, p, line });
+    if (twin && translatedEarlier) for (const e of changed) twin.row.changed.add(e);
+    const row = packetRow(p, this.t0Us, translatedEarlier ? new Set() : changed);
+    this.recent.push({ point, key, p, row });
     if (this.recent.length > 400) this.recent.shift();
-    return line;
+    return row;
+  }
+
+  // Forgets the packets seen so far: none of a new sandbox's packets is their twin.
+  forget(): void {
+    this.recent = [];
   }
 }
 
-// "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request id=0x0001 seq=1 ttl=64", the rewritten end highlighted.
-export function packetLine(p: Packet, t0Us: number, changed: Set<'src' | 'dst'>): Line {
-  const dir = direction(p);
-  const secs = ((p.tsUs - t0Us) / 1e6).toFixed(3).padStart(8);
-  const mark = dir === 'request' ? { text: '▶ ', style: 'yellow-fg' } : dir === 'reply' ? { text: '◀ ', style: 'green-fg' } : { text: '· ', style: 'gray-fg' };
-  const text = describePacket(p).replace(/ id=0x[0-9a-f]+/, '');
-  const m = / -> /.exec(text);
-  const colour = dir === 'request' ? 'yellow-fg' : dir === 'reply' ? 'green-fg' : undefined;
-  const rest = (s: string): Line => [{ text: s, ...(colour ? { style: colour } : {}) }];
-  if (!m || !changed.size) return [{ text: secs, style: 'gray-fg' }, { text: ' ' }, mark, ...rest(text)];
-  const src = text.slice(0, m.index);
-  const after = text.slice(m.index + 4);
-  const sp = after.indexOf(' ');
-  const dst = sp < 0 ? after : after.slice(0, sp);
-  const tail = sp < 0 ? '' : after.slice(sp);
-  const hi = 'black-fg}{yellow-bg';
-  return [{ text: secs, style: 'gray-fg' }, { text: ' ' }, mark, changed.has('src') ? { text: src, style: hi } : { text: src, ...(colour ? { style: colour } : {}) }, ...rest(' -> '), changed.has('dst') ? { text: dst, style: hi } : { text: dst, ...(colour ? { style: colour } : {}) }, ...rest(tail)];
+// A packet as a row, `changed` naming the end to highlight.
+export function packetRow(p: Packet, t0Us: number, changed = new Set<End>()): PacketRow {
+  return { secs: ((p.tsUs - t0Us) / 1e6).toFixed(3), dir: direction(p), changed, ...partsOf(p) };
+}
+
+// The words of describePacket in pieces (no ICMP id: the sequence number tells echoes apart).
+function partsOf(p: Packet): Pick<PacketRow, 'ends' | 'proto' | 'kind' | 'details' | 'hop'> {
+  if (p.arp) {
+    const a = p.arp;
+    const kind = a.op === 'request' ? 'who-has' : a.op === 'reply' ? 'is-at' : '';
+    return { ends: { src: a.senderIp, dst: a.targetIp }, proto: 'ARP', kind, details: a.op === 'reply' ? [a.senderMac] : [], hop: '' };
+  }
+  const ip = p.ip;
+  if (!ip) return { ends: undefined, proto: describePacket(p), kind: '', details: [], hop: '' };
+  const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
+  const l4 = p.tcp ?? p.udp;
+  const ends = l4 ? { src: formatEndpoint({ addr: ip.src, port: l4.sport }), dst: formatEndpoint({ addr: ip.dst, port: l4.dport }) } : { src: ip.src, dst: ip.dst };
+  if (p.http) return { ends, proto: 'HTTP', kind: p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : String(p.http.status), details: [], hop };
+  if (p.tcp) return { ends, proto: 'TCP', kind: p.tcp.flags, details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [], hop };
+  if (p.udp) return { ends, proto: 'UDP', kind: '', details: [`len=${p.udp.payloadLen}`], hop };
+  if (p.icmp) {
+    const c = p.icmp;
+    const details = c.id !== undefined ? [`seq=${c.seq}`] : c.target !== undefined ? [`target=${c.target}`] : c.code !== 0 ? [`code=${c.code}`] : [];
+    return { ends, proto: c.version === 4 ? 'ICMP' : 'ICMPv6', kind: c.name, details, hop };
+  }
+  return { ends, proto: `IPv${ip.version}`, kind: '', details: [`proto=${ip.proto}`], hop };
+}
+
+// How much of a row a line shows.
+interface Shape {
+  pad: boolean; // the time right-aligned in 8 columns
+  time: boolean;
+  arrow: string;
+  details: boolean;
+  hop: boolean;
+  suffix: boolean; // "-request"/"-reply" at the end of the kind
+  proto: boolean; // the protocol even when the kind names it
+  kind: boolean;
+}
+
+const FULL: Shape = { pad: true, time: true, arrow: ' -> ', details: true, hop: true, suffix: true, proto: true, kind: true };
+
+// From the whole line to the marker and the two ends alone: each shape gives up one more part, the least useful first.
+const SHAPES: Shape[] = ([
+  { pad: false, arrow: ' → ' }, // nothing lost yet: no padding, a shorter arrow
+  { details: false }, // seq=, len=, a MAC
+  { hop: false }, // ttl=
+  { time: false }, // the newest line is at the bottom anyway
+  { suffix: false }, // echo-request -> echo: ▶ and ◀ say which
+  { proto: false }, // ICMP, TCP, ARP, when the kind is there to name it
+  { arrow: '→' },
+  { kind: false },
+] as Partial<Shape>[]).reduce<Shape[]>((all, s) => [...all, { ...(all[all.length - 1] ?? FULL), ...s }], [FULL]);
+
+const HIGHLIGHT = 'black-fg}{yellow-bg';
+const MARKS: Record<'request' | 'reply' | 'none', Seg> = { request: { text: '▶ ', style: 'yellow-fg' }, reply: { text: '◀ ', style: 'green-fg' }, none: { text: '· ', style: 'gray-fg' } };
+
+// "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64" in the given shape, the rewritten end highlighted.
+function shaped(r: PacketRow, s: Shape): Line {
+  const colour = r.dir === 'request' ? 'yellow-fg' : r.dir === 'reply' ? 'green-fg' : undefined;
+  const tint = (text: string): Seg => ({ text, ...(colour ? { style: colour } : {}) });
+  const end = (e: End, text: string): Seg => (r.changed.has(e) ? { text, style: HIGHLIGHT } : tint(text));
+  const line: Line = s.time ? [{ text: s.pad ? r.secs.padStart(8) : r.secs, style: 'gray-fg' }, { text: ' ' }] : [];
+  line.push(MARKS[r.dir ?? 'none']);
+  if (!r.ends) return [...line, tint(r.proto)];
+  const kind = s.suffix || !r.dir ? r.kind : r.kind.replace(new RegExp(`-${r.dir}$`), '');
+  // The protocol stays while the kind alone would not name it (none, or an HTTP status number).
+  const proto = s.kind && (s.proto || !kind || /^\d+$/.test(kind)) ? r.proto : '';
+  const words = [proto, s.kind ? kind : '', ...(s.details ? r.details : []), s.hop ? r.hop : ''].filter((w) => w);
+  return [...line, end('src', r.ends.src), tint(s.arrow), end('dst', r.ends.dst), ...(words.length ? [tint(` ${words.join(' ')}`)] : [])];
+}
+
+// The richest shape of the row that fits `width` columns; when not even the two ends fit, they are cut with "…".
+export function fitPacket(r: PacketRow, width: number): Line {
+  for (const s of SHAPES) {
+    const l = shaped(r, s);
+    if (lineWidth(l) <= width) return l;
+  }
+  return ellipsize(shaped(r, SHAPES[SHAPES.length - 1] ?? FULL), width);
 }

@@ -3,6 +3,7 @@
 import blessed from 'blessed';
 import type { NodeFacts } from '../../engine/links.js';
 import { demoLayout, type Rect } from './layout.js';
+import { fitPacket, type PacketRow } from './packet-lines.js';
 import { renderLine, type Line } from './segments.js';
 import { topologyLines } from './topology-text.js';
 
@@ -42,7 +43,7 @@ export class DemoView {
   private readonly helpLine: blessed.Widgets.TextElement;
   private packets = new Map<string, Box>();
   private readonly cmdLines: Line[] = [];
-  private readonly pktLines = new Map<string, Line[]>();
+  private readonly pktRows = new Map<string, PacketRow[]>();
   private model: ViewModel = { links: [], points: [], steps: [], help: [] };
   private timer: NodeJS.Timeout | undefined;
 
@@ -70,18 +71,24 @@ export class DemoView {
     this.schedule();
   }
 
-  // A packet line in a point's pane (kept even while that pane is not shown).
-  packet(point: string, l: Line): void {
-    const list = this.pktLines.get(point) ?? [];
-    list.push(l);
+  // A packet in a point's pane (kept even while that pane is not shown), shaped to the pane when drawn.
+  packet(point: string, row: PacketRow): void {
+    const list = this.pktRows.get(point) ?? [];
+    list.push(row);
     if (list.length > KEEP) list.shift();
-    this.pktLines.set(point, list);
+    this.pktRows.set(point, list);
     if (this.model.points.includes(point)) this.schedule();
+  }
+
+  // Empties every packet pane: the packets came from a sandbox that is gone.
+  clearPackets(): void {
+    this.pktRows.clear();
+    this.schedule();
   }
 
   // Counts packet lines shown for a point (tests read the screen, this is for the controller).
   packetCount(point: string): number {
-    return this.pktLines.get(point)?.length ?? 0;
+    return this.pktRows.get(point)?.length ?? 0;
   }
 
   // Asks for a render soon; many calls in a burst make one.
@@ -119,8 +126,7 @@ export class DemoView {
       const r = lay.packets[i];
       if (!r) return;
       place(b, r);
-      const lines = this.pktLines.get(p) ?? [];
-      b.setContent(fill(r.width < 62 ? lines.map(compact) : lines, r, 'bottom'));
+      b.setContent(packetFill(this.pktRows.get(p) ?? [], r));
     });
     place(this.helpLine, lay.help);
     this.helpLine.setContent(renderLine(m.help, cols));
@@ -142,9 +148,11 @@ function fill(lines: Line[], r: Rect, from: 'top' | 'bottom'): string {
   return shown.map((l) => renderLine(l, w)).join('\n');
 }
 
-// A packet line for a narrow pane: an unpadded time, shorter arrows, no "ICMP" (the kind says it).
-function compact(l: Line): Line {
-  return l.map((s, i) => ({ ...s, text: i === 0 ? s.text.trimStart() : s.text.replace(' -> ', '→').replace(/ICMP (echo-)/, '$1') }));
+// The newest packets a pane has room for, each shaped to its inside width (parts dropped before anything is cut).
+function packetFill(rows: PacketRow[], r: Rect): string {
+  const h = Math.max(0, r.height - 2);
+  const w = Math.max(0, r.width - 2);
+  return fill(rows.slice(Math.max(0, rows.length - h)).map((row) => fitPacket(row, w)), r, 'bottom');
 }
 
 // The step list, scrolled so the current step and the next stay visible.
