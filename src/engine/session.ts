@@ -37,6 +37,15 @@ const checkRunner = (): Promise<typeof import('./check-runner.js')> => (checkMod
 const TRAFFIC_EVERY_MS = 200;
 const SERVICE_READY_MS = 10_000;
 
+// The nodes a lab runs commands, probes or looks in: their command runners start with the sandbox.
+function commandNodes(def: LabDef): string[] {
+  const nodes = def.steps.flatMap((s) => [
+    ...[...(s.arrange ?? []), ...s.run].map((c) => c.node),
+    ...[s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? [])]),
+  ]);
+  return [...new Set(nodes)];
+}
+
 // Step descriptions for front ends.
 export function stepInfos(lab: LabDef): StepInfo[] {
   return lab.steps.map((s, index) => ({
@@ -108,8 +117,7 @@ export class LabSession {
     try {
       // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
       const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
-      const commandNodes = [...new Set(def.steps.flatMap((s) => [...(s.arrange ?? []), ...s.run].map((c) => c.node).concat([s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? [])]))))];
-      sandbox = await Sandbox.create({ lab: def.id, commandNodes, topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+      sandbox = await Sandbox.create({ lab: def.id, commandNodes: commandNodes(def), topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
     } catch (err) {
       await hub?.close();
       throw err;

@@ -205,11 +205,12 @@ export class Sandbox {
   }
 
   // The node's resident command runner (see agent.ts), started on its first command; a restarted
-  // container gets a new one, as its old one died with it.
+  // container gets a new one, as its old one died with it, and so does a node whose runner was killed
+  // (a step's `kill -9 -1`). Where it could not start at all, the node keeps that answer.
   private agent(node: string, p: EnterSpec): Agent {
     const key = `${node} ${this.containers.get(node) ?? ''}`;
     let agent = this.agents.get(key);
-    if (!agent?.alive) {
+    if (!agent || (!agent.alive && agent.wasReady)) {
       agent = new Agent(p.argv, p.env);
       this.agents.set(key, agent);
       const child = agent.child;

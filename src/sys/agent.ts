@@ -37,6 +37,7 @@ export class Agent {
   private nextId = 1;
   private pending = Buffer.alloc(0);
   private ended = false;
+  private readied = false;
 
   // `enter` is the argv prefix that enters the node; env replaces the environment (a container's own).
   constructor(enter: string[], env?: Record<string, string>) {
@@ -56,12 +57,24 @@ export class Agent {
       this.end();
       told(false);
     });
-    this.child.stdout?.on('data', (d: Buffer) => this.read(d, () => (clearTimeout(timer), told(true))));
+    this.child.stdout?.on('data', (d: Buffer) =>
+      this.read(d, () => {
+        clearTimeout(timer);
+        this.readied = true;
+        told(true);
+      }),
+    );
   }
 
-  // False once it ended (its node's namespaces went, or it was killed): start another.
+  // False once it ended (its node's namespaces went, or it was killed).
   get alive(): boolean {
     return !this.ended;
+  }
+
+  // True once it said it was ready: an agent that ended after that may be started again; one that
+  // never started (no perl there) would not start the next time either.
+  get wasReady(): boolean {
+    return this.readied;
   }
 
   // Runs spec.argv (no prefix: the agent is in the node already) to completion, as runCommand does.
