@@ -104,7 +104,9 @@ export class Sandbox {
     // its root view is mapped.
     const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
     sb.wired = baseline;
-    for (const node of opts.commandNodes ?? []) if (!(node in opts.topology.containers)) sb.warm(node);
+    // A plain node's runner once the baseline has given the node its own hostname.
+    const plain = (opts.commandNodes ?? []).filter((n) => !(n in opts.topology.containers));
+    void baseline.then(() => plain.forEach((n) => sb.warm(n)), () => undefined);
     const parts: Promise<unknown>[] = [
       baseline,
       rootView,
@@ -201,7 +203,7 @@ export class Sandbox {
 
   // Starts a node's command runner ahead of its first command, so that command does not wait for it.
   private warm(node: string): void {
-    this.agent(node, this.enter(node));
+    if (!this.torn) this.agent(node, this.enter(node));
   }
 
   // The node's resident command runner (see agent.ts), started on its first command; a restarted

@@ -1,6 +1,6 @@
 // Containment: from inside every node, through the very path a student's shell takes (session.shell),
-// each escape the issue lists is refused by the kernel, the labs' own kind of steps still work, and the
-// real machine is unchanged afterwards.
+// each escape the issue lists is refused by the kernel, the labs' own kind of steps still work, every
+// node has its own hostname, and the real machine is unchanged afterwards.
 import test from 'ava';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
@@ -35,6 +35,7 @@ test('from every node, each escape is refused by the kernel and the real machine
   const outsideModule = String((await execa('sh', ['-c', INIT_MODULE])).stdout).trim();
   const marker = `/etc/lab-escape-${process.pid}`;
   const victim = spawn('sleep', ['60'], { stdio: 'ignore' }); // a process outside the sandbox
+  const utsSeen = new Set<string>();
   try {
     for (const node of NODES) {
       const refused = async (what: string, line: string, why: RegExp): Promise<void> => {
@@ -58,11 +59,15 @@ test('from every node, each escape is refused by the kernel and the real machine
       if (node === 'mycontainer') t.is((await inNode(session, node, `touch ${marker}`)).code, 0, 'its own /etc is writable');
       else await refused('write the real /etc', `touch ${marker}`, /Permission denied/);
       await refused('signal a process outside', `kill -TERM ${victim.pid}`, /No such process|not permitted/i);
-      // Hostname: a node may rename its own UTS namespace, never the machine.
+      // Hostname: every node starts named after itself, in a UTS namespace of its own (host's rename,
+      // one turn of this loop earlier, does not reach wan), and may rename it, never the machine.
+      t.is((await inNode(session, node, 'hostname')).out.trim(), node, `${node}: its own name`);
       const named = await inNode(session, node, `hostname lab-escape-${node} && hostname && readlink /proc/self/ns/uts /proc/self/ns/ipc`);
       t.is(named.code, 0, `${node}: hostname in its own UTS namespace: ${named.out}`);
       const [, uts, ipc] = named.out.trim().split('\n');
       t.not(uts, realUts, `${node}: shares the real UTS namespace`);
+      t.false(utsSeen.has(uts ?? ''), `${node}: shares another node's UTS namespace`);
+      utsSeen.add(uts ?? '');
       t.not(ipc, realIpc, `${node}: shares the real IPC namespace`);
       // And the lab's own kind of steps still work there.
       const own = await inNode(session, node, 'ip link add lab-esc0 type veth peer name lab-esc1 && ip link del lab-esc0 && sysctl -qw net.ipv4.ip_forward=0');

@@ -28,11 +28,12 @@ test('nodes come in order: host, wan, extra nodes, containers', (t) => {
   t.deepEqual(nodeNames(topo), ['host', 'wan', 'peer', 'c1', 'c2']);
 });
 
-test('the baseline is batched: one ip -batch per namespace, the sysctls of every prebuilt node from one perl', (t) => {
+test('the baseline is batched: one ip -batch per namespace; one perl for every prebuilt node\'s sysctls and every plain node\'s hostname', (t) => {
   const s = baselineScript(topo);
-  const perl = s.split('\n').filter((l) => l.includes("' host '"));
+  const perl = s.split('\n').filter((l) => l.includes("' host uts '"));
   t.is(perl.length, 1);
-  t.deepEqual([...(perl[0] ?? '').matchAll(/ (\S+) 'net\.ipv4\.ip_forward=0 /g)].map((m) => m[1]), ['host', 'wan', 'peer', 'c1'], 'a step-started container is the lab\'s own');
+  const nodes = [...(perl[0] ?? '').matchAll(/ (\S+) (uts|-) 'net\.ipv4\.ip_forward=0 /g)].map((m) => `${m[1]} ${m[2]}`);
+  t.deepEqual(nodes, ['host uts', 'wan uts', 'peer uts', 'c1 -'], 'a step-started container is the lab\'s own; a container names itself');
   t.false(s.includes('nsenter'), 'no program per node');
   t.false(s.includes('ip netns exec'), 'no ip netns exec: it remounts /sys for each call');
   for (const n of ['host', 'wan', 'peer']) t.is(s.split('\n').filter((l) => l.startsWith(`ip -n ${n} -batch -`)).length, 1, n);
