@@ -192,6 +192,36 @@ function decodeHttp(p: Packet, d: Buffer, o: number, end: number, head: string):
 
 const hostPort = (addr: string, port: number): string => formatEndpoint({ addr, port });
 
+// An IP packet's line in pieces: its ends (with ports), protocol, kind (echo-request, SYN, GET /,
+// 404), details (id=, seq=, len=, target=, code=, proto=) and ttl or hlim. describePacket joins them;
+// the demo shapes them to a pane's width.
+export interface PacketParts {
+  src: string;
+  dst: string;
+  proto: string; // ICMP, ICMPv6, TCP, UDP, HTTP, IPv4, IPv6
+  kind: string; // '' when the protocol has none
+  details: string[];
+  hop: string;
+}
+
+// The pieces of an IP packet's line; undefined for a frame without IP (ARP, other ethertypes).
+export function packetParts(p: Packet): PacketParts | undefined {
+  const ip = p.ip;
+  if (!ip) return undefined;
+  const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
+  const l4 = p.tcp ?? p.udp;
+  const ends = l4 ? { src: hostPort(ip.src, l4.sport), dst: hostPort(ip.dst, l4.dport) } : { src: ip.src, dst: ip.dst };
+  if (p.http) return { ...ends, proto: 'HTTP', kind: p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : String(p.http.status), details: [], hop };
+  if (p.tcp) return { ...ends, proto: 'TCP', kind: p.tcp.flags, details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [], hop };
+  if (p.udp) return { ...ends, proto: 'UDP', kind: '', details: [`len=${p.udp.payloadLen}`], hop };
+  if (p.icmp) {
+    const c = p.icmp;
+    const details = c.id !== undefined ? [`id=0x${c.id.toString(16).padStart(4, '0')}`, `seq=${c.seq}`] : c.target !== undefined ? [`target=${c.target}`] : c.code !== 0 ? [`code=${c.code}`] : [];
+    return { ...ends, proto: c.version === 4 ? 'ICMP' : 'ICMPv6', kind: c.name, details, hop };
+  }
+  return { ...ends, proto: `IPv${ip.version}`, kind: '', details: [`proto=${ip.proto}`], hop };
+}
+
 // One tshark-like line for a packet, used in reports and near-miss explanations.
 export function describePacket(p: Packet): string {
   if (p.arp) {
@@ -200,29 +230,10 @@ export function describePacket(p: Packet): string {
     if (a.op === 'reply') return `ARP ${a.senderIp} is-at ${a.senderMac}`;
     return `ARP ${a.senderIp} -> ${a.targetIp}`;
   }
-  const ip = p.ip;
-  if (!ip) {
+  const parts = packetParts(p);
+  if (!parts) {
     if (p.eth) return `${p.eth.src} -> ${p.eth.dst} ethertype=0x${p.eth.type.toString(16).padStart(4, '0')} len=${p.len}`;
     return `unknown frame len=${p.len}`;
   }
-  const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
-  if (p.tcp) {
-    const t = p.tcp;
-    const ends = `${hostPort(ip.src, t.sport)} -> ${hostPort(ip.dst, t.dport)}`;
-    if (p.http) return `${ends} HTTP ${p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : p.http.status} ${hop}`;
-    return `${ends} TCP ${t.flags}${t.payloadLen ? ` len=${t.payloadLen}` : ''} ${hop}`;
-  }
-  if (p.udp) {
-    const u = p.udp;
-    return `${hostPort(ip.src, u.sport)} -> ${hostPort(ip.dst, u.dport)} UDP len=${u.payloadLen} ${hop}`;
-  }
-  if (p.icmp) {
-    const c = p.icmp;
-    let extra = '';
-    if (c.id !== undefined) extra = ` id=0x${c.id.toString(16).padStart(4, '0')} seq=${c.seq}`;
-    else if (c.target !== undefined) extra = ` target=${c.target}`;
-    else if (c.code !== 0) extra = ` code=${c.code}`;
-    return `${ip.src} -> ${ip.dst} ${c.version === 4 ? 'ICMP' : 'ICMPv6'} ${c.name}${extra} ${hop}`;
-  }
-  return `${ip.src} -> ${ip.dst} IPv${ip.version} proto=${ip.proto} ${hop}`;
+  return [`${parts.src} -> ${parts.dst}`, parts.proto, parts.kind, ...parts.details, parts.hop].filter(Boolean).join(' ');
 }

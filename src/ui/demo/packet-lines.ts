@@ -2,7 +2,7 @@
 // highlighting the field that differs from the same packet seen a moment earlier at another point,
 // and each line fitted to its pane by giving up its least useful parts first.
 import type { Packet } from '../../capture/types.js';
-import { describePacket, formatEndpoint } from '../../engine/report.js';
+import { describePacket, packetParts } from '../../engine/report.js';
 import { ellipsize, lineWidth, type Line, type Seg } from './segments.js';
 
 const TWIN_US = 1_000_000; // a twin is seen within a second
@@ -88,27 +88,18 @@ export function packetRow(p: Packet, t0Us: number, changed = new Set<End>()): Pa
   return { secs: ((p.tsUs - t0Us) / 1e6).toFixed(3), dir: direction(p), changed, ...partsOf(p) };
 }
 
-// The words of describePacket in pieces (no ICMP id: the sequence number tells echoes apart).
+// The decoder's pieces of the line (no ICMP id: the sequence number tells echoes apart); ARP as the
+// others read, sender to target.
 function partsOf(p: Packet): Pick<PacketRow, 'ends' | 'proto' | 'kind' | 'details' | 'hop'> {
   if (p.arp) {
     const a = p.arp;
     const kind = a.op === 'request' ? 'who-has' : a.op === 'reply' ? 'is-at' : '';
     return { ends: { src: a.senderIp, dst: a.targetIp }, proto: 'ARP', kind, details: a.op === 'reply' ? [a.senderMac] : [], hop: '' };
   }
-  const ip = p.ip;
-  if (!ip) return { ends: undefined, proto: describePacket(p), kind: '', details: [], hop: '' };
-  const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
-  const l4 = p.tcp ?? p.udp;
-  const ends = l4 ? { src: formatEndpoint({ addr: ip.src, port: l4.sport }), dst: formatEndpoint({ addr: ip.dst, port: l4.dport }) } : { src: ip.src, dst: ip.dst };
-  if (p.http) return { ends, proto: 'HTTP', kind: p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : String(p.http.status), details: [], hop };
-  if (p.tcp) return { ends, proto: 'TCP', kind: p.tcp.flags, details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [], hop };
-  if (p.udp) return { ends, proto: 'UDP', kind: '', details: [`len=${p.udp.payloadLen}`], hop };
-  if (p.icmp) {
-    const c = p.icmp;
-    const details = c.id !== undefined ? [`seq=${c.seq}`] : c.target !== undefined ? [`target=${c.target}`] : c.code !== 0 ? [`code=${c.code}`] : [];
-    return { ends, proto: c.version === 4 ? 'ICMP' : 'ICMPv6', kind: c.name, details, hop };
-  }
-  return { ends, proto: `IPv${ip.version}`, kind: '', details: [`proto=${ip.proto}`], hop };
+  const parts = packetParts(p);
+  if (!parts) return { ends: undefined, proto: describePacket(p), kind: '', details: [], hop: '' };
+  const { src, dst, details, ...rest } = parts;
+  return { ends: { src, dst }, details: details.filter((d) => !d.startsWith('id=')), ...rest };
 }
 
 // How much of a row a line shows.
