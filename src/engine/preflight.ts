@@ -1,6 +1,7 @@
 // Refuses to start when the machine cannot run a lab, before anything is created.
 import { pcapBindingProblem } from '../capture/binding.js';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { syscallNumbers } from '../sys/syscalls.js';
 import { requireTools } from '../sys/tools.js';
 import type { LabDef } from './lab-types.js';
 
@@ -22,6 +23,7 @@ export function checkEnvironment(lab: LabDef): void {
   if (process.getuid?.() !== 0) {
     throw new EnvironmentError('NO_PRIVILEGE', 'labs create network namespaces, which needs root', 'run it as root: sudo ./lab run ' + lab.id);
   }
+  syscallNumbers(); // the sandbox's Perl knows the system calls of x86_64 and aarch64 only
   // setpriv and flock hold a sandbox slot; perl gives containers an idmapped root (sandbox/userns.ts)
   // and runs each node's commands (sys/agent.ts).
   const tools = new Set(['ip', 'unshare', 'nsenter', 'sysctl', 'mount', 'setpriv', 'flock', 'perl']);

@@ -3,10 +3,10 @@
 // process and its own exec, instead of a fork of the runner, an nsenter and its setns calls (about
 // 2 ms of CPU and of wall time less per command on a 2-core VM). The bounds are exec.ts's: its own
 // process group killed whole at the bound, output kept as head and tail, a background child holding
-// the pipes let go after PIPE_GRACE_MS. Protocol and script: agent-script.ts.
+// the pipes let go after PIPE_GRACE_MS. Protocol and script: perl/agent.pl.
 import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { AGENT_PL } from './agent-script.js';
+import { perlScript } from './perl.js';
 import { Bounded, DEFAULT_TIMEOUT_MS, finishRecord, labelOf, PIPE_GRACE_MS, startProcess, type CommandObserver, type CommandRecord, type CommandSpec } from './exec.js';
 import { mark } from './timeline.js';
 
@@ -41,7 +41,7 @@ export class Agent {
 
   // `enter` is the argv prefix that enters the node; env replaces the environment (a container's own).
   constructor(enter: string[], env?: Record<string, string>) {
-    this.child = startProcess({ argv: [...enter, 'perl', '-e', AGENT_PL], ...(env ? { env } : {}) });
+    this.child = startProcess({ argv: [...enter, 'perl', '-e', perlScript('agent')], ...(env ? { env } : {}) });
     this.child.stdin?.on('error', () => undefined);
     this.child.stderr?.resume();
     let told: (ok: boolean) => void = () => undefined;
