@@ -1,8 +1,9 @@
 // What a lab module declares: a topology and ordered steps of real commands, each checked by packets.
 import type { Check } from '../check/types.js';
+import type { LabLimits } from '../sandbox/limits.js';
 import type { LinkSpec, TopologySpec } from '../sandbox/topology.js';
 
-export type { LinkSpec };
+export type { LabLimits, LinkSpec };
 
 export interface LabCommand {
   node: string; // where it runs: host, wan, or a container
@@ -42,4 +43,5 @@ export interface LabDef {
   summary: string;
   topology: TopologySpec;
   steps: StepDef[];
+  limits?: LabLimits; // the sandbox's processes, memory, writable space, CPU weight (defaults in limits.ts)
 }

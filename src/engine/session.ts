@@ -8,6 +8,7 @@ import type { CheckResult } from '../check/types.js';
 import { InternalError } from '../errors.js';
 import { shellSpec, type ShellSpec } from '../sandbox/enter.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
+import { resolveLimits } from '../sandbox/limits.js';
 import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
 import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import type { LabEvents, StepInfo } from './events.js';
@@ -86,6 +87,7 @@ export class LabSession {
   static async open(loaded: LoadedLab, opts: SessionOptions): Promise<LabSession> {
     const { def } = loaded;
     const { events } = opts;
+    const limits = resolveLimits(def.limits); // a bad LAB_* variable stops the run before anything is built
     const t0 = performance.now();
     let rootfs: { hash: string; built: boolean; path: string } | undefined;
     if (Object.keys(def.topology.containers).length) {
@@ -117,7 +119,7 @@ export class LabSession {
     try {
       // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
       const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
-      sandbox = await Sandbox.create({ lab: def.id, commandNodes: commandNodes(def), topology: def.topology, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+      sandbox = await Sandbox.create({ lab: def.id, commandNodes: commandNodes(def), topology: def.topology, limits, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
     } catch (err) {
       await hub?.close();
       throw err;

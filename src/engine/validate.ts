@@ -8,6 +8,7 @@ import { validateHints, validatePrediction } from './validate-teaching.js';
 import { BASELINE_IFACES } from './authoring.js';
 import { hostnameProblem } from '../sandbox/container.js';
 import { unreachablePoints } from './static-points.js';
+import { limitsProblems } from '../sandbox/limits.js';
 
 const MIN_BOUND_MS = 1_000; // a lab's own bound on one command (timeoutMs), within these limits
 const MAX_BOUND_MS = 300_000;
@@ -31,6 +32,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
   if (!str(value.title)) p.push('title: must be a non-empty string');
   if (value.summary !== undefined && typeof value.summary !== 'string') p.push('summary: must be a string');
   const nodes = validateTopology(value.topology, p);
+  p.push(...limitsProblems(value.limits));
   if (!Array.isArray(value.steps) || value.steps.length === 0) p.push('steps: must be a non-empty array');
   else {
     const seen = new Set<string>();

@@ -17,6 +17,7 @@ import { IDMAP_PL } from './userns.js';
 import { plainWords } from './plain-words.js';
 import { systemTool } from '../sys/tools.js';
 import { Agent } from '../sys/agent.js';
+import { resolveLimits, type SandboxLimits } from './limits.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -25,6 +26,7 @@ export interface SandboxOptions {
   lab: string;
   topology: TopologySpec;
   rootfs?: string; // cached root the containers overlay; required when the topology has containers
+  limits?: SandboxLimits; // default: resolveLimits() (defaults and LAB_* variables)
   observer?: CommandObserver;
   signal?: AbortSignal; // ends a wait for a slot (see slots.ts)
   onWait?: (line: string) => void; // told once when the run waits for a slot
@@ -56,6 +58,7 @@ export function newRunId(lab: string): string {
 export class Sandbox {
   readonly runId: string;
   readonly nodes: string[];
+  readonly limits: SandboxLimits; // what this sandbox may use (see limits.ts)
   private readonly keeper: Keeper;
   private readonly opts: SandboxOptions;
   private readonly children = new Set<ChildProcess>();
@@ -71,6 +74,7 @@ export class Sandbox {
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
     this.nodes = nodeNames(opts.topology);
+    this.limits = opts.limits ?? resolveLimits();
     this.keeper = keeper;
     this.opts = opts;
   }
