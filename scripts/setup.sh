@@ -147,7 +147,7 @@ if build_stale; then
     say "built, but these labs do not compile and will be refused: $(cut -f1 dist.next/labs/.broken | sort -u | tr '\n' ' ')"
   fi
   # The Perl scripts beside their modules (tsc copies only what it compiles).
-  node scripts/build-assets.mjs dist.next || die "copying the build's Perl scripts failed; run: npm run build"
+  bash "${self%/*}/build-assets.sh" dist.next || die "copying the build's Perl scripts failed; run: npm run build"
   touch "dist.next/${build_stamp#dist/}"
   if [[ -d dist ]]; then mv dist dist.old; fi
   mv dist.next dist
