@@ -52,10 +52,18 @@ const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-fault-'));
 test('a command that never ends stops at its bound, whole tree killed, naming command, node and bound', async (t) => {
   const dir = stateDir();
   const t0 = performance.now();
-  const r = await lab(['run', FAULTS, '--check', '--until', 'hang', '--reporter', 'plain'], { LAB_STATE_DIR: dir });
-  t.is(r.exitCode, 1, r.stdout);
+  // --pause-on-fail holds the sandbox up after the failed step: the killed command's group is looked at
+  // while nothing else (the teardown) could have ended it.
+  const run = labProcess(['run', FAULTS, '--check', '--until', 'hang', '--reporter', 'plain', '--pause-on-fail'], { LAB_STATE_DIR: dir });
+  let out = '';
+  run.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => /lab shell /.test(out), 30_000);
   t.true(performance.now() - t0 < 15_000, 'bounded by the step, not by the sleep');
-  t.regex(r.stdout, /`sh -c "sleep 1000 & sleep 1000"` in host did not end within its bound of 1 s: its whole process tree was killed/);
+  t.deepEqual(processesOf(dir, 'sleep\u00001000'), [], 'the background sleep of the killed command is gone too (its process group was killed, not only its leader)');
+  run.stdin?.end();
+  const r = await run;
+  t.is(r.exitCode, 1, out);
+  t.regex(out, /`sh -c "sleep 1000 & sleep 1000"` in host did not end within its bound of 1 s: its whole process tree was killed/);
   await nothingLeft(t, dir);
 });
 
