@@ -1,13 +1,13 @@
 // Live captures for a whole session: one child per node, a stream of decoded packets per point,
 // and check windows (mark, probe, drain, judge) over that stream.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeFrame } from './decode.js';
 import { NodeCapture, type IfaceInfo } from './node-capture.js';
 import type { PcapWriter } from './pcap-file.js';
 import type { Packet, RawFrame } from './types.js';
 import type { SyncReply } from './wire.js';
+import { makeOutputDir } from '../sys/output-file.js';
 
 const QUIET_MS = 30; // without a frame after the probes (frames come as they arrive), then a sync drains libpcap
 const MAX_DRAIN_MS = 1_000;
@@ -88,7 +88,7 @@ export class CaptureHub {
   async openWindow(points: string[], pcapDir?: string): Promise<CaptureWindow> {
     const w: CaptureWindow = { openedAt: performance.now(), points: new Map() };
     const replies = await this.syncAll(points);
-    if (pcapDir) mkdirSync(pcapDir, { recursive: true });
+    if (pcapDir) makeOutputDir(pcapDir); // a folder the user named: no planted link followed on the way
     for (const point of points) {
       const [node, iface] = splitPoint(point);
       const st: PointState = { point, node, iface, dropsAtStart: 0, packets: [] };

@@ -1,6 +1,7 @@
 // Classic libpcap files: a streaming writer (microsecond, little-endian) and a reader for every classic variant.
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { EnvironmentError } from '../errors.js';
+import { openOutputFile, OutputFileError } from '../sys/output-file.js';
 import type { RawFrame } from './types.js';
 
 const MAGIC_US = 0xa1b2c3d4;
@@ -32,11 +33,11 @@ export class PcapWriter {
     this.path = path;
   }
 
-  // Creates (or truncates) the file and writes the global header.
+  // Creates (or truncates, if it is the caller's own) the file and writes the global header.
   static open(path: string, linktype = 1): PcapWriter {
     let fd: number;
     try {
-      fd = openSync(path, 'w');
+      fd = openOutputFile(path);
     } catch (err) {
       throw pcapError(path, err);
     }
@@ -98,6 +99,7 @@ export class PcapWriter {
 
 // A pcap file that cannot be written (no space, no permission) is the machine's problem: exit 3.
 function pcapError(path: string, err: unknown): EnvironmentError {
+  if (err instanceof OutputFileError) return err; // a refused link or file: said as such
   const e = err as NodeJS.ErrnoException;
   const why = e.code === 'ENOSPC' ? 'no space left on its disk' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message;
   return new EnvironmentError('PCAP_WRITE', `cannot write ${path}: ${why}`, 'free some space there, or give --save-pcap another folder');

@@ -65,26 +65,32 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   if (flags.json) reporters.push((await import('../ui/json-reporter.js')).attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
   reporters.push(...(await reportFiles(events, flags, opts, controller.signal)));
   let result: LabResult;
+  let writeFailed = false;
   try {
     result = await runLab(loaded, opts, events);
-    // A reporter that fails (a file it cannot write) is told, and the run's verdict stands.
-    for (const r of await Promise.allSettled(reporters.map((x) => x.done()))) if (r.status === 'rejected') printError(toLabError(r.reason));
+    // A reporter that fails (a file it cannot write) is told, and the run cannot end in success.
+    for (const r of await Promise.allSettled(reporters.map((x) => x.done()))) {
+      if (r.status !== 'rejected') continue;
+      printError(toLabError(r.reason));
+      writeFailed = true;
+    }
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
   }
   // A signal while the reporters finished: the run is still an interrupted one.
   markInterrupted(result, controller.signal);
-  return finish(result, jsonOnly);
+  return finish(result, jsonOnly, writeFailed);
 }
 
-// The closing lines of a run (unless JSON only) and its one exit code.
-function finish(result: LabResult, jsonOnly: boolean): ExitCode {
+// The closing lines of a run (unless JSON only) and its one exit code: a file not written is exit 3 over a verdict.
+function finish(result: LabResult, jsonOnly: boolean, writeFailed = false): ExitCode {
   if (!jsonOnly) {
     process.stdout.write(`\n${summaryLine(result)}\n`);
     if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean ${result.kept.runId}\n`);
     if (result.error && result.status !== 'interrupted') printError(result.error);
   }
-  return exitCodeOf(result);
+  const code = exitCodeOf(result);
+  return writeFailed && (code === EXIT.pass || code === EXIT.checkFailed) ? EXIT.environment : code;
 }
 
 // An error before the run started: JSON or words, and its exit code.

@@ -1,8 +1,9 @@
 // `lab new NN-name`: a lab file to start from. It is valid, it passes, and it fails when its step is
 // skipped, so `lab verify` passes on it before its author changes a line.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeOutputFile } from '../sys/output-file.js';
 import { LABS_SRC } from './paths.js';
 
 const ID = /^\d{2}-[a-z0-9-]+$/;
@@ -45,6 +46,6 @@ export function writeNewLab(id: string, dir = LABS_SRC): string {
   if (!ID.test(id)) throw new UsageError('BAD_LAB_ID', `lab id "${id}" must look like NN-name (two digits, then lowercase letters, digits and '-')`, 'e.g. lab new 09-my-lab');
   const file = join(dir, `${id}.ts`);
   if (existsSync(file)) throw new UsageError('LAB_EXISTS', `${relative(process.cwd(), file) || file} exists already`, 'choose another id, or remove that file');
-  writeFileSync(file, newLabText(id));
+  writeOutputFile(file, newLabText(id));
   return file;
 }

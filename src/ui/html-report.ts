@@ -1,6 +1,5 @@
 // `--report FILE.html`: one self-contained page (inline CSS and SVG, nothing fetched) telling the run:
 // the topology, and per step its commands, verdicts, flows per capture point and NAT between them.
-import { writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { LabEvents } from '../engine/events.js';
 import { formatCheckReport } from '../engine/report.js';
@@ -9,6 +8,7 @@ import { REPORT_CSS } from './html-report-css.js';
 import { sequenceSvg } from './html-report-sequence.js';
 import { topologySvg } from './html-report-topology.js';
 import { summaryLine } from './lines.js';
+import { writeOutputFile } from '../sys/output-file.js';
 import type { Reporter } from './reporter.js';
 import { storyReporter, type RunStory, type StoryCheck, type StoryStep } from './run-story.js';
 import { esc } from './xml.js';
@@ -70,5 +70,5 @@ ${notRun.map((x) => `<section class="step not-run" id="step-${esc(x.id)}"><h3><s
 
 // Writes the page when the run ends.
 export function attachHtmlReporter(events: LabEvents, file: string): Reporter {
-  return storyReporter(events, (s) => writeFileSync(file, reportHtml(s, file)));
+  return storyReporter(events, (s) => writeOutputFile(file, reportHtml(s, file)));
 }

@@ -1,7 +1,7 @@
 // The whole result as JSON, on stdout or into a file, written once the run has ended.
-import { writeFileSync } from 'node:fs';
 import type { LabEvents } from '../engine/events.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
+import { writeOutputFile } from '../sys/output-file.js';
 import type { Reporter } from './reporter.js';
 
 // The JSON document of a result: its exit code first, then everything the run recorded.
@@ -15,7 +15,7 @@ export function attachJsonReporter(events: LabEvents, file?: string): Reporter {
   events.on('lab-end', (e) => {
     written = new Promise((resolve, reject) => {
       try {
-        if (file) writeFileSync(file, resultJson(e.result));
+        if (file) writeOutputFile(file, resultJson(e.result));
         else process.stdout.write(resultJson(e.result));
         resolve();
       } catch (err) {

@@ -1,9 +1,9 @@
 // `--junit FILE`: the run as JUnit XML (the Jenkins/GitLab flavour): one testcase per step check and
 // per before-check; a failure carries the expected-vs-seen report.
 import { hostname } from 'node:os';
-import { writeFileSync } from 'node:fs';
 import type { LabEvents } from '../engine/events.js';
 import { formatCheckReport } from '../engine/report.js';
+import { writeOutputFile } from '../sys/output-file.js';
 import type { Reporter } from './reporter.js';
 import { storyReporter, type RunStory, type StoryStep } from './run-story.js';
 import { attrs, esc } from './xml.js';
@@ -84,5 +84,5 @@ export function junitXml(s: RunStory): string {
 
 // Writes the JUnit file when the run ends.
 export function attachJunitReporter(events: LabEvents, file: string): Reporter {
-  return storyReporter(events, (s) => writeFileSync(file, junitXml(s)));
+  return storyReporter(events, (s) => writeOutputFile(file, junitXml(s)));
 }
