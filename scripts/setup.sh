@@ -25,11 +25,11 @@ stamp=node_modules/.lab-setup-ok       # written after a complete setup of packa
 binding=node_modules/pcap/build/Release/pcap_binding.node
 build_stamp=dist/.build-stamp
 
-node_bin=$(command -v node) || die "Node.js is missing: Node.js >= 20.19 is required; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org"
+node_bin=$(command -v node || true) # none: Debian's nodejs may do (step 1)
 
 # True when the last complete setup still holds: nothing it depends on changed since.
 setup_fresh() {
-  [[ -f $stamp && -f $binding && ! $self -nt $stamp && ! $node_bin -nt $stamp && ! $dpkg_status -nt $stamp \
+  [[ -n $node_bin && -f $stamp && -f $binding && ! $self -nt $stamp && ! $node_bin -nt $stamp && ! $dpkg_status -nt $stamp \
      && ! package-lock.json -nt $stamp && -f node_modules/.package-lock.json ]]
 }
 
@@ -71,12 +71,38 @@ npm_cause() {
 }
 
 if ! setup_fresh; then
-  # 1. Node.js >= 20.19 (read without starting a script: a version string is enough).
-  version=$("$node_bin" --version 2>/dev/null) || die "Node.js at $node_bin does not run; run: $node_bin --version, and reinstall nodejs"
-  [[ $version =~ ^v([0-9]+)\.([0-9]+) ]] || die "Node.js at $node_bin reports an odd version '$version'; run: apt-get install nodejs (20.19+)"
-  major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
-  if ((major < 20 || (major == 20 && minor < 19))); then
-    die "Node.js >= 20.19 is required, this is $version; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org"
+  # 1. Node.js >= 20.19 (read without starting a script: a version string is enough). Missing or too
+  # old: Debian's own nodejs when its candidate is new enough (trixie's is 20.19), with the other packages.
+  # True when "VERSION" (node's v20.19.0 or Debian's 20.19.2+dfsg-1) is at least 20.19.
+  new_enough() {
+    [[ ${1#*:} =~ ^v?([0-9]+)\.([0-9]+) ]] || return 1
+    local major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]}
+    ((major > 20 || (major == 20 && minor >= 19)))
+  }
+  # The version apt would install of a package ("" when none), reading the package lists once more
+  # after an update when they are empty (a fresh machine's are).
+  apt_candidate() {
+    local c
+    c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    if [[ -z $c || $c == '(none)' ]] && [[ $(id -u) == 0 ]]; then
+      apt-get update -qq >/dev/null 2>&1 || true
+      c=$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    fi
+    [[ $c == '(none)' ]] || printf '%s' "$c"
+  }
+  node_why=""
+  if [[ -z $node_bin ]]; then
+    node_why="Node.js is missing"
+  else
+    version=$("$node_bin" --version 2>/dev/null) || die "Node.js at $node_bin does not run; run: $node_bin --version, and reinstall nodejs"
+    [[ $version =~ ^v[0-9]+\.[0-9]+ ]] || die "Node.js at $node_bin reports an odd version '$version'; run: apt-get install nodejs (20.19+)"
+    new_enough "$version" || node_why="Node.js >= 20.19 is required, this is $version"
+  fi
+  if [[ -n $node_why ]]; then
+    candidate=$(apt_candidate nodejs)
+    new_enough "$candidate" || die "$node_why; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org"
+    say "$node_why: Debian's nodejs $candidate will be installed, with npm"
+    pkgs+=(nodejs npm)
   fi
 
   # 2. Debian packages the runner, its labs and the libpcap build need. dpkg-query exits 1 when one is
@@ -105,6 +131,10 @@ if ! setup_fresh; then
     missing_pkgs
     ((${#missing[@]} == 0)) || die "apt-get install succeeded but these are still not installed: ${missing[*]}; run: apt-get install -y ${missing[*]}"
     say "installed Debian packages ($(took)): ${wanted[*]}"
+  fi
+  if [[ -n $node_why ]]; then
+    node_bin=$(command -v node) || die "nodejs was installed but no node is on PATH; run: apt-get install --reinstall nodejs"
+    new_enough "$("$node_bin" --version 2>/dev/null)" || die "the installed Node.js is older than 20.19; run: $node_bin --version"
   fi
 
   # 3. npm packages, when missing or when the lockfile changed; the pcap binding must load.

@@ -2,7 +2,7 @@
 // on PATH (a temp dir) and the project is a temp folder: fast, no network, the real script.
 import test from 'ava';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
@@ -18,12 +18,14 @@ for p in "$@"; do case $p in -*) continue ;; esac
 done; exit $rc`,
   'apt-get': `echo "apt-get $*" >>"$CALLS"
 if [[ $* == *install* && -n \${APT_FAIL:-} ]]; then echo "E: Unable to locate package x" >&2; exit 100; fi
-if [[ $* == *install* ]]; then for p in "$@"; do case $p in -*|install) ;; *) echo "$p" >>"$STATE" ;; esac; done; fi`,
+if [[ $* == *install* ]]; then for p in "$@"; do case $p in -*|install) ;; *) echo "$p" >>"$STATE" ;; esac; done; fi
+if [[ $* == *install*nodejs* ]]; then echo v20.19.2 > "$STATE.node"; fi`,
+  'apt-cache': 'echo "apt-cache $*" >>"$CALLS"; echo "$2:"; echo "  Installed: (none)"; echo "  Candidate: ${STUB_APT_NODE:-(none)}"',
   id: 'echo "id $*" >>"$CALLS"; echo "${STUB_UID:-0}"',
   npm: `echo "npm $*" >>"$CALLS"
 if [[ -n \${NPM_FAIL:-} ]]; then echo "$NPM_FAIL" >&2; exit 1; fi
 if [[ $1 == ci ]]; then mkdir -p node_modules/pcap/build/Release && touch node_modules/pcap/build/Release/pcap_binding.node && cp package-lock.json node_modules/.package-lock.json; fi`,
-  node: 'echo "node $*" >>"$CALLS"; if [[ $1 == --version ]]; then echo "${STUB_NODE:-v20.19.0}"; else exit 1; fi',
+  node: 'echo "node $*" >>"$CALLS"; if [[ $1 == --version ]]; then cat "$STATE.node" 2>/dev/null || echo "${STUB_NODE:-v20.19.0}"; else exit 1; fi',
 };
 
 interface World {
@@ -122,18 +124,41 @@ test('not root with packages missing: "run: sudo apt-get install ...", exit 3, n
   t.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
 });
 
-test('Node too old: exit 3 before anything else; 20.19 and 22.1 pass', async (t) => {
+test('Node too old, and no Debian nodejs new enough: exit 3 before anything else; 20.19 and 22.1 pass', async (t) => {
   const w = world(t, PKGS);
-  for (const v of ['v18.20.4', 'v20.18.3']) {
-    const r = await w.run({ STUB_NODE: v });
+  for (const [v, apt] of [['v18.20.4', '(none)'], ['v20.18.3', '18.19.0+dfsg-6~deb12u2']] as const) {
+    const r = await w.run({ STUB_NODE: v, STUB_APT_NODE: apt });
     t.is(r.exitCode, 3, v);
     t.deepEqual(lines(r.stderr), [`setup: Node.js >= 20.19 is required, this is ${v}; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org`]);
-    t.deepEqual(r.calls.filter((c) => !c.startsWith('node')), [], 'nothing else ran');
+    t.deepEqual(r.calls.filter((c) => /^(npm|apt-get install|dpkg-query)/.test(c)), [], 'nothing installed, nothing else asked');
   }
   rmSync(join(w.project, 'node_modules', '.lab-setup-ok'), { force: true });
   t.is((await w.run({ STUB_NODE: 'v20.19.0' })).exitCode, 0);
   rmSync(join(w.project, 'node_modules', '.lab-setup-ok'), { force: true });
   t.is((await w.run({ STUB_NODE: 'v22.1.0' })).exitCode, 0);
+});
+
+test("Node missing or too old where Debian's nodejs is new enough (trixie): it is installed with the rest, and said so", async (t) => {
+  for (const missing of [true, false]) {
+    const w = world(t, PKGS);
+    // Missing: no node anywhere on PATH, so the system's folders come as links without node.
+    const env: Record<string, string> = { STUB_NODE: 'v18.19.0', STUB_APT_NODE: '20.19.2+dfsg-1' };
+    if (missing) {
+      const sys = join(w.dir, 'sys');
+      mkdirSync(sys);
+      for (const d of ['/usr/bin', '/bin']) for (const f of readdirSync(d)) if (!/^(node|npm|npx)$/.test(f) && !existsSync(join(sys, f))) symlinkSync(join(d, f), join(sys, f));
+      renameSync(join(w.dir, 'bin', 'node'), join(w.dir, 'node-after-install'));
+      // apt-get's stub "installs" node by putting it back.
+      writeFileSync(join(w.dir, 'bin', 'apt-get'), `${readFileSync(join(w.dir, 'bin', 'apt-get'), 'utf8')}\nif [[ $* == *install*nodejs* ]]; then cp ${join(w.dir, 'node-after-install')} ${join(w.dir, 'bin', 'node')}; fi\n`);
+      env.PATH = `${join(w.dir, 'bin')}:${sys}`;
+    }
+    const r = await w.run(env);
+    t.is(r.exitCode, 0, r.stderr);
+    const why = missing ? 'Node.js is missing' : 'Node.js >= 20.19 is required, this is v18.19.0';
+    t.regex(r.stderr, new RegExp(`^setup: ${why.replace(/[.+]/g, '\\$&')}: Debian's nodejs 20\\.19\\.2\\+dfsg-1 will be installed, with npm$`, 'm'));
+    t.true(r.calls.some((c) => /^apt-get install .*nodejs npm/.test(c)), r.calls.join('\n'));
+    t.regex(r.stderr, /^setup: installed Debian packages \(\d+\.\d s\): nodejs npm$/m);
+  }
 });
 
 test('a lockfile newer than node_modules runs npm ci, and says so', async (t) => {
