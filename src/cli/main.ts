@@ -78,8 +78,9 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
     .action(async (o: { json?: boolean }) => setCode((await import('./ps-command.js')).psCommand(o)));
   program.command('clean').argument('[run]', 'remove this sandbox (a run id from `lab ps`)')
     .description('remove your leftovers of dead runs from this checkout; RUN removes one sandbox, --all every one')
-    .option('--all', 'list, then remove every sandbox in the journal (any user, checkout or state)').option('--json', 'as JSON')
-    .action(async (run: string | undefined, o: { all?: boolean; json?: boolean }) => setCode(await (await import('./clean-command.js')).cleanCommand(run, o)));
+    .option('--all', 'list, then remove every sandbox in the journal: your own, and dead ones of any user or checkout')
+    .option('--force', 'with --all: also the live (running or kept) sandboxes of other users and checkouts').option('--json', 'as JSON')
+    .action(async (run: string | undefined, o: { all?: boolean; force?: boolean; json?: boolean }) => setCode(await (await import('./clean-command.js')).cleanCommand(run, o)));
   return program;
 }
 

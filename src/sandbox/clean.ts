@@ -21,11 +21,25 @@ export interface CleanOutcome {
 export interface CleanReport {
   listed: SandboxView[]; // every sandbox seen before cleaning (what --all lists first)
   outcomes: CleanOutcome[];
-  left: { runId: string; lab: string; state: string; why: string; journaled: boolean }[]; // seen and deliberately not touched
+  left: LeftAlone[]; // seen and deliberately not touched
 }
 
-// Removes one sandbox (`run`), every one in this journal (`all`), or this user's dead ones from this checkout.
-export async function cleanSandboxes(opts: { run?: string; all?: boolean } = {}): Promise<CleanReport> {
+// A sandbox `lab clean` did not touch, with whose it is and which process keeps it, so a person can judge.
+export interface LeftAlone {
+  runId: string;
+  lab: string;
+  state: string;
+  why: string;
+  journaled: boolean;
+  user?: string;
+  uid?: number;
+  checkout?: string;
+  pid?: number; // the runner of a running sandbox, else its keeper
+}
+
+// Removes one sandbox (`run`), every one in this journal (`all`; a live one of another user or checkout
+// only with `force`), or this user's dead ones from this checkout.
+export async function cleanSandboxes(opts: { run?: string; all?: boolean; force?: boolean } = {}): Promise<CleanReport> {
   const { sandboxes, broken } = listSandboxes();
   const report: CleanReport = { listed: sandboxes, outcomes: [], left: [] };
   if (opts.run) {
@@ -35,8 +49,8 @@ export async function cleanSandboxes(opts: { run?: string; all?: boolean } = {})
     return report;
   }
   for (const s of sandboxes) {
-    const why = opts.all ? (s.journaled ? undefined : 'its entry is in another journal (another LAB_STATE_DIR): `lab clean RUN` removes it') : whyLeft(s);
-    if (why) report.left.push({ runId: s.runId, lab: s.lab, state: s.state, why, journaled: s.journaled });
+    const why = opts.all ? whyLeftByAll(s, Boolean(opts.force)) : whyLeft(s);
+    if (why) report.left.push(leftAlone(s, why));
     else report.outcomes.push(await removeSandbox(s));
   }
   for (const name of broken) {
@@ -44,6 +58,22 @@ export async function cleanSandboxes(opts: { run?: string; all?: boolean } = {})
     else report.left.push({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', why: 'unreadable journal entry (owner unknown): --all removes it', journaled: true });
   }
   return report;
+}
+
+// What a report says of a sandbox left alone: whose it is, from where, and its process.
+function leftAlone(s: SandboxView, why: string): LeftAlone {
+  const pid = s.state === 'running' && s.runnerPid ? s.runnerPid : s.keeperPids[0];
+  return { runId: s.runId, lab: s.lab, state: s.state, why, journaled: s.journaled, ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? String(s.uid) }), ...(s.checkout ? { checkout: s.checkout } : {}), ...(pid ? { pid } : {}) };
+}
+
+// Why `lab clean --all` leaves a sandbox alone: another journal's, or (without --force) a live one that is
+// another user's or another checkout's, or whose owner is unknown. Dead ones of anybody go.
+function whyLeftByAll(s: SandboxView, force: boolean): string | undefined {
+  if (!s.journaled) return 'its entry is in another journal (another LAB_STATE_DIR): `lab clean RUN` removes it';
+  if (force || s.state === 'dead' || s.mine) return undefined;
+  const what = s.state === 'running' ? 'a run in progress' : 'a sandbox kept with --keep';
+  if (s.uid === undefined || !s.checkout) return `${what} whose owner is not recorded: --force removes it`;
+  return `${what} ${s.uid !== currentOwner().uid ? `of another user (${s.user ?? s.uid})` : `of another checkout (${s.checkout})`}: --force removes it`;
 }
 
 // Why plain `lab clean` leaves a sandbox alone, or undefined when it is this user's dead run.

@@ -1,10 +1,10 @@
 // `lab ps` and `lab clean` on real kept sandboxes: only what they should touch, exact reports, honest exit codes.
 import test from 'ava';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lab, MAIN, ROOT, type CliResult } from '../helpers/cli.js';
+import { lab, labProcess, MAIN, ROOT, type CliResult } from '../helpers/cli.js';
 import { alive, journal, pidNamespace, processesIn, waitFor } from '../helpers/procs.js';
 
 const DEAD = 2 ** 22 + 4321; // never a live pid
@@ -97,6 +97,49 @@ test('clean --all lists every sandbox first, then removes them all, whoever they
   t.deepEqual(journal(dir), []);
 });
 
+// Rewrites fields of a journal entry, as another checkout or user would have written it.
+function rewriteEntry(dir: string, runId: string, fields: Record<string, unknown>): void {
+  const file = join(dir, `${runId}.json`);
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), ...fields }));
+}
+
+test('clean --all leaves a live run of another checkout and a kept sandbox of another user, says whose, until --force', async (t) => {
+  const dir = journalDir('lab-clean-live-');
+  const env = { LAB_STATE_DIR: dir };
+  // A run in progress, paused on its failed check; its entry then says it came from another checkout.
+  const proc = labProcess(['run', '02-bridge-veth', '--check', '--skip', 'veth', '--pause-on-fail', '--reporter', 'plain'], env);
+  t.teardown(() => void proc.kill('SIGKILL'));
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  t.true(await waitFor(() => out.includes('press Enter'), 60_000), out);
+  const [live] = journal(dir);
+  if (!live) return t.fail('no journal entry for the live run');
+  rewriteEntry(dir, live.runId, { checkout: '/srv/other-checkout' });
+  const kept = await keptSandbox(dir);
+  t.teardown(() => lab(['clean', kept.runId], env));
+  rewriteEntry(dir, kept.runId, { uid: 4242, user: 'alice' });
+  deadEntry(dir, '03-0000a11c', { uid: 1000, user: 'alice', checkout: '/home/alice/lab' });
+
+  const r = await lab(['clean', '--all'], env);
+  t.is(r.exitCode, 0, r.stdout + r.stderr);
+  t.regex(r.stdout, new RegExp(`^left alone: ${live.runId} \\(02-bridge-veth, running, user root, checkout /srv/other-checkout, runner pid \\d+\\): a run in progress of another checkout \\(/srv/other-checkout\\): --force removes it$`, 'm'));
+  t.regex(r.stdout, new RegExp(`^left alone: ${kept.runId} \\(02-bridge-veth, kept, user alice, checkout ${ROOT.replace(/\/$/, '')}, keeper pid \\d+\\): a sandbox kept with --keep of another user \\(alice\\): --force removes it$`, 'm'));
+  t.regex(r.stdout, /removed sandbox 03-0000a11c /, 'a dead run of anybody goes');
+  t.true(alive(live.initPid) && alive(kept.initPid));
+  // The live run goes on to its own end: its check failed (exit 1), and it tears its sandbox down itself.
+  proc.stdin?.write('\n');
+  const done = await proc;
+  t.is(done.exitCode, 1, out);
+  t.regex(out, /sandbox removed/);
+  t.false(alive(live.initPid));
+
+  const forced = await lab(['clean', '--all', '--force'], env);
+  t.is(forced.exitCode, 0, forced.stdout + forced.stderr);
+  t.regex(forced.stdout, new RegExp(`removed sandbox ${kept.runId} `));
+  t.true(await waitFor(() => !alive(kept.initPid), 5_000));
+  t.deepEqual(journal(dir), []);
+});
+
 test('without root, clean removes nothing, says why and what to run, and exits 3', async (t) => {
   const dir = journalDir('lab-clean-nobody-');
   const kept = await keptSandbox(dir);
@@ -116,7 +159,9 @@ test('without root, clean removes nothing, says why and what to run, and exits 3
   t.is(own.exitCode, 3, own.stdout + own.stderr);
   t.regex(own.stdout, /could not remove sandbox 03-00000b0d .*cannot remove journal entry .*: permission denied/);
   t.regex(own.stderr, /hint: run it as root: sudo \.\/lab clean/);
-  const all = await asNobody(['clean', '--all'], dir);
+  // root's kept sandbox is another user's live one: --all leaves it, --all --force tries and is refused.
+  t.regex((await asNobody(['clean', '--all'], dir)).stdout, new RegExp(`left alone: ${kept.runId} .*of another user \\(root\\): --force removes it`));
+  const all = await asNobody(['clean', '--all', '--force'], dir);
   t.is(all.exitCode, 3);
   t.regex(all.stdout, new RegExp(`could not remove sandbox ${kept.runId} .*cannot stop keeper pid \\d+: permission denied`));
   t.notRegex(own.stdout + all.stdout, /removed sandbox/);
