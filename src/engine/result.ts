@@ -29,6 +29,7 @@ export interface LabResult {
   durationMs: number;
   kept?: { runId: string; shell: string };
   stoppedEarly?: { after: number; of: number }; // the person quit after this many steps
+  resumedAt?: number; // a walkthrough resumed here: the steps before it were done in an earlier run, and replayed
   teardown?: { ok: boolean; leftovers: string[] }; // present when the sandbox could not be removed whole
   rootfs?: { hash: string; built: boolean }; // built: false when the cache was reused
 }

@@ -58,5 +58,7 @@ export function summaryLine(r: LabResult): string {
   const secs = (r.durationMs / 1000).toFixed(1);
   if (r.stoppedEarly) return `${r.lab}: stopped after ${r.stoppedEarly.after} of ${r.stoppedEarly.of} steps (${passed} passed, ${failed} failed, ${secs} s)`;
   if (r.status === 'error' || r.status === 'interrupted') return `${r.lab}: ${r.status} after ${secs} s`;
-  return `${r.lab}: ${r.status === 'passed' ? 'PASSED' : 'FAILED'} — ${passed} step${passed === 1 ? '' : 's'} passed, ${failed} failed, ${r.steps.length} run (${secs} s)`;
+  const before = r.resumedAt === 1 ? 'step 1 was' : r.resumedAt === 2 ? 'steps 1 and 2 were' : `steps 1 to ${r.resumedAt} were`;
+  const earlier = r.resumedAt ? ` here; ${before} done in an earlier run (replayed)` : '';
+  return `${r.lab}: ${r.status === 'passed' ? 'PASSED' : 'FAILED'} — ${passed} step${passed === 1 ? '' : 's'} passed, ${failed} failed, ${r.steps.length} run${earlier} (${secs} s)`;
 }

@@ -11,6 +11,7 @@ import type { WalkContext } from './walk-context.js';
 import { checkReportLines } from './walk-report.js';
 import { commandGroups, typeCommands } from './walk-shell.js';
 import { commandLines, paint, say, wrap } from './walk-text.js';
+import { backToStart } from './walk-rebuild.js';
 import { canTrace, traceLines } from './walk-trace.js';
 
 type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
@@ -46,14 +47,14 @@ async function predict(ctx: WalkContext, p: Prediction): Promise<number> {
   return ask(`Predict: ${p.question}`, choices, ctx.signal, true);
 }
 
-// The answer after the packets, right or wrong, and recorded.
+// The answer after the packets, said right or wrong, and recorded (a skipped step's too, so a restart keeps it).
 function reveal(ctx: WalkContext, stepId: string, p: Prediction, choice: number): void {
   const answer = p.choices[p.answer] ?? '';
   if (choice === NO_GUESS) say('', ...wrap(`${paint('bold', 'The answer:')} ${answer} — ${p.why}`, '   ', '  '));
   else {
     const right = choice === p.answer;
     ctx.progress.predictions[stepId] = { choice, right };
-    const head = right ? paint('green', 'Your prediction was right:') : `${paint('yellow', 'Your prediction:')} ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
+    const head = right ? paint('green', 'Your prediction was right:') : `${paint('yellow', 'Your prediction was wrong:')} you said ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
     say('', ...wrap(`${head} ${answer} — ${p.why}`, '   ', '  '));
   }
 }
@@ -89,13 +90,18 @@ async function chooseAction(ctx: WalkContext, info: StepInfo, forcedSkip: boolea
         { name: 'run it for me', value: 'run' },
         { name: 'I will type it myself', value: 'type' },
         { name: 'skip the commands (see the packets without them)', value: 'skip' },
-        { name: 'quit (the sandbox is removed)', value: 'quit' },
+        { name: quitChoice(ctx, info.index), value: 'quit' },
       ]
     : [
         { name: 'send the probes and look at the packets', value: 'look' },
-        { name: 'quit (the sandbox is removed)', value: 'quit' },
+        { name: quitChoice(ctx, info.index), value: 'quit' },
       ];
   return ask(`Step ${info.id}:`, choices, ctx.signal);
+}
+
+// "quit", saying how the student comes back to the step.
+export function quitChoice(ctx: WalkContext, index: number): string {
+  return `quit (progress is saved: lab run ${ctx.session.lab.id} resumes at step ${index + 1})`;
 }
 
 // Runs the step's commands, printing them as they run.
@@ -109,27 +115,31 @@ async function runAll(ctx: WalkContext, stepId: string): Promise<StepResult['com
   }
 }
 
-// "Type it myself" until the check passes, or the student has it run, or quits.
+type AfterFail = 'retry' | 'keep' | 'solution' | 'run' | 'trace' | 'quit';
+
+// "Type it myself" until the check passes, or the student has it run, or quits. A retry and "have it
+// run for me" start from the step's starting state (a fresh sandbox), never on top of the attempt.
 async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<{ check: CheckResult | undefined; quit: boolean }> {
   const step = ctx.session.step(info.id);
   say('', '   Your goal: make the packets show it, by typing these yourself:');
   for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
   const groups = commandGroups(step.run);
-  let first = true;
+  let fresh = true; // the sandbox is at the step's start: the engine's container starts are due
   for (;;) {
-    await typeCommands(ctx, info.id, groups, first);
-    first = false;
+    await typeCommands(ctx, info.id, groups, fresh);
+    fresh = false;
     const check = await ctx.session.check(info.id, 'after');
     showCheck(check);
     if (!check || check.pass) return { check, quit: false };
-    let next: 'retry' | 'solution' | 'run' | 'trace' | 'quit';
+    let next: AfterFail;
     for (;;) {
       next = await ask('The check failed. Now:', [
-        { name: 'retry (the shell again)', value: 'retry' },
+        { name: 'retry from the step\'s start (a fresh sandbox, your changes undone)', value: 'retry' },
         { name: 'see the solution', value: 'solution' },
-        { name: 'have it run for me', value: 'run' },
+        { name: 'have it run for me (from the step\'s start)', value: 'run' },
+        { name: 'back to the shell, keeping what you typed', value: 'keep' },
         ...traceChoice(ctx, 'trace' as const),
-        { name: 'quit (the sandbox is removed)', value: 'quit' },
+        { name: quitChoice(ctx, info.index), value: 'quit' },
       ], ctx.signal);
       if (next === 'trace') await showTrace(ctx, info.id);
       else if (next === 'solution') {
@@ -138,6 +148,9 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
       } else break;
     }
     if (next === 'quit') return { check, quit: true };
+    if (next === 'keep') continue;
+    await backToStart(ctx, info.index);
+    fresh = true;
     if (next === 'run') {
       sr.commands = await runAll(ctx, info.id);
       const again = await ctx.session.check(info.id, 'after');
@@ -147,11 +160,13 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
   }
 }
 
-// Walks one step; 'quit' when the student quits before or during it.
-export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boolean): Promise<StepResult | 'quit'> {
+// Walks one step; 'quit' when the student quits before or during it. `again`: the step is walked once
+// more (from its start), so its prediction is not asked twice.
+export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boolean, again = false): Promise<StepResult | 'quit'> {
   const step = ctx.session.step(info.id);
   showStep(ctx, info);
-  const choice = step.prediction && !forcedSkip ? await predict(ctx, step.prediction) : undefined;
+  const known = ctx.progress.predictions[info.id]?.choice;
+  const choice = !step.prediction || forcedSkip ? undefined : again || known !== undefined ? known ?? NO_GUESS : await predict(ctx, step.prediction);
   const action = await chooseAction(ctx, info, forcedSkip);
   if (action === 'quit') return 'quit';
   const t0 = performance.now();
@@ -175,13 +190,12 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
     showCheck(check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
   }
   if (check) sr.check = check;
-  // Skipped commands leave the question unanswered by the packets: the answer is told, not recorded.
-  if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, action === 'skip' ? NO_GUESS : choice);
+  if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, choice);
   const checksOk = (!check || check.pass) && (!before || before.pass);
   sr.status = ![...sr.commands, ...(sr.arrange ?? [])].every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;
   const how = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
-  ctx.progress.steps[info.id] = { done: action !== 'skip', how, passed: sr.status === 'passed' };
-  say('', `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : `Step ${sr.status}.`}`);
+  ctx.progress.steps[info.id] = { done: !sr.skipped && (sr.status === 'passed' || sr.status === 'not-checked'), how, passed: sr.status === 'passed' };
+  say('', `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : sr.skipped ? 'Step skipped: its commands were left out.' : `Step ${sr.status}.`}`);
   return sr;
 }

@@ -4,13 +4,15 @@ import { InterruptedError, toLabError } from '../errors.js';
 import { LabEvents } from '../engine/events.js';
 import type { LoadedLab } from '../engine/loader.js';
 import { checkEnvironment, checkSelection } from '../engine/preflight.js';
-import { errorSummary, type LabResult } from '../engine/result.js';
+import { errorSummary, type LabResult, type StepResult } from '../engine/result.js';
+import type { StepInfo } from '../engine/events.js';
 import { LabSession } from '../engine/session.js';
 import { commandLine, outputLines } from './lines.js';
 import { loadProgress, newProgress, saveProgress, type LabProgress } from './progress-store.js';
-import { ask } from './walk-prompts.js';
+import { ask, type Choice } from './walk-prompts.js';
 import type { WalkContext } from './walk-context.js';
-import { showTrace, traceChoice, walkStep } from './walk-step.js';
+import { quitChoice, showTrace, traceChoice, walkStep } from './walk-step.js';
+import { backToStart, replay } from './walk-rebuild.js';
 import { commandLines, paint, say, wrap } from './walk-text.js';
 
 export interface WalkOptions {
@@ -22,9 +24,9 @@ export interface WalkOptions {
 }
 
 // Prints what the session does that the student should see: the step commands, the rootfs build.
-function listen(events: LabEvents, showCommands: () => boolean): void {
+function listen(events: LabEvents, showCommands: () => boolean, quiet: () => boolean): void {
   events.on('rootfs-progress', (e) => say(paint('dim', `  rootfs: ${e.line}`)));
-  events.on('sandbox-ready', (e) => say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)));
+  events.on('sandbox-ready', (e) => quiet() || say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)));
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
     const out = e.record.output && (!e.ok || e.expectFail) ? outputLines(e.record.output) : [];
@@ -55,19 +57,19 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   const events = new LabEvents();
   let session: LabSession | undefined;
   let ctx: WalkContext | undefined;
-  listen(events, () => ctx?.showCommands ?? false);
+  listen(events, () => ctx?.showCommands ?? false, () => ctx?.quiet ?? false);
   // One signal for the walk: the run's (SIGINT/SIGTERM/SIGHUP), or the terminal going away under a prompt.
   const stop = new AbortController();
   const onAbort = (): void => {
     if (!stop.signal.aborted) stop.abort(opts.signal.reason ?? 'SIGINT');
-    void session?.abort();
+    void (ctx?.session ?? session)?.abort();
   };
   opts.signal.addEventListener('abort', onAbort, { once: true });
   // A closed terminal makes the prompt's readline fail with EIO; that must not kill the run before its teardown.
   const onTerminalGone = (err: unknown): void => {
     if ((err as NodeJS.ErrnoException | undefined)?.code !== 'EIO') throw err;
     if (!stop.signal.aborted) stop.abort('SIGHUP');
-    void session?.abort();
+    void (ctx?.session ?? session)?.abort();
   };
   process.on('uncaughtException', onTerminalGone);
   const checkAbort = (): void => {
@@ -83,40 +85,54 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
-    ctx = { session, signal: stop.signal, progress, showCommands: false };
-    if (start > 0) await replay(ctx, start);
-    for (const info of session.steps.slice(start)) {
-      const sr = await walkStep(ctx, info, opts.skip.includes(info.id));
+    const reopen = (): Promise<LabSession> => LabSession.open(loaded, { events, signal: stop.signal, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
+    ctx = { session, signal: stop.signal, progress, showCommands: false, quiet: false, reopen };
+    if (start > 0) {
+      say('', ...wrap(`Rebuilding where you left off: replaying steps 1 to ${start} without their checks.`, '  '));
+      await replay(ctx, start);
+      result.resumedAt = start;
+    }
+    const done = new Map<string, StepResult>(); // the last result of each step walked
+    let i = start;
+    let again = false;
+    while (i < def.steps.length) {
+      const info = ctx.session.steps[i];
+      if (!info) break;
+      const sr = await walkStep(ctx, info, !again && opts.skip.includes(info.id), again);
       checkAbort();
       if (sr === 'quit') {
         result.stoppedEarly = { after: info.index, of: info.total };
-        progress.reached = info.index;
         break;
       }
-      result.steps.push(sr);
-      progress.reached = info.index + 1;
+      done.set(info.id, sr);
+      progress.reached = firstNotDone(progress, def.steps.map((s) => s.id));
       saveProgress(progress);
       if (opts.until === info.id) break;
-      if (info.index + 1 < info.total) {
-        let next: 'next' | 'trace' | 'quit';
-        do {
-          const failedCheck = sr.check && !sr.check.pass ? traceChoice(ctx, 'trace' as const) : [];
-          next = await ask('Next?', [{ name: `next step: ${session.steps[info.index + 1]?.title ?? ''}`, value: 'next' }, ...failedCheck, { name: 'quit (progress is saved)', value: 'quit' }], stop.signal);
-          if (next === 'trace') await showTrace(ctx, info.id);
-        } while (next === 'trace');
-        if (next === 'quit') {
-          result.stoppedEarly = { after: info.index + 1, of: info.total };
-          break;
-        }
+      const next = await afterStep(ctx, info, sr);
+      again = next === 'again' || next === 'back';
+      if (next === 'quit') {
+        result.stoppedEarly = { after: info.index + 1, of: info.total };
+        break;
+      }
+      if (next === 'next') i++;
+      else {
+        if (next === 'back') i--;
+        await backToStart(ctx, i);
+        result.runId = ctx.session.runId;
       }
     }
+    result.steps = def.steps.flatMap((s) => done.get(s.id) ?? []);
+    progress.reached = firstNotDone(progress, def.steps.map((s) => s.id));
+    if (result.stoppedEarly) say('', ...wrap(resumeLine(def.id, progress, def.steps.map((s) => s.id)), '  '));
     saveProgress(progress);
   } catch (err) {
     const e = toLabError(stop.signal.aborted ? new InterruptedError(String(stop.signal.reason ?? 'SIGINT')) : err);
     result.status = e instanceof InterruptedError ? 'interrupted' : 'error';
     result.error = errorSummary(e);
+    if (ctx) session = ctx.session;
     if (e instanceof InterruptedError) void session?.abort(); // at once; close() below waits for it
   } finally {
+    if (ctx) session = ctx.session;
     opts.signal.removeEventListener('abort', onAbort);
     const keep = opts.keep && result.status !== 'interrupted';
     if (session) say(paint('dim', keep ? '  keeping the sandbox...' : '  removing the sandbox...'));
@@ -130,13 +146,42 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   return result;
 }
 
-// Rebuilds the sandbox up to a step by replaying the earlier steps' commands quickly, without checks.
-async function replay(ctx: WalkContext, upTo: number): Promise<void> {
-  say('', ...wrap(`Rebuilding where you left off: replaying steps 1 to ${upTo} without their checks.`, '  '));
-  for (const info of ctx.session.steps.slice(0, upTo)) {
-    const cmds = await ctx.session.runCommands(info.id, { signal: ctx.signal });
-    const bad = cmds.filter((c) => !c.ok);
-    say(`  ${bad.length ? paint('red', '!') : paint('green', '✓')} ${info.index + 1}. ${info.title} (${cmds.length} command${cmds.length === 1 ? '' : 's'}${bad.length ? `, ${bad.length} failed: ${bad.map((c) => c.display).join('; ')}` : ''})`);
-    if (ctx.signal.aborted) throw new InterruptedError(String(ctx.signal.reason ?? 'SIGINT'));
+// The first step not done (passed, or run with nothing to check), where a resumed run starts.
+function firstNotDone(p: LabProgress, ids: string[]): number {
+  const i = ids.findIndex((id) => !p.steps[id]?.done);
+  return i < 0 ? ids.length : i;
+}
+
+// What quitting leaves: where `lab run` picks up again.
+function resumeLine(lab: string, p: LabProgress, ids: string[]): string {
+  if (p.reached >= ids.length) return `Your progress is saved; every step is done (lab progress shows it).`;
+  return `Your progress is saved. To go on: lab run ${lab} (it offers to resume at step ${p.reached + 1}, ${ids[p.reached]}).`;
+}
+
+type AfterStep = 'next' | 'again' | 'back' | 'trace' | 'quit' | 'end';
+
+// After a step: a passed one goes on (or ends the lab after the last); a failed or skipped one never
+// ends the lab: do it now (from its start), go on, go back a step, or quit.
+async function afterStep(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<'next' | 'again' | 'back' | 'quit'> {
+  const last = info.index + 1 >= info.total;
+  const ok = ctx.progress.steps[info.id]?.done ?? false;
+  if (ok && last) return 'next';
+  const steps = ctx.session.steps;
+  const nextStep = steps[info.index + 1];
+  const prev = steps[info.index - 1];
+  const choices: Choice<AfterStep>[] = ok
+    ? [{ name: `next step: ${nextStep?.title ?? ''}`, value: 'next' }]
+    : [
+        { name: `do it now, from the step's start (a fresh sandbox)`, value: 'again' },
+        ...(nextStep ? [{ name: `go on to step ${info.index + 2}: ${nextStep.title}`, value: 'next' as const }] : []),
+        ...(prev ? [{ name: `go back to step ${info.index}: ${prev.title}`, value: 'back' as const }] : []),
+      ];
+  if (sr.check && !sr.check.pass) choices.push(...traceChoice(ctx, 'trace' as const));
+  choices.push({ name: quitChoice(ctx, ok ? info.index + 1 : info.index), value: 'quit' });
+  const question = ok ? 'Next?' : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;
+  for (;;) {
+    const next = await ask(question, choices, ctx.signal);
+    if (next === 'trace') await showTrace(ctx, info.id);
+    else if (next !== 'end') return next;
   }
 }

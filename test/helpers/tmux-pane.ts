@@ -62,6 +62,18 @@ export class Pane {
     await this.tmux.waitFor((s) => !prompt.test(s), 5_000);
   }
 
+  // Answers the select prompt whose message matches by the choice whose text matches `option` (the
+  // choices are counted on screen, so a choice added above it does not change the answer).
+  async pick(message: RegExp, option: RegExp, timeoutMs = 20_000): Promise<void> {
+    const screen = await this.waitFor(new RegExp(`\\? ${message.source}[^]*navigate`), timeoutMs);
+    const lines = screen.split('\n');
+    const top = lines.findLastIndex((l) => new RegExp(`\\? ${message.source}`).test(l));
+    const choices = lines.slice(top + 1).filter((l) => /^\s*(❯|›)?\s{1,4}\S/.test(l) && !/navigate/.test(l));
+    const index = choices.findIndex((l) => option.test(l));
+    if (index < 0) throw new Error(`no choice matching ${option} under ${message}; the screen shows:\n${screen}`);
+    await this.choose(message, index, timeoutMs);
+  }
+
   // The CLI's exit code once it has exited (bounded wait).
   async exitCode(timeoutMs = 30_000): Promise<number> {
     const end = Date.now() + timeoutMs;

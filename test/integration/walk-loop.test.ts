@@ -1,0 +1,94 @@
+// The student's loop in a real terminal (tmux): a wrong attempt then "have it run for me" starts from
+// the step's start; Ctrl-C in the shell clears the line; a live check says when the step passes; a
+// skipped last step is kept as not done and resumed. Keys are scripted; every wait is bounded.
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lab } from '../helpers/cli.js';
+import { Pane } from '../helpers/tmux-pane.js';
+
+const made: string[] = [];
+// A state folder of its own per run (XDG_STATE_HOME), removed after the tests.
+const stateDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'lab-loop-state-'));
+  made.push(d);
+  return d;
+};
+test.after.always(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+const flat = (text: string): string => text.replace(/\s+/g, ' ');
+const PROMPT = (node: string): RegExp => new RegExp(`\\[${node}\\]#\\s*$`, 'm');
+
+// "run it for me" through these steps, the first choice of each prediction.
+async function runSteps(p: Pane, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    await p.choose(/Predict:/);
+    await p.choose(new RegExp(`Step ${id}:`));
+    await p.choose(/Next\?/);
+  }
+}
+
+// A wrong rule typed at a step, exit, "have it run for me": the lab ends PASSED, the retry's cost told.
+async function wrongThenRun(t: import('ava').ExecutionContext, labId: string, before: string[], stepId: string, wrong: string): Promise<void> {
+  const p = await Pane.start(['run', labId], { XDG_STATE_HOME: stateDir(), NO_COLOR: '1' });
+  try {
+    await runSteps(p, before);
+    await p.choose(/Predict:/);
+    await p.choose(new RegExp(`Step ${stepId}:`), 1); // I will type it myself
+    await p.waitFor(PROMPT('host'));
+    await p.type(wrong);
+    await p.waitFor(PROMPT('host'));
+    await p.type('exit');
+    await p.pick(/The check failed/, /have it run for me/, 30_000);
+    t.is(await p.exitCode(), 0, await p.history());
+    const out = flat(await p.history(true));
+    t.regex(out, new RegExp(`${labId}-[a-z-]+: PASSED — ${before.length + 1} steps passed, 0 failed`));
+    const took = /back at the start of step \d+ in (\d+\.\d) s/.exec(out);
+    t.truthy(took, out);
+    t.log(`${labId} ${stepId}: back at the step's start in ${took?.[1]} s`);
+    t.true(Number(took?.[1]) < 2, `the rebuild took ${took?.[1]} s`);
+  } finally {
+    await p.kill();
+  }
+}
+
+test.serial('lab 03 masquerade: a wrong SNAT typed first, then "have it run for me": the step passes, the lab ends PASSED', async (t) => {
+  await wrongThenRun(t, '03', ['bridge', 'veth', 'observe', 'forward'], 'masquerade', 'iptables -t nat -A POSTROUTING -s 172.17.0.0/24 -o eth0 -j SNAT --to-source 10.0.2.99');
+});
+
+test.serial('lab 05 firewall: DROP typed before ACCEPT, then "have it run for me": the step passes, the lab ends PASSED', async (t) => {
+  await wrongThenRun(t, '05', ['veth', 'observe', 'nat'], 'firewall', 'iptables -A FORWARD -i eth0 -o ve-web -j DROP');
+});
+
+test.serial('skip lab 07\'s last step and quit: progress keeps it not done, and lab run offers to resume at it', async (t) => {
+  const state = stateDir();
+  const p = await Pane.start(['run', '07'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
+  try {
+    await runSteps(p, ['mapping', 'isolation']);
+    await p.choose(/Predict:/);
+    await p.pick(/Step privilege:/, /skip the commands/);
+    await p.pick(/Step privilege is not done/, /^\s*quit/);
+    t.is(await p.exitCode(), 130, await p.history());
+    const out = flat(await p.history(true));
+    t.regex(out, /To go on: lab run 07-nptv6 \(it offers to resume at step 3, privilege\)/);
+  } finally {
+    await p.kill();
+  }
+  const progress = await lab(['progress'], { XDG_STATE_HOME: state });
+  t.regex(progress.stdout, /07-nptv6\s+steps done 2\/3\s+predictions right \d\/3\s+resume at privilege/);
+  const saved = JSON.parse(readFileSync(join(state, 'lab/progress/07-nptv6.json'), 'utf8')) as { predictions: Record<string, unknown> };
+  t.truthy(saved.predictions.privilege, 'the skipped step\'s prediction is kept');
+  const again = await Pane.start(['run', '07'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
+  try {
+    await again.choose(/You stopped before step 3 of 3 \(privilege\)/);
+    await again.choose(/Step privilege:/); // run it for me: its prediction is not asked again
+    t.is(await again.exitCode(), 0, await again.history());
+    const out = flat(await again.history(true));
+    t.regex(out, /07-nptv6: PASSED — 1 step passed, 0 failed, 1 run here; steps 1 and 2 were done in an earlier run \(replayed\)/);
+    t.regex(out, /Your prediction was (right|wrong)/);
+  } finally {
+    await again.kill();
+  }
+});
