@@ -1,7 +1,8 @@
 // Ways into sandboxes that outlive this process (kept with --keep, or run by another `lab`):
 // `lab shell` finds one by run id or lab and gets the same shell the session would give.
-import { UsageError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { enterNode, shellSpec, type ShellSpec } from '../sandbox/enter.js';
+import { NsHandles, PINS } from '../sandbox/ns-handles.js';
 import { nodePath } from '../sandbox/node-tools.js';
 import { isAlive, listStates, type SandboxState } from '../sandbox/state.js';
 import { runOnTerminal } from '../sys/exec.js';
@@ -18,10 +19,19 @@ export function findSandbox(ref: string): SandboxState {
 }
 
 // The argv and environment of a shell (or of `cmd`, passed through unchanged) in a node of that sandbox.
+// Its namespaces are opened here with no link followed, and each must be the one the run recorded when
+// it built the sandbox: what runs inside may have replaced the files that name them. This process holds
+// them open until it exits; the shell's nsenter opens them through it.
 export function sandboxShell(s: SandboxState, node: string, cmd: string[]): ShellSpec {
   if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
+  if (!s.namespaces) throw new EnvironmentError('SANDBOX_UNRECORDED', `sandbox ${s.runId} was made by an older lab that recorded none of its namespaces: it cannot be entered safely`, `remove it: lab clean ${s.runId}`);
+  const ns = new NsHandles(s.runId, s.initPid, s.namespaces);
+  ns.openKeeper();
   const pid = s.containers?.[node];
-  const spec = shellSpec(enterNode(s.initPid, node, pid, !(s.withoutNetAdmin ?? []).includes(node)), node, cmd, process.env);
+  if (pid) ns.openContainer(node, pid);
+  else if (s.namespaces.nodes[node]?.uts) for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) ns.openPin(node, kind);
+  else throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} of sandbox ${s.runId} is not running`, 'start the lab again, or enter another node');
+  const spec = shellSpec(enterNode(ns, node, Boolean(pid), !(s.withoutNetAdmin ?? []).includes(node)), node, cmd, process.env);
   // host, wan and plain nodes see the node tools (nat66, lk) as the session's commands do.
   return pid ? spec : { ...spec, env: { ...spec.env, PATH: nodePath(process.env.PATH) } };
 }

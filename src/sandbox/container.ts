@@ -54,11 +54,6 @@ export function initScript(setup: boolean): string {
   return [...(setup ? mounts.map((m) => `${m} || exit 1`) : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
 }
 
-// argv prefix that runs a program inside a running container (all its namespaces and its root).
-export function enterArgv(initPid: number): string[] {
-  return ['nsenter', '-t', String(initPid), '-U', '-m', '-u', '-i', '-n', '-p', '-C', '-r', '-w'];
-}
-
 // The environment a login shell in the container would have, not the runner's.
 export const CONTAINER_ENV = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { CommandError, EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
+import { closeAll, openBeneath } from '../sys/ns-files.js';
 import { containerRoot, initScript, overlayArgv, unshareArgv } from './container.js';
 import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } from './enter.js';
+import { NsHandles, PINS } from './ns-handles.js';
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
 import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, type TopologySpec } from './topology.js';
-import { appendFileSync } from 'node:fs';
+import { closeSync, fstatSync, writeSync, constants as fsc } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { IDMAP_PL } from './userns.js';
 import { plainWords } from './plain-words.js';
@@ -70,6 +72,8 @@ export class Sandbox {
   private tearing: Promise<TeardownReport> | undefined;
   private releaseSlot: () => void = () => undefined;
   private wired: Promise<unknown> = Promise.resolve(); // the baseline (links and addresses) is done
+  private ns: NsHandles; // every namespace of the sandbox, held open: the only way in (see enter.ts)
+  private eventsFd: number | undefined; // EVENTS_FILE, opened once the baseline made it
 
   private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
     this.runId = runId;
@@ -77,6 +81,7 @@ export class Sandbox {
     this.limits = opts.limits ?? resolveLimits();
     this.keeper = keeper;
     this.opts = opts;
+    this.ns = new NsHandles(runId, keeper.pids.initPid);
   }
 
   // Starts the keeper, journals it, builds the baseline topology and starts the containers.
@@ -102,11 +107,19 @@ export class Sandbox {
     }
     const sb = new Sandbox(runId, keeper, opts);
     sb.releaseSlot = releaseSlot;
+    try {
+      // The keeper made every namespace and nothing else has run in them yet: hold them from now on.
+      sb.ns.openKeeper();
+      for (const n of prebuiltNodes(opts.topology)) sb.ns.openPin(n, 'net');
+    } catch (err) {
+      await sb.teardown();
+      throw err;
+    }
     sb.journal();
     // The namespaces exist (the keeper made them): in parallel now the node processes that take longest
     // to start (captures, wan's web server), the baseline that wires the nodes, and each container once
     // its root view is mapped.
-    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer);
+    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer).then(() => sb.afterBaseline());
     sb.wired = baseline;
     // A plain node's runner once the baseline has given the node its own hostname.
     const plain = (opts.commandNodes ?? []).filter((n) => !(n in opts.topology.containers));
@@ -137,25 +150,34 @@ export class Sandbox {
   }
 
   private journal(): void {
-    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString() };
+    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString(), namespaces: this.ns.record() };
     writeState(s);
+  }
+
+  // Once the baseline pinned the plain nodes' other namespaces and made the events file (nothing of a
+  // lab has run yet): holds them open, and journals what they are.
+  private afterBaseline(): void {
+    const plain = prebuiltNodes(this.opts.topology).filter((n) => !(n in this.opts.topology.containers));
+    for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) if (kind !== 'net') for (const n of plain) this.ns.openPin(n, kind);
+    this.eventsFd = openEventsFile(this.initPid, this.keeper.pids.idBase, this.runId);
+    this.journal();
   }
 
   // argv prefix that enters the keeper's mount and PID namespaces.
   keeperPrefix(): string[] {
-    return keeperPrefix(this.initPid);
+    return keeperPrefix(this.ns);
   }
 
   // argv prefix that runs a program in a node's network namespace (see enter.ts).
   nodePrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
-    return nodePrefix(this.initPid, node);
+    return nodePrefix(this.ns, node);
   }
 
   // argv prefix for the runner's own programs in a node (see enter.ts).
   machineryPrefix(node: string): string[] {
     if (!this.nodes.includes(node)) throw new InternalError(`unknown node ${node}`);
-    return machineryPrefix(this.initPid, node);
+    return machineryPrefix(this.ns, node);
   }
 
   // How to run something the way a student types it in a node: inside the container if it is one.
@@ -164,14 +186,15 @@ export class Sandbox {
     const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
     if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
-    const spec = enterNode(this.initPid, node, pid, this.opts.topology.containers[node]?.netAdmin !== false);
+    const spec = enterNode(this.ns, node, container, this.opts.topology.containers[node]?.netAdmin !== false);
     return container ? spec : { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
   }
 
-  // Network namespace file of a node, readable from the real machine.
+  // Network namespace file of a node, as the runner holds it open.
   nsPath(node: string): string {
-    const pid = this.containers.get(node);
-    return pid ? `/proc/${pid}/ns/net` : `/proc/${this.initPid}/root/run/netns/${node}`;
+    const path = this.ns.node(node, 'net');
+    if (!path) throw new UsageError('CONTAINER_NOT_RUNNING', `${node} has no network namespace yet`, 'a step must start it first (startContainer)');
+    return path;
   }
 
   // Runs one shell line in a node, as a student would type it (without the shell when it would only
@@ -248,7 +271,9 @@ ${containerToolsScript(containerRoot(name))}`;
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
       const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
-      this.containers.set(name, childOf(childOf(child.pid)));
+      const pid = childOf(childOf(child.pid));
+      this.containers.set(name, pid);
+      this.ns.openContainer(name, pid);
       this.journal();
       if (this.opts.commandNodes?.includes(name)) this.warm(name);
       // Its first start: its namespace has only lo, unless the baseline linked it (then ask).
@@ -279,6 +304,7 @@ ${containerToolsScript(containerRoot(name))}`;
       while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       if (isAlive(pid)) output = `PID ${pid} still alive after 5 s`;
       this.containers.delete(name);
+      this.ns.dropContainer(name);
       this.journal();
       await this.containerEvent('stopped', name);
     } else output = `container ${name} is not running`;
@@ -307,7 +333,7 @@ ${containerToolsScript(containerRoot(name))}`;
     await this.wired.catch(() => undefined); // addresses the baseline gives it are part of what it says
     const addresses = known ?? (await this.globalAddresses(name));
     try {
-      appendFileSync(`/proc/${this.initPid}/root${EVENTS_FILE}`, `${event} ${name} ${addresses.join(',') || '-'}\n`);
+      if (this.eventsFd !== undefined) writeSync(this.eventsFd, `${event} ${name} ${addresses.join(',') || '-'}\n`);
     } catch {
       // the sandbox is going away
     }
@@ -381,7 +407,15 @@ ${containerToolsScript(containerRoot(name))}`;
     }
     this.journal();
     this.keeper.keep();
+    this.closeFiles();
     this.releaseSlot();
+  }
+
+  // Lets go of the sandbox's namespaces and events file, so they go with the sandbox.
+  private closeFiles(): void {
+    this.ns.close();
+    closeAll(this.eventsFd === undefined ? [] : [this.eventsFd]);
+    this.eventsFd = undefined;
   }
 
   // Removes the whole sandbox and says what, if anything, survived; idempotent.
@@ -400,6 +434,7 @@ ${containerToolsScript(containerRoot(name))}`;
         leftovers.push(`keeper: ${(err as Error).message}`);
       }
       for (const c of this.children) c.kill('SIGKILL');
+      this.closeFiles();
       this.releaseSlot();
       if (init && isAlive(init)) leftovers.push(`sandbox init process ${init} still alive`);
       try {
@@ -423,6 +458,21 @@ export interface TeardownReport {
 // Perl starts at once; the keeper's pid comes on its stdin when there is one.
 function mapRootfs(rootfs: string, keeperPid: Promise<string>): Promise<CommandRecord> {
   return runChecked({ argv: [systemTool('perl'), '-e', IDMAP_PL, rootfs, rootfs], input: keeperPid, display: 'idmapped rootfs view', node: '' });
+}
+
+// The events file the baseline made (owned by the sandbox's root), opened for appending with no link
+// followed and checked to be that plain file: the runner never writes it by path again.
+function openEventsFile(initPid: number, idBase: number, runId: string): number {
+  let fd: number | undefined;
+  try {
+    fd = openBeneath(`/proc/${initPid}/root`, EVENTS_FILE, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+    const s = fstatSync(fd);
+    if (!s.isFile() || s.uid !== idBase || s.nlink !== 1) throw new Error('not a plain file of the sandbox\'s root');
+    return fd;
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    throw new EnvironmentError('SANDBOX_TAMPERED', `refusing to write the container events of sandbox ${runId}: ${EVENTS_FILE} ${(err as Error).message}`, `remove the sandbox: lab clean ${runId}`);
+  }
 }
 
 // A server that did not come up: the step's failure, not the runner's.

@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
+import type { NsRecord } from './ns-handles.js';
 import { checkoutRoot, currentOwner } from './proc-info.js';
 
 export interface SandboxState {
@@ -15,6 +16,7 @@ export interface SandboxState {
   containers?: Record<string, number>; // container name -> its PID 1
   withoutNetAdmin?: string[]; // containers started without CAP_NET_ADMIN: entered without it too
   startedAt: string;
+  namespaces?: NsRecord; // each node's namespaces (device and inode) as the runner opened them: `lab shell` finds these or refuses
   // Filled in by writeState; absent in entries written by older versions.
   uid?: number; // the user the run belongs to (the one behind sudo, if any)
   user?: string;

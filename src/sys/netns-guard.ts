@@ -1,24 +1,18 @@
-// The last line of defence: no traffic generator may run in the real machine's network namespace.
+// The last line of defence: no traffic generator may run in a namespace of the real machine.
 import { statSync } from 'node:fs';
 import { InternalError } from '../errors.js';
+import { realNamespaceIds } from './ns-files.js';
 
-let ownInode: number | undefined;
-
-// Inode of the network namespace the runner itself lives in (the real one).
-export function runnerNetnsInode(): number {
-  ownInode ??= statSync('/proc/self/ns/net').ino;
-  return ownInode;
-}
-
-// Refuses (exit 70) when the namespace file is the runner's own network namespace.
+// Refuses (exit 70) when the namespace file is one of the real machine's (the runner's own, PID 1's).
 export function assertNotRunnerNetns(nsPath: string, what: string): void {
-  let ino: number;
+  let id: string;
   try {
-    ino = statSync(nsPath).ino;
+    const s = statSync(nsPath);
+    id = `${s.dev}:${s.ino}`;
   } catch (err) {
     throw new InternalError(`refusing to run ${what}: namespace ${nsPath} cannot be read (${(err as Error).message})`);
   }
-  if (ino === runnerNetnsInode()) {
+  if (realNamespaceIds().has(id)) {
     throw new InternalError(`refusing to run ${what}: ${nsPath} is the real machine's network namespace`);
   }
 }
