@@ -109,6 +109,7 @@ export class Observation implements Check {
   readonly probes: Probe[];
   readonly expectations: Expectation[] = [];
   readonly looks: Look[] = [];
+  keepNeighbours?: boolean;
 
   constructor(points: string[], probes: Probe[]) {
     this.points = points;
@@ -140,6 +141,13 @@ export class Observation implements Check {
   // the flow is the one whose packets at `a` match `matcher` (default: any IP packet).
   sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: PacketMatcher; why?: string; hints?: Hint[] } = {}): this {
     this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: opts.matcher ?? ip(), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+    return this;
+  }
+
+  // Keeps the nodes' neighbour caches as the commands left them (by default the engine makes the nodes
+  // that ask forget them before the window, so ARP and ND are seen): for a step about the cache itself.
+  keepingNeighbours(): this {
+    this.keepNeighbours = true;
     return this;
   }
 

@@ -79,6 +79,9 @@ export interface Check {
   probes: Probe[];
   expectations: Expectation[];
   looks?: Look[];
+  // Before each window the engine forgets the neighbour entries of the nodes an ARP or neighbour
+  // discovery expectation depends on; true keeps them (a step about the cache itself).
+  keepNeighbours?: boolean;
 }
 
 export interface FieldDiff {

@@ -47,6 +47,13 @@ function commandNodes(def: LabDef): string[] {
   return [...new Set(nodes)];
 }
 
+// The nodes whose neighbour caches decide whether an ARP or ND expectation can be seen: the probes'
+// senders, and the nodes of the points those expectations watch (the host asks on its own uplink).
+export function neighbourNodes(check: NonNullable<StepDef['check']>): string[] {
+  const points = check.expectations.filter((e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? '')).flatMap((e) => [e.point, e.other ?? '']);
+  return [...new Set([...check.probes.map((p) => p.from), ...points.filter(Boolean).map((p) => p.split(':')[0] ?? '')])];
+}
+
 // Step descriptions for front ends.
 export function stepInfos(lab: LabDef): StepInfo[] {
   return lab.steps.map((s, index) => ({
@@ -71,7 +78,6 @@ export class LabSession {
   rootfs: { hash: string; built: boolean } | undefined; // the containers' root, when the lab has any
   private traffic: { stepId: string; stop: () => Promise<void> } | undefined;
   private closing: Promise<TeardownReport> | undefined;
-  private readonly checked = new Set<string>(); // step:phase checked before (re-checks forget neighbours)
   private readonly arranged = new Set<string>(); // steps whose arrange part ran
 
   private constructor(loaded: LoadedLab, sandbox: Sandbox, hub: CaptureHub, opts: SessionOptions) {
@@ -233,8 +239,7 @@ export class LabSession {
     const paused = this.traffic?.stepId;
     if (paused) await this.stopTraffic();
     try {
-      if (this.checked.has(`${stepId}:${phase}`)) await this.forgetNeighbours(check);
-      this.checked.add(`${stepId}:${phase}`);
+      await this.settle(check);
       const index = this.lab.steps.indexOf(step);
       const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
       const result = await (await checkRunner()).runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
@@ -274,11 +279,16 @@ export class LabSession {
     return nodes;
   }
 
-  // A re-check expecting ARP would find the answers cached by the last one: the probing nodes forget them.
-  private async forgetNeighbours(check: NonNullable<StepDef['check']>): Promise<void> {
-    if (!check.expectations.some((e) => e.matcher.proto === 'arp')) return;
-    const nodes = [...new Set(check.probes.map((p) => p.from))].filter((n) => this.sandbox.nodes.includes(n));
-    await Promise.all(nodes.map((n) => this.sandbox.exec(n, 'ip neigh flush all').catch(() => undefined)));
+  // Makes the state a check's evidence depends on known before its window opens. Packets still queued
+  // behind an unanswered ARP or neighbour solicitation (an earlier window's probes, a student's ping)
+  // would be sent inside this window once it is answered: every node drops them. A check that expects
+  // ARP or ND would find the answers cached by the commands, a student's exploring or the last check:
+  // the nodes that ask (the probes' senders, and the nodes whose interfaces it watches for them) forget
+  // every learned entry, unless the check keeps them.
+  private async settle(check: NonNullable<StepDef['check']>): Promise<void> {
+    const asks = check.expectations.some((e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? ''));
+    const askers = asks && !check.keepNeighbours ? neighbourNodes(check) : [];
+    await this.sandbox.flushNeighbours(this.sandbox.nodes, askers);
   }
 
   // The exact argv and environment of a person's shell (or one command) in a node; the front end spawns it.

@@ -180,6 +180,11 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
   c.points.forEach((pt, i) => checkPoint(pt, `${f}.points[${i}]`, nodes, p));
   c.probes.forEach((pr, i) => validateProbe(pr, `${f}.probes[${i}]`, nodes, p));
   if (c.expectations.length === 0 && looks.length === 0) p.push(`${f}.expectations: a check must expect, forbid or look at something`);
+  if (c.keepNeighbours !== undefined && c.keepNeighbours !== false) {
+    const asks = c.expectations.some((e) => isObj(e) && isObj(e.matcher) && (e.matcher.proto === 'arp' || /^neighbor-/.test(String((e.matcher.fields as { icmpType?: unknown } | undefined)?.icmpType ?? ''))));
+    if (c.keepNeighbours !== true) p.push(`${f}.keepNeighbours: must be true or false`);
+    else if (!asks) p.push(`${f}.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep`);
+  }
   c.expectations.forEach((e, i) => {
     const ef = `${f}.expectations[${i}]`;
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);

@@ -340,6 +340,17 @@ ${containerToolsScript(containerRoot(name))}`;
     this.opts.onContainer?.({ event, container: name, addresses });
   }
 
+  // Forgets neighbour entries so a check window starts from a known state: in `unresolved` nodes the
+  // entries still waiting for an answer (deleting one drops the packets queued behind it), in `all` nodes
+  // every learned entry. One shell in the keeper's namespaces; a node whose namespace is gone is passed over.
+  async flushNeighbours(unresolved: string[], all: string[]): Promise<void> {
+    const known = (ns: string[]): string[] => ns.filter((n) => this.nodes.includes(n));
+    const script = 'for n in $U; do ip -n "$n" neigh flush nud incomplete 2>/dev/null; done; for n in $A; do ip -n "$n" neigh flush all 2>/dev/null; done; exit 0';
+    const env = { ...machineryEnv(), U: known(unresolved).join(' '), A: known(all).join(' ') };
+    if (!env.U && !env.A) return;
+    await runCommand({ argv: [...this.keeperPrefix(), 'sh', '-c', script], env, display: 'flush neighbour entries', node: '' });
+  }
+
   // A node's global IPv4 and IPv6 addresses, as CIDRs.
   private async globalAddresses(node: string): Promise<string[]> {
     const rec = await runCommand({ argv: [...this.nodePrefix(node), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node });

@@ -51,3 +51,8 @@ test('a module without a default export', async (t) => {
   const e = await problems('not-a-lab.mjs');
   t.regex(e.message, /default export: expected defineLab/);
 });
+
+test('keepNeighbours on a check that expects no ARP or neighbour discovery is refused, naming the field', async (t) => {
+  const e = await problems('bad-keep-neighbours.ts');
+  t.deepEqual(e.problems, ['steps[0].check.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep']);
+});
