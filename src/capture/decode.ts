@@ -1,7 +1,19 @@
-// Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first lines.
+// Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first
+// lines, and the frames VXLAN and Geneve carry (decoded as packets of their own).
 import { ipv4Text, ipv6Text, macText } from './address-text.js';
 import { formatEndpoint } from './endpoint.js';
 import type { ArpInfo, IcmpInfo, Packet, RawFrame } from './types.js';
+
+export const VXLAN_PORT = 4789;
+export const GENEVE_PORT = 6081;
+
+// What a lab may change in decoding: another UDP port read as VXLAN (8472, the Linux default before IANA).
+export interface DecodeOptions {
+  vxlanPort?: number;
+}
+
+const NO_OPTIONS: DecodeOptions = {};
+const MAX_NESTING = 2; // a tunnel inside a tunnel is decoded; a third level is left as UDP
 
 export { ipv6ToString, macToString } from './address-text.js';
 
@@ -40,23 +52,18 @@ function u32(d: Buffer, o: number): number {
 }
 
 // Decodes one captured frame into plain values; never throws, stops at the first layer it cannot read.
-export function decodeFrame(frame: RawFrame, linktype = 1): Packet {
+export function decodeFrame(frame: RawFrame, linktype = 1, opts: DecodeOptions = NO_OPTIONS): Packet {
   const d = frame.data;
   const caplen = frame.caplen;
   const end = caplen >= 0 && caplen < d.length ? caplen : d.length;
   const p: Packet = { tsUs: frame.tsUs, caplen: frame.caplen, len: frame.len, proto: 'other' };
+  if (linktype === 1) {
+    decodeEthernet(p, d, 0, end, opts, 0);
+    return p;
+  }
   let off: number;
   let type: number;
-  if (linktype === 1) {
-    if (end < 14) return p;
-    type = u16(d, 12);
-    off = 14;
-    if ((type === 0x8100 || type === 0x88a8) && end >= 18) {
-      type = u16(d, 16);
-      off = 18;
-    }
-    p.eth = { src: macText(d, 6), dst: macText(d, 0), type };
-  } else if (linktype === 113) {
+  if (linktype === 113) {
     if (end < 16) return p;
     type = u16(d, 14);
     off = 16;
@@ -71,10 +78,27 @@ export function decodeFrame(frame: RawFrame, linktype = 1): Packet {
   } else {
     return p;
   }
-  if (type === 0x0800) decodeIpv4(p, d, off, end);
-  else if (type === 0x86dd) decodeIpv6(p, d, off, end);
-  else if (type === 0x0806) decodeArp(p, d, off, end);
+  decodeEthertype(p, d, type, off, end, opts, 0);
   return p;
+}
+
+// An Ethernet frame at o (the capture's own, or one a tunnel carries).
+function decodeEthernet(p: Packet, d: Buffer, o: number, end: number, opts: DecodeOptions, depth: number): void {
+  if (end - o < 14) return;
+  let type = u16(d, o + 12);
+  let off = o + 14;
+  if ((type === 0x8100 || type === 0x88a8) && end - o >= 18) {
+    type = u16(d, o + 16);
+    off = o + 18;
+  }
+  p.eth = { src: macText(d, o + 6), dst: macText(d, o), type };
+  decodeEthertype(p, d, type, off, end, opts, depth);
+}
+
+function decodeEthertype(p: Packet, d: Buffer, type: number, off: number, end: number, opts: DecodeOptions, depth: number): void {
+  if (type === 0x0800) decodeIpv4(p, d, off, end, opts, depth);
+  else if (type === 0x86dd) decodeIpv6(p, d, off, end, opts, depth);
+  else if (type === 0x0806) decodeArp(p, d, off, end);
 }
 
 function decodeArp(p: Packet, d: Buffer, o: number, end: number): void {
@@ -91,20 +115,22 @@ function decodeArp(p: Packet, d: Buffer, o: number, end: number): void {
   p.proto = 'arp';
 }
 
-function decodeIpv4(p: Packet, d: Buffer, o: number, end: number): void {
+function decodeIpv4(p: Packet, d: Buffer, o: number, end: number, opts: DecodeOptions, depth: number): void {
   if (end - o < 20 || d[o]! >> 4 !== 4) return;
   const ihl = (d[o]! & 15) * 4;
   const total = u16(d, o + 2);
   const proto = d[o + 9]!;
+  const flags = u16(d, o + 6);
   p.ip = { version: 4, src: ipv4Text(d, o + 12), dst: ipv4Text(d, o + 16), ttl: d[o + 8]!, proto, len: total };
   p.proto = 'ip';
-  if (ihl < 20 || (u16(d, o + 6) & 0x1fff) !== 0) return;
+  p.frag = { df: (flags & 0x4000) !== 0, more: (flags & 0x2000) !== 0, offset: (flags & 0x1fff) * 8 };
+  if (ihl < 20 || (flags & 0x1fff) !== 0) return;
   // The IP length bounds L4 (Ethernet padding); 0 (segmentation offload) or nonsense: trust the capture.
   const wireEnd = total >= ihl ? o + total : end;
-  decodeL4(p, d, proto, o + ihl, end < wireEnd ? end : wireEnd, wireEnd, 4);
+  decodeL4(p, d, proto, o + ihl, end < wireEnd ? end : wireEnd, wireEnd, 4, opts, depth);
 }
 
-function decodeIpv6(p: Packet, d: Buffer, o: number, end: number): void {
+function decodeIpv6(p: Packet, d: Buffer, o: number, end: number, opts: DecodeOptions, depth: number): void {
   if (end - o < 40 || d[o]! >> 4 !== 6) return;
   const payload = u16(d, o + 4);
   let nh = d[o + 6]!;
@@ -123,7 +149,9 @@ function decodeIpv6(p: Packet, d: Buffer, o: number, end: number): void {
     } else if (nh === 44) {
       if (capEnd - x < 8) return;
       const next = d[x]!;
-      if ((u16(d, x + 2) & 0xfff8) !== 0) {
+      const word = u16(d, x + 2);
+      p.frag = { df: false, more: (word & 1) !== 0, offset: word & 0xfff8 };
+      if ((word & 0xfff8) !== 0) {
         ip.proto = next;
         return;
       }
@@ -134,11 +162,11 @@ function decodeIpv6(p: Packet, d: Buffer, o: number, end: number): void {
     }
   }
   ip.proto = nh;
-  decodeL4(p, d, nh, x, capEnd, wireEnd, 6);
+  decodeL4(p, d, nh, x, capEnd, wireEnd, 6, opts, depth);
 }
 
 // o: L4 start; end: last captured byte of the datagram; wireEnd: end of the datagram on the wire.
-function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, wireEnd: number, v: 4 | 6): void {
+function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, wireEnd: number, v: 4 | 6, opts: DecodeOptions, depth: number): void {
   if (proto === 6) {
     if (end - o < 14) return;
     const doff = (d[o + 12]! >> 4) * 4;
@@ -156,9 +184,11 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
   } else if (proto === 17) {
     if (end - o < 4) return;
     const payloadLen = wireEnd - o - 8 > 0 ? wireEnd - o - 8 : 0;
-    p.udp = { sport: u16(d, o), dport: u16(d, o + 2), payloadLen };
+    const dport = u16(d, o + 2);
+    p.udp = { sport: u16(d, o), dport, payloadLen };
     p.proto = 'udp';
     if (payloadLen > 0 && o + 8 < end) p.payload = d.toString('latin1', o + 8, Math.min(end, o + 8 + PAYLOAD_KEEP));
+    if ((dport === VXLAN_PORT || dport === GENEVE_PORT || dport === opts.vxlanPort) && depth < MAX_NESTING && end - o >= 16) decodeTunnel(p, d, dport, o + 8, end, wireEnd, opts, depth);
   } else if ((proto === 1 && v === 4) || (proto === 58 && v === 6)) {
     if (end - o < 2) return;
     const type = d[o]!;
@@ -167,12 +197,35 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
     if (echo && end - o >= 8) {
       icmp.id = u16(d, o + 4);
       icmp.seq = u16(d, o + 6);
+    } else if (v === 4 && type === 3 && icmp.code === 4 && end - o >= 8) {
+      icmp.mtu = u16(d, o + 6); // fragmentation needed: the next hop's MTU
+    } else if (v === 6 && type === 2 && end - o >= 8) {
+      icmp.mtu = u32(d, o + 4); // packet too big
     } else if ((type === 135 || type === 136) && v === 6 && end - o >= 24) {
       icmp.target = ipv6Text(d, o + 8);
     }
     p.icmp = icmp;
     p.proto = v === 4 ? 'icmp' : 'icmp6';
   }
+}
+
+// A VXLAN or Geneve header at o and the frame it carries, decoded as a packet of its own (p.inner).
+function decodeTunnel(p: Packet, d: Buffer, dport: number, o: number, end: number, wireEnd: number, opts: DecodeOptions, depth: number): void {
+  let inner = o + 8;
+  let type = 0x6558; // transparent Ethernet bridging
+  if (dport === GENEVE_PORT) {
+    if (d[o]! >> 6 !== 0) return; // version 0 only
+    inner += (d[o]! & 0x3f) * 4;
+    type = u16(d, o + 2);
+  } else if ((d[o]! & 0x08) === 0) return; // VXLAN without a valid VNI
+  const vni = (d[o + 4]! << 16) | (d[o + 5]! << 8) | d[o + 6]!;
+  p.tunnel = { kind: dport === GENEVE_PORT ? 'geneve' : 'vxlan', vni };
+  const len = wireEnd - inner > 0 ? wireEnd - inner : 0;
+  const q: Packet = { tsUs: p.tsUs, caplen: end - inner > 0 ? end - inner : 0, len, proto: 'other' };
+  p.inner = q;
+  if (inner >= end) return;
+  if (type === 0x6558) decodeEthernet(q, d, inner, end, opts, depth + 1);
+  else decodeEthertype(q, d, type, inner, end, opts, depth + 1);
 }
 
 // head: the payload's first bytes as latin1 text, reused when it holds the whole first line.
@@ -235,5 +288,13 @@ export function describePacket(p: Packet): string {
     if (p.eth) return `${p.eth.src} -> ${p.eth.dst} ethertype=0x${p.eth.type.toString(16).padStart(4, '0')} len=${p.len}`;
     return `unknown frame len=${p.len}`;
   }
-  return [`${parts.src} -> ${parts.dst}`, parts.proto, parts.kind, ...parts.details, parts.hop].filter(Boolean).join(' ');
+  const line = [`${parts.src} -> ${parts.dst}`, parts.proto, parts.kind, ...parts.details, parts.hop].filter(Boolean).join(' ');
+  return p.tunnel ? `${line} ${tunnelText(p)}` : line;
+}
+
+// "VXLAN vni=42 [10.42.0.1 -> 10.42.0.2 ICMP echo-request ...]": a tunnel header and what it carries.
+export function tunnelText(p: Packet): string {
+  if (!p.tunnel) return '';
+  const head = `${p.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'} vni=${p.tunnel.vni}`;
+  return p.inner ? `${head} [${describePacket(p.inner)}]` : head;
 }

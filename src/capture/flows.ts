@@ -1,6 +1,6 @@
 // Groups decoded packets into conversations (flows) with per-direction counts, TTLs and packet kinds.
 import { formatEndpoint } from './endpoint.js';
-import type { Endpoint, Flow, FlowSide, L4Proto, Packet } from './types.js';
+import type { Endpoint, Flow, FlowSide, L4Proto, Packet, TunnelInfo } from './types.js';
 
 interface Entry {
   flow: Flow;
@@ -14,6 +14,7 @@ interface Shape {
   dst: Endpoint;
   tag?: string; // what else tells flows apart: echo id, ICMP type, ethertype
   directed?: boolean; // one-way flows (ICMP errors, ND, MLD): the key includes the direction
+  tunnel?: TunnelInfo;
 }
 
 function side(): FlowSide {
@@ -48,6 +49,13 @@ function shape(p: Packet): Shape | undefined {
     return { key: `eth ${type} ${ends(src, dst)}`, proto: 'other', src: ep(src), dst: ep(dst), tag: `type=0x${type.toString(16).padStart(4, '0')}` };
   }
   const l4 = p.tcp ?? p.udp;
+  if (p.tunnel && p.udp) {
+    // Each end picks its own source port (a hash of the inner flow): both directions are one flow by the
+    // tunnel's endpoints, its destination port and its VNI.
+    const { kind, vni } = p.tunnel;
+    const port = p.udp.dport;
+    return { key: `${kind} ${vni} ${port} ${ends(ip.src, ip.dst)}`, proto: 'udp', src: ep(ip.src), dst: ep(ip.dst, port), tag: `${kind} vni=${vni}`, tunnel: { kind, vni } };
+  }
   if (l4) {
     const src = ep(ip.src, l4.sport);
     const dst = ep(ip.dst, l4.dport);
@@ -72,6 +80,16 @@ function addKind(s: FlowSide, kind: string): void {
   } else s.kindCounts[kind] = n + 1;
 }
 
+// A carried packet's kind, as its own flow would name it: who-has, echo-request, SYN, udp ...
+function kindOf(p: Packet): string {
+  if (p.arp) return p.arp.op === 'request' ? 'who-has' : p.arp.op === 'reply' ? 'is-at' : 'arp';
+  if (p.tcp) return p.tcp.flags;
+  if (p.udp) return 'udp';
+  if (p.icmp) return p.icmp.name;
+  if (p.ip) return `ip-proto-${p.ip.proto}`;
+  return p.eth ? `ethertype-0x${p.eth.type.toString(16).padStart(4, '0')}` : 'frame';
+}
+
 function isRequest(p: Packet): boolean {
   return p.icmp?.type === 8 || p.icmp?.type === 128;
 }
@@ -86,12 +104,12 @@ export class FlowTable {
     if (!sh) return;
     let e = this.byKey.get(sh.key);
     if (!e) {
-      const flow: Flow = { key: label(sh), proto: sh.proto, a: sh.src, b: sh.dst, fwd: side(), rev: side(), firstUs: p.tsUs, lastUs: p.tsUs };
+      const flow: Flow = { key: label(sh), proto: sh.proto, a: sh.src, b: sh.dst, fwd: side(), rev: side(), firstUs: p.tsUs, lastUs: p.tsUs, ...(sh.tunnel ? { tunnel: sh.tunnel } : {}) };
       e = { flow, firstIsRequest: isRequest(p) };
       this.byKey.set(sh.key, e);
     }
     const f = e.flow;
-    let forward = sh.src.addr === f.a.addr && sh.src.port === f.a.port;
+    let forward = sh.tunnel ? sh.src.addr === f.a.addr : sh.src.addr === f.a.addr && sh.src.port === f.a.port;
     if (forward && sh.src.addr === sh.dst.addr && sh.src.port === sh.dst.port && p.icmp?.id !== undefined) {
       forward = isRequest(p) === e.firstIsRequest;
     }
@@ -101,7 +119,8 @@ export class FlowTable {
     if (p.ip && !s.ttls.includes(p.ip.ttl)) s.ttls.push(p.ip.ttl);
     if (p.tsUs < f.firstUs) f.firstUs = p.tsUs;
     if (p.tsUs > f.lastUs) f.lastUs = p.tsUs;
-    if (p.tcp) addKind(s, p.tcp.flags);
+    if (p.tunnel) addKind(s, p.inner ? kindOf(p.inner) : 'empty');
+    else if (p.tcp) addKind(s, p.tcp.flags);
     else if (p.udp) addKind(s, 'udp');
     else if (p.icmp) addKind(s, p.icmp.name);
     else if (p.arp) addKind(s, p.arp.op === 'request' ? 'who-has' : p.arp.op === 'reply' ? 'is-at' : 'arp');

@@ -2,7 +2,7 @@
 // and check windows (mark, probe, drain, judge) over that stream.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { decodeFrame } from './decode.js';
+import { decodeFrame, type DecodeOptions } from './decode.js';
 import { NodeCapture, type IfaceInfo } from './node-capture.js';
 import type { PcapWriter } from './pcap-file.js';
 import type { Packet, RawFrame } from './types.js';
@@ -56,6 +56,7 @@ export class CaptureHub {
     private readonly spawnIn: (node: string, argv: string[]) => ChildProcess,
     private readonly onPacket: (point: string, packet: Packet) => void,
     private readonly points?: string[],
+    private readonly decode: DecodeOptions = {},
   ) {}
 
   // The node's capture child, started (or restarted after it died) on first need.
@@ -74,7 +75,7 @@ export class CaptureHub {
 
   private frame(node: string, iface: IfaceInfo, frame: RawFrame): void {
     const point = `${node}:${iface.name}`;
-    const packet = decodeFrame(frame, iface.linktype);
+    const packet = decodeFrame(frame, iface.linktype, this.decode);
     for (const w of this.windows) {
       const st = w.points.get(point);
       if (!st || st.error || st.ifindex !== iface.ifindex) continue;

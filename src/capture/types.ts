@@ -33,6 +33,20 @@ export interface IcmpInfo {
   id?: number; // echo id
   seq?: number; // echo sequence
   target?: string; // neighbor solicitation/advertisement target address
+  mtu?: number; // fragmentation needed (ICMP 3/4) and packet too big (ICMPv6 2): the next hop's MTU
+}
+
+// IPv4's flags and fragment offset (every IPv4 packet); IPv6's fragment header (only when there is one).
+export interface FragInfo {
+  df: boolean; // don't fragment (IPv4; always false for IPv6, which routers never fragment)
+  more: boolean; // more fragments follow
+  offset: number; // fragment offset in bytes
+}
+
+// The tunnel header a UDP packet carries (VXLAN on 4789 or a lab's port, Geneve on 6081).
+export interface TunnelInfo {
+  kind: 'vxlan' | 'geneve';
+  vni: number;
 }
 
 export interface TcpInfo {
@@ -69,6 +83,9 @@ export interface Packet {
   udp?: UdpInfo;
   http?: HttpInfo;
   payload?: string; // TCP/UDP payload, first 256 bytes as latin1 (payload matchers)
+  frag?: FragInfo;
+  tunnel?: TunnelInfo;
+  inner?: Packet; // the frame the tunnel carries, decoded as a packet of its own
 }
 
 export interface Endpoint {
@@ -95,6 +112,7 @@ export interface Flow {
   rev: FlowSide; // b -> a
   firstUs: number;
   lastUs: number;
+  tunnel?: TunnelInfo; // a tunnel's flow: both directions paired by endpoints and VNI
 }
 
 // Raw frame as delivered by libpcap (the buffer is owned by the receiver).
