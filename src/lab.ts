@@ -1,10 +1,11 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import { containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type PacketMatcher, type Probe } from './engine/authoring.js';
+import { asMatcher, containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type MatcherLike, type Probe } from './engine/authoring.js';
 import type { LabCommand, LabDef, LinkSpec, Prediction, StepDef } from './engine/lab-types.js';
 
 import { ip } from './engine/authoring.js';
 
 export { arp, HOST, http, icmp, icmp6, ip, nptExplain, nptMap, tcp, udp, WAN } from './engine/authoring.js';
+export type { Matcher, MatcherFactory, MatcherLike } from './engine/authoring.js';
 export type { Hint, LabCommand, LabDef, LinkSpec, Prediction, StepDef };
 
 // Hints for one way a check fails: the engine says the one that fits what was seen.
@@ -77,9 +78,17 @@ export interface ProbeOptions {
 
 const outcome = (o: ProbeOptions): { expectFail?: true; src?: string } => ({ ...(o.expectFail ? { expectFail: true } : {}), ...(o.src ? { src: o.src } : {}) });
 
-// ICMP echo probe; fast (20 ms apart) and bounded. It succeeds when a reply comes back.
-export function ping(from: string, to: string, opts: ProbeOptions & { count?: number } = {}): Probe {
-  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}), ...outcome(opts) };
+export interface PingOptions extends ProbeOptions {
+  count?: number; // echo requests (ping -c), default 3
+  size?: number; // ICMP payload bytes (ping -s): 1472 makes a 1500-byte IPv4 packet, 1452 an IPv6 one
+  df?: boolean; // forbid fragmentation (ping -M do): too big for a link means an error, not fragments
+  pattern?: string; // hex bytes that fill the payload (ping -p), up to 16 bytes: 'deadbeef'
+}
+
+// ICMP echo probe; fast (5 ms apart) and bounded. It succeeds when a reply comes back.
+export function ping(from: string, to: string, opts: PingOptions = {}): Probe {
+  const sized = { ...(opts.size !== undefined ? { size: opts.size } : {}), ...(opts.df ? { df: true } : {}), ...(opts.pattern !== undefined ? { pattern: opts.pattern } : {}) };
+  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}), ...sized, ...outcome(opts) };
 }
 
 // TCP connect probe.
@@ -117,21 +126,24 @@ export class Observation implements Check {
   }
 
   // At least `min` (default 1) matching packets must be seen at the point.
-  expect(point: string, matcher: PacketMatcher, opts: { min?: number; max?: number; why?: string; hints?: Hint[] } = {}): this {
+  expect(point: string, like: MatcherLike, opts: { min?: number; max?: number; why?: string; hints?: Hint[] } = {}): this {
+    const matcher = asMatcher(like);
     const count = opts.min !== undefined || opts.max !== undefined ? { ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) } : undefined;
     this.expectations.push({ kind: 'expect', point, matcher, ...(count ? { count } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 
-  // No matching packet may be seen at the point during the whole window.
-  expectNone(point: string, matcher: PacketMatcher, opts: { why?: string; hints?: Hint[] } = {}): this {
-    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+  // No matching packet may be seen at the point during the whole window, bare or inside a tunnel (VXLAN,
+  // Geneve): a tunnel does not hide what must not cross. { outerOnly: true }: only the outer packets count.
+  expectNone(point: string, like: MatcherLike, opts: { why?: string; hints?: Hint[]; outerOnly?: boolean } = {}): this {
+    const matcher = asMatcher(like);
+    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.outerOnly ? { outerOnly: true } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 
   // Where a flow stops: seen at `seenAt`, never at `neverAt` (two expectations, one reason); `hints`
   // go with the half they name: seenHints when it is not seen, neverHints when it goes on.
-  stopsAt(matcher: PacketMatcher, where: { seenAt: string; neverAt: string; why?: string; seenHints?: Hint[]; neverHints?: Hint[] }): this {
+  stopsAt(matcher: MatcherLike, where: { seenAt: string; neverAt: string; why?: string; seenHints?: Hint[]; neverHints?: Hint[] }): this {
     const why = where.why ?? `the flow stops between ${where.seenAt} and ${where.neverAt}`;
     this.expect(where.seenAt, matcher, { why, ...(where.seenHints ? { hints: where.seenHints } : {}) });
     return this.expectNone(where.neverAt, matcher, { why, ...(where.neverHints ? { hints: where.neverHints } : {}) });
@@ -139,8 +151,8 @@ export class Observation implements Check {
 
   // One conversation seen at two points, with exactly the `rewritten` fields changed between them (NAT):
   // the flow is the one whose packets at `a` match `matcher` (default: any IP packet).
-  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: PacketMatcher; why?: string; hints?: Hint[] } = {}): this {
-    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: opts.matcher ?? ip(), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: MatcherLike; why?: string; hints?: Hint[] } = {}): this {
+    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: asMatcher(opts.matcher ?? ip()), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
     return this;
   }
 
@@ -151,10 +163,11 @@ export class Observation implements Check {
     return this;
   }
 
-  // Runs a command in a node after the probes; its output must match (and not match) the patterns.
-  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string; hints?: Hint[] }): this {
+  // Runs a command in a node after the probes; its output must match (and not match) the patterns. With
+  // { inWindow: true } it runs before the capture window closes, so its own packets are judged too.
+  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string; hints?: Hint[]; inWindow?: boolean }): this {
     const pattern = (r: RegExp) => ({ source: r.source, flags: r.flags });
-    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}), ...(opts.inWindow ? { inWindow: true } : {}) });
     return this;
   }
 }

@@ -1,8 +1,9 @@
 // Judges expectations against what each capture point saw; a failed check is a result, not an exception.
 import { packetEnds } from '../capture/endpoint.js';
+import { describePacket } from '../capture/decode.js';
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
-import { matchPacket } from './matchers.js';
+import { matchAnyLayer, matchPacket } from './matchers.js';
 import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, FlowField, Look, LookResult, NearMiss, Pattern, PointObservation, ProbeResult } from './types.js';
 
 export interface ObservationInput {
@@ -21,6 +22,11 @@ const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMet
 
 // The flow a packet belongs to, by its endpoints in either direction.
 function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
+  const t = p.tunnel;
+  if (t && p.ip) {
+    const { src, dst } = p.ip;
+    return flows.find((f) => f.tunnel?.kind === t.kind && f.tunnel.vni === t.vni && ((f.a.addr === src && f.b.addr === dst) || (f.a.addr === dst && f.b.addr === src)));
+  }
   const { src, dst, sport, dport } = packetEnds(p);
   return flows.find(
     (f) =>
@@ -110,24 +116,40 @@ export function twins(p: Packet, q: Packet): boolean {
   return true;
 }
 
+// A must-not-see: by default a packet counts when it, or a packet a tunnel carries inside it, matches, so
+// a tunnel cannot hide what the lab says must not cross; { outerOnly: true } counts the outer packets only.
+function evaluateNone(e: Expectation, seen: ObservationInput, what: string, none: NearMiss[]): ExpectationResult {
+  const outer = seen.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
+  const counted = new Set(outer);
+  const carried = e.outerOnly ? [] : seen.packets.filter((p) => p.inner && !counted.has(p) && matchAnyLayer(e.matcher, p.inner));
+  const n = outer.length + carried.length;
+  const base = { expectation: e, matched: n, nearMisses: none };
+  const doubt = untrusted(seen);
+  if (doubt) return { ...base, pass: false, message: `cannot prove no ${what} at ${e.point}: ${doubt}` };
+  const scope = e.outerOnly ? ' (outer packets only)' : '';
+  if (n === 0) return { ...base, pass: true, message: `no ${what} at ${e.point}${scope}, as expected` };
+  const flows = new Map<string, NearMiss>();
+  for (const p of outer) {
+    const f = flowOf(p, seen.flows);
+    const line = f ? formatFlow(f) : `${p.ip?.src ?? '?'} -> ${p.ip?.dst ?? '?'}`;
+    if (flows.size < MAX_NEAR) flows.set(line, { flow: line, diffs: [] as FieldDiff[] });
+  }
+  // Each carried packet named whole: the tunnel it crossed in and the packet inside.
+  for (const p of carried) {
+    const line = `encapsulated: ${describePacket(p)}`;
+    if (flows.size < MAX_NEAR + 2) flows.set(line, { flow: line, diffs: [] });
+  }
+  const inside = carried.length ? ` (${carried.length} inside a tunnel: a must-not-see looks inside tunnels; { outerOnly: true } counts only the outer packets)` : '';
+  return { ...base, pass: false, message: `seen ${n} ${what} at ${e.point}${inside}, expected none`, nearMisses: [...flows.values()] };
+}
+
 // One expectation's verdict, with a one-line message and near misses on failure.
 export function evaluateExpectation(e: Expectation, seen: ObservationInput): ExpectationResult {
   const what = formatMatcher(e.matcher);
   const matching = seen.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
   const n = matching.length;
   const base = { expectation: e, matched: n, nearMisses: [] as NearMiss[] };
-  if (e.kind === 'expect-none') {
-    const doubt = untrusted(seen);
-    if (doubt) return { ...base, pass: false, message: `cannot prove no ${what} at ${e.point}: ${doubt}` };
-    if (n === 0) return { ...base, pass: true, message: `no ${what} at ${e.point}, as expected` };
-    const flows = new Map<string, NearMiss>();
-    for (const p of matching) {
-      const f = flowOf(p, seen.flows);
-      const line = f ? formatFlow(f) : `${p.ip?.src ?? '?'} -> ${p.ip?.dst ?? '?'}`;
-      if (flows.size < MAX_NEAR) flows.set(line, { flow: line, diffs: [] as FieldDiff[] });
-    }
-    return { ...base, pass: false, message: `seen ${n} ${what} at ${e.point}, expected none`, nearMisses: [...flows.values()] };
-  }
+  if (e.kind === 'expect-none') return evaluateNone(e, seen, what, base.nearMisses);
   if (seen.error) return { ...base, pass: false, message: `expected ${what} at ${e.point}: ${seen.error}` };
   const min = e.count?.min ?? 1;
   const max = e.count?.max;

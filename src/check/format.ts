@@ -1,6 +1,7 @@
 // tshark-like lines for flows, matchers and verdicts; plain text, colours are the reporter's business.
 import { formatEndpoint } from '../capture/endpoint.js';
 import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
+import { safeText } from './matchers.js';
 import type { CheckResult, Expectation, PacketMatcher, PointObservation } from './types.js';
 
 const PROTO: Record<string, string> = { icmp: 'ICMP', icmp6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', arp: 'ARP', ip: 'IP', other: '' };
@@ -22,7 +23,8 @@ function side(s: FlowSide): string {
 export function formatFlow(f: Flow): string {
   const back = f.rev.packets ? side(f.rev) : 'no reply';
   if (f.proto === 'arp') return `ARP who-has ${f.b.addr} tell ${f.a.addr}${f.fwd.packets > 1 ? ` x${f.fwd.packets}` : ''}, ${f.rev.packets ? `is-at${f.rev.packets > 1 ? ` x${f.rev.packets}` : ''}` : 'no reply'}`;
-  return `${endpoint(f.a)} -> ${endpoint(f.b)} ${PROTO[f.proto] ?? f.proto.toUpperCase()} ${side(f.fwd)}, ${back}`;
+  const proto = f.tunnel ? `${PROTO[f.proto] ?? ''} ${f.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'} vni=${f.tunnel.vni} carrying` : (PROTO[f.proto] ?? f.proto.toUpperCase());
+  return `${endpoint(f.a)} -> ${endpoint(f.b)} ${proto} ${side(f.fwd)}, ${back}`;
 }
 
 // True for IPv6 neighbour discovery and MLD chatter, hidden unless asked for.
@@ -30,20 +32,24 @@ export function isNoise(f: Flow): boolean {
   return f.proto === 'icmp6' && [...f.fwd.kinds, ...f.rev.kinds].every((k) => NOISE.test(k));
 }
 
-// "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say.
+// "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say; a tunnel
+// matcher goes on with its header and what it carries: "UDP dport=4789 VXLAN vni=42 carrying ARP request".
 export function formatMatcher(m: PacketMatcher): string {
   const said = (k: 'tcpFlags' | 'tcpFlagsInclude' | 'payload'): string[] => (m.label.includes(m.fields[k] ?? '\0') ? [k] : []);
-  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...said('tcpFlags'), ...said('tcpFlagsInclude'), ...said('payload')]);
+  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...said('tcpFlags'), ...said('tcpFlagsInclude'), ...said('payload'), ...(m.label.includes('fragmentation-needed') ? ['icmpCode'] : [])]);
   const extra = Object.entries(m.fields)
     .filter(([k, v]) => v !== undefined && !implied.has(k))
-    .map(([k, v]) => `${k}=${String(v)}`);
-  return [m.label, ...extra].join(' ');
+    .map(([k, v]) => `${k}=${k === 'payload' ? safeText(String(v)) : String(v)}`);
+  const tunnel = m.tunnel ? [`${m.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'}${m.tunnel.vni !== undefined ? ` vni=${m.tunnel.vni}` : ''}`] : [];
+  const carried = m.carries ? [`carrying ${formatMatcher(m.carries)}`] : [];
+  return [m.label, ...extra, ...tunnel, ...carried].join(' ');
 }
 
 // "expect ICMP echo-request ... at host:eth0 (>=3)".
 export function formatExpectation(e: Expectation): string {
   const c = e.count;
   const count = c && (c.min !== undefined || c.max !== undefined) ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})` : '';
+  if (e.kind === 'expect-none' && e.outerOnly) return `expect none ${formatMatcher(e.matcher)} at ${e.point} (outer packets only)`;
   if (e.kind === 'same-flow') return `expect the same ${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}, ${e.rewritten?.length ? `${e.rewritten.join(', ')} rewritten` : 'unchanged'}`;
   return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
 }

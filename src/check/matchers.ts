@@ -6,13 +6,70 @@ import type { FieldDiff, MatchFields, PacketMatcher } from './types.js';
 
 export { parseAddressOrCidr } from './address.js';
 
-const make = (proto: L4Proto, label: string, fields: MatchFields = {}, ipVersion?: 4 | 6): PacketMatcher => ({ proto, label, fields, ...(ipVersion ? { ipVersion } : {}) });
+// A matcher as plain data (what a lab's check holds), with chainable refinements that are not data: they
+// are not enumerable, so a check serialises and compares as before.
+export interface Matcher extends PacketMatcher {
+  from(src: string): Matcher; // source address or CIDR
+  to(dst: string | number): Matcher; // destination address or CIDR, or (a number) the destination port
+  where(f: MatchFields): Matcher; // more fields
+  vxlan(t?: { vni?: number }): Matcher; // the packet carries a VXLAN header (with this VNI)
+  geneve(t?: { vni?: number }): Matcher; // the packet carries a Geneve header (with this VNI)
+  inner(m: MatcherLike): Matcher; // the frame the tunnel carries matches m
+}
+
+// A matcher factory (icmp.echoRequest) that can also be refined directly: icmp.echoRequest.from(C1).
+export type Refinements = Omit<Matcher, keyof PacketMatcher>;
+export type MatcherFactory = ((f?: MatchFields) => Matcher) & Refinements;
+
+// What an expectation accepts: a matcher, or a factory used as is (icmp.echoRequest means icmp.echoRequest()).
+export type MatcherLike = PacketMatcher | MatcherFactory;
+
+// The matcher data behind a factory or a matcher.
+export function asMatcher(m: MatcherLike): PacketMatcher {
+  return typeof m === 'function' ? m() : m;
+}
+
+const refine = (m: PacketMatcher, extra: Partial<PacketMatcher>): Matcher => chain({ ...m, ...extra });
+const toField = (dst: string | number): MatchFields => (typeof dst === 'number' ? { dport: dst } : { dst });
+
+// Adds the chainable refinements to matcher data, not enumerable.
+function chain(m: PacketMatcher): Matcher {
+  const data: PacketMatcher = { proto: m.proto, label: m.label, fields: m.fields, ...(m.ipVersion ? { ipVersion: m.ipVersion } : {}), ...(m.tunnel ? { tunnel: m.tunnel } : {}), ...(m.carries ? { carries: m.carries } : {}) };
+  const methods: Refinements = {
+    from: (src) => refine(data, { fields: { ...data.fields, src } }),
+    to: (dst) => refine(data, { fields: { ...data.fields, ...toField(dst) } }),
+    where: (f) => refine(data, { fields: { ...data.fields, ...f } }),
+    vxlan: (t = {}) => refine(data, { tunnel: { kind: 'vxlan', ...(t.vni !== undefined ? { vni: t.vni } : {}) } }),
+    geneve: (t = {}) => refine(data, { tunnel: { kind: 'geneve', ...(t.vni !== undefined ? { vni: t.vni } : {}) } }),
+    inner: (i) => refine(data, { carries: asMatcher(i) }),
+  };
+  for (const [k, v] of Object.entries(methods)) Object.defineProperty(data, k, { value: v, enumerable: false });
+  return data as Matcher;
+}
+
+const make = (proto: L4Proto, label: string, fields: MatchFields = {}, ipVersion?: 4 | 6): Matcher => chain({ proto, label, fields, ...(ipVersion ? { ipVersion } : {}) });
+
+// A factory of matchers that can be refined without calling it first.
+function factory(build: (f: MatchFields) => Matcher): MatcherFactory {
+  const fn = (f: MatchFields = {}): Matcher => build(f);
+  const methods: Refinements = {
+    from: (src) => build({ src }),
+    to: (dst) => build(toField(dst)),
+    where: (f) => build(f),
+    vxlan: (t) => build({}).vxlan(t),
+    geneve: (t) => build({}).geneve(t),
+    inner: (m) => build({}).inner(m),
+  };
+  return Object.assign(fn, methods);
+}
 
 export const icmp = {
-  echoRequest: (f: MatchFields = {}) => make('icmp', 'ICMP echo-request', { ...f, icmpType: 'echo-request' }),
-  echoReply: (f: MatchFields = {}) => make('icmp', 'ICMP echo-reply', { ...f, icmpType: 'echo-reply' }),
-  unreachable: (f: MatchFields = {}) => make('icmp', 'ICMP dest-unreachable', { ...f, icmpType: 'dest-unreachable' }),
-  any: (f: MatchFields = {}) => make('icmp', 'ICMP', f),
+  echoRequest: factory((f) => make('icmp', 'ICMP echo-request', { ...f, icmpType: 'echo-request' })),
+  echoReply: factory((f) => make('icmp', 'ICMP echo-reply', { ...f, icmpType: 'echo-reply' })),
+  unreachable: factory((f) => make('icmp', 'ICMP dest-unreachable', { ...f, icmpType: 'dest-unreachable' })),
+  // Fragmentation needed (type 3 code 4), with the MTU it announces when given: icmp.fragNeeded({ mtu: 1450 }).
+  fragNeeded: factory((f) => make('icmp', 'ICMP fragmentation-needed', { ...f, icmpType: 'dest-unreachable', icmpCode: 4 })),
+  any: factory((f) => make('icmp', 'ICMP', f)),
 };
 
 // IPv6's own housekeeping (neighbour discovery, MLD, router solicitations): a matcher sees these only
@@ -20,49 +77,59 @@ export const icmp = {
 export const ICMP6_CONTROL = new Set(['neighbor-solicitation', 'neighbor-advertisement', 'router-solicitation', 'router-advertisement', 'redirect', 'mld-query', 'mld-report', 'mld-done', 'mldv2-report']);
 
 export const icmp6 = {
-  echoRequest: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-request', { ...f, icmpType: 'echo-request' }),
-  echoReply: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 echo-reply', { ...f, icmpType: 'echo-reply' }),
-  unreachable: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 dest-unreachable', { ...f, icmpType: 'dest-unreachable' }),
-  neighborSolicitation: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 neighbor-solicitation', { ...f, icmpType: 'neighbor-solicitation' }),
-  neighborAdvertisement: (f: MatchFields = {}) => make('icmp6', 'ICMPv6 neighbor-advertisement', { ...f, icmpType: 'neighbor-advertisement' }),
-  any: (f: MatchFields = {}) => make('icmp6', 'ICMPv6', f),
+  echoRequest: factory((f) => make('icmp6', 'ICMPv6 echo-request', { ...f, icmpType: 'echo-request' })),
+  echoReply: factory((f) => make('icmp6', 'ICMPv6 echo-reply', { ...f, icmpType: 'echo-reply' })),
+  unreachable: factory((f) => make('icmp6', 'ICMPv6 dest-unreachable', { ...f, icmpType: 'dest-unreachable' })),
+  // Packet too big (type 2), with the MTU it announces when given: icmp6.packetTooBig({ mtu: 1450 }).
+  packetTooBig: factory((f) => make('icmp6', 'ICMPv6 packet-too-big', { ...f, icmpType: 'packet-too-big' })),
+  neighborSolicitation: factory((f) => make('icmp6', 'ICMPv6 neighbor-solicitation', { ...f, icmpType: 'neighbor-solicitation' })),
+  neighborAdvertisement: factory((f) => make('icmp6', 'ICMPv6 neighbor-advertisement', { ...f, icmpType: 'neighbor-advertisement' })),
+  any: factory((f) => make('icmp6', 'ICMPv6', f)),
 };
 
 export const arp = {
-  request: (f: MatchFields = {}) => make('arp', 'ARP request', { ...f, arpOp: 'request' }),
-  reply: (f: MatchFields = {}) => make('arp', 'ARP reply', { ...f, arpOp: 'reply' }),
-  any: (f: MatchFields = {}) => make('arp', 'ARP', f),
+  request: factory((f) => make('arp', 'ARP request', { ...f, arpOp: 'request' })),
+  reply: factory((f) => make('arp', 'ARP reply', { ...f, arpOp: 'reply' })),
+  any: factory((f) => make('arp', 'ARP', f)),
 };
 
 // Any TCP segment; shortcuts for the flags a lesson talks about.
-export const tcp = Object.assign((f: MatchFields = {}) => make('tcp', f.tcpFlags ? `TCP ${f.tcpFlags}` : 'TCP', f), {
-  syn: (f: MatchFields = {}) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' }),
-  synAck: (f: MatchFields = {}) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' }),
-  rstAck: (f: MatchFields = {}) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' }),
+export const tcp = Object.assign(factory((f) => make('tcp', f.tcpFlags ? `TCP ${f.tcpFlags}` : 'TCP', f)), {
+  syn: factory((f) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' })),
+  synAck: factory((f) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' })),
+  rstAck: factory((f) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' })),
   // Segments with at least these flags set: tcp.with('PSH') matches PSH,ACK.
   with: (flags: string, f: MatchFields = {}) => make('tcp', `TCP with ${flags}`, { ...f, tcpFlagsInclude: flags }),
   // Segments whose payload contains the text: tcp.payload('Hello, world!').
-  payload: (text: string, f: MatchFields = {}) => make('tcp', `TCP payload "${text}"`, { ...f, payload: text }),
+  payload: (text: string, f: MatchFields = {}) => make('tcp', `TCP payload "${safeText(text)}"`, { ...f, payload: text }),
 });
 
-export const udp = (f: MatchFields = {}) => make('udp', 'UDP', f);
+// Any UDP datagram: udp({ dport: 53 }), udp.to(4789).vxlan({ vni: 42 }).inner(icmp.echoRequest).
+export const udp = factory((f) => make('udp', 'UDP', f));
 
 export const http = {
   request: (f: MatchFields = {}) => make('tcp', `HTTP ${f.httpMethod ?? 'GET'}`, { ...f, httpMethod: f.httpMethod ?? 'GET' }),
   response: (status: number, f: MatchFields = {}) => make('tcp', `HTTP ${status}`, { ...f, httpStatus: status }),
 };
 
-// Any IPv4 or IPv6 packet.
-export const ip = (f: MatchFields = {}) => make('ip', 'IP', f);
+// Any IPv4 or IPv6 packet: ip({ df: true, len: 1500 }), ip({ fragment: 'last' }).
+export const ip = factory((f) => make('ip', 'IP', f));
 
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE', 'NONE'];
 const flagSet = (s: string): string => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean).sort().join(',');
 
 // The values of a packet that matchers compare, by field name.
-function seenValues(p: Packet): Record<keyof MatchFields, string | number | undefined> {
+function seenValues(p: Packet): Record<keyof MatchFields, string | number | boolean | undefined> {
+  const f = p.frag;
   return {
     ...packetEnds(p),
     ttl: p.ip?.ttl,
+    icmpCode: p.icmp?.code,
+    mtu: p.icmp?.mtu,
+    len: p.ip ? (p.ip.version === 4 ? p.ip.len : p.ip.len - 40) : undefined,
+    df: p.ip?.version === 4 ? (f?.df ?? false) : undefined,
+    fragment: f && (f.more || f.offset > 0) ? (f.offset === 0 ? 'first' : f.more ? 'middle' : 'last') : undefined,
+    fragOffset: p.ip ? (f?.offset ?? 0) : undefined,
     icmpType: p.icmp?.name,
     tcpFlags: p.tcp?.flags,
     tcpFlagsInclude: p.tcp?.flags,
@@ -73,8 +140,41 @@ function seenValues(p: Packet): Record<keyof MatchFields, string | number | unde
   };
 }
 
-// The fields in which a packet differs from a matcher; empty means it matches.
+// Text a terminal can show and grep reads as text: bytes outside printable ASCII escaped, long text cut.
+export function safeText(s: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex
+  const esc = s.replace(/[^\x20-\x7e]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return esc.length > max ? `${esc.slice(0, max)}...` : esc;
+}
+
+// The fields in which a packet differs from a matcher, its tunnel header and the frame inside (those named
+// "vni", "tunnel" and "inner.<field>"); empty means it matches.
 export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
+  const diffs = matchOne(m, p);
+  if (!m.tunnel && !m.carries) return diffs;
+  if (diffs.some((d) => d.field === 'proto')) return diffs;
+  const t = p.tunnel;
+  if (m.tunnel) {
+    if (!t || t.kind !== m.tunnel.kind) return [...diffs, { field: 'tunnel', expected: m.tunnel.kind, seen: t?.kind ?? 'none' }];
+    if (m.tunnel.vni !== undefined && t.vni !== m.tunnel.vni) diffs.push({ field: 'vni', expected: String(m.tunnel.vni), seen: String(t.vni) });
+  }
+  if (m.carries) {
+    if (!p.inner) return [...diffs, { field: 'inner', expected: formatInner(m.carries), seen: 'nothing carried' }];
+    for (const d of matchPacket(m.carries, p.inner)) diffs.push({ ...d, field: `inner.${d.field}` });
+  }
+  return diffs;
+}
+
+// The inner matcher's words, for a diff that says nothing was carried.
+const formatInner = (m: PacketMatcher): string => m.label;
+
+// The outer packet or any packet it carries (tunnels nest) that matches, if any.
+export function matchAnyLayer(m: PacketMatcher, p: Packet): Packet | undefined {
+  for (let q: Packet | undefined = p; q; q = q.inner) if (matchPacket(m, q).length === 0) return q;
+  return undefined;
+}
+
+function matchOne(m: PacketMatcher, p: Packet): FieldDiff[] {
   const protoOk = m.proto === 'ip' ? Boolean(p.ip) : p.proto === m.proto || (m.proto === 'tcp' && Boolean(p.tcp));
   if (!protoOk) return [{ field: 'proto', expected: m.proto, seen: p.proto }];
   if (m.ipVersion && p.ip?.version !== m.ipVersion) return [{ field: 'ipVersion', expected: String(m.ipVersion), seen: String(p.ip?.version ?? '-') }];
@@ -82,7 +182,7 @@ export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
   if (control && m.fields.icmpType !== p.icmp?.name) return [{ field: 'icmpType', expected: m.fields.icmpType ?? 'not IPv6 housekeeping', seen: p.icmp?.name ?? '-' }];
   const seen = seenValues(p);
   const diffs: FieldDiff[] = [];
-  for (const [k, want] of Object.entries(m.fields) as [keyof MatchFields, string | number | undefined][]) {
+  for (const [k, want] of Object.entries(m.fields) as [keyof MatchFields, string | number | boolean | undefined][]) {
     if (want === undefined) continue;
     const got = seen[k];
     let ok: boolean;
@@ -93,7 +193,7 @@ export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
     else if (k === 'tcpFlagsInclude') ok = got !== undefined && flagSet(String(want)).split(',').every((x) => flagSet(String(got)).split(',').includes(x));
     else if (k === 'payload') ok = got !== undefined && String(got).includes(String(want));
     else ok = got === want;
-    if (!ok) diffs.push({ field: k, expected: String(want), seen: got === undefined ? '-' : String(got) });
+    if (!ok) diffs.push({ field: k, expected: k === 'payload' ? safeText(String(want)) : String(want), seen: got === undefined ? '-' : k === 'payload' ? safeText(String(got)) : String(got) });
   }
   return diffs;
 }
@@ -116,5 +216,20 @@ export function validateMatcher(m: PacketMatcher): string[] {
   }
   if (f.payload !== undefined && (typeof f.payload !== 'string' || f.payload === '')) out.push(`fields.payload: must be non-empty text`);
   if (f.httpStatus !== undefined && (!Number.isInteger(f.httpStatus) || (f.httpStatus as number) < 100 || (f.httpStatus as number) > 599)) out.push(`fields.httpStatus: ${JSON.stringify(f.httpStatus)} is not an HTTP status`);
+  for (const [k, max] of [['icmpCode', 255], ['mtu', 0xffffffff], ['len', 65535], ['fragOffset', 65528]] as const) {
+    const v = f[k];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > max)) out.push(`fields.${k}: ${JSON.stringify(v)} must be an integer 0..${max}`);
+  }
+  if (f.df !== undefined && typeof f.df !== 'boolean') out.push(`fields.df: ${JSON.stringify(f.df)} must be true or false`);
+  if (f.fragment !== undefined && !['first', 'middle', 'last'].includes(f.fragment as string)) out.push(`fields.fragment: ${JSON.stringify(f.fragment)} must be 'first', 'middle' or 'last'`);
+  if (m.tunnel !== undefined) {
+    const t = m.tunnel as unknown as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null || !['vxlan', 'geneve'].includes(t.kind as string)) out.push(`tunnel.kind: ${JSON.stringify(t?.kind)} must be 'vxlan' or 'geneve'`);
+    else if (t.vni !== undefined && (!Number.isInteger(t.vni) || (t.vni as number) < 0 || (t.vni as number) > 0xffffff)) out.push(`tunnel.vni: ${JSON.stringify(t.vni)} must be 0..16777215`);
+  }
+  if (m.carries !== undefined) {
+    if (typeof m.carries !== 'object' || m.carries === null) out.push('carries: must be a packet matcher such as icmp.echoRequest()');
+    else out.push(...validateMatcher(m.carries).map((x) => `carries.${x}`));
+  }
   return out;
 }

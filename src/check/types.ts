@@ -15,6 +15,18 @@ export interface MatchFields {
   arpOp?: 'request' | 'reply';
   httpMethod?: string;
   httpStatus?: number;
+  icmpCode?: number;
+  mtu?: number; // fragmentation needed / packet too big: the MTU the message announces
+  len?: number; // IPv4: the total length (header included); IPv6: the payload length (after the 40-byte header)
+  df?: boolean; // IPv4 don't-fragment bit (IPv6 has none: never matches df)
+  fragment?: 'first' | 'middle' | 'last'; // a fragment of a larger datagram, and which one
+  fragOffset?: number; // fragment offset in bytes (0 for the first fragment and unfragmented packets)
+}
+
+// The tunnel header a matched packet must carry (any VNI when left out).
+export interface TunnelMatch {
+  kind: 'vxlan' | 'geneve';
+  vni?: number;
 }
 
 export interface PacketMatcher {
@@ -22,6 +34,8 @@ export interface PacketMatcher {
   ipVersion?: 4 | 6;
   fields: MatchFields;
   label: string; // human name, e.g. "ICMP echo-request"
+  tunnel?: TunnelMatch; // the packet carries this tunnel header...
+  carries?: PacketMatcher; // ... and the frame inside matches this (written .inner(m))
 }
 
 export interface CountRule {
@@ -47,12 +61,13 @@ export interface Expectation {
   hints?: Hint[];
   other?: string; // same-flow: the second point, where the same conversation must be seen
   rewritten?: FlowField[]; // same-flow: the fields that differ between the two points (all others equal)
+  outerOnly?: boolean; // expect-none: only the outer packets count (by default it also looks inside tunnels)
 }
 
 // expectFail: the lesson says this probe fails (no reply, refused); otherwise it must succeed.
 // src: the source address to send from (any address of the node), IPv4 or IPv6 like the target.
 export type Probe = { expectFail?: boolean; src?: string } & (
-  | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean }
+  | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean; size?: number; df?: boolean; pattern?: string }
   | { kind: 'tcp'; from: string; to: string; port: number; read?: Pattern } // read: keep the reply; its bytes must match
   | { kind: 'http'; from: string; url: string }
   | { kind: 'udp'; from: string; to: string; port: number; payload: string }
@@ -72,6 +87,7 @@ export interface Look {
   noMatch?: Pattern; // ... and must not match
   why?: string;
   hints?: Hint[]; // said when it fails
+  inWindow?: boolean; // runs while the capture window is open (after the probes): its own packets are judged too
 }
 
 export interface Check {

@@ -2,7 +2,8 @@
 // matchers, the sandbox's fixed addresses, and the runbook's container start line.
 import { unshareArgv } from '../sandbox/container.js';
 
-export { arp, http, icmp, icmp6, ip, tcp, udp } from '../check/matchers.js';
+export { arp, asMatcher, http, icmp, icmp6, ip, tcp, udp } from '../check/matchers.js';
+export type { Matcher, MatcherFactory, MatcherLike } from '../check/matchers.js';
 export type { Check, Expectation, FlowField, Hint, Look, PacketMatcher, Probe } from '../check/types.js';
 export { BASELINE_IFACES, HOST, WAN } from '../sandbox/topology.js';
 export { nptExplain, nptMap } from '../tools/npt.js';

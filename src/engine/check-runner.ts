@@ -3,7 +3,7 @@ import { mark } from '../sys/timeline.js';
 import { assembleFlows } from '../capture/flows.js';
 import type { CaptureHub } from '../capture/hub.js';
 import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
-import type { Check, CheckResult, LookResult, ProbeResult } from '../check/types.js';
+import type { Check, CheckResult, Look, LookResult, ProbeResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
 import { commandOk, observerFor } from './observer.js';
@@ -29,6 +29,16 @@ export async function sendProbes(check: Check, ctx: Pick<CheckContext, 'sandbox'
   return out;
 }
 
+// Runs looks in turn and judges each on its exit code and output.
+async function runLooks(looks: Look[], ctx: CheckContext): Promise<LookResult[]> {
+  const out: LookResult[] = [];
+  for (const look of looks) {
+    const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(ctx.events, ctx.stepId, { judged: false, check: true }));
+    out.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
+  }
+  return out;
+}
+
 // A must-not-see only counts if every capture stayed alive, lossless and known for the whole window.
 export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckResult> {
   const { events, stepId } = ctx;
@@ -39,14 +49,13 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   }
   const probes = await sendProbes(check, ctx);
   mark('probes done');
+  // Looks the lab wants in the window run before it closes: their own traffic is captured and judged.
+  const inWindow = await runLooks((check.looks ?? []).filter((l) => l.inWindow), ctx);
   const outcomes = await ctx.hub.closeWindow(window);
   mark('window closed: quiet, every capture synced');
   // A probe that reads its reply is judged like a look at the reply's bytes.
   const looks: LookResult[] = probes.flatMap((r) => (r.probe.kind === 'tcp' && r.probe.read && !r.probe.expectFail ? [evaluateLook({ node: r.node, cmd: r.command, match: r.probe.read, why: 'the reply' }, r.exitCode, r.output)] : []));
-  for (const look of check.looks ?? []) {
-    const rec = await ctx.sandbox.exec(look.node, look.cmd, observerFor(events, stepId, { judged: false, check: true }));
-    looks.push(evaluateLook(look, rec.exitCode ?? -1, rec.output));
-  }
+  looks.push(...inWindow, ...(await runLooks((check.looks ?? []).filter((l) => !l.inWindow), ctx)));
   const observations = new Map(outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) }]));
   return evaluateCheck(check, observations, probes, looks);
 }

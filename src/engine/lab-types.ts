@@ -44,4 +44,6 @@ export interface LabDef {
   topology: TopologySpec;
   steps: StepDef[];
   limits?: LabLimits; // the sandbox's processes, memory, writable space, CPU weight (defaults in limits.ts)
+  tools?: string[]; // commands the lab runs beyond the usual (e.g. 'conntrack'); missing ones stop it before it starts
+  vxlanPort?: number; // another UDP port the captures read as VXLAN (8472, Linux's old default); 4789 always is
 }

@@ -34,6 +34,7 @@ export function checkEnvironment(lab: LabDef): void {
       if (['iptables', 'ip6tables', 'nft'].includes(tool)) tools.add(tool);
     }
   }
+  for (const t of lab.tools ?? []) tools.add(t);
   requireTools([...tools]);
   const pcap = pcapBindingProblem();
   if (pcap) throw new EnvironmentError('PCAP_MISSING', pcap, 'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)');

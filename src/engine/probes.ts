@@ -15,7 +15,9 @@ export function probeCommand(p: Probe): ProbeCommand {
       // 5 ms apart instead of ping's 1 s. A reply inside a sandbox takes well under a millisecond, so a
       // ping the lab says gets none waits 0.1 s after its last request; one that must be answered waits
       // up to 1 s (it ends as soon as the replies are in).
-      const argv = ['ping', ...(p.ipv6 ? ['-6'] : []), '-n', '-q', '-c', String(p.count), '-i', '0.005', '-W', p.expectFail ? '0.1' : '1', ...(p.src ? ['-I', p.src] : []), p.to];
+      // Sizes are ping's own: -s payload bytes, -M do (don't fragment), -p a payload pattern in hex.
+      const sized = [...(p.size !== undefined ? ['-s', String(p.size)] : []), ...(p.df ? ['-M', 'do'] : []), ...(p.pattern !== undefined ? ['-p', p.pattern] : [])];
+      const argv = ['ping', ...(p.ipv6 ? ['-6'] : []), '-n', '-q', '-c', String(p.count), '-i', '0.005', '-W', p.expectFail ? '0.1' : '1', ...sized, ...(p.src ? ['-I', p.src] : []), p.to];
       return { node: p.from, argv, display: argv.join(' '), timeoutMs: 5_000 };
     }
     case 'tcp': {

@@ -116,6 +116,7 @@ export class LabSession {
         (node, argv) => sb.spawn(node, argv),
         (point, packet) => events.emit({ type: 'packet', point, packet }),
         [...points],
+        def.vxlanPort ? { vxlanPort: def.vxlanPort } : {},
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
       const armed = Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));

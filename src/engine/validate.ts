@@ -1,4 +1,5 @@
 // Validates a lab module before anything is created; every problem names its field.
+import { TOOL_PACKAGES } from '../sys/tools.js';
 import { isIP } from 'node:net';
 import { validateMatcher } from '../check/matchers.js';
 import type { Probe } from '../check/types.js';
@@ -31,6 +32,8 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
   else if (expectedId && value.id !== expectedId) p.push(`id: ${q(value.id)} must match the file name ${q(expectedId)}`);
   if (!str(value.title)) p.push('title: must be a non-empty string');
   if (value.summary !== undefined && typeof value.summary !== 'string') p.push('summary: must be a string');
+  validateTools(value.tools, p);
+  if (value.vxlanPort !== undefined && (!Number.isInteger(value.vxlanPort) || (value.vxlanPort as number) < 1 || (value.vxlanPort as number) > 65535)) p.push(`vxlanPort: ${q(value.vxlanPort)} is not a UDP port (1..65535)`);
   const nodes = validateTopology(value.topology, p);
   p.push(...limitsProblems(value.limits));
   if (!Array.isArray(value.steps) || value.steps.length === 0) p.push('steps: must be a non-empty array');
@@ -211,6 +214,7 @@ function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void
   checkNode(l.node, `${f}.node`, nodes, p);
   if (!str(l.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
   if (l.match === undefined && l.noMatch === undefined) p.push(`${f}: give match or noMatch`);
+  if (l.inWindow !== undefined && typeof l.inWindow !== 'boolean') p.push(`${f}.inWindow: must be true or false`);
   validateHints(l.hints, `${f}.hints`, p, true);
   for (const k of ['match', 'noMatch'] as const) {
     const v = l[k];
@@ -240,6 +244,7 @@ function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): vo
   if (!['ping', 'tcp', 'udp'].includes(probe.kind)) return void p.push(`${f}.kind: unknown probe ${q((pr as { kind?: unknown }).kind)}`);
   if (!isIP(String(probe.to))) p.push(`${f}.to: ${q(probe.to)} is not an IPv4 or IPv6 address`);
   if (probe.kind === 'ping' && (!Number.isInteger(probe.count) || probe.count < 1 || probe.count > 100)) p.push(`${f}.count: ${q(probe.count)} must be 1..100`);
+  if (probe.kind === 'ping') validatePingSize(probe, f, p);
   if ((probe.kind === 'tcp' || probe.kind === 'udp') && (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535)) p.push(`${f}.port: ${q(probe.port)} is not a port (1..65535)`);
 }
 
@@ -252,4 +257,20 @@ function checkPoint(pt: unknown, f: string, nodes: string[], p: Problems): void 
   if (extra !== undefined || !node || !iface) return void p.push(`${f}: ${q(pt)} must be written node:iface, e.g. host:br0`);
   checkNode(node, f, nodes, p);
   if (!IFACE.test(iface)) p.push(`${f}: ${q(iface)} is not an interface name (1-15 characters)`);
+}
+
+// A ping's size, don't-fragment flag and payload pattern, as ping itself accepts them.
+function validatePingSize(probe: Extract<Probe, { kind: 'ping' }>, f: string, p: string[]): void {
+  if (probe.size !== undefined && (!Number.isInteger(probe.size) || probe.size < 0 || probe.size > 65507)) p.push(`${f}.size: ${q(probe.size)} must be 0..65507 payload bytes`);
+  if (probe.df !== undefined && typeof probe.df !== 'boolean') p.push(`${f}.df: must be true or false`);
+  if (probe.pattern !== undefined && (typeof probe.pattern !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(probe.pattern))) p.push(`${f}.pattern: ${q(probe.pattern)} must be 1 to 32 hex digits (up to 16 bytes)`);
+}
+
+// The tools a lab declares: each must be one whose Debian package the runner knows (so it can say what to install).
+function validateTools(tools: unknown, p: Problems): void {
+  if (tools === undefined) return;
+  if (!Array.isArray(tools)) return void p.push(`tools: must be a list of command names, e.g. ['conntrack']`);
+  tools.forEach((t, i) => {
+    if (typeof t !== 'string' || !(t in TOOL_PACKAGES)) p.push(`tools[${i}]: ${q(t)} is not a tool the runner knows (known: ${Object.keys(TOOL_PACKAGES).sort().join(', ')})`);
+  });
 }

@@ -24,6 +24,14 @@ export const TOOL_PACKAGES: Record<string, string> = {
   python3: 'python3',
   perl: 'perl-base',
   du: 'coreutils',
+  conntrack: 'conntrack',
+  tcpdump: 'tcpdump',
+  bridge: 'iproute2',
+  ss: 'iproute2',
+  tc: 'iproute2',
+  ethtool: 'ethtool',
+  arping: 'iputils-arping',
+  socat: 'socat',
 };
 
 // Absolute path of a tool, or undefined.
