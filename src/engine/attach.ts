@@ -1,6 +1,7 @@
 // Ways into sandboxes that outlive this process (kept with --keep, or run by another `lab`):
 // `lab shell` finds one by run id or lab and gets the same shell the session would give.
 import { EnvironmentError, UsageError } from '../errors.js';
+import { joinArgv } from '../sandbox/cgroup.js';
 import { enterNode, shellSpec, type ShellSpec } from '../sandbox/enter.js';
 import { NsHandles, PINS } from '../sandbox/ns-handles.js';
 import { nodePath } from '../sandbox/node-tools.js';
@@ -31,7 +32,9 @@ export function sandboxShell(s: SandboxState, node: string, cmd: string[]): Shel
   if (pid) ns.openContainer(node, pid);
   else if (s.namespaces.nodes[node]?.uts) for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) ns.openPin(node, kind);
   else throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} of sandbox ${s.runId} is not running`, 'start the lab again, or enter another node');
-  const spec = shellSpec(enterNode(ns, node, Boolean(pid), !(s.withoutNetAdmin ?? []).includes(node)), node, cmd, process.env);
+  const entered = enterNode(ns, node, Boolean(pid), !(s.withoutNetAdmin ?? []).includes(node));
+  // The shell joins the sandbox's cgroup first: its limits hold for what a person starts there too.
+  const spec = shellSpec({ ...entered, argv: [...joinArgv(s.cgroups ?? []), ...entered.argv] }, node, cmd, process.env);
   // host, wan and plain nodes see the node tools (nat66, lk) as the session's commands do.
   return pid ? spec : { ...spec, env: { ...spec.env, PATH: nodePath(process.env.PATH) } };
 }

@@ -2,8 +2,10 @@
 import type { CommandObserver } from '../sys/exec.js';
 import type { LabEvents } from './events.js';
 
-// A step command is ok when it succeeded, or failed where the lab says it fails.
-export function commandOk(exitCode: number | undefined, expectFail = false): boolean {
+// A step command is ok when it succeeded, or failed where the lab says it fails; never when the
+// sandbox reached one of its limits meanwhile (`limit`).
+export function commandOk(exitCode: number | undefined, expectFail = false, limit?: string): boolean {
+  if (limit) return false;
   return expectFail ? exitCode !== 0 : exitCode === 0;
 }
 
@@ -21,7 +23,7 @@ export function observerFor(events: LabEvents, stepId: string, o: ObserverOption
   return {
     start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup, ...(o.check ? { check: true } : {}) }),
     end: (record) => {
-      const ok = o.judged === false || commandOk(record.exitCode, expectFail);
+      const ok = (o.judged === false && !record.limit) || commandOk(record.exitCode, expectFail, record.limit);
       events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}) });
       if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
     },

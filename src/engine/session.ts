@@ -198,7 +198,7 @@ export class LabSession {
       observer.end?.(rec);
       exited = () => (d.child.exitCode !== null && d.child.exitCode !== 0 ? `exited with ${d.child.exitCode}: ${d.output().trim()}` : null);
     } else rec = await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
-    const ok = commandOk(rec.exitCode, c.expectFail);
+    const ok = commandOk(rec.exitCode, c.expectFail, rec.limit);
     const out: StepCommand[] = [{ ...rec, expectFail: Boolean(c.expectFail), ok }];
     if (ok && c.waitFor) {
       const wait = await this.waitUntil(c.node, c.waitFor, observerFor(events, stepId), exited);

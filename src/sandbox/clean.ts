@@ -5,6 +5,8 @@ import { UsageError } from '../errors.js';
 import { aliveSince, currentOwner } from './proc-info.js';
 import { findKeepers, listSandboxes, type SandboxView } from './sandboxes.js';
 import { removeEmptyStateDir, stateDir } from './state.js';
+import { cgroupName, removeCgroups } from './cgroup.js';
+import { labCgroups } from '../sys/cgroupfs.js';
 
 export { findKeepers } from './sandboxes.js';
 
@@ -111,6 +113,11 @@ async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
     }
     if (killed.length) out.removed.push(`stopped keeper pid ${killed.join(', ')}: every process, namespace and mount of the sandbox went with it`);
   }
+  // Its cgroup (its limits) once nothing runs in it: as journaled, or found by its name.
+  const groups = s.cgroups ?? labCgroups().filter((d) => d.endsWith(`/${cgroupName(s.runId)}`));
+  const stuck = await removeCgroups(groups, s.runId);
+  if (stuck.length) return { ...out, failed: { reason: stuck.join('; '), privilege: false } };
+  if (groups.length) out.removed.push(`cgroup ${groups.join(', ')}`);
   return s.journaled ? removeEntry(out, `${s.runId}.json`) : out;
 }
 

@@ -51,7 +51,8 @@ export class Keeper {
 
   // `netns`: the nodes' network namespaces it makes; `dirs`: folders to make inside (under its private
   // /run and /tmp if that is where they are).
-  constructor(runId: string, private readonly netns: string[] = [], private readonly dirs: string[] = []) {
+  // `join`: the argv prefix that puts it in the sandbox's cgroup before anything of it runs.
+  constructor(runId: string, private readonly netns: string[] = [], private readonly dirs: string[] = [], private readonly join: string[] = []) {
     this.runId = runId;
   }
 
@@ -68,7 +69,7 @@ export class Keeper {
 
   private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
     // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
-    const argv = ['nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), ...this.dirs];
+    const argv = [...this.join, 'nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), ...this.dirs];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));

@@ -19,7 +19,8 @@ import { IDMAP_PL } from './userns.js';
 import { plainWords } from './plain-words.js';
 import { systemTool } from '../sys/tools.js';
 import { Agent } from '../sys/agent.js';
-import { resolveLimits, type SandboxLimits } from './limits.js';
+import { limitReached, resolveLimits, type SandboxLimits } from './limits.js';
+import { SandboxCgroup, type LimitCounts } from './cgroup.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
 const READY_MS = 10_000;
@@ -63,6 +64,8 @@ export class Sandbox {
   readonly limits: SandboxLimits; // what this sandbox may use (see limits.ts)
   private readonly keeper: Keeper;
   private readonly opts: SandboxOptions;
+  private readonly cgroup: SandboxCgroup;
+  private seen: LimitCounts = { pids: 0, oom: 0 }; // the cgroup's counters at the last command's end
   private readonly children = new Set<ChildProcess>();
   private readonly containers = new Map<string, number>(); // name -> PID 1 of the container
   private readonly rooted = new Set<string>(); // containers whose overlay and tools are mounted
@@ -75,20 +78,29 @@ export class Sandbox {
   private ns: NsHandles; // every namespace of the sandbox, held open: the only way in (see enter.ts)
   private eventsFd: number | undefined; // EVENTS_FILE, opened once the baseline made it
 
-  private constructor(runId: string, keeper: Keeper, opts: SandboxOptions) {
+  private constructor(runId: string, keeper: Keeper, opts: SandboxOptions, cgroup: SandboxCgroup, limits: SandboxLimits) {
     this.runId = runId;
     this.nodes = nodeNames(opts.topology);
-    this.limits = opts.limits ?? resolveLimits();
+    this.limits = limits;
     this.keeper = keeper;
     this.opts = opts;
     this.ns = new NsHandles(runId, keeper.pids.initPid);
+    this.cgroup = cgroup;
   }
 
   // Starts the keeper, journals it, builds the baseline topology and starts the containers.
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
+    const limits = opts.limits ?? resolveLimits();
     const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
-    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), opts.rootfs ? [opts.rootfs] : []);
+    let cgroup: SandboxCgroup;
+    try {
+      cgroup = SandboxCgroup.create(runId, limits); // before the keeper: nothing of the sandbox runs outside it
+    } catch (err) {
+      releaseSlot();
+      throw err;
+    }
+    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), opts.rootfs ? [opts.rootfs] : [], cgroup.joinArgv());
     let keeperUp: (pid: number) => void = () => undefined;
     let keeperFailed: () => void = () => undefined;
     const keeperPid = new Promise<string>((resolve, reject) => {
@@ -102,10 +114,12 @@ export class Sandbox {
     } catch (err) {
       keeperFailed();
       await rootView.catch(() => undefined);
+      await keeper.stop().catch(() => undefined);
+      await cgroup.remove();
       releaseSlot();
       throw err;
     }
-    const sb = new Sandbox(runId, keeper, opts);
+    const sb = new Sandbox(runId, keeper, opts, cgroup, limits);
     sb.releaseSlot = releaseSlot;
     try {
       // The keeper made every namespace and nothing else has run in them yet: hold them from now on.
@@ -119,7 +133,7 @@ export class Sandbox {
     // The namespaces exist (the keeper made them): in parallel now the node processes that take longest
     // to start (captures, wan's web server), the baseline that wires the nodes, and each container once
     // its root view is mapped.
-    const baseline = runChecked({ argv: [...sb.keeperPrefix(), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer).then(() => sb.afterBaseline());
+    const baseline = runChecked({ argv: [...sb.inside(sb.keeperPrefix()), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer).then(() => sb.afterBaseline());
     sb.wired = baseline;
     // A plain node's runner once the baseline has given the node its own hostname.
     const plain = (opts.commandNodes ?? []).filter((n) => !(n in opts.topology.containers));
@@ -150,7 +164,7 @@ export class Sandbox {
   }
 
   private journal(): void {
-    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString(), namespaces: this.ns.record() };
+    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString(), namespaces: this.ns.record(), cgroups: this.cgroup.dirs };
     writeState(s);
   }
 
@@ -161,6 +175,11 @@ export class Sandbox {
     for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) if (kind !== 'net') for (const n of plain) this.ns.openPin(n, kind);
     this.eventsFd = openEventsFile(this.initPid, this.keeper.pids.idBase, this.runId);
     this.journal();
+  }
+
+  // An argv prefix of the sandbox's own processes, joined to its cgroup first (so its limits hold).
+  private inside(prefix: string[]): string[] {
+    return [...this.cgroup.joinArgv(), ...prefix];
   }
 
   // argv prefix that enters the keeper's mount and PID namespaces.
@@ -186,7 +205,8 @@ export class Sandbox {
     const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
     if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
-    const spec = enterNode(this.ns, node, container, this.opts.topology.containers[node]?.netAdmin !== false);
+    const entered = enterNode(this.ns, node, container, this.opts.topology.containers[node]?.netAdmin !== false);
+    const spec = { ...entered, argv: this.inside(entered.argv) };
     return container ? spec : { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
   }
 
@@ -223,9 +243,24 @@ export class Sandbox {
     }
     if (guard) assertNotRunnerNetns(this.nsPath(node), display);
     const agent = this.agent(node, p);
-    if (await agent.ready) return agent.run({ argv, display, node, ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+    const watched: CommandObserver = { start: (s) => observer?.start?.(s), end: (r) => observer?.end?.(this.noteLimits(r)) };
+    if (await agent.ready) return this.noteLimits(await agent.run({ argv, display, node, ...(timeoutMs ? { timeoutMs } : {}) }, watched));
     // No agent there (a root without perl): nsenter for each command.
-    return runCommand({ argv: [...p.argv, ...argv], display, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, observer);
+    return this.noteLimits(await runCommand({ argv: [...p.argv, ...argv], display, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, watched));
+  }
+
+  // Adds to a command's record the limit the sandbox reached while it ran (its cgroup's counters went
+  // up), so the step fails saying which; the same record is noted once.
+  private noteLimits(r: CommandRecord): CommandRecord {
+    if (r.limit !== undefined) return r;
+    const now = this.cgroup.counts();
+    const hit = [now.pids > this.seen.pids ? limitReached('pids', this.limits) : '', now.oom > this.seen.oom ? limitReached('memoryMb', this.limits) : ''].filter(Boolean);
+    this.seen = now;
+    if (!hit.length) return r;
+    r.limit = hit.join('; ');
+    r.output = r.output ? `${r.output}\n${r.limit}` : r.limit;
+    r.stderr = r.stderr ? `${r.stderr}\n${r.limit}` : r.limit;
+    return r;
   }
 
   // Starts a node's command runner ahead of its first command, so that command does not wait for it.
@@ -265,11 +300,11 @@ export class Sandbox {
         const script = `(${overlay}
 ) || exit 1
 ${containerToolsScript(containerRoot(name))}`;
-        await runChecked({ argv: [...this.keeperPrefix(), 'sh', '-c', script, ...args], display: `overlay and tools for ${name}`, node: '' });
+        await runChecked({ argv: [...this.inside(this.keeperPrefix()), 'sh', '-c', script, ...args], display: `overlay and tools for ${name}`, node: '' });
         this.rooted.add(name);
       }
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
-      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.keeperPrefix());
+      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.inside(this.keeperPrefix()));
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       const pid = childOf(childOf(child.pid));
       this.containers.set(name, pid);
@@ -446,6 +481,7 @@ ${containerToolsScript(containerRoot(name))}`;
       }
       for (const c of this.children) c.kill('SIGKILL');
       this.closeFiles();
+      leftovers.push(...(await this.cgroup.remove()));
       this.releaseSlot();
       if (init && isAlive(init)) leftovers.push(`sandbox init process ${init} still alive`);
       try {

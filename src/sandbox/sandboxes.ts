@@ -20,6 +20,7 @@ export interface SandboxView {
   runnerPid?: number;
   journaled: boolean; // false: a keeper whose entry is in another journal (another LAB_STATE_DIR), or none
   mine: boolean; // same user and same checkout as the caller
+  cgroups?: string[]; // its cgroup folders, as journaled
 }
 
 // Keeper processes on the machine, by run id (found by the mark in their command line).
@@ -76,7 +77,7 @@ export function listSandboxes(now = Date.now()): { sandboxes: SandboxView[]; bro
     return {
       runId: s.runId, lab: s.lab, ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? userName(s.uid) }), ...(s.checkout ? { checkout: s.checkout } : {}),
       state, startedAt: s.startedAt, ageMs: now - since, keeperPids: pids, initPid: s.initPid, runnerPid: s.runnerPid, journaled: true,
-      mine: s.uid === me.uid && s.checkout === here,
+      mine: s.uid === me.uid && s.checkout === here, ...(s.cgroups ? { cgroups: s.cgroups } : {}),
     };
   });
   for (const [runId, pids] of keepers) {

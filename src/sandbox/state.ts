@@ -17,6 +17,7 @@ export interface SandboxState {
   withoutNetAdmin?: string[]; // containers started without CAP_NET_ADMIN: entered without it too
   startedAt: string;
   namespaces?: NsRecord; // each node's namespaces (device and inode) as the runner opened them: `lab shell` finds these or refuses
+  cgroups?: string[]; // the sandbox's cgroup folders (its limits), removed with it
   // Filled in by writeState; absent in entries written by older versions.
   uid?: number; // the user the run belongs to (the one behind sudo, if any)
   user?: string;

@@ -25,6 +25,7 @@ export interface CommandRecord {
   stderr: string;
   durationMs: number;
   timedOut: boolean;
+  limit?: string; // the sandbox limit it reached, in words (its output ends with them too)
 }
 
 export interface CommandObserver {

@@ -1,7 +1,8 @@
-// A read-only snapshot of the real machine's network, to prove that labs never change it.
+// A read-only snapshot of the real machine's network (and of the sandboxes' cgroups), to prove that labs never change it.
 import { readFileSync } from 'node:fs';
 import { readCommand } from './exec.js';
 import { which } from './tools.js';
+import { labCgroups } from './cgroupfs.js';
 
 export type RootSnapshot = Record<string, string>;
 
@@ -52,6 +53,7 @@ export function snapshotRoot(): RootSnapshot {
     nft: read('nft', ['list', 'ruleset']),
     ip_forward: sysctl('/proc/sys/net/ipv4/ip_forward'),
     ipv6_forwarding: sysctl('/proc/sys/net/ipv6/conf/all/forwarding'),
+    labCgroups: labCgroups().join('\n'), // sandboxes' cgroups (lab-RUNID): none may outlive its sandbox
   };
 }
 

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { findKeepers } from '../../src/sandbox/clean.js';
 import { listStates } from '../../src/sandbox/state.js';
 import { diffSnapshots, snapshotRoot, type RootSnapshot } from '../../src/sys/root-state.js';
+import { labCgroups } from '../../src/sys/cgroupfs.js';
 
 const beforePath = process.env.LAB_ROOT_SNAPSHOT;
 
@@ -33,4 +34,8 @@ test('no container process or overlay mount is left', (t) => {
 test('no sandbox keeper process and no journal entry is left', (t) => {
   t.deepEqual([...findKeepers().keys()], []);
   t.deepEqual(listStates().map((s) => s.runId), []);
+});
+
+test("no sandbox's cgroup (lab-RUNID, in any hierarchy) is left", (t) => {
+  t.deepEqual(labCgroups(), []);
 });

@@ -71,7 +71,7 @@ test('ps lists a kept sandbox; clean removes only own dead runs; clean RUN remov
 
   const one = await lab(['clean', kept.runId], { LAB_STATE_DIR: dir });
   t.is(one.exitCode, 0, one.stderr);
-  t.regex(one.stdout, new RegExp(`removed sandbox ${kept.runId} \\(02-bridge-veth, kept\\):\\n {2}stopped keeper pid \\d+: every process, namespace and mount of the sandbox went with it\\n {2}journal entry`));
+  t.regex(one.stdout, new RegExp(`removed sandbox ${kept.runId} \\(02-bridge-veth, kept\\):\\n {2}stopped keeper pid \\d+: every process, namespace and mount of the sandbox went with it\\n {2}cgroup [^\\n]*lab-${kept.runId}\\n {2}journal entry`));
   t.true(await waitFor(() => !alive(kept.initPid) && processesIn(kept.pidns).length === 0, 5_000));
   t.deepEqual(journal(dir).map((e) => e.runId).sort(), ['03-00000c0b', '03-0000a11c']);
 });

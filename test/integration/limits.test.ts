@@ -1,0 +1,145 @@
+// Limits per sandbox: a fork bomb in a container stops at the sandbox's process limit while the real
+// machine can still fork, a 2 GiB allocation is killed at its memory limit, each step's record names
+// the limit, LAB_* variables and a lab's own limits set them, and the sandbox's cgroup goes with it.
+import test from 'ava';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabEvents } from '../../src/engine/events.js';
+import { loadLab } from '../../src/engine/loader.js';
+import { LabSession } from '../../src/engine/session.js';
+import { listStates } from '../../src/sandbox/state.js';
+import { labCgroups, machineView, unifiedMounts } from '../../src/sys/cgroupfs.js';
+import { cgroupName, joinArgv, removeCgroups } from '../../src/sandbox/cgroup.js';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { lab } from '../helpers/cli.js';
+
+const FIXTURE = fileURLToPath(new URL('../../../fixtures/labs/limits.ts', import.meta.url));
+
+// The run's cgroup folders, as its journal entry records them.
+function groupsOf(runId: string): string[] {
+  return listStates().find((s) => s.runId === runId)?.cgroups ?? [];
+}
+
+const read = (dir: string | undefined, file: string): string => readFileSync(join(dir ?? '/nonexistent', file), 'utf8').trim();
+const pidsGroup = (dirs: string[]): string | undefined => dirs.find((d) => d.includes('/pids/')) ?? dirs[0];
+
+// Resolves once the group holds at least `n` tasks (the bomb reached the limit), or after the bound.
+async function untilTasks(dir: string | undefined, n: number, boundMs: number): Promise<number> {
+  const end = Date.now() + boundMs;
+  let now = 0;
+  while (Date.now() < end) {
+    now = Number(read(dir, 'pids.current'));
+    if (now >= n) return now;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return now;
+}
+
+test.serial("a fork bomb stops at the lab's process limit while the machine forks; a 2 GiB allocation is killed; each record names its limit; the cgroup goes at close", async (t) => {
+  const session = await LabSession.open(await loadLab(FIXTURE), { events: new LabEvents() });
+  const dirs = groupsOf(session.runId);
+  try {
+    t.true(dirs.length > 0, 'the run journals its cgroup');
+    const pids = pidsGroup(dirs);
+    t.is(read(pids, 'pids.max'), '200', "the lab's own limit");
+    let most = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        most = Math.max(most, Number(read(pids, 'pids.current')));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const bomb = session.runCommands('bomb');
+    // During the bomb, at its limit, the real machine still starts processes.
+    const reached = await untilTasks(pids, 195, 5_000);
+    const real = await execa('sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true || exit 1; done; echo forked'], { reject: false, timeout: 10_000 });
+    const [rec] = await bomb;
+    sampling = false;
+    await sampler;
+    t.true(reached >= 195, `the bomb filled the sandbox to its limit (${reached} tasks)`);
+    t.is(real.stdout, 'forked', `the real machine forks during the bomb: ${real.stderr}`);
+    t.true(most <= 200, `never more than 200 tasks in the sandbox (saw ${most})`);
+    t.true(Number(/^max (\d+)$/m.exec(read(pids, 'pids.events'))?.[1]) > 0, 'the kernel refused forks at pids.max');
+    t.is(rec?.limit, 'the sandbox reached its limit of 200 processes');
+    t.false(rec?.ok, 'the step fails');
+    t.regex(rec?.output ?? '', /the sandbox reached its limit of 200 processes$/);
+
+    const [mem] = await session.runCommands('memory');
+    t.is(mem?.limit, 'the sandbox reached its limit of 512 MiB of memory');
+    t.false(mem?.ok);
+    t.notRegex(mem?.output ?? '', /allocated/, 'the allocation never completed');
+
+    const [after] = await session.runCommands('after');
+    t.is(after?.output, 'still here', 'the sandbox is usable once the bomb and the allocation are gone');
+    t.true(after?.ok);
+    t.is(after?.limit, undefined, 'a later command is not blamed for an earlier limit');
+  } finally {
+    const report = await session.close();
+    t.deepEqual(report.leftovers, []);
+  }
+  t.deepEqual(labCgroups().filter((d) => dirs.includes(d) || d.endsWith(session.runId)), [], 'no cgroup of the run is left');
+});
+
+test.serial('LAB_* variables set the cgroup files, over the lab', async (t) => {
+  const saved = { ...process.env };
+  Object.assign(process.env, { LAB_PIDS: '300', LAB_MEMORY_MB: '384', LAB_CPU_SHARE: '50' });
+  let session: LabSession | undefined;
+  try {
+    session = await LabSession.open(await loadLab(FIXTURE), { events: new LabEvents() });
+  } finally {
+    for (const k of ['LAB_PIDS', 'LAB_MEMORY_MB', 'LAB_CPU_SHARE']) if (saved[k] === undefined) delete process.env[k];
+  }
+  const dirs = groupsOf(session.runId);
+  try {
+    const v1 = dirs.length > 1; // a group per controller hierarchy
+    const at = (controller: string): string | undefined => dirs.find((d) => d.includes(`/${controller}/`)) ?? dirs[0];
+    t.is(read(at('pids'), 'pids.max'), '300');
+    t.is(Number(read(at('memory'), v1 ? 'memory.limit_in_bytes' : 'memory.max')), 384 * 1024 * 1024);
+    t.is(read(at('cpu'), v1 ? 'cpu.shares' : 'cpu.weight'), v1 ? '512' : '50');
+    // What a container runs is in the group too.
+    const [rec] = await session.runCommands('after');
+    t.true(rec?.ok);
+    const members = dirs.flatMap((d) => read(d, 'cgroup.procs').split('\n')).filter(Boolean);
+    t.true(members.length >= 3, `the keeper, the container and the command runners are in it: ${members.join(' ')}`);
+  } finally {
+    await session.close();
+  }
+  t.deepEqual(labCgroups().filter((d) => d.endsWith(session.runId)), []);
+});
+
+test('bad limits exit 2 before anything is built, naming the variable or the field', async (t) => {
+  const env = await lab(['run', FIXTURE, '--check'], { LAB_MEMORY_MB: '512M' });
+  t.is(env.exitCode, 2, env.stderr);
+  t.regex(env.stderr, /LAB_MEMORY_MB="512M": must be a whole number from 64/);
+  const field = await lab(['run', fileURLToPath(new URL('../../../fixtures/labs/bad-limits.ts', import.meta.url)), '--check']);
+  t.is(field.exitCode, 2, field.stderr);
+  t.regex(field.stderr, /bad-limits\.ts: 3 problems[\s\S]*limits\.pids: 3 must be a whole number/);
+});
+
+// The v2 half on a real kernel, as far as a hybrid machine allows: its cgroup2 hierarchy has no
+// controllers to limit with, but joining, the kill of what is left and the removal are the same.
+test('on the cgroup2 hierarchy, a process joins the group before it runs; what is left is killed and the group removed', async (t) => {
+  const point = unifiedMounts(machineView())[0]?.point;
+  if (!point) return t.pass('no cgroup2 hierarchy on this machine');
+  const runId = `99-${randomBytes(4).toString('hex')}`;
+  const dir = join(point, cgroupName(runId));
+  mkdirSync(dir);
+  const [sh = 'sh', ...rest] = joinArgv([dir]);
+  try {
+    const r = await execa(sh, [...rest, 'cat', '/proc/self/cgroup'], { timeout: 10_000 });
+    t.regex(r.stdout, new RegExp(`^0::/${cgroupName(runId)}$`, 'm'));
+    const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
+    const end = Date.now() + 5_000;
+    while (!read(dir, 'cgroup.procs') && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
+    t.not(read(dir, 'cgroup.procs'), '', 'the sleeper is in the group');
+    t.deepEqual(await removeCgroups([dir], runId), []);
+    t.is((await sleeper).signal, 'SIGKILL', 'what was left in the group was killed');
+  } finally {
+    await removeCgroups([dir], runId);
+  }
+  t.deepEqual(labCgroups().filter((d) => d === dir), []);
+});
