@@ -1,2 +1,2 @@
 // What a front end needs to hand the terminal to a session's shell (see LabSession.shell).
-export { spawnOnTerminal, type TerminalExit } from '../sys/terminal.js';
+export { redrawForeground, spawnOnTerminal, type TerminalExit } from '../sys/terminal.js';

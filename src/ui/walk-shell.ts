@@ -4,7 +4,8 @@ import type { LabCommand } from '../engine/lab-types.js';
 import { spawnOnTerminal } from '../engine/terminal.js';
 import { InterruptedError } from '../errors.js';
 import type { WalkContext } from './walk-context.js';
-import { paint, say, wrap } from './walk-text.js';
+import { LIVE_SHELL_ENV, LiveCheck } from './walk-live.js';
+import { commandLines, paint, say, wrap } from './walk-text.js';
 
 export interface CommandGroup {
   node: string;
@@ -24,17 +25,18 @@ export function commandGroups(run: LabCommand[]): CommandGroup[] {
   return groups;
 }
 
-// Opens the session's shell in a node on this terminal; Ctrl-C at its prompt ends the lab.
-export async function openShell(ctx: WalkContext, node: string): Promise<void> {
+// Opens the session's shell in a node on this terminal. Ctrl-C there is bash's (it clears the line or
+// stops the running command); leaving is `exit` or Ctrl-D. With `live`, the step is checked as the student types.
+export async function openShell(ctx: WalkContext, node: string, cmds: string[], live?: LiveCheck): Promise<void> {
   const spec = ctx.session.shell(node);
-  say('', ...wrap(`A shell opens in ${node} (prompt [${node}]#). Type the commands above, then \`exit\` (or Ctrl-D) to check the step. Ctrl-C stops a running command; Ctrl-C at the prompt ends the lab.`, '  '), '');
-  // An interactive bash with job control: Ctrl-C reaches only its foreground job, and at the prompt
-  // the trap makes the shell exit 130, which the walkthrough takes as the student's interrupt.
-  const env = { ...spec.env, PROMPT_COMMAND: 'trap "exit 130" INT' };
-  const exit = await spawnOnTerminal({ argv: spec.argv, env });
+  say('', ...wrap(`A shell opens in ${node} (prompt [${node}]#). Type ${cmds.length === 1 ? 'this command' : 'these commands'}${live ? '; the lab checks the step after each one' : ''}:`, '  '));
+  for (const c of cmds) say(...commandLines(node, c, '    '));
+  say(...wrap(`Ctrl-C clears the line or stops a running command. When you are done: \`exit\` (or Ctrl-D), and the lab checks the step.`, '  '), '');
+  const env = { ...spec.env, ...(live ? LIVE_SHELL_ENV : {}) };
+  const exit = await spawnOnTerminal({ argv: spec.argv, env, ...(live ? { onSignal: (d: string) => live.onSignal(d) } : {}) });
+  await live?.stop();
   if (ctx.signal.aborted) throw new InterruptedError(String(ctx.signal.reason ?? 'SIGINT'));
-  if (exit.code === 130 || exit.signal === 'SIGINT') throw new InterruptedError('SIGINT');
-  say(paint('dim', `  (left the shell in ${node})`));
+  say(paint('dim', `  (left the shell in ${node}${exit.signal ? `: it ended on ${exit.signal}` : ''})`));
 }
 
 // Runs the engine's container starts of a step, then a shell per group of the student's commands.
@@ -50,6 +52,6 @@ export async function typeCommands(ctx: WalkContext, stepId: string, groups: Com
       ctx.showCommands = false;
       continue;
     }
-    await openShell(ctx, g.node);
+    await openShell(ctx, g.node, g.indexes.map((i) => run[i]?.cmd ?? ''), new LiveCheck(ctx, stepId));
   }
 }

@@ -121,8 +121,7 @@ type AfterFail = 'retry' | 'keep' | 'solution' | 'run' | 'trace' | 'quit';
 // run for me" start from the step's starting state (a fresh sandbox), never on top of the attempt.
 async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<{ check: CheckResult | undefined; quit: boolean }> {
   const step = ctx.session.step(info.id);
-  say('', '   Your goal: make the packets show it, by typing these yourself:');
-  for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
+  say('', ...wrap('Your goal: make the packets show it, by typing the step\'s commands yourself.', '   '));
   const groups = commandGroups(step.run);
   let fresh = true; // the sandbox is at the step's start: the engine's container starts are due
   for (;;) {

@@ -92,3 +92,50 @@ test.serial('skip lab 07\'s last step and quit: progress keeps it not done, and 
     await again.kill();
   }
 });
+
+test.serial('Ctrl-C on a half-typed line in the student\'s shell clears it, as bash does: the shell stays and the lab goes on; Ctrl-C at a menu still ends the run (130)', async (t) => {
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir(), NO_COLOR: '1' });
+  try {
+    await p.choose(/Predict:/);
+    await p.pick(/Step bridge:/, /I will type it myself/);
+    await p.waitFor(PROMPT('host'));
+    await p.keys(['ip link add br0 typ'], true);
+    await p.keys(['C-c']);
+    await p.waitFor(/typ\^C\s*\n\[host\]#\s*$/m, 5_000);
+    for (const cmd of ['ip link add br0 type bridge', 'ip addr add 172.17.0.1/24 dev br0', 'ip link set dev br0 up']) {
+      await p.type(cmd);
+      await p.waitFor(PROMPT('host'));
+    }
+    await p.type('exit');
+    await p.waitFor(/Step passed\./);
+    await p.waitFor(/\? Next\?[^]*navigate/);
+    await p.keys(['C-c']);
+    t.is(await p.exitCode(), 130, await p.history());
+    const out = flat(await p.history(true));
+    t.regex(out, /Ctrl-C clears the line or stops a running command/);
+    t.regex(out, /03-masquerade: interrupted/);
+  } finally {
+    await p.kill();
+  }
+});
+
+test.serial('typing the right MASQUERADE rule in the shell: the live check says it passed within 2 s, without leaving the shell', async (t) => {
+  const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir(), NO_COLOR: '1' });
+  try {
+    await runSteps(p, ['bridge', 'veth', 'observe', 'forward']);
+    await p.choose(/Predict:/);
+    await p.pick(/Step masquerade:/, /I will type it myself/);
+    await p.waitFor(PROMPT('host'));
+    await p.type('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE');
+    const t0 = Date.now();
+    await p.waitFor(/✔ masquerade: check passed — type exit to go on/, 2_000);
+    t.log(`check passed shown ${Date.now() - t0} ms after Enter`);
+    // The prompt comes back under the line, still in the shell.
+    await p.waitFor(/✔ masquerade: check passed — type exit to go on\s*\n\[host\]#\s*$/m, 2_000);
+    await p.type('exit');
+    t.is(await p.exitCode(), 0, await p.history());
+    t.regex(flat(await p.history(true)), /03-masquerade: PASSED — 5 steps passed, 0 failed/);
+  } finally {
+    await p.kill();
+  }
+});

@@ -139,7 +139,7 @@ test.serial('resume after quitting at step 4: the sandbox is rebuilt and the wal
   t.regex((await lab(['reset', '03'], { XDG_STATE_HOME: state })).stdout, /^forgot the progress of 03-masquerade$/);
 });
 
-test.serial('Ctrl-C inside the student\'s shell (twice) tears the sandbox down: exit 130, no keeper left', async (t) => {
+test.serial('Ctrl-C inside the student\'s shell (twice) only clears the line; Ctrl-C at the menu after it tears the sandbox down: exit 130, no keeper left', async (t) => {
   const p = await Pane.start(['run', '03'], { XDG_STATE_HOME: stateDir() });
   try {
     await p.choose(/Predict:/);
@@ -149,6 +149,11 @@ test.serial('Ctrl-C inside the student\'s shell (twice) tears the sandbox down: 
     t.regex(runId, /^03-/);
     t.true(keeperAlive(runId));
     await p.keys(['C-c']);
+    await p.keys(['C-c']);
+    await p.waitFor(/\^C\s*\n\[host\]#\s*\^C\s*\n\[host\]#\s*$/m, 5_000);
+    t.true(keeperAlive(runId), 'the lab goes on');
+    await p.type('exit');
+    await p.waitFor(/\? The check failed[^]*navigate/);
     await p.keys(['C-c']);
     t.is(await p.exitCode(), 130, await p.history());
     t.regex(await p.history(true), /03-masquerade: interrupted/);
