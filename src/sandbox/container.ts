@@ -1,6 +1,7 @@
 // A container the runbook's way: its own PID, mount, UTS, IPC and cgroup namespaces, joined to a
-// network namespace made by `ip netns add`, chrooted into its own overlay of the cached root. It lives
-// in the sandbox's user namespace (root inside, an unprivileged id outside), and gets a minimal /dev.
+// network namespace made by `ip netns add`, in its own overlay of the cached root entered with
+// pivot_root, the old root detached (a chroot is escaped by its own root with a second chroot). It
+// lives in the sandbox's user namespace (root inside, an unprivileged id outside), and gets a minimal /dev.
 
 export const CONTAINER_DIR = '/run/containers'; // inside the keeper's private /run
 
@@ -13,11 +14,14 @@ export function containerRoot(name: string): string {
 export const MINIMAL_DEV = ['null', 'zero', 'full', 'random', 'urandom', 'tty'] as const;
 
 // Shell lines, run in the keeper's user namespace, that give the container a copy-on-write view of the
-// cached root and a minimal /dev: a tmpfs with the harmless nodes bound in, pts, ptmx and shm.
-// Names arrive as $1 (container) and $2 (lower directory), never pasted into the script.
+// cached root, its writable layer on a tmpfs of its own capped at $3 MiB (a write beyond it fails with
+// ENOSPC, not with the machine's memory), and a minimal /dev: a tmpfs with the harmless nodes bound
+// in, pts, ptmx and shm. Names arrive as $1 (container) and $2 (lower directory), never pasted into the script.
 export const OVERLAY_SCRIPT = [
   'set -e',
   `d=${CONTAINER_DIR}/$1`,
+  'mkdir -p "$d"',
+  'mount -t tmpfs -o mode=700,size="$3"m lab-layer "$d"',
   'mkdir -p "$d/upper" "$d/work" "$d/root"',
   'mount -t overlay overlay -o "lowerdir=$2,upperdir=$d/upper,workdir=$d/work" "$d/root"',
   'dev="$d/root/dev"',
@@ -30,28 +34,32 @@ export const OVERLAY_SCRIPT = [
   'mount -a -T "$d/fstab"',
 ].join('\n');
 
-// argv (after a keeper prefix) that prepares a container's root; see OVERLAY_SCRIPT.
-export function overlayArgv(name: string, lower: string): string[] {
-  return ['sh', '-c', OVERLAY_SCRIPT, 'overlay', name, lower];
+// argv (after a keeper prefix) that prepares a container's root, its writable layer capped at
+// `layerMb` MiB; see OVERLAY_SCRIPT.
+export function overlayArgv(name: string, lower: string, layerMb: number): string[] {
+  return ['sh', '-c', OVERLAY_SCRIPT, 'overlay', name, lower, String(layerMb)];
 }
 
-// The runbook's unshare line, joining the namespace with nsenter (unshare --net=FILE would make a new one).
+// The runbook's unshare line, joining the namespace with nsenter (unshare --net=FILE would make a new
+// one); the root is entered by the init script (pivot_root), not by --root (a chroot).
 export function unshareArgv(name: string): string[] {
-  return ['nsenter', `--net=/run/netns/${name}`, 'unshare', '--fork', '--pid', '--mount', '--uts', '--cgroup', '--ipc', `--root=${containerRoot(name)}`, '--wd=/'];
+  return ['nsenter', `--net=/run/netns/${name}`, 'unshare', '--fork', '--pid', '--mount', '--uts', '--cgroup', '--ipc'];
 }
 
-// What the container's PID 1 runs: with `setup`, the runbook's mounts and hostname first (but no
-// devtmpfs: the kernel refuses it in a user namespace, and the minimal /dev is already there).
-// The hostname arrives as $1, never pasted into the script.
+// What the container's PID 1 runs ($1 the hostname, $2 the root, never pasted into the script). It
+// mounts the container's /proc and /sys while a whole proc and sysfs are still in view (the kernel
+// lets a user namespace mount them only then), pivots into the root and detaches the old one, so
+// nothing of the keeper's mounts stays reachable. With `setup`, the runbook's devpts and hostname too
+// (but no devtmpfs: the kernel refuses it in a user namespace, and the minimal /dev is already there);
+// without, the lab's own steps do them (their /proc and /sys mounts stack on these).
 export function initScript(setup: boolean): string {
-  const mounts = [
-    'mount -t proc proc /proc',
-    'mount -t sysfs sys /sys',
-    'mount -t devpts devpts /dev/pts -o gid=5,mode=620,ptmxmode=0666',
-    'hostname "$1"',
-  ];
+  // Without `setup`, a proc named apart and the keeper's own sysfs (another network namespace's), so
+  // that the lab's `mount -t proc proc /proc` and `mount -t sysfs sys /sys` each mount one of their own
+  // (a second mount of the same sysfs on the same place is refused).
+  const mounts = setup ? ['mount -t proc proc proc', 'mount -t sysfs sys sys', 'mount -t devpts devpts dev/pts -o gid=5,mode=620,ptmxmode=0666'] : ['mount -t proc lab-proc proc', 'mount --bind /sys sys'];
+  const enter = ['cd "$2"', ...mounts, 'pivot_root . .', 'umount -l .', 'cd /'];
   // PID 1 stays a shell, as in the runbook; it idles until the sandbox is torn down.
-  return [...(setup ? mounts.map((m) => `${m} || exit 1`) : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
+  return [...enter.map((m) => `${m} || exit 1`), ...(setup ? ['hostname "$1" || exit 1'] : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
 }
 
 // The environment a login shell in the container would have, not the runner's.

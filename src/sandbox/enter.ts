@@ -3,6 +3,7 @@
 // holds open (ns-handles.ts): nsenter opens /proc/RUNNER/fd/N, never a path inside the sandbox.
 import { InternalError, UsageError } from '../errors.js';
 import { NSENTER_OPTION } from '../sys/ns-files.js';
+import { systemTool } from '../sys/tools.js';
 import { CONTAINER_ENV } from './container.js';
 import { CONTAINER_KINDS, KEEPER_KINDS, type NsHandles, type NsKind } from './ns-handles.js';
 
@@ -22,10 +23,19 @@ function own(ns: NsHandles, node: string, kind: NsKind): string {
   return path;
 }
 
+// Runs the rest of the argv with a new, empty session keyring: a process that enters the sandbox holds
+// none of the runner's (or the person's) keys, which its root could otherwise read through it.
+const KEYRING_PL = 'syscall(250, 1, 0) >= 0 or die "keyctl: $!\\n"; exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\\n"'; // KEYCTL_JOIN_SESSION_KEYRING, x86_64
+
+// argv prefix: a fresh session keyring, then `argv`.
+export function freshKeyring(argv: string[]): string[] {
+  return [systemTool('perl'), '-e', KEYRING_PL, ...argv];
+}
+
 // argv prefix that enters the keeper's user (as its root, an unprivileged id outside), mount, PID, UTS
 // IPC and (empty) network namespaces, the last so `ip netns add` can return to a namespace it owns: what runs there can build the sandbox but cannot touch the real machine.
 export function keeperPrefix(ns: NsHandles): string[] {
-  return ['nsenter', ...KEEPER_KINDS.map((k) => option(k, ns.keeper(k)))];
+  return freshKeyring(['nsenter', ...KEEPER_KINDS.map((k) => option(k, ns.keeper(k)))]);
 }
 
 // The runner's own programs (captures, the wan's web server): the real root, in the real mount
@@ -54,8 +64,8 @@ function containerPrefix(ns: NsHandles, node: string): string[] {
 // CAP_NET_ADMIN (`netAdmin: false`) is entered without it too: every process entering it drops the
 // capability, as the container's own would not have it.
 export function enterNode(ns: NsHandles, node: string, container: boolean, netAdmin = true): EnterSpec {
-  if (!container) return { argv: nodePrefix(ns, node, true) };
-  return { argv: [...containerPrefix(ns, node), ...(netAdmin ? [] : ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'])], env: CONTAINER_ENV };
+  if (!container) return { argv: freshKeyring(nodePrefix(ns, node, true)) };
+  return { argv: freshKeyring([...containerPrefix(ns, node), ...(netAdmin ? [] : ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'])]), env: CONTAINER_ENV };
 }
 
 export interface ShellSpec {

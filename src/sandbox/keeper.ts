@@ -3,34 +3,53 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { startProcess } from '../sys/exec.js';
-import { idBase, idMap } from './userns.js';
+import { systemTool } from '../sys/tools.js';
+import { idBase, idMap, VIEW_DIR, VIEW_PL } from './userns.js';
 
-// PID 1 of the sandbox, root of its own user namespace (an unprivileged id range outside): a private
-// /run (so `ip netns` names never reach the real /run/netns), its own /proc (so lsns and ps inside show
-// the sandbox only) and /sys (so no command in the sandbox can reach the real machine's devices through
-// /sys/class/net), its own /tmp, /etc/hosts and /etc/resolv.conf, and its own hostname;
-// then it waits on stdin; EOF (the runner died) ends it, "keep" turns it into a long sleep.
+// PID 1 of the sandbox, root of its own user namespace (an unprivileged id range outside), in a mount
+// namespace copied from VIEW_PL's (the real filesystem read-only, flags locked): a private /run (so `ip
+// netns` names never reach the real /run/netns), its own /proc (so lsns and ps inside show the sandbox
+// only) and /sys (so no command in the sandbox can reach the real machine's devices through
+// /sys/class/net), its own /tmp, /var/tmp and /dev/shm (every tmpfs capped at $3 MiB: nothing written
+// there reaches the disk or outlives the sandbox), /etc/hosts and /etc/resolv.conf, and its own
+// hostname. The product's tools, node and the containers' root view are opened first (VIEW_DIR, under
+// the /run its own hides) and bound in from those descriptors: the view at the cached root's path ($4,
+// where the overlays name it), the tools and node in /run/lab. Then it waits on stdin; EOF (the
+// runner died) ends it, "keep" turns it into a long sleep.
 const KEEPER_SCRIPT = [
-  'mount -t tmpfs -o mode=755 lab-run /run || exit 1',
-  'mkdir -p /run/netns /run/lab-etc || exit 1',
+  `exec 3<${VIEW_DIR.tools} 4<${VIEW_DIR.node} || exit 1`,
+  `if [ -n "$4" ]; then exec 5<${VIEW_DIR.root} || exit 1; fi`,
+  'mount -t tmpfs -o mode=755,size="$3"m lab-run /run || exit 1',
+  'mkdir -p /run/netns /run/lab-etc /run/lab/tools || exit 1',
+  "printf '{\"type\":\"module\"}\\n' > /run/lab/package.json && : > /run/lab/node || exit 1",
   "printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n' > /run/lab-etc/hosts || exit 1",
   "printf 'nameserver 203.0.113.8\\n' > /run/lab-etc/resolv.conf || exit 1",
-  // The other mounts in one `mount -a` of a table of its own (one process, not nine). Sources are named
-  // lab-*: `mount -a` skips an entry whose source and target are mounted already (the real /proc, /sys).
-  "printf 'lab-proc /proc proc defaults 0 0\\nlab-sys /sys sysfs defaults 0 0\\nlab-tmp /tmp tmpfs mode=1777 0 0\\n' > /run/lab-etc/fstab || exit 1",
+  // The other mounts in one `mount -a` of a table of its own (one process, not a dozen). Sources are
+  // named lab-*: `mount -a` skips an entry whose source and target are mounted already (the real /proc).
+  "printf '/proc/self/fd/3 /run/lab/tools none bind 0 0\\n/proc/self/fd/4 /run/lab/node none bind 0 0\\nlab-proc /proc proc defaults 0 0\\nlab-sys /sys sysfs defaults 0 0\\n' > /run/lab-etc/fstab || exit 1",
+  'for d in /tmp /var/tmp /dev/shm; do [ -d $d ] && echo "lab-tmp$d $d tmpfs mode=1777,nosuid,nodev,size=$3m 0 0"; done >> /run/lab-etc/fstab',
   // /etc/resolv.conf may be a link into the real /run, which the tmpfs above hides: mount on its target.
   'for f in hosts resolv.conf; do t=/etc/$f; if [ -L "$t" ]; then t=$(readlink -f "$t"); mkdir -p "${t%/*}" || exit 1; fi; [ -e "$t" ] || : > "$t" || exit 1; echo "/run/lab-etc/$f $t none bind 0 0" >> /run/lab-etc/fstab; done',
   'mount -a -T /run/lab-etc/fstab || exit 1',
+  'if [ -n "$4" ]; then mkdir -p "$4" && mount --bind /proc/self/fd/5 "$4" || exit 1; fi',
+  'exec 3<&- 4<&- 5<&-',
   'hostname lab-sandbox || exit 1',
-  // The nodes' network namespaces ($2), so that what runs in them can start with the keeper, then
-  // the mount points asked for ($3...), e.g. the containers' root view.
+  // The nodes' network namespaces ($2), so that what runs in them can start with the keeper.
   'for n in $2; do echo "netns add $n"; done | ip -batch - || exit 1',
-  'shift 2; for d in "$@"; do mkdir -p "$d" || exit 1; done',
   'echo ready',
   'read cmd',
   '[ "$cmd" = keep ] && exec sleep infinity',
   'exit 0',
 ].join('\n');
+
+// What the keeper's mount namespace holds besides the sandbox's own tmpfs: its size cap, the product's
+// node tools and the node binary (bound read-only), and the containers' cached root when there are any.
+export interface KeeperFs {
+  diskMb: number; // size cap of each tmpfs
+  toolsDir: string;
+  nodeBin: string;
+  rootfs?: string;
+}
 
 export const KEEPER_MARK = 'lab-keeper';
 const READY_TIMEOUT_MS = 5_000;
@@ -49,10 +68,9 @@ export class Keeper {
   private stopping = false;
   private lost = false; // it exited while the run still needed it
 
-  // `netns`: the nodes' network namespaces it makes; `dirs`: folders to make inside (under its private
-  // /run and /tmp if that is where they are).
+  // `netns`: the nodes' network namespaces it makes; `fs`: what its mount namespace holds (see KeeperFs);
   // `join`: the argv prefix that puts it in the sandbox's cgroup before anything of it runs.
-  constructor(runId: string, private readonly netns: string[] = [], private readonly dirs: string[] = [], private readonly join: string[] = []) {
+  constructor(runId: string, private readonly netns: string[], private readonly fs: KeeperFs, private readonly join: string[] = []) {
     this.runId = runId;
   }
 
@@ -69,7 +87,10 @@ export class Keeper {
 
   private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
     // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
-    const argv = [...this.join, 'nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), ...this.dirs];
+    // VIEW_PL first (the real root: keyring, read-only view), then the keeper in the sandbox's namespaces.
+    const { diskMb, toolsDir, nodeBin, rootfs } = this.fs;
+    const view = [systemTool('perl'), '-e', VIEW_PL, userns, rootfs ?? '-', toolsDir, nodeBin];
+    const argv = [...this.join, ...view, 'nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), String(diskMb), rootfs ?? ''];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));

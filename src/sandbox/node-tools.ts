@@ -1,12 +1,14 @@
 // The product's node tools (nat66, lk) on PATH in every node: small sh wrappers that exec node on
-// the built tool. host, wan and plain nodes see the real filesystem (wrappers in the keeper's /run);
-// a container gets node and the tools bound read-only into its own root.
+// the built tool. The keeper binds node and the tools' folder into its /run/lab (from descriptors it
+// opened before its tmpfs mounts, so any checkout path serves); host, wan and plain nodes run them
+// there, and a container gets them bound read-only into its own root.
 import { fileURLToPath } from 'node:url';
 
 export const TOOLS = ['nat66', 'lk'] as const;
 export const TOOL_BIN = '/run/lab/bin'; // inside the keeper: on PATH of host, wan and plain nodes
 export const EVENTS_FILE = '/run/lab/containers.events'; // container events, one line each, for watchers
-const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url)).replace(/\/$/, '');
+export const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url)).replace(/\/$/, ''); // the checkout's
+const IN_KEEPER = '/run/lab'; // node, tools/ and a package.json saying they are ES modules (see keeper.ts)
 const IN_CONTAINER = '/opt/lab'; // node, tools and a package.json saying they are ES modules
 
 const wrapper = (node: string, dir: string, tool: string): string => `#!/bin/sh\nexec ${node} ${dir}/${tool}.js "$@"\n`;
@@ -23,7 +25,7 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 // The keeper's wrappers for nodes that run on the real filesystem.
 export function hostToolsScript(): string {
-  return ['set -e', ...wrappers(TOOL_BIN, process.execPath, TOOLS_DIR), `: >> ${EVENTS_FILE}`].join('\n');
+  return ['set -e', ...wrappers(TOOL_BIN, `${IN_KEEPER}/node`, `${IN_KEEPER}/tools`), `: >> ${EVENTS_FILE}`].join('\n');
 }
 
 // Binds node and the tools read-only into a container's root and puts wrappers in its /usr/local/bin.
@@ -33,9 +35,8 @@ export function containerToolsScript(root: string): string {
     'set -e',
     `mkdir -p ${d}/tools && : > ${d}/node`,
     `printf '{"type":"module"}\\n' > ${d}/package.json`,
-    // util-linux binds, then remounts read-only. A checkout under /tmp or /run is hidden by the
-    // sandbox's own: the container then goes without the tools, and says so in its start's output.
-    `mount -o bind,ro ${process.execPath} ${d}/node && mount -o bind,ro ${TOOLS_DIR} ${d}/tools || echo 'lab: no nat66 or lk in this container: ${TOOLS_DIR} is hidden in the sandbox' >&2`,
+    // util-linux binds, then remounts read-only; the keeper's copies, whatever the checkout's path.
+    `mount -o bind,ro ${IN_KEEPER}/node ${d}/node && mount -o bind,ro ${IN_KEEPER}/tools ${d}/tools`,
     ...wrappers(`${root}/usr/local/bin`, `${IN_CONTAINER}/node`, `${IN_CONTAINER}/tools`),
   ].join('\n');
 }

@@ -11,13 +11,11 @@ import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } 
 import { NsHandles, PINS } from './ns-handles.js';
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
-import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath } from './node-tools.js';
+import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath, TOOLS_DIR } from './node-tools.js';
 import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, type TopologySpec } from './topology.js';
 import { closeSync, fstatSync, writeSync, constants as fsc } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
-import { IDMAP_PL } from './userns.js';
 import { plainWords } from './plain-words.js';
-import { systemTool } from '../sys/tools.js';
 import { Agent } from '../sys/agent.js';
 import { limitReached, resolveLimits, type SandboxLimits } from './limits.js';
 import { SandboxCgroup, type LimitCounts } from './cgroup.js';
@@ -100,20 +98,11 @@ export class Sandbox {
       releaseSlot();
       throw err;
     }
-    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), opts.rootfs ? [opts.rootfs] : [], cgroup.joinArgv());
-    let keeperUp: (pid: number) => void = () => undefined;
-    let keeperFailed: () => void = () => undefined;
-    const keeperPid = new Promise<string>((resolve, reject) => {
-      keeperUp = (pid) => resolve(`${pid}\n`);
-      keeperFailed = () => reject(new Error('no keeper'));
-    });
-    // The containers' root view: perl starts beside the keeper and maps once told the keeper's pid.
-    const rootView = opts.rootfs ? mapRootfs(opts.rootfs, keeperPid) : Promise.resolve();
+    // Its mount namespace holds the containers' root view, read-only, from the start (see userns.ts).
+    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), { diskMb: limits.diskMb, toolsDir: TOOLS_DIR, nodeBin: process.execPath, ...(opts.rootfs ? { rootfs: opts.rootfs } : {}) }, cgroup.joinArgv());
     try {
-      keeperUp((await keeper.start()).initPid);
+      await keeper.start();
     } catch (err) {
-      keeperFailed();
-      await rootView.catch(() => undefined);
       await keeper.stop().catch(() => undefined);
       await cgroup.remove();
       releaseSlot();
@@ -131,8 +120,7 @@ export class Sandbox {
     }
     sb.journal();
     // The namespaces exist (the keeper made them): in parallel now the node processes that take longest
-    // to start (captures, wan's web server), the baseline that wires the nodes, and each container once
-    // its root view is mapped.
+    // to start (captures, wan's web server), the baseline that wires the nodes, and each container.
     const baseline = runChecked({ argv: [...sb.inside(sb.keeperPrefix()), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer).then(() => sb.afterBaseline());
     sb.wired = baseline;
     // A plain node's runner once the baseline has given the node its own hostname.
@@ -140,9 +128,8 @@ export class Sandbox {
     void baseline.then(() => plain.forEach((n) => sb.warm(n)), () => undefined);
     const parts: Promise<unknown>[] = [
       baseline,
-      rootView,
       Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)]),
-      ...autoContainers(opts.topology).map((c) => rootView.then(() => sb.startContainer(c, true, opts.observer))),
+      ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)),
     ];
     try {
       // Every part settles (each is bounded) before a failure tears the sandbox down under none of them.
@@ -288,7 +275,7 @@ export class Sandbox {
   async startContainer(name: string, setup: boolean, observer?: CommandObserver): Promise<CommandRecord> {
     if (!this.opts.rootfs) throw new InternalError(`container ${name} needs a root filesystem`);
     const started = performance.now();
-    const display = `${unshareArgv(name).join(' ')} sh`;
+    const display = `${unshareArgv(name).join(' ')} sh   (then pivot_root into ${containerRoot(name)}, the old root detached)`;
     observer?.start?.({ argv: unshareArgv(name), display, node: 'host' });
     let output = '';
     let exitCode: number | undefined = 0;
@@ -296,7 +283,7 @@ export class Sandbox {
       const fresh = !this.rooted.has(name);
       if (fresh) {
         // One shell in the keeper: the overlay (its own script, the name and path as arguments), then the tools.
-        const [, , overlay, ...args] = overlayArgv(name, this.opts.rootfs);
+        const [, , overlay, ...args] = overlayArgv(name, this.opts.rootfs, this.limits.diskMb);
         const script = `(${overlay}
 ) || exit 1
 ${containerToolsScript(containerRoot(name))}`;
@@ -304,7 +291,7 @@ ${containerToolsScript(containerRoot(name))}`;
         this.rooted.add(name);
       }
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
-      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname], 'ready', READY_MS, this.inside(this.keeperPrefix()));
+      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname, containerRoot(name)], 'ready', READY_MS, this.inside(this.keeperPrefix()));
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       const pid = childOf(childOf(child.pid));
       this.containers.set(name, pid);
@@ -498,13 +485,6 @@ ${containerToolsScript(containerRoot(name))}`;
 export interface TeardownReport {
   ok: boolean;
   leftovers: string[]; // what could not be removed, in words
-}
-
-// The cached root, owned by the real root, seen owned by the sandbox's root (see userns.ts), at the
-// same path inside the keeper (so `rootfs status` still finds who uses a build; the keeper made it).
-// Perl starts at once; the keeper's pid comes on its stdin when there is one.
-function mapRootfs(rootfs: string, keeperPid: Promise<string>): Promise<CommandRecord> {
-  return runChecked({ argv: [systemTool('perl'), '-e', IDMAP_PL, rootfs, rootfs], input: keeperPid, display: 'idmapped rootfs view', node: '' });
 }
 
 // The events file the baseline made (owned by the sandbox's root), opened for appending with no link

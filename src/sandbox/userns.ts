@@ -15,33 +15,49 @@ export function idMap(base: number): string {
   return `0 ${base} ${ID_COUNT}\n`;
 }
 
-// Gives a directory tree owned by the real root an idmapped view owned by the sandbox's root, mounted
-// at DST in the keeper's mount namespace (the keeper made DST), read-only, nosuid and nodev, flags the
-// sandbox cannot lift: a writable view would let a node write the real disk as the real root (a
-// setuid-root file, say). The kernel locks the flags of every mount it copies into a namespace of a
-// less privileged user namespace, so the view is attached in a private mount namespace of the real
-// root's first, copied into one of the sandbox's user namespace (locked there), and that copy is what
-// moves into the keeper's. util-linux 2.38 has no tool for it. Run as the real root: perl -e IDMAP_PL
-// SRC DST, the keeper's pid on stdin (it may start before the keeper is up). Perl (in every Debian)
-// starts in 2 ms where python took 18; x86_64 system call numbers, as the python had.
-export const IDMAP_PL = String.raw`
+// Where VIEW_PL puts what the keeper binds in: a tmpfs of the real root's on /run, which the keeper
+// opens before its own /run hides it.
+export const VIEW_DIR = { root: '/run/root', tools: '/run/tools', node: '/run/node' } as const;
+
+// What the keeper's mount namespace is copied from, made by the real root just before the keeper
+// starts: perl -e VIEW_PL USERNS ROOTFS|- TOOLS NODE PROGRAM ARGS... takes a fresh, empty session
+// keyring (so nothing in the sandbox holds the runner's keys), unshares a private mount namespace
+// (nothing in it reaches the real one), and mounts a tmpfs on /run with, at VIEW_DIR, the product's
+// tools folder and node binary bound in, and an idmapped view of ROOTFS owned by the sandbox's root
+// (USERNS: the sandbox's user namespace file); so the keeper reaches them whatever folders lead to
+// them (a checkout under /tmp or in a private folder). Then every mount read-only but /proc and /sys
+// (the view also nosuid and nodev), and exec PROGRAM. The keeper's namespace, owned by the sandbox's
+// user namespace, is a copy of that one, and the kernel locks the flags of every mount it copies into
+// a less privileged namespace: the sandbox can neither write the real filesystem nor lift a flag (a
+// writable view would let a node write the real disk as the real root: a setuid-root file, say).
+// util-linux 2.38 has no tool for it; perl is in every Debian and starts in 2 ms. x86_64 numbers.
+export const VIEW_PL = String.raw`
 use strict;
-my ($src, $dst, $none, $slash) = (@ARGV[0, 1], '', '/'); # syscall passes strings by pointer: no literals
-my $pid = <STDIN> // ''; chomp $pid;
-die "no keeper pid on stdin\n" unless $pid =~ /^\d+$/;
+my ($userns, $src, $tools, $node) = splice @ARGV, 0, 4;
+my ($none, $slash, $run, $tmpfs, $mode) = ('', '/', '/run', 'tmpfs', 'mode=755,size=64k');
+my ($root, $t, $n) = ('${VIEW_DIR.root}', '${VIEW_DIR.tools}', '${VIEW_DIR.node}');
 sub ok { my ($r, $what) = @_; die "$what: $!\n" if $r < 0; $r }
-open(my $user, '<', "/proc/$pid/ns/user") or die "/proc/$pid/ns/user: $!\n";
-open(my $mnt, '<', "/proc/$pid/ns/mnt") or die "/proc/$pid/ns/mnt: $!\n";
-my $fd = ok(syscall(428, -100, $src, 1 | 02000000), "open_tree $src");
-# MOUNT_ATTR_IDMAP | RDONLY | NOSUID | NODEV, mapped by the sandbox's user namespace.
-my $attr = pack('QQQQ', 0x100000 | 1 | 2 | 4, 0, 0, fileno $user);
-ok(syscall(442, $fd, $none, 0x1000, $attr, length $attr), "idmap $src");
+ok(syscall(250, 1, 0), 'new session keyring'); # KEYCTL_JOIN_SESSION_KEYRING, anonymous
 ok(syscall(272, 0x20000), 'unshare mnt');
-ok(syscall(165, $none, $slash, $none, 0x40000 | 0x4000, 0), 'make / private'); # MS_PRIVATE | MS_REC: nothing leaves
-ok(syscall(429, $fd, $none, -100, $src, 4), "attach $src");
-ok(syscall(308, fileno $user, 0x10000000), 'setns user');
-ok(syscall(272, 0x20000), 'unshare mnt as the sandbox');
-my $locked = ok(syscall(428, -100, $src, 1 | 02000000), "open_tree $src, locked");
-ok(syscall(308, fileno $mnt, 0x20000), 'setns mnt');
-ok(syscall(429, $locked, $none, -100, $dst, 4), "move_mount $dst");
+ok(syscall(165, $none, $slash, $none, 0x40000 | 0x4000, 0), 'make / private'); # MS_PRIVATE | MS_REC
+ok(syscall(165, $tmpfs, $run, $tmpfs, 0, $mode), 'tmpfs on /run');
+mkdir $t or die "$t: $!\n";
+open(my $f, '>', $n) or die "$n: $!\n";
+close $f;
+ok(syscall(165, $tools, $t, $none, 4096, 0), "bind $tools"); # MS_BIND
+ok(syscall(165, $node, $n, $none, 4096, 0), "bind $node");
+if ($src ne '-') {
+  mkdir $root or die "$root: $!\n";
+  open(my $user, '<', $userns) or die "$userns: $!\n";
+  my $fd = ok(syscall(428, -100, $src, 1 | 02000000), "open_tree $src"); # a detached clone
+  my $attr = pack('QQQQ', 0x100000 | 1 | 2 | 4, 0, 0, fileno $user); # MOUNT_ATTR_IDMAP | RDONLY | NOSUID | NODEV
+  ok(syscall(442, $fd, $none, 0x1000, $attr, length $attr), "idmap $src");
+  ok(syscall(429, $fd, $none, -100, $root, 4), "attach $src");
+}
+my ($ro, $rw) = (pack('QQQQ', 1, 0, 0, 0), pack('QQQQ', 0, 1, 0, 0));
+ok(syscall(442, -100, $slash, 0x8000, $ro, length $ro), 'read-only /'); # AT_RECURSIVE
+# But /proc and /sys: the kernel lets the keeper mount its own only as writable as those in view are.
+my @open = ('/proc', '/sys');
+for my $d (@open) { ok(syscall(442, -100, $d, 0x8000, $rw, length $rw), "writable $d") }
+exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\n";
 `;

@@ -9,7 +9,7 @@ test('01-namespaces passes: PID 1, own hostname, only lo, no packet out', async 
   t.is(cli.exitCode, 0, cli.stdout);
   const unshare = step(result, 'unshare');
   t.is(unshare.status, 'passed');
-  t.regex(unshare.commands[0]?.display ?? '', /^nsenter --net=\/run\/netns\/mycontainer unshare --fork --pid --mount --uts --cgroup --ipc --root=/);
+  t.regex(unshare.commands[0]?.display ?? '', /^nsenter --net=\/run\/netns\/mycontainer unshare --fork --pid --mount --uts --cgroup --ipc sh   \(then pivot_root into /);
   t.deepEqual(unshare.commands.map((c) => c.node).slice(0, 6), ['host', 'mycontainer', 'mycontainer', 'mycontainer', 'mycontainer', 'mycontainer']);
 });
 

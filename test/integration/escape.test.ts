@@ -57,7 +57,7 @@ test('from every node, each escape is refused by the kernel and the real machine
       t.is(mod.out.trim(), outsideModule === '38' ? '38' : '1', `${node}: loading a module was not refused: errno ${mod.out}`);
       // A container's /etc is its own overlay; the real /etc is checked untouched at the end.
       if (node === 'mycontainer') t.is((await inNode(session, node, `touch ${marker}`)).code, 0, 'its own /etc is writable');
-      else await refused('write the real /etc', `touch ${marker}`, /Permission denied/);
+      else await refused('write the real /etc', `touch ${marker}`, /Permission denied|Read-only file system/);
       await refused('signal a process outside', `kill -TERM ${victim.pid}`, /No such process|not permitted/i);
       // Hostname: every node starts named after itself, in a UTS namespace of its own (host's rename,
       // one turn of this loop earlier, does not reach wan), and may rename it, never the machine.
