@@ -1,7 +1,7 @@
 // A sandbox's own cgroup: every process of the sandbox joins it before it execs (see joinArgv), so
 // its limits (limits.ts) hold for the whole sandbox; its counters say when a limit was reached, and
 // it is removed with the sandbox. cgroup v1 (a group per controller hierarchy) and v2 (one group).
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { CONTROLLERS, controllerPlaces, machineView, unifiedMounts, type CgroupView, type Controller, type ControllerPlace } from '../sys/cgroupfs.js';
@@ -28,6 +28,8 @@ export interface LimitCounts {
 
 const REMOVE_MS = 5_000; // how long the group's last processes may take to exit at removal
 const KILL_AFTER_MS = 1_000; // then what is still in it is killed
+const STALE_MS = 60_000; // an empty sandbox group this old belongs to a run that died without teardown
+const NAME = /^lab-\d\d-[0-9a-f]{8}$/;
 
 // The group's name: the run id, so `lab clean` and the final check know it.
 export function cgroupName(runId: string): string {
@@ -62,6 +64,7 @@ export class SandboxCgroup {
     const missing = CONTROLLERS.filter((c) => !places.has(c));
     if (missing.length) throw missingControllers(missing, v);
     const plan = cgroupPlan(places, runId, limits);
+    sweepStale(plan.dirs.map((d) => dirname(d)));
     const made: string[] = [];
     try {
       for (const d of plan.dirs) {
@@ -132,6 +135,32 @@ export async function removeCgroups(dirs: string[], runId: string): Promise<stri
     }
   }
   return left;
+}
+
+// Removes the empty groups of runs that died without their teardown (a runner killed with SIGKILL: its
+// keeper went with its pipe, its group stayed): nothing runs in them and they are older than any start.
+// A kept sandbox's group holds its keeper, so it is never empty while the sandbox lives.
+export function sweepStale(parents: string[], now = Date.now()): string[] {
+  const removed: string[] = [];
+  for (const parent of new Set(parents)) {
+    let names: string[];
+    try {
+      names = readdirSync(parent).filter((n) => NAME.test(n));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const d = join(parent, n);
+      try {
+        if (now - statSync(d).mtimeMs < STALE_MS || (readText(join(d, 'cgroup.procs')) ?? 'unknown').trim() !== '') continue;
+        rmdirSync(d);
+        removed.push(d);
+      } catch {
+        // in use again, or gone meanwhile
+      }
+    }
+  }
+  return removed;
 }
 
 // The processes of a group (of one hierarchy) get SIGKILL; v2 does it in one write.

@@ -11,7 +11,7 @@ import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
 import { listStates } from '../../src/sandbox/state.js';
 import { labCgroups, machineView, unifiedMounts } from '../../src/sys/cgroupfs.js';
-import { cgroupName, joinArgv, removeCgroups } from '../../src/sandbox/cgroup.js';
+import { cgroupName, joinArgv, removeCgroups, sweepStale } from '../../src/sandbox/cgroup.js';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { lab } from '../helpers/cli.js';
@@ -142,4 +142,26 @@ test('on the cgroup2 hierarchy, a process joins the group before it runs; what i
     await removeCgroups([dir], runId);
   }
   t.deepEqual(labCgroups().filter((d) => d === dir), []);
+});
+
+test('a new sandbox sweeps the empty groups of runs that died without teardown, never one in use or just made', async (t) => {
+  const point = unifiedMounts(machineView())[0]?.point;
+  if (!point) return t.pass('no cgroup2 hierarchy on this machine');
+  const [dead, busy, fresh] = [0, 1, 2].map(() => `99-${randomBytes(4).toString('hex')}`) as [string, string, string];
+  const dir = (id: string): string => join(point, cgroupName(id));
+  for (const id of [dead, busy, fresh]) mkdirSync(dir(id));
+  const [sh = 'sh', ...rest] = joinArgv([dir(busy)]);
+  const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
+  try {
+    const end = Date.now() + 5_000;
+    while (!read(dir(busy), 'cgroup.procs') && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
+    t.deepEqual(sweepStale([point]).filter((d) => d.includes('/lab-99-')), [], 'nothing is a minute old yet');
+    t.deepEqual(sweepStale([point], Date.now() + 120_000).filter((d) => [dead, busy, fresh].some((id) => d.endsWith(id))).sort(), [dir(dead), dir(fresh)].sort(), 'the empty ones, once old');
+    t.not(read(dir(busy), 'cgroup.procs'), '', 'the group in use stays, its process in it');
+  } finally {
+    await removeCgroups([dir(busy)], busy);
+    await sleeper;
+    for (const id of [dead, fresh]) await removeCgroups([dir(id)], id);
+  }
+  t.deepEqual(labCgroups().filter((d) => d.includes('/lab-99-')), []);
 });
