@@ -5,8 +5,8 @@ import { writeNewLab } from '../engine/new-lab.js';
 import { verifyLab, verifyLines } from '../engine/verify.js';
 import { printError } from './print-error.js';
 
-// Runs the lab, then each step without its commands; exit 1 if a step with commands is not load-bearing.
-export async function verifyCommand(ref: string, o: { json?: boolean }): Promise<ExitCode> {
+// Runs the lab, then each step without its commands (and each command alone); exit 1 if one is not load-bearing.
+export async function verifyCommand(ref: string, o: { json?: boolean; eachCommand?: boolean }): Promise<ExitCode> {
   let loaded;
   try {
     loaded = await loadLab(ref);
@@ -15,7 +15,7 @@ export async function verifyCommand(ref: string, o: { json?: boolean }): Promise
     printError(e);
     return e.exitCode;
   }
-  const r = await verifyLab(loaded);
+  const r = await verifyLab(loaded, o.eachCommand !== undefined ? { eachCommand: o.eachCommand } : {});
   if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   else process.stdout.write(`${verifyLines(r).join('\n')}\n`);
   return (r.errorExit as ExitCode | undefined) ?? (r.pass ? EXIT.pass : EXIT.checkFailed);

@@ -1,12 +1,14 @@
 // `lab verify`: proves a lab's checks are load-bearing. It runs the lab as written, then once per step
 // with that step's commands left out (its arrange part and every earlier step still run), and reports
-// whether that step's check then fails, and what it names as missing.
+// whether that step's check then fails, and what it names as missing; then (verify-each.ts) once per
+// state-changing command, when asked or when that takes under a minute.
 import type { CheckResult } from '../check/types.js';
 import { toLabError } from '../errors.js';
 import { LabEvents } from './events.js';
 import type { LoadedLab } from './loader.js';
 import { checkEnvironment } from './preflight.js';
 import { LabSession } from './session.js';
+import { commandCases, EACH_COMMAND_BUDGET_MS, eachCommandEstimateMs, eachCommandLines, leaveOutEach, type CommandVerdict } from './verify-each.js';
 
 export interface StepVerdict {
   id: string;
@@ -20,9 +22,12 @@ export interface StepVerdict {
 
 export interface VerifyResult {
   lab: string;
-  pass: boolean; // the lab passes as written and every step with commands and a check is load-bearing
+  pass: boolean; // the lab passes as written, every step with commands and a check is load-bearing, and (when tried) every state-changing command is needed
   passesAsWritten: boolean;
   steps: StepVerdict[];
+  commands?: CommandVerdict[]; // each state-changing command left out in turn (--each-command, or a small lab)
+  eachCommand: 'ran' | 'not asked' | 'too slow'; // why the commands were (not) left out one by one
+  eachCommandEstimateMs?: number;
   error?: string;
   errorExit?: number; // the exit code the error calls for (3 environment, 70 internal)
   durationMs: number;
@@ -52,6 +57,10 @@ async function trial(loaded: LoadedLab, index: number, skip: boolean): Promise<C
   }
 }
 
+export interface VerifyOptions {
+  eachCommand?: boolean; // true: leave out each command; false: never; undefined: when it should take under a minute
+}
+
 // The whole lab as written, in one session: each step's verdict.
 async function asWritten(loaded: LoadedLab): Promise<boolean[]> {
   const session = await LabSession.open(loaded, { events: new LabEvents() });
@@ -71,14 +80,16 @@ async function asWritten(loaded: LoadedLab): Promise<boolean[]> {
 }
 
 // Runs the lab, then each step with commands skipped (a few sandboxes at a time); never throws.
-export async function verifyLab(loaded: LoadedLab): Promise<VerifyResult> {
+export async function verifyLab(loaded: LoadedLab, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const { def } = loaded;
   const steps: StepVerdict[] = def.steps.map((s) => ({ id: s.id, commands: s.run.length, checked: Boolean(s.check), passesAsWritten: false, missing: [], loadBearing: false }));
-  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, durationMs: 0 };
+  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, eachCommand: 'not asked', durationMs: 0 };
   try {
     checkEnvironment(def);
+    const w0 = performance.now();
     const written = await asWritten(loaded);
+    const writtenMs = performance.now() - w0;
     written.forEach((ok, i) => steps[i] && (steps[i].passesAsWritten = ok));
     result.passesAsWritten = written.length === def.steps.length && written.every(Boolean);
     const queue = steps.map((v, i) => ({ v, i })).filter(({ v }) => v.commands > 0 && v.checked);
@@ -92,12 +103,19 @@ export async function verifyLab(loaded: LoadedLab): Promise<VerifyResult> {
         }
       }),
     );
+    const cases = commandCases(def);
+    result.eachCommandEstimateMs = eachCommandEstimateMs(writtenMs, cases.length, PARALLEL);
+    const wanted = opts.eachCommand ?? result.eachCommandEstimateMs < EACH_COMMAND_BUDGET_MS;
+    if (wanted && cases.length) {
+      result.commands = await leaveOutEach(loaded, cases, PARALLEL);
+      result.eachCommand = 'ran';
+    } else if (opts.eachCommand === undefined && cases.length) result.eachCommand = 'too slow';
   } catch (err) {
     const e = toLabError(err);
     result.error = e.message;
     result.errorExit = e.exitCode;
   }
-  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing);
+  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing) && (result.commands ?? []).every((c) => c.stepFails);
   result.durationMs = performance.now() - t0;
   return result;
 }
@@ -116,6 +134,8 @@ export function verifyLines(r: VerifyResult): string[] {
     lines.push(`  ${s.id.padEnd(w)}  ${what}`);
   }
   if (r.error) lines.push(`  error: ${r.error}`);
+  if (r.commands) lines.push(...eachCommandLines(r.commands));
+  else if (r.eachCommand === 'too slow') lines.push(`each command: not tried (about ${Math.round((r.eachCommandEstimateMs ?? 0) / 1000)} s; --each-command tries it anyway)`);
   const tried = r.steps.filter((s) => s.commands > 0 && s.checked);
   lines.push(`verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing (${(r.durationMs / 1000).toFixed(1)} s)`);
   return lines;

@@ -3,9 +3,8 @@
 import test from 'ava';
 import { formatMatcher } from '../../src/check/format.js';
 import type { CheckResult } from '../../src/check/types.js';
-import { LabEvents } from '../../src/engine/events.js';
 import { labIds, loadLab } from '../../src/engine/loader.js';
-import { LabSession } from '../../src/engine/session.js';
+import { checkWithout, commandCases } from '../../src/engine/verify-each.js';
 import { runJson, step } from '../helpers/cli.js';
 
 // The failures of a check, each as the words a person reads; an expectation names its point and matcher.
@@ -39,27 +38,19 @@ for (const id of labIds()) {
     );
   });
 
+  // The same trials as `lab verify --each-command` (engine/verify-each.ts), three sandboxes at a time.
   test.serial(`${id}: leaving out any one command that changes state fails its step's check`, async (t) => {
     t.timeout(600_000);
-    const { def } = await loadLab(id);
-    const cases = def.steps.flatMap((s, si) => s.run.flatMap((c, ci) => (c.readOnly ? [] : [{ si, ci, step: s.id, cmd: c.cmd }])));
-    t.true(cases.length > 0);
     const loaded = await loadLab(id);
+    const cases = commandCases(loaded.def);
+    t.true(cases.length > 0);
     const queue = [...cases];
-    // Three sessions at a time: each builds a fresh sandbox, replays the earlier steps, then omits one command.
     await Promise.all(
       [0, 1, 2].map(async () => {
         for (let c = queue.shift(); c; c = queue.shift()) {
-          const session = await LabSession.open(loaded, { events: new LabEvents() });
-          try {
-            for (const earlier of def.steps.slice(0, c.si)) await session.runCommands(earlier.id);
-            await session.runCommands(c.step, { omit: [c.ci] });
-            const r = await session.check(c.step);
-            t.false(r?.pass ?? true, `${id} ${c.step}: its check passed without \`${c.cmd}\``);
-            if (r && !r.pass) t.true(namedFailures(r).length > 0 || r.probes.some((p) => !p.ok), `${c.step} without \`${c.cmd}\`: the failure names nothing`);
-          } finally {
-            await session.close();
-          }
+          const r = await checkWithout(loaded, c);
+          t.false(r?.pass ?? true, `${id} ${c.step}: its check passed without \`${c.cmd}\``);
+          if (r && !r.pass) t.true(namedFailures(r).length > 0 || r.probes.some((p) => !p.ok), `${c.step} without \`${c.cmd}\`: the failure names nothing`);
         }
       }),
     );
