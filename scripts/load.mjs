@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Load: N runs of a lab at once (default 50 of 03-masquerade), each in its own state folder. Prints one
-// JSON line: how many passed, the slowest, and what was left (processes of a run, journal entries).
+// JSON line: how many passed, the slowest, and what was left (processes of a run, journal entries, cgroups).
 // Usage: node scripts/load.mjs [N] [LAB]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labCgroups } from '../dist/src/sys/cgroupfs.js';
 
 const n = Number(process.argv[2] ?? 50);
 const lab = process.argv[3] ?? '03-masquerade';
@@ -58,8 +59,10 @@ const journals = runs.flatMap((r) => {
     return [];
   }
 });
+const ids = new Set(runs.map((r) => r.result?.runId).filter(Boolean));
+const cgroups = labCgroups().filter((d) => ids.has(d.slice(d.lastIndexOf('/lab-') + 5)));
 const failed = runs.filter((r) => r.code !== 0).map((r) => ({ i: r.i, code: r.code, error: r.result?.error?.message, failedSteps: r.result?.steps?.filter((s) => s.status === 'failed').map((s) => s.id) }));
-const summary = { lab, runs: n, passed: runs.filter((r) => r.code === 0).length, failed, refused: runs.filter((r) => r.code === 3).length, wallMs: Math.round(wallMs), slowestMs: Math.round(Math.max(...runs.map((r) => r.ms))), left, journals };
+const summary = { lab, runs: n, passed: runs.filter((r) => r.code === 0).length, failed, refused: runs.filter((r) => r.code === 3).length, wallMs: Math.round(wallMs), slowestMs: Math.round(Math.max(...runs.map((r) => r.ms))), left, journals, cgroups };
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 rmSync(base, { recursive: true, force: true });
-process.exit(summary.passed === n && left.length === 0 && journals.length === 0 ? 0 : 1);
+process.exit(summary.passed === n && left.length === 0 && journals.length === 0 && cgroups.length === 0 ? 0 : 1);

@@ -15,11 +15,12 @@ const RUNS = Number(process.env.LOAD_RUNS ?? 8);
 test(`${RUNS} runs of 03-masquerade at once all pass, and nothing is left`, async (t) => {
   t.timeout(300_000);
   const r = await execa(process.execPath, [join(ROOT, 'scripts/load.mjs'), String(RUNS), '03-masquerade'], { reject: false, cwd: ROOT });
-  const s = JSON.parse(String(r.stdout)) as { passed: number; failed: unknown[]; left: string[]; journals: string[]; wallMs: number };
+  const s = JSON.parse(String(r.stdout)) as { passed: number; failed: unknown[]; left: string[]; journals: string[]; cgroups: string[]; wallMs: number };
   t.log(`${s.passed}/${RUNS} passed in ${s.wallMs} ms`);
   t.is(s.passed, RUNS, JSON.stringify(s.failed));
   t.deepEqual(s.left, [], 'no process of any run is left');
   t.deepEqual(s.journals, [], 'no journal entry is left');
+  t.deepEqual(s.cgroups, [], 'no cgroup of any run is left');
   t.is(r.exitCode, 0);
 });
 
