@@ -110,7 +110,7 @@ test.serial('clean RUN stops that keeper and removes its entry; an unknown RUN i
   t.false(existsSync(join(dir, '02-dddd0001.json')));
 });
 
-test.serial('clean --all lists, then removes every journaled sandbox (and unreadable entries), not other journals\' keepers', async (t) => {
+test.serial('clean --all lists, then removes every journaled sandbox (and unreadable entries), not other journals\' keepers; another checkout\'s kept one only with force', async (t) => {
   const dir = journalDir();
   const kept = fakeKeeper('02-eeee0001');
   const elsewhere = fakeKeeper('02-eeee0009');
@@ -118,12 +118,16 @@ test.serial('clean --all lists, then removes every journaled sandbox (and unread
   entry(dir, { runId: '03-eeee0002', uid: me.uid + 1000 });
   writeFileSync(join(dir, '03-eeee0003.json'), '{"runId": "03-ee'); // half-written by a crash
   t.true(await waitFor(() => listSandboxes().sandboxes.filter((s) => s.keeperPids.length && ours(s.runId)).length === 2, 5_000));
-  const r = await cleanSandboxes({ all: true });
-  t.deepEqual(r.listed.map((s) => s.runId).filter(ours).sort(), ['02-eeee0001', '02-eeee0009', '03-eeee0002']);
-  t.deepEqual(r.outcomes.map((o) => o.runId).sort(), ['02-eeee0001', '03-eeee0002', '03-eeee0003']);
-  t.true(r.outcomes.every((o) => !o.failed && o.removed.length > 0));
+  const first = await cleanSandboxes({ all: true });
+  t.deepEqual(first.listed.map((s) => s.runId).filter(ours).sort(), ['02-eeee0001', '02-eeee0009', '03-eeee0002']);
+  t.deepEqual(first.outcomes.map((o) => o.runId).sort(), ['03-eeee0002', '03-eeee0003'], 'dead ones of anybody go');
+  t.like(first.left.find((l) => l.runId === '02-eeee0001'), { state: 'kept', checkout: '/other/checkout', pid: kept.pid, why: 'a sandbox kept with --keep of another checkout (/other/checkout): --force removes it' });
+  t.is(kept.exitCode, null);
+  const r = await cleanSandboxes({ all: true, force: true });
+  t.deepEqual(r.outcomes.map((o) => o.runId).sort(), ['02-eeee0001']);
+  t.true([...first.outcomes, ...r.outcomes].every((o) => !o.failed && o.removed.length > 0));
   t.deepEqual(r.left.map((l) => l.runId).filter(ours), ['02-eeee0009']);
-  t.true(r.left.every((l) => /another journal/.test(l.why)), 'only keepers of other journals are left');
+  t.true(r.left.every((l) => /another journal/.test(l.why)), 'with force, only keepers of other journals are left');
   t.true(await waitFor(() => kept.exitCode !== null || kept.signalCode !== null, 5_000));
   t.is(elsewhere.exitCode, null);
   t.false(existsSync(dir), 'the empty journal folder goes too');
