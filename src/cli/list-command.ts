@@ -1,13 +1,16 @@
 // `lab list`: every lab with its steps; a broken lab (it does not compile, throws, or is invalid) is listed as broken.
 import { toLabError } from '../errors.js';
-import { labIds, loadLab } from '../engine/loader.js';
+import { labIds, loadLab, probeLabs, resolveLab } from '../engine/loader.js';
 
 // Prints the labs as lines or JSON.
 export async function listCommand(o: { json?: boolean }): Promise<void> {
   const labs: { id: string; title?: string; steps?: string[]; broken?: string }[] = [];
-  for (const id of labIds()) {
+  const ids = labIds();
+  // Every lab's top-level code is run at once in a worker, with a bound: one that never returns is marked.
+  const probed = probeLabs(ids.map((id) => resolveLab(id)));
+  for (const id of ids) {
     try {
-      const l = await loadLab(id);
+      const l = await loadLab(id, undefined, probed.get(resolveLab(id)));
       labs.push({ id, title: l.def.title, steps: l.def.steps.map((s) => s.id) });
     } catch (err) {
       labs.push({ id, broken: toLabError(err).message });

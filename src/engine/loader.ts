@@ -4,6 +4,9 @@ import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabDefinitionError, UsageError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
+import { LOAD_BOUND_MS, probeLabs, type ProbeVerdict } from './lab-probe.js';
+
+export { probeLabs } from './lab-probe.js';
 import { compiledPath, displayPath, LABS_DIST } from './paths.js';
 import { closest } from './suggest.js';
 import { validateLab } from './validate.js';
@@ -58,17 +61,30 @@ function brokenLabs(dir: string): Map<string, string> {
   return out;
 }
 
-// Imports and validates a lab module.
-export async function loadLab(ref: string, dir = LABS_DIST): Promise<LoadedLab> {
+// A lab whose top-level code has not returned within the bound.
+function hungLab(shown: string, boundMs: number): LabDefinitionError {
+  return new LabDefinitionError(shown, [`does not finish loading: its top-level code ran over ${boundMs / 1000} s (a loop that never ends, or a wait at top level?)`], 'a lab module only defines its lab: move long work into its steps');
+}
+
+// Imports and validates a lab module; its top-level code is first run in a worker with a time bound
+// (`probed`: that verdict, when the caller probed many labs at once).
+export async function loadLab(ref: string, dir = LABS_DIST, probed?: Promise<ProbeVerdict>, boundMs = LOAD_BOUND_MS): Promise<LoadedLab> {
   const file = resolveLab(ref, dir);
   const shown = displayPath(file);
   const broken = brokenLabs(dir).get(shown);
   if (broken) throw new LabDefinitionError(shown, [`does not compile: ${broken}`]);
+  if ((await (probed ?? probeLabs([file], boundMs).get(file))) === 'hung') throw hungLab(shown, boundMs);
   let mod: { default?: unknown };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    // Returned in the worker: an import that waits at top level is still bounded here.
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(hungLab(shown, boundMs)), boundMs)));
+    mod = (await Promise.race([import(pathToFileURL(file).href), late])) as { default?: unknown };
   } catch (err) {
+    if (err instanceof LabDefinitionError) throw err;
     throw new LabDefinitionError(shown, [`cannot be loaded: ${(err as Error).message.split('\n')[0]}`]);
+  } finally {
+    clearTimeout(timer);
   }
   const expectedId = LAB_FILE.test(basename(file).replace(/\.mjs$/, '.js')) ? basename(file).replace(/\.m?js$/, '') : undefined;
   return { def: validateLab(mod.default, shown, expectedId), file: shown };
