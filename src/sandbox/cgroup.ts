@@ -103,10 +103,11 @@ export class SandboxCgroup {
 }
 
 // The prefix that joins these groups (one cgroup.procs per hierarchy) and execs the rest of the argv;
-// the real root writes the files before anything of the sandbox runs, in the real mount namespace.
+// the real root writes the files before anything of the sandbox runs, in the real mount namespace, with
+// the machine's own shell (no PATH lookup).
 export function joinArgv(dirs: string[]): string[] {
   if (!dirs.length) return [];
-  return ['sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"', 'lab-cgroup', ...dirs.map((d) => join(d, 'cgroup.procs')), '--'];
+  return ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"', 'lab-cgroup', ...dirs.map((d) => join(d, 'cgroup.procs')), '--'];
 }
 
 // Removes a sandbox's groups (from its run or its journal entry): waits for their processes to exit,

@@ -13,7 +13,8 @@ import { listStates } from '../../src/sandbox/state.js';
 import { labCgroups, machineView, unifiedMounts } from '../../src/sys/cgroupfs.js';
 import { cgroupName, joinArgv, removeCgroups, sweepStale } from '../../src/sandbox/cgroup.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { lab } from '../helpers/cli.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/labs/limits.ts', import.meta.url));
@@ -36,6 +37,16 @@ async function untilTasks(dir: string | undefined, n: number, boundMs: number): 
     await new Promise((r) => setTimeout(r, 20));
   }
   return now;
+}
+
+// Resolves true once a process is in the group (a readiness signal, bounded).
+async function untilMember(dir: string, boundMs: number): Promise<boolean> {
+  const end = Date.now() + boundMs;
+  while (Date.now() < end) {
+    if (read(dir, 'cgroup.procs') !== '') return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
 }
 
 test.serial("a fork bomb stops at the lab's process limit while the machine forks; a 2 GiB allocation is killed; each record names its limit; the cgroup goes at close", async (t) => {
@@ -133,9 +144,7 @@ test('on the cgroup2 hierarchy, a process joins the group before it runs; what i
     const r = await execa(sh, [...rest, 'cat', '/proc/self/cgroup'], { timeout: 10_000 });
     t.regex(r.stdout, new RegExp(`^0::/${cgroupName(runId)}$`, 'm'));
     const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
-    const end = Date.now() + 5_000;
-    while (!read(dir, 'cgroup.procs') && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
-    t.not(read(dir, 'cgroup.procs'), '', 'the sleeper is in the group');
+    t.true(await untilMember(dir, 20_000), 'the sleeper is in the group');
     t.deepEqual(await removeCgroups([dir], runId), []);
     t.is((await sleeper).signal, 'SIGKILL', 'what was left in the group was killed');
   } finally {
@@ -144,7 +153,8 @@ test('on the cgroup2 hierarchy, a process joins the group before it runs; what i
   t.deepEqual(labCgroups().filter((d) => d === dir), []);
 });
 
-test('a new sandbox sweeps the empty groups of runs that died without teardown, never one in use or just made', async (t) => {
+// Serial: with its clock moved on, the sweep would take any empty group made by a test beside it.
+test.serial('a new sandbox sweeps the empty groups of runs that died without teardown, never one in use or just made', async (t) => {
   const point = unifiedMounts(machineView())[0]?.point;
   if (!point) return t.pass('no cgroup2 hierarchy on this machine');
   const [dead, busy, fresh] = [0, 1, 2].map(() => `99-${randomBytes(4).toString('hex')}`) as [string, string, string];
@@ -153,8 +163,7 @@ test('a new sandbox sweeps the empty groups of runs that died without teardown, 
   const [sh = 'sh', ...rest] = joinArgv([dir(busy)]);
   const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
   try {
-    const end = Date.now() + 5_000;
-    while (!read(dir(busy), 'cgroup.procs') && Date.now() < end) await new Promise((res) => setTimeout(res, 10));
+    if (!(await untilMember(dir(busy), 20_000))) return t.fail('the sleeper never joined its group');
     t.deepEqual(sweepStale([point]).filter((d) => d.includes('/lab-99-')), [], 'nothing is a minute old yet');
     t.deepEqual(sweepStale([point], Date.now() + 120_000).filter((d) => [dead, busy, fresh].some((id) => d.endsWith(id))).sort(), [dir(dead), dir(fresh)].sort(), 'the empty ones, once old');
     t.not(read(dir(busy), 'cgroup.procs'), '', 'the group in use stays, its process in it');
@@ -164,4 +173,23 @@ test('a new sandbox sweeps the empty groups of runs that died without teardown, 
     for (const id of [dead, fresh]) await removeCgroups([dir(id)], id);
   }
   t.deepEqual(labCgroups().filter((d) => d.includes('/lab-99-')), []);
+});
+
+test('LAB_LIMITS=off runs without a cgroup, on purpose', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-limits-off-'));
+  const env = { LAB_LIMITS: 'off', LAB_STATE_DIR: dir };
+  let runId = '';
+  try {
+    const run = await lab(['run', '02-bridge-veth', '--check', '--keep'], env);
+    t.is(run.exitCode, 0, run.stdout + run.stderr);
+    const name = readdirSync(dir).find((f) => f.endsWith('.json')) ?? '';
+    runId = name.replace(/\.json$/, '');
+    const entry = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { initPid: number; cgroups?: string[] };
+    t.deepEqual(entry.cgroups, []);
+    t.deepEqual(labCgroups().filter((d) => d.endsWith(runId)), []);
+    t.notRegex(readFileSync(`/proc/${entry.initPid}/cgroup`, 'utf8'), /lab-/, 'the keeper is in no sandbox group');
+  } finally {
+    if (runId) t.is((await lab(['clean', runId], env)).exitCode, 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
