@@ -2,7 +2,7 @@
 // kernel-made starting point (a /proc/PID path), checked to be the namespace expected (its device and
 // inode) and never one of the real machine's, then handed to nsenter as /proc/RUNNER/fd/N, a path
 // into this process's own open files that nothing in a sandbox can change.
-import { closeSync, fstatSync, openSync, readdirSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, constants as fsc } from 'node:fs';
 
 export type NsKind = 'user' | 'mnt' | 'pid' | 'uts' | 'ipc' | 'net' | 'cgroup';
 export const NS_KINDS: readonly NsKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc', 'net', 'cgroup'];
@@ -116,9 +116,4 @@ export function closeAll(fds: Iterable<number>): void {
       // already closed
     }
   }
-}
-
-// How many files this process has open (tests: nothing is left open after a sandbox goes).
-export function openFileCount(): number {
-  return readdirSync('/proc/self/fd').length;
 }

@@ -62,6 +62,7 @@ function watchRealNet(): { stop: () => string[] } {
     }
   };
   const timer = setInterval(look, 25);
+  timer.unref(); // a failed assertion must not keep the test process alive
   return { stop: () => (clearInterval(timer), look(), [...seen]) };
 }
 
@@ -128,10 +129,10 @@ test.serial('a lab whose commands plant the links passes with --trace, and the r
   const dir = folder('lab-boundary-state-');
   const watch = watchRealNet();
   const r = await lab(['run', FIXTURE, '--check', '--trace', '--reporter', 'plain'], { LAB_BOUNDARY_VICTIM: file, LAB_STATE_DIR: dir });
+  t.is(readFileSync(file, 'utf8'), VICTIM_TEXT, 'the real file the events link names is unchanged');
   t.deepEqual(watch.stop(), [], 'no capture, monitor, web server or command runner ran in the real network namespace');
   t.is(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
   t.regex(r.stdout, /\[wan\] out up0: 10\.0\.2\.2 -> 10\.0\.2\.15/, 'the trace followed the packet in wan');
-  t.is(readFileSync(file, 'utf8'), VICTIM_TEXT, 'the real file the events link names is unchanged');
 });
 
 test.serial('a kept sandbox: after a plant from any node, `lab shell` into the planted node refuses and never shows the real machine', async (t) => {
