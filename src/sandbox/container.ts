@@ -53,13 +53,15 @@ export function unshareArgv(name: string): string[] {
 // (but no devtmpfs: the kernel refuses it in a user namespace, and the minimal /dev is already there);
 // without, the lab's own steps do them (their /proc and /sys mounts stack on these).
 export function initScript(setup: boolean): string {
-  // Without `setup`, a proc named apart and the keeper's own sysfs (another network namespace's), so
-  // that the lab's `mount -t proc proc /proc` and `mount -t sysfs sys /sys` each mount one of their own
-  // (a second mount of the same sysfs on the same place is refused).
+  // Without `setup`, a proc hidden under an empty read-only tmpfs (the container's /proc is empty until
+  // the lab mounts one) and the keeper's own sysfs (another network namespace's: a second mount of the
+  // same sysfs on the same place is refused), so the lab's `mount -t proc proc /proc` and `mount -t
+  // sysfs sys /sys` each mount one of their own and each is still what makes its check pass.
   const mounts = setup ? ['mount -t proc proc proc', 'mount -t sysfs sys sys', 'mount -t devpts devpts dev/pts -o gid=5,mode=620,ptmxmode=0666'] : ['mount -t proc lab-proc proc', 'mount --bind /sys sys'];
-  const enter = ['cd "$2"', ...mounts, 'pivot_root . .', 'umount -l .', 'cd /'];
+  const after = setup ? ['hostname "$1"'] : ['mount -t tmpfs -o ro,size=4k lab-noproc /proc']; // umount reads /proc first
+  const enter = ['cd "$2"', ...mounts, 'pivot_root . .', 'umount -l .', 'cd /', ...after];
   // PID 1 stays a shell, as in the runbook; it idles until the sandbox is torn down.
-  return [...enter.map((m) => `${m} || exit 1`), ...(setup ? ['hostname "$1" || exit 1'] : []), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
+  return [...enter.map((m) => `${m} || exit 1`), 'echo ready', 'while :; do sleep 86400; done'].join('\n');
 }
 
 // The environment a login shell in the container would have, not the runner's.
