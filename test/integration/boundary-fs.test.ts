@@ -2,10 +2,13 @@
 // container, once through a person's shell (session.shell) and once as a lab's step commands: the
 // root filesystem cache is never writable (no setuid file on the real disk), a container's double
 // chroot finds only its own files, writes land in the sandbox's own capped tmpfs (a write beyond the
-// cap fails with ENOSPC) and are gone after close, and no node sees a key of the runner's session keyring.
+// cap fails with ENOSPC) and are gone after close, no node sees a key of the runner's session keyring,
+// and a checkout no node can see (a private folder under /tmp) still gives every node nat66 and lk.
 import test, { type ExecutionContext } from 'ava';
 import { execa } from 'execa';
-import { existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LabEvents } from '../../src/engine/events.js';
 import { LabSession } from '../../src/engine/session.js';
 import { defineLab, on } from '../../src/lab.js';
@@ -126,4 +129,23 @@ test.serial('through a lab\'s step commands in each node, nothing gets out and n
     const recs = await session.runCommands(step, { omit: nodes.map((_, i) => i).filter((i) => nodes[i] !== node) });
     return recs.map((r) => r.output).join('\n');
   });
+});
+
+test.serial('from a checkout in a private folder under /tmp, the nodes and the containers run nat66 (labs 07 and 06 pass)', async (t) => {
+  // A copy of the build where no node can follow its path: under /tmp (each sandbox has its own) in a
+  // folder only the real root may enter. The tools reach the nodes bound in by the real root.
+  const dir = mkdtempSync(join(tmpdir(), 'lab-checkout-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const co = join(dir, 'co');
+  mkdirSync(join(co, 'rootfs'), { recursive: true });
+  cpSync(join(ROOT, 'dist'), join(co, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(co, 'package.json'));
+  cpSync(join(ROOT, 'rootfs/recipe.json'), join(co, 'rootfs/recipe.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(co, 'node_modules'));
+  const env = { CI: 'true', LAB_ROOTFS_CACHE: join(ROOT, 'rootfs/cache'), LAB_STATE_DIR: join(dir, 'state') };
+  for (const id of ['07-nptv6', '06-project-networks']) {
+    const r = await execa(process.execPath, [join(co, 'dist/src/cli/main.js'), 'check', id], { env, reject: false, timeout: 120_000, all: true });
+    t.is(r.exitCode, 0, `${id} from ${co}: ${String(r.all).slice(-2000)}`);
+    t.notRegex(String(r.all), /Cannot find module/, id);
+  }
 });
