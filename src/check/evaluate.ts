@@ -18,7 +18,9 @@ export interface ObservationInput {
 
 const MAX_NEAR = 3;
 // A near miss must be the same kind of packet (an echo request is no near miss for a reply).
-const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMethod', 'httpStatus', 'tcpFlags']);
+const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMethod', 'httpStatus', 'tcpFlags', 'tunnel', 'inner']);
+// ... also for the packet a tunnel carries: an inner ARP is no near miss for an inner echo request.
+const isKind = (field: string): boolean => KIND_FIELDS.has(field.replace(/^(inner\.)+/, ''));
 
 // The flow a packet belongs to, by its endpoints in either direction.
 function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
@@ -38,7 +40,7 @@ function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
 // Seen packets closest to the matcher, grouped by flow, with the fields that differed.
 function nearMisses(e: Expectation, seen: ObservationInput): NearMiss[] {
   const scored = seen.packets.map((p) => ({ p, diffs: matchPacket(e.matcher, p) }));
-  const pool = scored.filter((s) => !s.diffs.some((d) => KIND_FIELDS.has(d.field)));
+  const pool = scored.filter((s) => !s.diffs.some((d) => isKind(d.field)));
   if (!pool.length) return [];
   const best = Math.min(...pool.map((s) => s.diffs.length));
   const out = new Map<string, NearMiss>();

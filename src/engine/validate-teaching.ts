@@ -2,7 +2,7 @@
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
-const FIELDS = ['src', 'dst', 'sport', 'dport', 'ttl', 'icmpType', 'tcpFlags', 'arpOp', 'httpMethod', 'httpStatus', 'proto', 'ipVersion'];
+const FIELDS = ['src', 'dst', 'sport', 'dport', 'ttl', 'icmpType', 'tcpFlags', 'arpOp', 'httpMethod', 'httpStatus', 'proto', 'ipVersion', 'icmpCode', 'mtu', 'len', 'df', 'fragment', 'fragOffset', 'tunnel', 'vni'];
 
 // A prediction: a question, two or more choices, the answer's index, and why.
 export function validatePrediction(v: unknown, f: string, p: string[]): void {
@@ -24,7 +24,7 @@ export function validateHints(v: unknown, f: string, p: string[], look = false):
     if (!str(h.text)) p.push(`${hf}.text: must be a non-empty string`);
     const kinds = look ? ['failed'] : ['failed', 'not-seen', 'near'];
     if (!kinds.includes(h.when as string)) p.push(`${hf}.when: ${q(h.when)} must be one of ${kinds.join(', ')}`);
-    if (h.when === 'near' && !FIELDS.includes(h.field as string)) p.push(`${hf}.field: ${q(h.field)} must be a matcher field (${FIELDS.join(', ')})`);
+    if (h.when === 'near' && !FIELDS.includes(String(h.field).replace(/^(inner\.)+/, ''))) p.push(`${hf}.field: ${q(h.field)} must be a matcher field (${FIELDS.join(', ')}, or inner.<field> for a tunnel's carried packet)`);
     if (h.seen !== undefined && typeof h.seen !== 'string') p.push(`${hf}.seen: must be a string`);
   });
 }
