@@ -11,6 +11,7 @@ export interface CommandCase {
   commandIndex: number; // into the step's `run`
   step: string;
   cmd: string;
+  node: string;
 }
 
 export interface CommandVerdict extends CommandCase {
@@ -21,7 +22,7 @@ export interface CommandVerdict extends CommandCase {
 
 // Every command that changes state (not readOnly) of a step that has a check.
 export function commandCases(def: LabDef): CommandCase[] {
-  return def.steps.flatMap((s, stepIndex) => (s.check ? s.run.flatMap((c, commandIndex) => (c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd }])) : []));
+  return def.steps.flatMap((s, stepIndex) => (s.check ? s.run.flatMap((c, commandIndex) => (c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }])) : []));
 }
 
 // One fresh session: every step before the case's as written, then its step without that one command.
@@ -72,7 +73,10 @@ export function eachCommandEstimateMs(asWrittenMs: number, cases: number, parall
 // The lines a person reads: one per command that can be left out.
 export function eachCommandLines(verdicts: CommandVerdict[]): string[] {
   const weak = verdicts.filter((v) => !v.stepFails);
-  const lines = weak.map((v) => (v.error ? `  step ${v.step}: \`${v.cmd}\` could not be tried: ${v.error}` : `  step ${v.step}: \`${v.cmd}\` can be left out and the step still passes`));
+  // The node is said only where the same line runs in two nodes of the step.
+  const twice = (v: CommandVerdict): boolean => verdicts.filter((w) => w.step === v.step && w.cmd === v.cmd).length > 1;
+  const what = (v: CommandVerdict): string => `\`${v.cmd}\`${twice(v) ? ` (in ${v.node})` : ''}`;
+  const lines = weak.map((v) => (v.error ? `  step ${v.step}: ${what(v)} could not be tried: ${v.error}` : `  step ${v.step}: ${what(v)} can be left out and the step still passes`));
   lines.push(`each command: ${verdicts.length - weak.length} of ${verdicts.length} state-changing commands are needed by their step's check`);
   return lines;
 }
