@@ -1,5 +1,6 @@
 // `lab rootfs build|status`: the containers' root filesystem, built once and cached.
-import { cacheStatus, collectOldBuilds, currentRecipe, ensureRootfs, replacedBuilds, rootfsPaths, type OldBuilds, buildUsers, livePins, readMounts } from '../engine/housekeeping.js';
+import { EXIT } from '../errors.js';
+import { cacheStatus, collectOldBuilds, currentRecipe, ensureRootfs, replacedBuilds, rootfsPaths, verifyBuild, type BuildCheck, type OldBuilds, buildUsers, livePins, readMounts } from '../engine/housekeeping.js';
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
@@ -25,7 +26,15 @@ export function oldBuildLines(old: OldBuilds): string {
   ].join('');
 }
 
-// Says what is cached, how big, whether it matches the recipe, and who still uses a replaced build.
+// The words of a check: healthy, damaged (and what), or not verifiable.
+function checkLine(c: BuildCheck): string {
+  if (c.state === 'healthy') return `    verified: every one of its ${c.checked} files, folders and links matches its manifest\n`;
+  if (c.state === 'unverifiable') return `    not verified: ${c.problems.join(', ')}; \`lab rootfs build --force\` rebuilds it with one\n`;
+  return `    DAMAGED: ${c.problems.join('; ')}\n    the next run rebuilds it (or now: \`lab rootfs build --force\`)\n`;
+}
+
+// Says what is cached, how big, whether it matches the recipe and its manifest (exit 3 if the current build
+// is damaged), and who still uses a replaced build.
 export function rootfsStatus(o: { json?: boolean }): number {
   const { hash, recipe } = currentRecipe();
   const s = cacheStatus();
@@ -33,10 +42,13 @@ export function rootfsStatus(o: { json?: boolean }): number {
   const replaced = replacedBuilds();
   const mounts = replaced.length ? readMounts() : { tables: [], unreadable: [] };
   const users = new Map(replaced.map((b) => [b.build, buildUsers(b.path, mounts, livePins(cache, b.build))]));
+  const current = s.builds.filter((b) => b.hash === hash && !users.has(b.build)).pop();
+  const check = current ? verifyBuild(current) : undefined;
+  const code = check?.state === 'damaged' ? EXIT.environment : EXIT.pass;
   if (o.json) {
-    const builds = s.builds.map((b) => ({ ...b, replaced: users.has(b.build), ...(users.has(b.build) ? { usedBy: users.get(b.build)?.users } : {}) }));
+    const builds = s.builds.map((b) => ({ ...b, replaced: users.has(b.build), ...(users.has(b.build) ? { usedBy: users.get(b.build)?.users } : {}), ...(b === current && check ? { check } : {}) }));
     process.stdout.write(`${JSON.stringify({ current: hash, cache, builds, partial: s.partial }, null, 2)}\n`);
-    return 0;
+    return code;
   }
   process.stdout.write(`recipe: ${recipe.suite} ${recipe.variant} + ${recipe.packages.join(' ')} -> ${hash}\ncache: ${cache}\n`);
   if (!s.builds.length) process.stdout.write('nothing cached yet; `lab rootfs build` builds it (about 30 s with a nearby mirror)\n');
@@ -44,7 +56,8 @@ export function rootfsStatus(o: { json?: boolean }): number {
     const u = users.get(b.build);
     const what = b.hash !== hash ? '(old recipe)' : u ? `(replaced; ${u.users.length ? `in use by ${u.users.join(', ')}` : u.unknown.length ? 'cannot tell who uses it (run as root)' : 'unused: `lab rootfs build` removes it'})` : '(current)';
     process.stdout.write(`${b.hash === hash && !u ? '* ' : '  '}${b.build}  ${mib(b.sizeBytes)}  built ${b.builtAt} in ${(b.buildMs / 1000).toFixed(0)} s  ${what}\n`);
+    if (b === current && check) process.stdout.write(checkLine(check));
   }
   for (const p of s.partial) process.stdout.write(`  ${p}  ${p.startsWith('.trash-') ? 'interrupted removal' : 'unfinished build'} (ignored; removed by the next build)\n`);
-  return 0;
+  return code;
 }

@@ -7,6 +7,7 @@ import { runCommand } from '../sys/exec.js';
 import { EnvironmentError, InternalError, UsageError } from '../errors.js';
 import { requireTools } from '../sys/tools.js';
 import { diagnoseRootfsFailure } from './rootfs-diagnose.js';
+import { checkBuild, writeManifest, type BuildCheck } from './rootfs-manifest.js';
 import { takeBuildLock } from './rootfs-lock.js';
 import { buildUsers, livePins, pinBuild, readMounts, unpinBuild, type MountView } from './rootfs-use.js';
 import { isAlive } from './state.js';
@@ -130,19 +131,32 @@ export interface OldBuilds {
   failed: { build: string; reason: string }[];
 }
 
-// Returns the cached root for the current recipe, building it first if needed (one builder at a time).
+// The whole check of a build against its manifest (every file's hash, and what was added): for `lab rootfs status`.
+export function verifyBuild(b: RootfsInfo): BuildCheck {
+  return checkBuild(join(rootfsPaths().cache, b.build), b.path, true);
+}
+
+// Returns the cached root for the current recipe, building it first if needed (one builder at a time); a
+// build that no longer matches its manifest is rebuilt, saying so.
 export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo & { built: boolean; old?: OldBuilds }> {
   testSource(); // refused before the cache is touched
   const hit = pinnedCurrent();
-  if (hit && !opts.force) return { ...hit, built: false };
   const { cache } = rootfsPaths();
+  let force = Boolean(opts.force);
+  if (hit && !force) {
+    // Every run: each recorded entry's stat and the key programs' hashes against the build's manifest.
+    const check = checkBuild(join(cache, hit.build), hit.path, false);
+    if (check.state !== 'damaged') return { ...hit, built: false };
+    opts.onProgress?.(`root filesystem ${hit.build} is damaged (${check.problems.join(', ')}): rebuilding it`);
+    force = true;
+  }
   mkdirSync(cache, { recursive: true });
   const { hash } = currentRecipe();
   const release = await takeBuildLock(cache, hash, { timeoutMs: opts.lockTimeoutMs ?? 20 * 60_000, ...(opts.onProgress ? { onWait: opts.onProgress } : {}) });
   try {
     const again = pinnedCurrent();
     // Forced, but another builder finished a new build while we waited: that is the rebuild asked for.
-    if (again && (!opts.force || again.build !== hit?.build)) return { ...again, built: false };
+    if (again && (!force || again.build !== hit?.build)) return { ...again, built: false };
     const info = await build(hash, opts);
     pinnedCurrent();
     if (hit) unpinBuild(cache, hit.build); // this process no longer needs the build it replaced
@@ -212,6 +226,9 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
   const source = testSource();
   if (source) await copyTree(source, root, tmp, opts);
   else await debootstrap(recipe, root, tmp, opts);
+  const hashing = performance.now();
+  const entries = writeManifest(tmp, root);
+  opts.onProgress?.(`manifest: ${entries} entries recorded (sha256 of every file) in ${((performance.now() - hashing) / 1000).toFixed(1)} s`);
   const du = await runCommand({ argv: ['du', '-sb', root], display: 'du -sb', node: '' });
   const name = newBuildName(cache, hash);
   const info: RootfsInfo = { hash, build: name, path: `${name}/root`, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(du.output.split(/\s/)[0]) || 0, recipe };

@@ -1,6 +1,7 @@
 // A container root without perl: the node's command runner cannot start there, so every command in
 // it goes through nsenter, and the lab still passes, with every container command in its record.
 import test from 'ava';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +14,16 @@ test('a container root without perl: its commands run through nsenter, and lab 0
   if (!shared) throw new Error('no cached root filesystem: run `lab rootfs build` first');
   const base = mkdtempSync(join(tmpdir(), 'lab-no-perl-'));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
-  // A test build hard-links the shared root (LAB_ROOTFS_SOURCE); unlinking perl there leaves the shared one.
-  const env = { LAB_ROOTFS_CACHE: join(base, 'cache'), LAB_ROOTFS_SOURCE: shared.path, LAB_STATE_DIR: join(base, 'state') };
+  // A test build hard-links a source tree (LAB_ROOTFS_SOURCE): a hard-linked copy of the shared root with
+  // perl unlinked, so the build's manifest has no perl (a build changed after it was made would be rebuilt).
+  const source = join(base, 'source');
+  t.is((await execa('cp', ['-al', `${shared.path}/.`, source], { reject: false })).exitCode, 0);
+  rmSync(join(source, 'usr/bin/perl'));
+  const env = { LAB_ROOTFS_CACHE: join(base, 'cache'), LAB_ROOTFS_SOURCE: source, LAB_STATE_DIR: join(base, 'state') };
   t.is((await lab(['rootfs', 'build'], env)).exitCode, 0);
-  const status = JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as { builds: { path: string }[] };
+  const status = JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as { builds: { path: string; check?: { state: string } }[] };
   const root = status.builds[0]?.path ?? '';
-  rmSync(join(root, 'usr/bin/perl'));
+  t.is(status.builds[0]?.check?.state, 'healthy');
   t.false(existsSync(join(root, 'usr/bin/perl')));
   t.true(existsSync(join(shared.path, 'usr/bin/perl')), 'the shared root keeps its perl');
   const r = await lab(['check', '03-masquerade', '--json'], env);
