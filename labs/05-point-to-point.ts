@@ -67,8 +67,8 @@ export default defineLab({
       explain:
         `nspawn also gives the container a default route via the host end, ${HOST_ADDR}. Now the container can address the ` +
         `internet (${WAN.dns} plays 8.8.8.8), and its echo requests do reach the host on ve-web, but the host does not forward ` +
-        'packets that are not its own: nothing leaves by eth0. This is the "100% packet loss" of the NixOS draft: privateNetwork ' +
-        'isolates the container, and reaching anything beyond the host needs NAT.',
+        'packets that are not its own: nothing leaves by eth0. This is the "100% packet loss" a NixOS container with ' +
+        'privateNetwork = true shows at first: the setting isolates the container, and reaching anything beyond the host needs NAT.',
       run: [on(C, `ip route add default via ${HOST_ADDR}`)],
       prediction: {
         question: `The container pings ${WAN.dns} through its new default route. Which of the host's interfaces see its echo requests?`,

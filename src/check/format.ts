@@ -9,9 +9,10 @@ const NOISE = /^(neighbor-|router-|mld|redirect)/;
 
 const endpoint = formatEndpoint;
 
-// One direction: "echo-request ttl=63 x3", or "SYN + ACK x2 + HTTP GET / ttl=64" for several kinds.
-function side(s: FlowSide): string {
-  const ttl = s.ttls.length ? ` ttl=${s.ttls.join('/')}` : '';
+// One direction: "echo-request ttl=63 x3", or "SYN + ACK x2 + HTTP GET / ttl=64" for several kinds;
+// IPv6 calls its hop count what the header does: hlim.
+function side(s: FlowSide, v6 = false): string {
+  const ttl = s.ttls.length ? ` ${v6 ? 'hlim' : 'ttl'}=${s.ttls.join('/')}` : '';
   if (s.kinds.length === 1) {
     const k = s.kinds[0] ?? '';
     return `${k}${ttl} x${s.kindCounts[k] ?? s.packets}`;
@@ -21,10 +22,11 @@ function side(s: FlowSide): string {
 
 // One line per flow: "172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=63 x3, no reply".
 export function formatFlow(f: Flow): string {
-  const back = f.rev.packets ? side(f.rev) : 'no reply';
+  const v6 = f.proto === 'icmp6' || f.a.addr.includes(':');
+  const back = f.rev.packets ? side(f.rev, v6) : 'no reply';
   if (f.proto === 'arp') return `ARP who-has ${f.b.addr} tell ${f.a.addr}${f.fwd.packets > 1 ? ` x${f.fwd.packets}` : ''}, ${f.rev.packets ? `is-at${f.rev.packets > 1 ? ` x${f.rev.packets}` : ''}` : 'no reply'}`;
   const proto = f.tunnel ? `${PROTO[f.proto] ?? ''} ${f.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'} vni=${f.tunnel.vni} carrying` : (PROTO[f.proto] ?? f.proto.toUpperCase());
-  return `${endpoint(f.a)} -> ${endpoint(f.b)} ${proto} ${side(f.fwd)}, ${back}`;
+  return `${endpoint(f.a)} -> ${endpoint(f.b)} ${proto} ${side(f.fwd, v6)}, ${back}`;
 }
 
 // True for IPv6 neighbour discovery and MLD chatter, hidden unless asked for.
@@ -117,12 +119,12 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
     const failed = results.some((x) => !x.pass);
     if (p.error) lines.push(`     ${p.point}: ${p.error}`);
     else if (!p.ready) lines.push(`     ${p.point}: capture was not ready`);
-    if (p.drops > 0) lines.push(`     ${p.point}: libpcap dropped ${p.drops} packets`);
+    if (p.drops > 0) lines.push(`     ${p.point}: libpcap dropped ${p.drops} packet${p.drops === 1 ? '' : 's'}`);
     if (p.drops < 0 && !p.error) lines.push(`     ${p.point}: libpcap could not report its drop count`);
     if ((failed || opts.verbose) && !p.error) {
       const flows = shownFlows(p, r, Boolean(opts.verbose));
       const hidden = p.flows.length - flows.length;
-      lines.push(`     flows at ${p.point} (${p.packets} packets in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`);
+      lines.push(`     flows at ${p.point} (${p.packets} packet${p.packets === 1 ? '' : 's'} in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`);
       for (const f of flows) lines.push(`       ${formatFlow(f)}`);
     }
   }

@@ -13,11 +13,16 @@ export function commandLine(r: CommandRecord, expectFail: boolean, ok: boolean):
   return `${head}   (${how}${expectFail ? (ok ? ', as expected' : ', expected to fail') : ''})`;
 }
 
-// Command output, indented, at most a few lines unless verbose.
+// iptables' words for any refusal, which mislead in a container whose root lacks the capability.
+const NOT_ROOT = /\(you must be root\)/;
+const NOT_ROOT_NOTE = '(iptables says "you must be root" whenever the kernel refuses: here the user is root, but without CAP_NET_ADMIN in this namespace, so the kernel says Permission denied)';
+
+// Command output, indented, at most a few lines unless verbose; iptables' "you must be root" explained.
 export function outputLines(output: string, max = 8): string[] {
   const lines = output.replace(/\s+$/, '').split('\n');
   const shown = lines.slice(0, max).map((l) => `    ${l}`);
   if (lines.length > max) shown.push(`    ... ${lines.length - max} more lines`);
+  if (NOT_ROOT.test(output)) shown.push(`    ${NOT_ROOT_NOTE}`);
   return shown;
 }
 

@@ -6,11 +6,24 @@ import { paint, wrapLine } from './walk-text.js';
 
 const verdict = (pass: boolean): string => (pass ? paint('green', 'PASS') : paint('red', 'FAIL'));
 
+// "1 packet", "3 packets".
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+// Why a probe sent nothing at all (ping's own words), or undefined when it sent and got no answer.
+export function unsent(output: string): string | undefined {
+  return /(?:connect|sendmsg|sendto): ([A-Z][^\n]*)/.exec(output)?.[1]?.trim();
+}
+
 // Lines for one check result, wrapped to the terminal.
 export function checkReportLines(r: CheckResult): string[] {
   const out: string[] = [];
   for (const pr of r.probes.filter((x) => !x.ok)) {
     out.push(`  ${verdict(false)} probe [${pr.node}] ${pr.command}: ${pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`}`);
+  }
+  // A probe the lab expects to fail that could not even send says so: it got no answer because nothing left.
+  for (const pr of r.probes.filter((x) => x.ok && x.probe.expectFail)) {
+    const why = unsent(pr.output);
+    if (why) out.push(`  ${paint('dim', `[${pr.node}] ${pr.command}: not sent (${why}), as the lab expects it to fail`)}`);
   }
   for (const l of r.looks) {
     out.push(`  ${verdict(l.pass)} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
@@ -19,11 +32,11 @@ export function checkReportLines(r: CheckResult): string[] {
   for (const p of r.points) {
     const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
     const shown = aboutIcmp6 ? p.flows : p.flows.filter((f) => !isChatter(f));
-    out.push(`  ${paint('bold', `at ${p.point}`)} (${p.packets} packets in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`);
+    out.push(`  ${paint('bold', `at ${p.point}`)} (${count(p.packets, 'packet')} in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`);
     for (const f of shown) out.push(`     ${formatFlow(f)}`);
     const folded = p.flows.length - shown.length;
     if (folded) out.push(`     ${paint('dim', `+ ${folded} ND/MLD/IGMP flow${folded === 1 ? '' : 's'} (link-local chatter, folded)`)}`);
-    if (p.drops > 0) out.push(`     libpcap dropped ${p.drops} packets`);
+    if (p.drops > 0) out.push(`     libpcap dropped ${count(p.drops, 'packet')}`);
     for (const x of r.expectations.filter((e) => e.expectation.point === p.point)) {
       out.push(`    ${verdict(x.pass)} ${x.message}${x.expectation.why ? `   (${x.expectation.why})` : ''}`);
       for (const n of x.pass ? [] : x.nearMisses) {

@@ -11,7 +11,7 @@ import type { WalkContext } from './walk-context.js';
 import { checkReportLines } from './walk-report.js';
 import { commandGroups, typeCommands } from './walk-shell.js';
 import { commandLines, paint, say, wrap } from './walk-text.js';
-import { backToStart } from './walk-rebuild.js';
+import { backToStart, prepareStart } from './walk-rebuild.js';
 import { canTrace, traceLines } from './walk-trace.js';
 
 type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
@@ -35,7 +35,7 @@ export function showStep(ctx: WalkContext, info: StepInfo): void {
     say('', `   Then the lab sends${check.points.length ? ` and watches ${check.points.join(', ')}` : ''}:`);
     for (const p of check.probes) {
       const pc = probeCommand(p);
-      say(...commandLines(pc.node, pc.display, '     '), ...(p.expectFail ? ['       (the lab says this one gets no answer)'] : []));
+      say(...commandLines(pc.node, pc.display, '     '), ...(p.expectFail ? ['       (the lab says this one fails)'] : []));
     }
   } else if (check?.looks?.length) say('', `   Then the lab looks at the state (${check.looks.length} command${check.looks.length === 1 ? '' : 's'}).`);
 }
@@ -96,7 +96,7 @@ async function chooseAction(ctx: WalkContext, info: StepInfo, forcedSkip: boolea
         { name: 'send the probes and look at the packets', value: 'look' },
         { name: quitChoice(ctx, info.index), value: 'quit' },
       ];
-  return ask(`Step ${info.id}:`, choices, ctx.signal);
+  return ask(`Step ${info.id}: ${info.title}. How?`, choices, ctx.signal);
 }
 
 // "quit", saying how the student comes back to the step.
@@ -130,6 +130,7 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
     const check = await ctx.session.check(info.id, 'after');
     showCheck(check);
     if (!check || check.pass) return { check, quit: false };
+    prepareStart(ctx, info.index); // a retry from the step's start then costs only the swap
     let next: AfterFail;
     for (;;) {
       next = await ask('The check failed. Now:', [

@@ -12,8 +12,8 @@ import { loadProgress, newProgress, saveProgress, type LabProgress } from './pro
 import { ask, type Choice } from './walk-prompts.js';
 import type { WalkContext } from './walk-context.js';
 import { quitChoice, showTrace, traceChoice, walkStep } from './walk-step.js';
-import { backToStart, replay } from './walk-rebuild.js';
-import { commandLines, paint, say, wrap } from './walk-text.js';
+import { backToStart, dropSpare, prepareStart, replay } from './walk-rebuild.js';
+import { commandLines, paint, say, wrap, wrapLine } from './walk-text.js';
 
 export interface WalkOptions {
   skip: string[];
@@ -29,7 +29,7 @@ function listen(events: LabEvents, showCommands: () => boolean, quiet: () => boo
   events.on('sandbox-ready', (e) => quiet() || say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)));
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
-    const out = e.record.output && (!e.ok || e.expectFail) ? outputLines(e.record.output) : [];
+    const out = e.record.output && (!e.ok || e.expectFail) ? outputLines(e.record.output).flatMap(wrapLine) : [];
     const node = e.record.node || 'sandbox';
     const note = commandLine(e.record, e.expectFail, e.ok).slice(`[${node}] $ ${e.record.display}`.length).trim();
     say(...commandLines(node, e.record.display, '  '), ...(note ? [`      ${e.ok ? note : paint('red', note)}`] : []), ...out);
@@ -57,7 +57,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   const events = new LabEvents();
   let session: LabSession | undefined;
   let ctx: WalkContext | undefined;
-  listen(events, () => ctx?.showCommands ?? false, () => ctx?.quiet ?? false);
+  listen(events, () => ctx?.showCommands ?? false, () => false);
   // One signal for the walk: the run's (SIGINT/SIGTERM/SIGHUP), or the terminal going away under a prompt.
   const stop = new AbortController();
   const onAbort = (): void => {
@@ -85,8 +85,15 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
-    const reopen = (): Promise<LabSession> => LabSession.open(loaded, { events, signal: stop.signal, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
-    ctx = { session, signal: stop.signal, progress, showCommands: false, quiet: false, reopen };
+    // A later session tells its own events, shown only once it is the current one.
+    const reopen = async (signal: AbortSignal): Promise<LabSession> => {
+      const own = new LabEvents();
+      let made: LabSession | undefined;
+      listen(own, () => ctx?.session === made && (ctx?.showCommands ?? false), () => ctx?.session !== made);
+      made = await LabSession.open(loaded, { events: own, signal, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
+      return made;
+    };
+    ctx = { session, signal: stop.signal, progress, showCommands: false, reopen, retired: [] };
     if (start > 0) {
       say('', ...wrap(`Rebuilding where you left off: replaying steps 1 to ${start} without their checks.`, '  '));
       await replay(ctx, start);
@@ -105,6 +112,7 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
         break;
       }
       done.set(info.id, sr);
+      if (progress.steps[info.id]?.done) ctx.retired.push(dropSpare(ctx)); // no retry of it is coming
       progress.reached = firstNotDone(progress, def.steps.map((s) => s.id));
       saveProgress(progress);
       if (opts.until === info.id) break;
@@ -132,11 +140,18 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     if (ctx) session = ctx.session;
     if (e instanceof InterruptedError) void session?.abort(); // at once; close() below waits for it
   } finally {
-    if (ctx) session = ctx.session;
+    if (ctx) {
+      session = ctx.session;
+      result.runId = session.runId;
+    }
     opts.signal.removeEventListener('abort', onAbort);
     const keep = opts.keep && result.status !== 'interrupted';
     if (session) say(paint('dim', keep ? '  keeping the sandbox...' : '  removing the sandbox...'));
     const report = await session?.close({ keep });
+    if (ctx) {
+      await dropSpare(ctx);
+      await Promise.allSettled(ctx.retired);
+    }
     if (keep && session) result.kept = { runId: session.runId, shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})` };
     if (report && !report.ok) result.teardown = report;
     process.off('uncaughtException', onTerminalGone);
@@ -178,6 +193,7 @@ async function afterStep(ctx: WalkContext, info: StepInfo, sr: StepResult): Prom
       ];
   if (sr.check && !sr.check.pass) choices.push(...traceChoice(ctx, 'trace' as const));
   choices.push({ name: quitChoice(ctx, ok ? info.index + 1 : info.index), value: 'quit' });
+  if (!ok) prepareStart(ctx, info.index); // "do it now" then costs only the swap
   const question = ok ? 'Next?' : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;
   for (;;) {
     const next = await ask(question, choices, ctx.signal);

@@ -68,7 +68,8 @@ export class Pane {
     const screen = await this.waitFor(new RegExp(`\\? ${message.source}[^]*navigate`), timeoutMs);
     const lines = screen.split('\n');
     const top = lines.findLastIndex((l) => new RegExp(`\\? ${message.source}`).test(l));
-    const choices = lines.slice(top + 1).filter((l) => /^\s*(❯|›)?\s{1,4}\S/.test(l) && !/navigate/.test(l));
+    const first = lines.findIndex((l, i) => i > top && /^❯ /.test(l)); // the cursor starts on the first choice
+    const choices = lines.slice(first).filter((l) => /^(❯ | {2})\S/.test(l) && !/navigate/.test(l)); // not the continuation lines (4 spaces)
     const index = choices.findIndex((l) => option.test(l));
     if (index < 0) throw new Error(`no choice matching ${option} under ${message}; the screen shows:\n${screen}`);
     await this.choose(message, index, timeoutMs);

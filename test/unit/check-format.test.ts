@@ -13,6 +13,11 @@ test('ICMP flows with and without replies', (t) => {
   t.deepEqual(assembleFlows(both).map(formatFlow), ['10.0.2.15 -> 203.0.113.8 ICMP echo-request ttl=63 x1, echo-reply ttl=64 x1']);
 });
 
+test('an IPv6 flow says hlim=, as its header does, not ttl=', (t) => {
+  const req = [echo('request', 'fd00:0:0:3::1', '2001:db8:8::8', 63)].map((p) => ({ ...p, proto: 'icmp6' as const, ip: { ...p.ip!, version: 6 as const, proto: 58 }, icmp: { ...p.icmp!, version: 6 as const, type: 128 } }));
+  t.deepEqual(assembleFlows(req).map(formatFlow), ['fd00:0:0:3::1 -> 2001:db8:8::8 ICMPv6 echo-request hlim=63 x1, no reply']);
+});
+
 test('a TCP connection refused, and ARP', (t) => {
   const rst = [seg('10.0.2.2', 40512, '10.0.2.15', 8080, 'SYN'), seg('10.0.2.15', 8080, '10.0.2.2', 40512, 'RST,ACK')];
   t.deepEqual(assembleFlows(rst).map(formatFlow), ['10.0.2.2:40512 -> 10.0.2.15:8080 TCP SYN ttl=64 x1, RST,ACK ttl=64 x1']);
