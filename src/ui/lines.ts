@@ -5,12 +5,13 @@ import type { CommandRecord } from '../sys/exec.js';
 import type { LabEvent } from '../engine/events.js';
 import type { LabResult } from '../engine/result.js';
 
-// "[host] $ ip link add br0 type bridge", with a note when it failed or failed as the lab expected.
+// "[host] $ ip link add br0 type bridge", with a note when it failed or failed as the lab expected,
+// and the sandbox limit it reached (which long output would otherwise hide).
 export function commandLine(r: CommandRecord, expectFail: boolean, ok: boolean): string {
   const head = `[${r.node || 'sandbox'}] $ ${r.display}`;
-  if (r.exitCode === 0 && !expectFail) return head;
+  if (r.exitCode === 0 && !expectFail && !r.limit) return head;
   const how = r.timedOut ? 'timed out' : `exit ${r.exitCode ?? 'signal'}`;
-  return `${head}   (${how}${expectFail ? (ok ? ', as expected' : ', expected to fail') : ''})`;
+  return `${head}   (${how}${expectFail ? (ok ? ', as expected' : ', expected to fail') : ''}${r.limit ? `: ${r.limit}` : ''})`;
 }
 
 // iptables' words for any refusal, which mislead in a container whose root lacks the capability.

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LabDefinitionError, UsageError } from '../../src/errors.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { DEFAULT_LIMITS, limitReached, limitsProblems, resolveLimits } from '../../src/sandbox/limits.js';
+import { commandLine } from '../../src/ui/lines.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/labs/${name}`, import.meta.url));
 
@@ -48,4 +49,12 @@ test('a lab module with bad limits fails to load (exit 2), naming the file and e
 test('the words of a limit that was reached', (t) => {
   t.is(limitReached('pids', DEFAULT_LIMITS), 'the sandbox reached its limit of 512 processes');
   t.is(limitReached('memoryMb', { ...DEFAULT_LIMITS, memoryMb: 300 }), 'the sandbox reached its limit of 300 MiB of memory');
+});
+
+test("a command's line names the limit it reached, even when its output is long or it exited 0", (t) => {
+  const rec = { display: 'sh bomb.sh', node: 'box', argv: [], output: 'fork: retry\n'.repeat(500), stderr: '', durationMs: 5, timedOut: false, limit: limitReached('pids', DEFAULT_LIMITS) };
+  t.is(commandLine({ ...rec, exitCode: 137 }, false, false), '[box] $ sh bomb.sh   (exit 137: the sandbox reached its limit of 512 processes)');
+  t.is(commandLine({ ...rec, exitCode: 0 }, false, false), '[box] $ sh bomb.sh   (exit 0: the sandbox reached its limit of 512 processes)');
+  const { limit: _, ...plain } = rec;
+  t.is(commandLine({ ...plain, exitCode: 0 }, false, true), '[box] $ sh bomb.sh');
 });
