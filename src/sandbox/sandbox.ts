@@ -398,6 +398,8 @@ ${containerToolsScript(containerRoot(name))}`;
   // Starts a long-running process in a node; it dies with the sandbox at the latest. By default it is the
   // runner's own machinery (a capture, the wan's web server): real root, in the node's network namespace only.
   spawn(node: string, argv: string[], prefix = this.machineryPrefix(node)): ChildProcess {
+    // The real root in a node: the guard the probes have, on the very file nsenter will open.
+    if (node) assertNotRunnerNetns(this.nsPath(node), argv.join(' '));
     const child = startProcess({ argv: [...prefix, ...argv], env: machineryEnv() });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
