@@ -24,7 +24,7 @@ installed() { dpkg-query -W -f='${Status}\n' "$@" 2>/dev/null | grep -c '^instal
 
 main() {
   printf 'TAP version 13\n'
-  echo "# fresh: $(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version), npm $(npm --version), commit $(git rev-parse --short HEAD 2>/dev/null || cat .git/HEAD)"
+  echo "# fresh: $(. /etc/os-release && echo "$PRETTY_NAME"), node $(node --version 2>/dev/null || echo none), npm $(npm --version 2>/dev/null || echo none), commit $(git rev-parse --short HEAD 2>/dev/null || cat .git/HEAD)"
   local before; before=$(installed iproute2 iptables libpcap-dev tcpdump debootstrap)
   if [[ $before == 0 ]]; then ok 'the fresh root lacks iproute2, iptables, libpcap-dev, tcpdump and debootstrap'; else notok "the fresh root already has $before of iproute2, iptables, libpcap-dev, tcpdump, debootstrap"; fi
   check 'no node_modules, no dist, no root filesystem before the first run' test ! -e node_modules -a ! -e dist -a ! -e rootfs/cache
@@ -41,6 +41,9 @@ main() {
   check 'setup said it installed them' grep -q '^setup: installed Debian packages (' "$first"
   local now; now=$(installed "${pkgs[@]}")
   if [[ $now == "${#pkgs[@]}" ]]; then ok "all ${#pkgs[@]} Debian packages setup needs are installed"; else notok "only $now of ${#pkgs[@]} Debian packages are installed"; fi
+  if [[ ${LAB_FRESH_SUITE:-} == trixie ]]; then
+    check "setup installed Debian's nodejs (20.19+) itself and said so" grep -qE "^setup: Node.js is missing: Debian's nodejs 2[0-9.]+.* will be installed, with npm" "$first"
+  fi
   check 'setup ran npm ci and said so' grep -q '^setup: installed npm packages (' "$first"
   check 'the libpcap binding was built' test -f node_modules/pcap/build/Release/pcap_binding.node
   check 'setup built the project and said so' grep -q '^setup: built (' "$first"

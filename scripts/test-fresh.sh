@@ -21,17 +21,16 @@ done
 [[ -f $repo/dist/src/sandbox/rootfs.js ]] || die "no build in $repo/dist; run: npm test (or bash scripts/setup.sh) first"
 [[ -z $(git -C "$repo" status --porcelain --untracked-files=no) ]] || say "uncommitted changes are not tested: the clone is of HEAD $(git -C "$repo" rev-parse --short HEAD)"
 
-suite=bookworm variant=minbase arch=$(dpkg --print-architecture)
+variant=minbase arch=$(dpkg --print-architecture)
+suites=(${LAB_FRESH_SUITES:-bookworm trixie})
 mirror=$(node -e 'import(process.argv[1]).then((m) => console.log(m.debianMirror()))' "$repo/dist/src/sandbox/rootfs.js") \
   || die "cannot read the machine's Debian mirror from $repo/dist; run: npx tsc -p tsconfig.json"
-key=$(printf '%s %s %s %s fresh-base-1\n' "$suite" "$variant" "$arch" "$mirror" | sha256sum | cut -c1-12)
-base="$cache/fresh-base-$key"
+suite="" key="" base=""
 work=""
 inner_pid=""
 
 # Ends the namespaces (their mounts and processes die with them), then removes the work folder.
-cleanup() {
-  trap - EXIT INT TERM
+end_run() {
   if [[ -n $inner_pid ]] && kill -0 "$inner_pid" 2>/dev/null; then
     kill -KILL "$inner_pid" 2>/dev/null
     local deadline=$((SECONDS + 10))
@@ -44,6 +43,11 @@ cleanup() {
       rm -rf "$work"
     fi
   fi
+  work=""
+}
+cleanup() {
+  trap - EXIT INT TERM
+  end_run
 }
 trap cleanup EXIT
 trap 'say "interrupted"; cleanup; exit 130' INT TERM
@@ -83,6 +87,11 @@ build_base() {
   exec 8>&-
 }
 
+# One suite from zero: its bare base, a prepared copy, the checks inside; adds to passed and failed.
+run_suite() {
+suite=$1
+key=$(printf '%s %s %s %s fresh-base-1\n' "$suite" "$variant" "$arch" "$mirror" | sha256sum | cut -c1-12)
+base="$cache/fresh-base-$key"
 t_all=$(now_us)
 t0=$(now_us)
 build_base
@@ -98,17 +107,25 @@ done
 work=$(mktemp -d "$cache/run-$$-XXXXXX")
 R="$work/root"
 cp -a "$base/root" "$R" || die "copying the base into $R failed; run: df -h $cache"
-node_bin=$(readlink -f "$(command -v node)")
-prefix=$(dirname "$(dirname "$node_bin")")
-[[ -d $prefix/include/node && -d $prefix/lib/node_modules/npm ]] || die "this machine's Node.js at $prefix lacks include/node or lib/node_modules/npm; run: apt-get install nodejs"
-mkdir -p "$R/usr/lib/node_modules" "$R/usr/include"
-cp -a "$node_bin" "$R/usr/bin/node"
-cp -a "$prefix/lib/node_modules/npm" "$R/usr/lib/node_modules/npm"
-cp -a "$prefix/include/node" "$R/usr/include/node"
-ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$R/usr/bin/npm"
-ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$R/usr/bin/npx"
-# apt: sources, proxies, keyrings; CA certificates; npm configuration; name resolution.
+# bookworm's own nodejs (18) is too old: this machine's goes in. trixie's (20.19) is set-up's to install.
+if [[ $suite == bookworm ]]; then
+  node_bin=$(readlink -f "$(command -v node)")
+  prefix=$(dirname "$(dirname "$node_bin")")
+  [[ -d $prefix/include/node && -d $prefix/lib/node_modules/npm ]] || die "this machine's Node.js at $prefix lacks include/node or lib/node_modules/npm; run: apt-get install nodejs"
+  mkdir -p "$R/usr/lib/node_modules" "$R/usr/include"
+  cp -a "$node_bin" "$R/usr/bin/node"
+  cp -a "$prefix/lib/node_modules/npm" "$R/usr/lib/node_modules/npm"
+  cp -a "$prefix/include/node" "$R/usr/include/node"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$R/usr/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$R/usr/bin/npx"
+fi
+# apt: sources (this machine's mirrors, for the suite under test), proxies, keyrings; CA certificates;
+# npm configuration; name resolution.
 rm -rf "$R/etc/apt" && cp -a /etc/apt "$R/etc/apt"
+host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+if [[ -n $host_suite && $host_suite != "$suite" ]]; then
+  find "$R/etc/apt" -maxdepth 2 -type f \( -name '*.list' -o -name '*.sources' \) -exec sed -i -E "s/\b$host_suite(-updates|-security|-backports)?\b/$suite\1/g" {} +
+fi
 cp -an /usr/share/keyrings/. "$R/usr/share/keyrings/" 2>/dev/null
 for p in /etc/ssl /etc/ca-certificates /etc/ca-certificates.conf /usr/share/ca-certificates /usr/local/share/ca-certificates; do
   [[ -e $p ]] && { mkdir -p "$R$(dirname "$p")"; rm -rf "${R:?}$p"; cp -a "$p" "$R$p"; }
@@ -128,7 +145,7 @@ say "base $t_base s, root prepared in $t_prep s ($work)"
 # is a mount point, as / is on a real machine); then the checks run inside (test-fresh-inside.sh).
 # This bash stays PID 1 of the namespace (no exec, no timeout in between) because bash reaps the orphans
 # it adopts, as init does on a real machine; timeout would leave them as zombies that still look alive.
-envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone"
+envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone" "LAB_FRESH_SUITE=$suite"
   "LAB_FRESH_T0=$t_all" "LAB_FRESH_PREP=bare base $t_base s, root prepared $t_prep s")
 for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY LAB_DEBIAN_MIRROR; do
   [[ -n ${!v:-} ]] && envs+=("$v=${!v}")
@@ -141,7 +158,7 @@ mount -t sysfs sysfs "$R/sys"
 mount --rbind /dev "$R/dev"
 mount -t tmpfs -o mode=755 tmpfs "$R/run"
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
-hostname fresh-bookworm
+hostname "fresh-$LAB_FRESH_SUITE"
 cd "$R"; mkdir -p .old-root; pivot_root . .old-root; cd /
 umount -l /.old-root; rmdir /.old-root
 env -i "$@" bash "${LAB_FRESH_CLONE:?}/scripts/test-fresh-inside.sh"
@@ -149,16 +166,32 @@ rc=$?
 exit $rc'
 out="$work/output"
 setpriv --pdeathsig KILL unshare --mount --pid --uts --fork --kill-child --propagation private \
-  env "LAB_FRESH_CLONE=$clone" bash -c "$enter" enter "$R" "${envs[@]}" >"$out" 2>&1 &
+  env "LAB_FRESH_CLONE=$clone" "LAB_FRESH_SUITE=$suite" bash -c "$enter" enter "$R" "${envs[@]}" >"$out" 2>&1 &
 inner_pid=$! # setpriv, then unshare: killing it ends the namespaces and all inside
 tail -n +1 -f --pid="$inner_pid" "$out" &
 wait "$inner_pid"
 rc=$?
 inner_pid=""
 wait # tail: it ends within a second of the namespaces
-# The inside ends with the summary line; if it never got there, say so in the same form.
-if ! grep -qE '^[0-9]+ passed, [0-9]+ failed' "$out"; then
-  printf '# fresh: the fresh root ended (exit %s) before its checks did\n\n0 passed, 1 failed\n' "$rc"
+# The inside ends with the summary line; if it never got there, that is one failure.
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+if [[ -z $summary ]]; then
+  say "$suite: the fresh root ended (exit $rc) before its checks did"
+  summary="0 passed, 1 failed"
   ((rc != 0)) || rc=1
 fi
-exit "$rc"
+read -r p _ f _ <<<"${summary//,/}"
+passed=$((passed + p)) failed=$((failed + f))
+say "$suite: $summary (exit $rc)"
+end_run
+return "$rc"
+}
+
+passed=0 failed=0 status=0
+for suite_name in "${suites[@]}"; do
+  say "suite $suite_name"
+  run_suite "$suite_name" || status=1
+done
+echo
+echo "$passed passed, $failed failed"
+exit "$status"
