@@ -123,9 +123,10 @@ if ! setup_fresh; then
     [[ $uid == 0 ]] || die "missing Debian packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
     say "installing Debian packages: ${missing[*]}"
     t0=${EPOCHREALTIME/./}
+    # No question, not even about a configuration file the machine changed: keep the machine's own.
     export DEBIAN_FRONTEND=noninteractive
     logged apt-get update -qq || die "apt-get update failed (output above): the mirrors in /etc/apt/sources.list* must be reachable; run: apt-get update"
-    logged apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    logged apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" \
       || die "apt-get install failed (output above); run: apt-get install -y --no-install-recommends ${missing[*]}"
     wanted=("${missing[@]}")
     missing_pkgs

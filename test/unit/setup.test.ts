@@ -101,7 +101,7 @@ test('some packages missing (dpkg-query exits 1): installs exactly those, as roo
   const r = await w.run();
   t.is(r.exitCode, 0, r.stderr);
   t.true(r.calls.includes('apt-get update -qq'));
-  t.true(r.calls.includes('apt-get install -y -qq --no-install-recommends iptables libpcap-dev'), r.calls.join('\n'));
+  t.true(r.calls.includes('apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold iptables libpcap-dev'), r.calls.join('\n'));
   t.regex(r.stderr, /^setup: installing Debian packages: iptables libpcap-dev$/m);
   t.regex(r.stderr, /^setup: installed Debian packages \(\d+\.\d s\): iptables libpcap-dev$/m);
   t.is(r.calls.filter((c) => c.startsWith('dpkg-query')).length, 2, 'checked again after installing');
