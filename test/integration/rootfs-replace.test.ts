@@ -20,6 +20,7 @@ interface Status { builds: { build: string; path: string; replaced: boolean; use
 const status = async (env: Record<string, string>): Promise<Status> => JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as Status;
 
 test('--force while a kept sandbox uses the build: the old build stays until that sandbox is removed', async (t) => {
+  t.timeout(300_000); // each build records its manifest, and each status verifies it whole
   const env = testEnv();
   t.teardown(() => rmSync(join(env.LAB_ROOTFS_CACHE ?? '/nonexistent', '..'), { recursive: true, force: true }));
   const run = await lab(['run', '02-bridge-veth', '--check', '--keep', '--reporter', 'plain'], env);
@@ -74,6 +75,7 @@ test('a second build waits on the lock and says who holds it and since when', as
 });
 
 test('SIGKILL of `rootfs build --force` at any instant never loses the current build', async (t) => {
+  t.timeout(600_000); // each build records its manifest, and each status verifies it whole
   const env = testEnv();
   const cache = env.LAB_ROOTFS_CACHE ?? '';
   t.teardown(() => rmSync(join(cache, '..'), { recursive: true, force: true }));
