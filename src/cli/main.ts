@@ -88,9 +88,11 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
 
 // Parses, runs, and exits with the one exit code the run decided.
 async function main(): Promise<void> {
-  // A reader that goes away (`lab run ... | head`, a closed terminal) must not crash the run before its teardown.
+  // A reader that goes away (`lab run ... | head`, a closed terminal) must not crash the run before its teardown;
+  // standard output that cannot be written (a full disk) is told at the end, and the run is not a success.
+  let stdoutFailed: NodeJS.ErrnoException | undefined;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') stdoutFailed ??= err;
   });
   let code: number = EXIT.pass;
   const program = buildProgram((c) => (code = c));
@@ -104,6 +106,12 @@ async function main(): Promise<void> {
       printError(e);
       code = e.exitCode;
     }
+  }
+  await new Promise((r) => setImmediate(r)); // a failed write's error event comes a tick later
+  stdoutFailed ??= (process.stdout.errored ?? undefined) as NodeJS.ErrnoException | undefined;
+  if (stdoutFailed && stdoutFailed.code !== 'EPIPE' && stdoutFailed.code !== 'EIO') {
+    printError({ code: 'OUTPUT_FILE', message: `cannot write standard output: ${stdoutFailed.code === 'ENOSPC' ? 'no space left on its device (ENOSPC)' : stdoutFailed.message}`, hint: 'free some space where it goes, or send it elsewhere' });
+    if (code === EXIT.pass || code === EXIT.checkFailed) code = EXIT.environment;
   }
   process.exitCode = code;
 }

@@ -5,7 +5,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/errors.js';
-import { lab } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { lab, MAIN, ROOT } from '../helpers/cli.js';
 import { makeOtherUser } from '../helpers/other-user.js';
 
 const PROBES = 'fixtures/labs/probes.ts'; // passes, no container
@@ -44,5 +45,14 @@ test('--json /dev/full and --junit /dev/full: exit 3 naming the file, never 0 an
     t.regex(r.stderr, /error: cannot write \/dev\/full: no space left on its device \(ENOSPC\)/, flag);
     t.notRegex(r.stderr, /bug in lab/, flag);
     t.regex(r.stdout, /passed/i, `${flag}: the run itself passed; only the file failed`);
+  }
+});
+
+test('standard output on a full device: exit 3 saying so, for a run\'s JSON, a run\'s report and lab list', async (t) => {
+  for (const args of [['check', PROBES, '--json'], ['check', PROBES, '--reporter', 'plain'], ['list']]) {
+    const r = await execa('sh', ['-c', 'exec "$0" "$@" > /dev/full', process.execPath, MAIN, ...args], { reject: false, cwd: ROOT, env: { CI: 'true' }, timeout: 120_000 });
+    t.is(r.exitCode, EXIT.environment, `${args.join(' ')}: ${String(r.stderr)}`);
+    t.regex(String(r.stderr), /^error: cannot write standard output: no space left on its device \(ENOSPC\)$/m, args.join(' '));
+    t.notRegex(String(r.stderr), /bug in lab|at .*\.js:\d+/, args.join(' '));
   }
 });
