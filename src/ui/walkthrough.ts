@@ -122,8 +122,23 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
         result.stoppedEarly = { after: info.index + 1, of: info.total };
         break;
       }
-      if (next === 'next') i++;
-      else {
+      if (next === 'next') {
+        i++;
+        // At the end with a step left not done (not one --skip asked for): offer to go back to it.
+        const open = def.steps.findIndex((s) => !progress.steps[s.id]?.done && !opts.skip.includes(s.id));
+        if (i >= def.steps.length && open >= 0) {
+          const end = await atTheEnd(ctx, open);
+          if (end === 'quit') {
+            result.stoppedEarly = { after: open, of: info.total };
+            break;
+          }
+          if (end === 'back') {
+            i = open;
+            again = true;
+            await backToStart(ctx, i);
+          }
+        }
+      } else {
         if (next === 'back') i--;
         await backToStart(ctx, i);
         result.runId = ctx.session.runId;
@@ -171,6 +186,16 @@ function firstNotDone(p: LabProgress, ids: string[]): number {
 function resumeLine(lab: string, p: LabProgress, ids: string[]): string {
   if (p.reached >= ids.length) return `Your progress is saved; every step is done (lab progress shows it).`;
   return `Your progress is saved. To go on: lab run ${lab} (it offers to resume at step ${p.reached + 1}, ${ids[p.reached]}).`;
+}
+
+// The last step is behind, but an earlier one is not done: go back to it, end here, or quit.
+async function atTheEnd(ctx: WalkContext, open: number): Promise<'back' | 'end' | 'quit'> {
+  const info = ctx.session.steps[open];
+  return ask(`That was the last step, but step ${open + 1} (${info?.id ?? ''}) is not done. Now:`, [
+    { name: `go back to step ${open + 1}: ${info?.title ?? ''} (from its start)`, value: 'back' as const },
+    { name: `end the lab here (step ${open + 1} stays not done)`, value: 'end' as const },
+    { name: quitChoice(ctx, open), value: 'quit' as const },
+  ], ctx.signal);
 }
 
 type AfterStep = 'next' | 'again' | 'back' | 'trace' | 'quit' | 'end';

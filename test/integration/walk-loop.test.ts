@@ -164,3 +164,23 @@ test.serial('a probe that cannot even send is told as not sent, not as getting n
     await p.kill();
   }
 });
+
+test.serial('a skipped middle step: the lab goes on, and at its end offers to go back to it; done then, the lab ends PASSED', async (t) => {
+  const p = await Pane.start(['run', '07'], { XDG_STATE_HOME: stateDir(), NO_COLOR: '1' });
+  try {
+    await runSteps(p, ['mapping']);
+    await p.choose(/Predict:/);
+    await p.pick(/Step isolation:/, /skip the commands/);
+    await p.pick(/Step isolation is not done/, /go on to step 3/);
+    await p.choose(/Predict:/);
+    await p.choose(/Step privilege:/);
+    await p.pick(/That was the last step, but step 2 \(isolation\) is not done/, /go back to step 2/, 30_000);
+    await p.choose(/Step isolation:/, 0, 30_000); // its prediction is not asked twice
+    await p.choose(/Next\?/);
+    await p.choose(/Step privilege:/);
+    t.is(await p.exitCode(), 0, await p.history());
+    t.regex(flat(await p.history(true)), /07-nptv6: PASSED — 3 steps passed, 0 failed/);
+  } finally {
+    await p.kill();
+  }
+});
