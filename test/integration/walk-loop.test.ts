@@ -67,7 +67,7 @@ test.serial('skip lab 07\'s last step and quit: progress keeps it not done, and 
   const p = await Pane.start(['run', '07'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
   try {
     // At 80 columns a long choice wraps between words: the address in it stays whole (question and choice).
-    const predict = await p.waitFor(/\? Predict:[^]*navigate/);
+    const predict = await p.waitFor(/\? Predict:[^]*navigate/, 30_000);
     t.regex(predict, /maps \S+ back to\s+fd00:0:0:1::2\n/);
     t.true(predict.split('\n').every((l) => l.length <= 80));
     await p.choose(/Predict:/);
@@ -78,7 +78,7 @@ test.serial('skip lab 07\'s last step and quit: progress keeps it not done, and 
     await runSteps(p, ['isolation']);
     await p.choose(/Predict:/);
     await p.pick(/Step privilege:/, /skip the commands/);
-    await p.pick(/Step privilege is not done/, /^\s*quit/);
+    await p.pick(/Step privilege is not done/, /^\s*quit/, 30_000);
     t.is(await p.exitCode(), 130, await p.history());
     const out = flat(await p.history(true));
     t.regex(out, /To go on: lab run 07-nptv6 \(it offers to resume at step 3, privilege\)/);
@@ -91,8 +91,8 @@ test.serial('skip lab 07\'s last step and quit: progress keeps it not done, and 
   t.truthy(saved.predictions.privilege, 'the skipped step\'s prediction is kept');
   const again = await Pane.start(['run', '07'], { XDG_STATE_HOME: state, NO_COLOR: '1' });
   try {
-    await again.choose(/You stopped before step 3 of 3 \(privilege\)/);
-    await again.choose(/Step privilege:/); // run it for me: its prediction is not asked again
+    await again.choose(/You stopped before step 3 of 3 \(privilege\)/, 0, 30_000);
+    await again.choose(/Step privilege:/, 0, 30_000); // run it for me: its prediction is not asked again
     t.is(await again.exitCode(), 0, await again.history());
     const out = flat(await again.history(true));
     t.regex(out, /07-nptv6: PASSED — 1 step passed, 0 failed, 1 run here; steps 1 and 2 were done in an earlier run \(replayed\)/);
