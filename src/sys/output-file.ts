@@ -112,9 +112,11 @@ function entry(p: Parent): Stats | undefined {
 }
 
 // Why this existing entry may not be written, or undefined when it may (a link is judged by the caller).
+// A device (/dev/null, /dev/full, a terminal) is written, never truncated, whoever owns it.
 function refusal(st: Stats, p: Parent): string | undefined {
   if (st.isDirectory()) return 'it is a folder';
-  if (!ownUids().has(st.uid)) return `it belongs to another user, ${userOf(st.uid)}; it is not overwritten`;
+  const judged = st.isFile() || (st.isFIFO() && shared(p.stat)) || st.isSocket();
+  if (judged && !ownUids().has(st.uid)) return `it belongs to another user, ${userOf(st.uid)}; it is not overwritten`;
   // Another name of one of the caller's files (a hard link), placed where anyone may write: not truncated.
   if (shared(p.stat) && st.isFile() && st.nlink > 1) return `it has ${st.nlink} names and lies in the shared folder ${p.dir}; it is not overwritten`;
   return undefined;

