@@ -1,12 +1,12 @@
 // The public API of a lab module; a lab imports this file and nothing else.
 import { asMatcher, containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type MatcherLike, type Probe } from './engine/authoring.js';
-import type { LabCommand, LabDef, LinkSpec, Prediction, StepDef } from './engine/lab-types.js';
+import type { LabCommand, LabDef, LinkSpec, Mistake, Prediction, StepDef } from './engine/lab-types.js';
 
 import { ip } from './engine/authoring.js';
 
 export { arp, HOST, http, icmp, icmp6, ip, nptExplain, nptMap, tcp, udp, WAN } from './engine/authoring.js';
 export type { Matcher, MatcherFactory, MatcherLike } from './engine/authoring.js';
-export type { Hint, LabCommand, LabDef, LinkSpec, Prediction, StepDef };
+export type { Hint, LabCommand, LabDef, LinkSpec, Mistake, Prediction, StepDef };
 
 // Hints for one way a check fails: the engine says the one that fits what was seen.
 export const hint = {

@@ -26,6 +26,14 @@ export interface Prediction {
   why: string; // shown with the answer
 }
 
+// A plausible wrong way to do a step: what a student might type instead of its commands, and the hint
+// (a pattern of its words) the step's check must answer it with. `lab verify` tries each one.
+export interface Mistake {
+  run: LabCommand[]; // run in place of the step's commands, from the step's starting state
+  hint: RegExp; // the hint the failed check must pick
+  why?: string; // what the student got wrong, in words (shown by lab verify)
+}
+
 export interface StepDef {
   id: string; // stable: tests and CI refer to it (--skip, --until)
   title: string;
@@ -35,6 +43,7 @@ export interface StepDef {
   before?: Check; // the state before the commands, so the report shows both
   check?: Check;
   prediction?: Prediction; // the walkthrough asks it; hints sit on the check's expectations and looks
+  mistakes?: Mistake[]; // wrong commands the check must catch, each with the hint it must draw
 }
 
 export interface LabDef {

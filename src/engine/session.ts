@@ -41,7 +41,7 @@ const SERVICE_READY_MS = 10_000;
 // The nodes a lab runs commands, probes or looks in: their command runners start with the sandbox.
 function commandNodes(def: LabDef): string[] {
   const nodes = def.steps.flatMap((s) => [
-    ...[...(s.arrange ?? []), ...s.run].map((c) => c.node),
+    ...[...(s.arrange ?? []), ...s.run, ...(s.mistakes ?? []).flatMap((m) => m.run)].map((c) => c.node),
     ...[s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? [])]),
   ]);
   return [...new Set(nodes)];
@@ -160,10 +160,10 @@ export class LabSession {
   }
 
   // Runs the step's arrange part (once per session), then its commands in order, leaving out those at
-  // `omit` (indexes into `run`); failures are recorded.
-  async runCommands(stepId: string, opts: { omit?: number[]; signal?: AbortSignal } = {}): Promise<StepCommand[]> {
+  // `omit` (indexes into `run`), or other commands `instead` (a plausible mistake); failures are recorded.
+  async runCommands(stepId: string, opts: { omit?: number[]; signal?: AbortSignal; instead?: LabCommand[] } = {}): Promise<StepCommand[]> {
     const out: StepCommand[] = await this.arrange(stepId);
-    for (const [i, c] of this.step(stepId).run.entries()) {
+    for (const [i, c] of (opts.instead ?? this.step(stepId).run).entries()) {
       if (opts.omit?.includes(i)) continue;
       if (opts.signal?.aborted) break;
       out.push(...(await this.runOne(stepId, c)));

@@ -28,3 +28,16 @@ export function validateHints(v: unknown, f: string, p: string[], look = false):
     if (h.seen !== undefined && typeof h.seen !== 'string') p.push(`${hf}.seen: must be a string`);
   });
 }
+
+// Plausible mistakes: each a non-empty list of commands run instead of the step's, and the hint (a RegExp) it must draw.
+export function validateMistakes(v: unknown, f: string, p: string[], command: (c: unknown, cf: string) => void): void {
+  if (!Array.isArray(v)) return void p.push(`${f}: must be an array of mistakes, e.g. [{ run: [host('...')], hint: /port/ }]`);
+  v.forEach((m, i) => {
+    const mf = `${f}[${i}]`;
+    if (!isObj(m)) return void p.push(`${mf}: must be { run: [commands], hint: /pattern/ }`);
+    if (!Array.isArray(m.run) || m.run.length === 0) p.push(`${mf}.run: must be a non-empty array of commands, the wrong ones a student would type`);
+    else m.run.forEach((c, j) => command(c, `${mf}.run[${j}]`));
+    if (!(m.hint instanceof RegExp)) p.push(`${mf}.hint: ${q(m.hint)} must be a RegExp matching the hint the check must give, e.g. /port/`);
+    if (m.why !== undefined && !str(m.why)) p.push(`${mf}.why: must be a non-empty string`);
+  });
+}

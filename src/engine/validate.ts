@@ -5,7 +5,7 @@ import { validateMatcher } from '../check/matchers.js';
 import type { Probe } from '../check/types.js';
 import { LabDefinitionError } from '../errors.js';
 import type { LabDef } from './lab-types.js';
-import { validateHints, validatePrediction } from './validate-teaching.js';
+import { validateHints, validateMistakes, validatePrediction } from './validate-teaching.js';
 import { BASELINE_IFACES } from './authoring.js';
 import { hostnameProblem } from '../sandbox/container.js';
 import { unreachablePoints } from './static-points.js';
@@ -154,6 +154,7 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
   if (s.prediction !== undefined) validatePrediction(s.prediction, `${f}.prediction`, p);
+  if (s.mistakes !== undefined) validateMistakes(s.mistakes, `${f}.mistakes`, p, (c, cf) => validateCommand(c, cf, nodes, p, stepStarted, containers));
 }
 
 function validateCommand(c: unknown, cf: string, nodes: string[], p: Problems, stepStarted: string[], containers: string[]): void {

@@ -9,6 +9,7 @@ import type { LoadedLab } from './loader.js';
 import { checkEnvironment } from './preflight.js';
 import { LabSession } from './session.js';
 import { commandCases, EACH_COMMAND_BUDGET_MS, eachCommandEstimateMs, eachCommandLines, leaveOutEach, type CommandVerdict } from './verify-each.js';
+import { mistakeLines, verifyMistakes, type MistakeVerdict } from './verify-mistakes.js';
 
 export interface StepVerdict {
   id: string;
@@ -28,6 +29,7 @@ export interface VerifyResult {
   commands?: CommandVerdict[]; // each state-changing command left out in turn (--each-command, or a small lab)
   eachCommand: 'ran' | 'not asked' | 'too slow'; // why the commands were (not) left out one by one
   eachCommandEstimateMs?: number;
+  mistakes: MistakeVerdict[]; // each declared mistake, run in place of its step's commands
   error?: string;
   errorExit?: number; // the exit code the error calls for (3 environment, 70 internal)
   durationMs: number;
@@ -84,7 +86,7 @@ export async function verifyLab(loaded: LoadedLab, opts: VerifyOptions = {}): Pr
   const t0 = performance.now();
   const { def } = loaded;
   const steps: StepVerdict[] = def.steps.map((s) => ({ id: s.id, commands: s.run.length, checked: Boolean(s.check), passesAsWritten: false, missing: [], loadBearing: false }));
-  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, eachCommand: 'not asked', durationMs: 0 };
+  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, eachCommand: 'not asked', mistakes: [], durationMs: 0 };
   try {
     checkEnvironment(def);
     const w0 = performance.now();
@@ -110,12 +112,13 @@ export async function verifyLab(loaded: LoadedLab, opts: VerifyOptions = {}): Pr
       result.commands = await leaveOutEach(loaded, cases, PARALLEL);
       result.eachCommand = 'ran';
     } else if (opts.eachCommand === undefined && cases.length) result.eachCommand = 'too slow';
+    result.mistakes = await verifyMistakes(loaded);
   } catch (err) {
     const e = toLabError(err);
     result.error = e.message;
     result.errorExit = e.exitCode;
   }
-  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing) && (result.commands ?? []).every((c) => c.stepFails);
+  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing) && (result.commands ?? []).every((c) => c.stepFails) && result.mistakes.every((m) => m.ok);
   result.durationMs = performance.now() - t0;
   return result;
 }
@@ -133,10 +136,11 @@ export function verifyLines(r: VerifyResult): string[] {
     else what = 'NOT load-bearing: its check still passes without its commands';
     lines.push(`  ${s.id.padEnd(w)}  ${what}`);
   }
+  lines.push(...mistakeLines(r.mistakes));
   if (r.error) lines.push(`  error: ${r.error}`);
   if (r.commands) lines.push(...eachCommandLines(r.commands));
   else if (r.eachCommand === 'too slow') lines.push(`each command: not tried (about ${Math.round((r.eachCommandEstimateMs ?? 0) / 1000)} s; --each-command tries it anyway)`);
   const tried = r.steps.filter((s) => s.commands > 0 && s.checked);
-  lines.push(`verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing (${(r.durationMs / 1000).toFixed(1)} s)`);
+  lines.push(`verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing, ${r.mistakes.filter((m) => m.ok).length} of ${r.mistakes.length} mistakes caught with their hint (${(r.durationMs / 1000).toFixed(1)} s)`);
   return lines;
 }
