@@ -21,6 +21,11 @@ export const bridgeStep: StepDef = {
     answer: 1,
     why: 'before any echo request the host must learn the MAC of 172.17.0.2, so it asks on br0 with ARP; nobody is plugged in to answer.',
   },
+  mistakes: [
+    { run: [host('ip link add br0 type bridge'), host('ip link set dev br0 up')], hint: /172\.17\.0\.1\/24/, why: 'a bridge without its address' },
+    { run: [host('ip link add br0 type bridge'), host(`ip addr add ${BRIDGE_IP}/24 dev br0`)], hint: /interface is down/, why: 'a bridge left down: the capture on br0 says so' },
+    { run: [host('ip link add br0 type bridge'), host(`ip addr add ${CONTAINER_IP}/24 dev br0`), host('ip link set dev br0 up')], hint: /asks from another address/, why: 'the container\'s address on the bridge' },
+  ],
   check: observe(['host:br0'], ping('host', NOBODY_IP, { count: 1, expectFail: true }), ping(C, BRIDGE_IP, { count: 1, expectFail: true }))
     .expect('host:br0', arp.request({ src: BRIDGE_IP, dst: NOBODY_IP }), {
       why: 'br0 is up with 172.17.0.1/24: the host asks on it who has 172.17.0.2',
@@ -33,6 +38,17 @@ export const bridgeStep: StepDef = {
     .expectNone('host:br0', icmp.echoRequest({ src: CONTAINER_IP }), { why: 'the container has no link yet: nothing reaches br0' }),
 };
 
+// The runbook's veth lines: one end on br0, the other as the container's eth0 with its address and route.
+const VETH_RUN = [
+  host(`ip link add veth1 type veth peer name eth0 netns ${C}`),
+  host('ip link set dev veth1 up'),
+  host('ip link set dev veth1 master br0'),
+  on(C, `ip addr add ${CONTAINER_IP}/24 dev eth0`),
+  on(C, 'ip link set dev eth0 up'),
+  on(C, 'ip link set lo up'),
+  on(C, `ip route add default via ${BRIDGE_IP}`),
+];
+
 // The veth pair: one end on br0, the other as the container's eth0 with its address and route.
 export const vethStep: StepDef = {
   id: 'veth',
@@ -42,21 +58,18 @@ export const vethStep: StepDef = {
     'enslaved to br0; its peer moves into the container\'s network namespace, where it is called eth0 and gets ' +
     '172.17.0.100/24 and a default route via the bridge. Now a ping from the container first asks (ARP) who has ' +
     '172.17.0.1, then sends echo requests, and the host answers: the same packets pass veth1 and br0.',
-  run: [
-    host(`ip link add veth1 type veth peer name eth0 netns ${C}`),
-    host('ip link set dev veth1 up'),
-    host('ip link set dev veth1 master br0'),
-    on(C, `ip addr add ${CONTAINER_IP}/24 dev eth0`),
-    on(C, 'ip link set dev eth0 up'),
-    on(C, 'ip link set lo up'),
-    on(C, `ip route add default via ${BRIDGE_IP}`),
-  ],
+  run: VETH_RUN,
   prediction: {
     question: 'The container pings its gateway 172.17.0.1 for the first time. What is the first packet on veth1?',
     choices: ['an ICMP echo request', 'an ARP request: who has 172.17.0.1?', 'nothing: the container has no route'],
     answer: 1,
     why: 'the gateway is on the link, so the container first asks for its MAC address with ARP; the echo requests follow.',
   },
+  mistakes: [
+    { run: VETH_RUN.filter((c) => !c.cmd.includes('master br0')), hint: /master br0/, why: 'veth1 not plugged into the bridge' },
+    { run: VETH_RUN.filter((c) => !c.cmd.startsWith('ip route add default')), hint: /no default route/, why: 'no default route in the container' },
+    { run: VETH_RUN.filter((c) => c.cmd !== 'ip link set lo up'), hint: /loopback is down/, why: 'the container\'s loopback left down' },
+  ],
   check: observe(['host:br0', 'host:veth1'], ping(C, BRIDGE_IP))
     .expect('host:veth1', arp.request({ src: CONTAINER_IP, dst: BRIDGE_IP }), {
       why: 'the container asks who has its gateway',
