@@ -142,7 +142,7 @@ export default defineLab({
       },
       mistakes: [
         { run: [restartContainer(C, { address: `${NEW}/24`, gateway: GW }), host(`iptables -t nat -R PREROUTING 1 -i ts0 -j DNAT --to-destination ${NEW}`), service(C, BANNER, LISTENING)], hint: /no watcher runs/, why: 'the rule swapped by hand, no watcher' },
-        { run: [service('host', 'sh /run/lab/docknat.sh', ruleFor(MID)), restartContainer(C, { address: `${NEW}/24`, gateway: GW, waitFor: ruleFor(NEW) })], hint: /nothing answers|not started again/, why: 'the watcher, but the service not started again after the restart' },
+        { run: [service('host', 'sh /run/lab/docknat.sh', ruleFor(MID)), restartContainer(C, { address: `${NEW}/24`, gateway: GW, waitFor: ruleFor(NEW) })], hint: /not started again/, why: 'the watcher, but the service not started again after the restart' },
       ],
       check: observe(['host:ts0', 'host:br0'], tcpRead('peer', TS_HOST, 80, /^hello from svc$/))
         .sameFlow('host:ts0', 'host:br0', { matcher: tcp.syn({ dst: TS_HOST, dport: 80 }), rewritten: ['dst'], why: 'DNAT to the container\'s current address' })
@@ -151,6 +151,13 @@ export default defineLab({
           hints: [
             hint.near('dst', undefined, `the SYN went to an old address of the container, not ${NEW}: the rule did not follow it. Is the watcher running, and does it rewrite the rules on each event? (iptables -t nat -S PREROUTING; tail /run/lab/containers.events)`),
             hint.notSeen(`no SYN on br0: no DNAT rule on ts0 is left. The watcher must write one per running container (iptables -t nat -S PREROUTING)`),
+          ],
+        })
+        .expect('host:br0', tcp.synAck({ src: NEW, sport: 80 }), {
+          why: 'and the service answers from its new address',
+          hints: [
+            hint.near('tcpFlags', undefined, `the container refused port 80: the rule followed, but nothing listens after the restart. The service is not started again by itself (the step's last command)`),
+            hint.notSeen(`nothing answers from ${NEW}:80: is the service started again after the restart (the step's last command)?`),
           ],
         })
         .look('host', "iptables -t nat -S PREROUTING | grep -c -- '-i ts0'", { match: /^1$/, why: 'exactly one rule per container: no stale ones', hints: [hint.failed('not exactly one DNAT rule on ts0: stale rules stay beside the new one, and the first that matches wins. The watcher must delete them before writing (iptables -t nat -S PREROUTING)')] })
