@@ -142,7 +142,7 @@ export default defineLab({
       },
       mistakes: [
         { run: [restartContainer(C, { address: `${NEW}/24`, gateway: GW }), host(`iptables -t nat -R PREROUTING 1 -i ts0 -j DNAT --to-destination ${NEW}`), service(C, BANNER, LISTENING)], hint: /no watcher runs/, why: 'the rule swapped by hand, no watcher' },
-        { run: [service('host', 'sh /run/lab/docknat.sh', ruleFor(MID)), restartContainer(C, { address: `${NEW}/24`, gateway: GW, waitFor: ruleFor(NEW) })], hint: /not started again/, why: 'the watcher, but the service not started again after the restart' },
+        { run: [service('host', 'sh /run/lab/docknat.sh', ruleFor(MID)), restartContainer(C, { address: `${NEW}/24`, gateway: GW, waitFor: ruleFor(NEW) })], hint: /started again/, why: 'the watcher, but the service not started again after the restart' },
       ],
       check: observe(['host:ts0', 'host:br0'], tcpRead('peer', TS_HOST, 80, /^hello from svc$/))
         .sameFlow('host:ts0', 'host:br0', { matcher: tcp.syn({ dst: TS_HOST, dport: 80 }), rewritten: ['dst'], why: 'DNAT to the container\'s current address' })
