@@ -20,7 +20,7 @@ log=""
 trap '[[ -z $log ]] || rm -f "$log"' EXIT
 cd "$root" 2>/dev/null || die "cannot enter the project folder $root; run: ./lab from a clone of netns-lab"
 
-pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++ tmux)
+pkgs=(iproute2 iptables nftables conntrack util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++ tmux)
 stamp=node_modules/.lab-setup-ok       # written after a complete setup of packages and node_modules
 binding=node_modules/pcap/build/Release/pcap_binding.node
 build_stamp=dist/.build-stamp

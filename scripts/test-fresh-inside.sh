@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "${LAB_FRESH_CLONE:-/srv/netns-lab}" || exit 3
 export LAB_FRESH_INSIDE=1 # test-fresh.sh refuses to run under this: npm test here never recurses into it
-pkgs=(iproute2 iptables nftables util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++ tmux)
+pkgs=(iproute2 iptables nftables conntrack util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++ tmux)
 n=0
 ok() { n=$((n + 1)); printf 'ok %d - %s\n' "$n" "$1"; }
 notok() { n=$((n + 1)); printf 'not ok %d - %s\n' "$n" "$1"; }

@@ -31,7 +31,7 @@ export function checkEnvironment(lab: LabDef): void {
     for (const p of s.check?.probes ?? []) tools.add(p.kind === 'ping' ? 'ping' : p.kind === 'http' ? 'curl' : 'nc');
     for (const c of s.run) {
       const tool = c.cmd.trim().split(/\s+/)[0] ?? '';
-      if (['iptables', 'ip6tables', 'nft'].includes(tool)) tools.add(tool);
+      if (['iptables', 'ip6tables', 'nft', 'conntrack'].includes(tool)) tools.add(tool);
     }
   }
   for (const t of lab.tools ?? []) tools.add(t);
