@@ -45,6 +45,10 @@ export default defineLab({
         answer: 1,
         why: `the host forwards them out of eth0 (ttl 63), but their source is still the private ${CONTAINER_IP}, and the internet has no route back to it.`,
       },
+      mistakes: [
+        { run: [host('sysctl -w net.ipv6.conf.all.forwarding=1')], hint: /sysctl -w net\.ipv4\.ip_forward=1/, why: 'forwarding turned on for IPv6, not IPv4' },
+        { run: [host('sysctl -w net.ipv4.ip_forward=1'), host('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE')], hint: /MASQUERADE rule is there already/, why: 'MASQUERADE a step early' },
+      ],
       check: observe(['host:br0', 'host:eth0'], toInternet({ expectFail: true }))
         .expect('host:eth0', icmp.echoRequest({ src: CONTAINER_IP, dst: WAN.dns, ttl: 63 }), {
           min: 3,
@@ -70,6 +74,11 @@ export default defineLab({
         answer: 1,
         why: `MASQUERADE rewrites the source to the address of the interface the packet leaves by (eth0: ${UPLINK_IP}); conntrack rewrites the replies back to ${CONTAINER_IP}.`,
       },
+      mistakes: [
+        { run: [host('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 -o br0 -j MASQUERADE')], hint: /MASQUERADE rule did not match/, why: '-o br0 instead of ! -o br0' },
+        { run: [host('iptables -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE')], hint: /-t nat POSTROUTING/, why: 'without -t nat: the filter table has no POSTROUTING chain' },
+        { run: [host('iptables -t nat -A POSTROUTING -s 172.17.0.100/32 -o eth0 -j MASQUERADE'), host('iptables -t nat -I POSTROUTING -s 172.17.0.0/24 -j RETURN')], hint: /did not match/, why: 'an earlier rule returns first' },
+      ],
       check: observe(['host:br0', 'host:eth0'], toInternet())
         .expect('host:eth0', icmp.echoRequest({ src: UPLINK_IP, dst: WAN.dns, ttl: 63 }), {
           min: 3,

@@ -9,6 +9,17 @@ const HELLO = /^Hello, world!$/;
 // Who is talking: from the host over the veth, or from the internet through eth0.
 const greeting = (from: string) => tcpRead(from, LOCAL_ADDR, PORT, HELLO);
 
+// The point-to-point link: a /32 at each end and a route each way.
+const VETH_RUN = [
+  host(`ip link add ve-${C} type veth peer name host0 netns ${C}`),
+  host(`ip addr add ${HOST_ADDR}/32 dev ve-${C}`),
+  host(`ip link set ve-${C} up`),
+  host(`ip route add ${LOCAL_ADDR}/32 dev ve-${C}`),
+  on(C, 'ip link set host0 up'),
+  on(C, `ip addr add ${LOCAL_ADDR}/32 dev host0`),
+  on(C, `ip route add ${HOST_ADDR}/32 dev host0`),
+];
+
 export default defineLab({
   id: '05-point-to-point',
   title: 'Point to point: one veth per container, no bridge (systemd-nspawn --network-veth, NixOS privateNetwork)',
@@ -32,21 +43,17 @@ export default defineLab({
         on(C, 'ip link set lo up'),
         service(C, `while true; do echo "Hello, world!" | nc -N -l -p ${PORT}; done`, `ss -Hltn 'sport = :${PORT}' | grep -q LISTEN`),
       ],
-      run: [
-        host(`ip link add ve-${C} type veth peer name host0 netns ${C}`),
-        host(`ip addr add ${HOST_ADDR}/32 dev ve-${C}`),
-        host(`ip link set ve-${C} up`),
-        host(`ip route add ${LOCAL_ADDR}/32 dev ve-${C}`),
-        on(C, 'ip link set host0 up'),
-        on(C, `ip addr add ${LOCAL_ADDR}/32 dev host0`),
-        on(C, `ip route add ${HOST_ADDR}/32 dev host0`),
-      ],
+      run: VETH_RUN,
       prediction: {
         question: `The host connects to ${LOCAL_ADDR}:${PORT}. Which source address does its SYN carry on ve-${C}?`,
         choices: [`${HOST.addr}, the host's uplink address`, `${HOST_ADDR}, the address on ve-${C}`, 'none yet: the two /32s share no subnet, so the host cannot send it'],
         answer: 1,
         why: `the route to ${LOCAL_ADDR}/32 leads out of ve-${C}, and the kernel takes the source from the interface the packet leaves by: ${HOST_ADDR}. A /32 needs no shared subnet, only a route each way.`,
       },
+      mistakes: [
+        { run: VETH_RUN.filter((c) => !c.cmd.startsWith(`ip route add ${LOCAL_ADDR}`)), hint: new RegExp(`ip route add ${LOCAL_ADDR}/32 dev ve-${C}`), why: 'no host route to the container\'s /32' },
+        { run: VETH_RUN.filter((c) => !c.cmd.startsWith(`ip route add ${HOST_ADDR}`)), hint: /route back/, why: 'no route back in the container' },
+      ],
       check: observe([`host:ve-${C}`], greeting('host'))
         .expect(`host:ve-${C}`, tcp.syn({ src: HOST_ADDR, dst: LOCAL_ADDR, dport: PORT }), {
           why: 'the host opens the connection over ve-web',
@@ -76,6 +83,10 @@ export default defineLab({
         answer: 1,
         why: `the default route sends them to ${HOST_ADDR}, so they reach ve-${C}; but they are not for the host, and it forwards nothing while net.ipv4.ip_forward is 0.`,
       },
+      mistakes: [
+        { run: [on(C, `ip route add default via ${HOST.addr}`)], hint: /default route via/, why: 'the host\'s uplink address as gateway: not on any link of the container' },
+        { run: [on(C, 'ip route add 203.0.113.0/24 via 10.0.0.1')], hint: /default route via/, why: 'a route through a gateway nobody has' },
+      ],
       // stopsAt, written out to carry a hint on each half.
       check: observe([`host:ve-${C}`, 'host:eth0'], ping(C, WAN.dns, { expectFail: true }))
         .expect(`host:ve-${C}`, icmp.echoRequest({ src: LOCAL_ADDR, dst: WAN.dns }), {
@@ -101,6 +112,11 @@ export default defineLab({
         answer: 1,
         why: `connection tracking remembers that ${LOCAL_ADDR} was rewritten to ${HOST.addr}, and undoes it on the replies before routing them to ve-${C}.`,
       },
+      mistakes: [
+        { run: [host(`iptables -t nat -A POSTROUTING -s ${LOCAL_ADDR}/32 -o eth0 -j MASQUERADE`)], hint: /ip_forward/, why: 'MASQUERADE without forwarding' },
+        { run: [host('sysctl -w net.ipv4.ip_forward=1')], hint: /MASQUERADE rule did not match/, why: 'forwarding without MASQUERADE' },
+        { run: [host('sysctl -w net.ipv4.ip_forward=1'), host(`iptables -t nat -A POSTROUTING -s ${LOCAL_ADDR}/32 -o ve-${C} -j MASQUERADE`)], hint: /MASQUERADE rule did not match/, why: 'MASQUERADE on the wrong interface' },
+      ],
       check: observe([`host:ve-${C}`, 'host:eth0'], ping(C, WAN.dns))
         .expect('host:eth0', icmp.echoRequest({ src: HOST.addr, dst: WAN.dns }), {
           min: 3,
@@ -134,6 +150,10 @@ export default defineLab({
         answer: 2,
         why: 'the host\'s DROP rule discards the SYN in FORWARD without a word (REJECT would answer); the container never sees it, so it cannot reset it either.',
       },
+      mistakes: [
+        { run: [host(`iptables -A FORWARD -i eth0 -o ve-${C} -j DROP`), host(`iptables -A FORWARD -i eth0 -o ve-${C} -p tcp --dport ${PORT} -j ACCEPT`)], hint: /come before the DROP/, why: 'the DROP first: rules match in order' },
+        { run: [on(C, `iptables -A INPUT -p tcp --dport ${PORT} -j ACCEPT`), on(C, 'iptables -A INPUT -j DROP')], hint: /not in the container/, why: 'the rules in the container instead of the host' },
+      ],
       check: observe(['host:eth0', `host:ve-${C}`], greeting('wan'), tcpConnect('wan', LOCAL_ADDR, 22, { expectFail: true }))
         .expect(`host:ve-${C}`, tcp.payload('Hello, world!', { src: LOCAL_ADDR, sport: PORT }), {
           why: `${PORT} is answered`,

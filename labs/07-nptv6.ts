@@ -71,6 +71,11 @@ export default defineLab({
         answer: 1,
         why: 'the mapping is a function of the address alone, and it can be inverted: the host rewrites the destination prefix (and the adjusted word) back on the way in, for every packet, with nothing to remember.',
       },
+      mistakes: [
+        { run: [host(`nat66 eth0 add ${APP_MAP.from} ${APP_MAP.to}`)], hint: /forwarding IPv6/, why: 'the mapping without IPv6 forwarding' },
+        { run: [host('sysctl -w net.ipv4.ip_forward=1'), host(`nat66 eth0 add ${APP_MAP.from} ${APP_MAP.to}`)], hint: /forwarding IPv6/, why: 'IPv4 forwarding turned on instead of IPv6' },
+        { run: [host('sysctl -w net.ipv6.conf.all.forwarding=1'), host(`nat66 eth0 add ${APP_MAP.from} 2001:db8:1:1::/48`)], hint: /same length/, why: 'prefixes of different lengths (nat66 refuses)' },
+      ],
       check: observe(['host:br0', 'host:eth0'], ping(APP, WAN.dns6))
         .expect('host:eth0', icmp6.echoRequest({ src: APP_OUT, dst: WAN.dns6 }), {
           min: 3,
@@ -101,6 +106,10 @@ export default defineLab({
         answer: 1,
         why: `the host has no mapping for ${TENANT_MAP.to}, only a route to the tenant: the replies cross br0 still addressed to ${TENANT_OUT}, and the tenant's own table rewrites them on its eth0.`,
       },
+      mistakes: [
+        { run: [host(`nat66 eth0 add ${TENANT_MAP.from} ${TENANT_MAP.to}`)], hint: /tenant's own namespace/, why: 'the tenant\'s mapping added on the host' },
+        { run: [on(TENANT, `nat66 eth0 add ${APP_MAP.from} ${TENANT_MAP.to}`)], hint: /tenant's own namespace/, why: 'the tenant maps the host\'s LAN prefix, not its own' },
+      ],
       check: observe(['host:br0', 'host:eth0'], ping(TENANT, WAN.dns6, { src: TENANT_IN }), ping(APP, WAN.dns6))
         .expect('host:br0', icmp6.echoRequest({ src: TENANT_OUT, dst: WAN.dns6 }), {
           min: 3,
@@ -135,6 +144,10 @@ export default defineLab({
         answer: 1,
         why: `nsenter --net runs nat66 in the container's network namespace, so the rules land in the container's tables, as if it had made them: the host only routes ${LOCKED_MAP.to} to it, and the container translates back on its own eth0.`,
       },
+      mistakes: [
+        { run: [on(LOCKED, `nat66 eth0 add ${LOCKED_MAP.from} ${LOCKED_MAP.to}`, { expectFail: true })], hint: /nsenter --net/, why: 'only the container\'s own attempt, which the kernel refuses' },
+        { run: [host(`nat66 eth0 add ${LOCKED_MAP.from} ${LOCKED_MAP.to}`)], hint: /belongs in the container's/, why: 'the mapping added in the host\'s namespace' },
+      ],
       check: observe(['host:br0', 'host:eth0'], ping(LOCKED, WAN.dns6, { src: LOCKED_IN }))
         .expect('host:eth0', icmp6.echoRequest({ src: LOCKED_OUT, dst: WAN.dns6 }), {
           min: 3,
