@@ -112,6 +112,7 @@ export default defineLab({
           ],
         })
         .expectNone('host:br0', tcp({ sport: 80 }), { why: 'nobody answers', hints: [hint.failed(`something answered from port 80 on br0: the rule reached a live container. Was it restarted as ${MID}? (the step's last command)`)] })
+        .look('host', 'cat /proc/net/nf_conntrack', { match: streamTo(OLD), why: `the peer's UDP stream is mapped to ${OLD}, as the rule said when it started`, hints: [hint.failed(`no UDP stream from the peer is mapped to ${OLD}: it starts after the rule, in this step (cat /proc/net/nf_conntrack)`)] })
         .expectNone('host:br0', tcp({ dst: MID }), { why: 'nothing goes to the container\'s new address', hints: [hint.failed(`a packet went to the new address ${MID}: a rule names it already; here the only rule is the hand-written one for ${OLD} (iptables -t nat -S PREROUTING)`)] }),
     },
     {

@@ -66,7 +66,7 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
   program.command('verify').argument('<lab>', 'lab id or path').option('--json', 'as JSON')
     .option('--each-command', 'also leave out each state-changing command alone (default: when that takes under a minute)')
     .option('--no-each-command', 'only leave out whole steps')
-    .description('run the lab, then each step without its commands: is every check load-bearing? (exit 1 if not)')
+    .description('run the lab, then each step without its commands, then each declared mistake instead of its step\'s commands: is every check load-bearing, and every mistake caught with its hint? (exit 1 if not)')
     .action(async (lab: string, o: { json?: boolean; eachCommand?: boolean }) => setCode(await (await import('./verify-command.js')).verifyCommand(lab, o)));
   program.command('new').argument('<id>', 'NN-name, e.g. 09-my-lab').description('write labs/NN-name.ts: a lab that passes, and fails when its step is skipped')
     .action(async (id: string) => setCode((await import('./verify-command.js')).newCommand(id)));

@@ -5,7 +5,8 @@ import { writeNewLab } from '../engine/new-lab.js';
 import { verifyLab, verifyLines } from '../engine/verify.js';
 import { printError } from './print-error.js';
 
-// Runs the lab, then each step without its commands (and each command alone); exit 1 if one is not load-bearing.
+// Runs the lab, each step without its commands (and each command alone), and each declared mistake; exit 1
+// if a check is not load-bearing or misses a mistake.
 export async function verifyCommand(ref: string, o: { json?: boolean; eachCommand?: boolean }): Promise<ExitCode> {
   let loaded;
   try {

@@ -1,5 +1,6 @@
 // `lab new NN-name`: a lab file to start from. It is valid, it passes, and it fails when its step is
-// skipped, so `lab verify` passes on it before its author changes a line.
+// skipped, and its one declared mistake draws its hint, so `lab verify` passes on it before its author
+// changes a line.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -9,10 +10,11 @@ import { LABS_SRC } from './paths.js';
 const ID = /^\d{2}-[a-z0-9-]+$/;
 const API = ['..', 'src', 'lab.js'].join('/'); // the public API, as a lab in labs/ imports it
 
-// The text of a new lab: a second node on a link, and one step that gives the host its address.
+// The text of a new lab: a second node on a link, one step that gives the host its address, and one
+// plausible mistake its check catches.
 export function newLabText(id: string): string {
   return `// ${id}: written by \`lab new\`; see docs/authoring.md for every part used here.
-import { defineLab, host, icmp, link, observe, ping } from '${API}';
+import { defineLab, hint, host, icmp, link, observe, ping } from '${API}';
 
 export default defineLab({
   id: '${id}',
@@ -32,9 +34,15 @@ export default defineLab({
         'The link is up at both ends, but only the peer has an address. Its pings to 192.0.2.1 go unanswered until the host ' +
         'puts that address on its end: then the host answers ARP for it, and the echo replies cross lan0.',
       run: [host('ip addr add 192.0.2.1/24 dev lan0')],
+      // A plausible wrong command and the hint the check must answer it with: \`lab verify\` runs it instead of run.
+      mistakes: [{ run: [host('ip addr add 192.0.2.1/32 dev lan0')], hint: /192\\.0\\.2\\.1\\/24/, why: 'the address without its /24: no route back to the peer' }],
       check: observe(['host:lan0'], ping('peer', '192.0.2.1'))
         .expect('host:lan0', icmp.echoRequest({ src: '192.0.2.2', dst: '192.0.2.1' }), { min: 3, why: 'the peer asks' })
-        .expect('host:lan0', icmp.echoReply({ src: '192.0.2.1', dst: '192.0.2.2' }), { min: 3, why: 'and the host answers' }),
+        .expect('host:lan0', icmp.echoReply({ src: '192.0.2.1', dst: '192.0.2.2' }), {
+          min: 3,
+          why: 'and the host answers',
+          hints: [hint.notSeen('no reply on lan0: without 192.0.2.1/24 on lan0 the host has no route back to the peer (ip addr add 192.0.2.1/24 dev lan0)')],
+        }),
     },
   ],
 });

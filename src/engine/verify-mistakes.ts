@@ -14,6 +14,7 @@ export interface MistakeVerdict {
   why?: string; // the mistake in words, as the lab declares it
   expected: string; // the hint pattern, as written
   caught: boolean; // the check failed
+  failed: string[]; // the failed expectations and looks, as the report words them
   hint?: string; // the hint the failed check picked
   ok: boolean; // caught, with a hint the pattern matches
   error?: string; // the trial could not run (the sandbox, a command that could not start)
@@ -39,10 +40,11 @@ async function tryOne(loaded: LoadedLab, index: number, mistake: Mistake): Promi
 // The verdict on one mistake: caught by the check, and answered with the declared hint.
 export function judgeMistake(step: string, index: number, m: Mistake, check: CheckResult | undefined): MistakeVerdict {
   const base = { step, index, commands: m.run.map((c) => `[${c.node}] ${c.cmd}`), expected: String(m.hint), ...(m.why ? { why: m.why } : {}) };
-  if (!check) return { ...base, caught: false, ok: false, error: 'the step has no check' };
+  if (!check) return { ...base, caught: false, failed: [], ok: false, error: 'the step has no check' };
   const hint = pickHint(check)?.text;
   const caught = !check.pass;
-  return { ...base, caught, ...(hint !== undefined ? { hint } : {}), ok: caught && hint !== undefined && m.hint.test(hint) };
+  const failed = [...check.expectations.filter((e) => !e.pass).map((e) => e.message), ...check.looks.filter((l) => !l.pass).map((l) => l.message)];
+  return { ...base, caught, failed, ...(hint !== undefined ? { hint } : {}), ok: caught && hint !== undefined && m.hint.test(hint) };
 }
 
 // Tries every declared mistake of the lab, a few sandboxes at a time; never throws.

@@ -1,7 +1,8 @@
 // `lab verify`: proves a lab's checks are load-bearing. It runs the lab as written, then once per step
 // with that step's commands left out (its arrange part and every earlier step still run), and reports
 // whether that step's check then fails, and what it names as missing; then (verify-each.ts) once per
-// state-changing command, when asked or when that takes under a minute.
+// state-changing command, when asked or when that takes under a minute; then each declared mistake in
+// place of its step's commands (verify-mistakes.ts).
 import type { CheckResult } from '../check/types.js';
 import { toLabError } from '../errors.js';
 import { LabEvents } from './events.js';

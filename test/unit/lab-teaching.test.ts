@@ -1,4 +1,5 @@
-// Every step with commands, in every lab, asks a prediction and carries hints for its typical mistakes.
+// Every step with commands, in every lab, asks a prediction, carries hints for its typical mistakes, and
+// declares at least two plausible mistakes (lab verify runs them).
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { declaredHints } from '../../src/engine/hints.js';
@@ -20,7 +21,20 @@ test('every step with commands has a prediction and at least two hints', async (
   t.deepEqual(missing, []);
 });
 
-test('a bad prediction and bad hints are named by field (exit 2)', async (t) => {
+test('every step with commands declares at least two plausible mistakes, each with a hint pattern', async (t) => {
+  const missing: string[] = [];
+  for (const id of labIds()) {
+    for (const s of (await loadLab(id)).def.steps) {
+      if (!s.run.length) continue;
+      const n = s.mistakes?.length ?? 0;
+      if (n < 2) missing.push(`${id} ${s.id}: ${n} mistake(s)`);
+      for (const m of s.mistakes ?? []) if (!m.run.length || !(m.hint instanceof RegExp)) missing.push(`${id} ${s.id}: a mistake without commands or hint`);
+    }
+  }
+  t.deepEqual(missing, []);
+});
+
+test('a bad prediction, bad hints and bad mistakes are named by field (exit 2)', async (t) => {
   const file = fileURLToPath(new URL('../../../fixtures/labs/bad-teaching.ts', import.meta.url));
   const err = await loadLab(file).then(() => undefined, (e: unknown) => e);
   t.true(err instanceof LabDefinitionError);
@@ -29,4 +43,7 @@ test('a bad prediction and bad hints are named by field (exit 2)', async (t) => 
   t.true(e.problems.some((p) => p.startsWith('steps[0].prediction.answer: 2 must be the index')), e.problems.join('\n'));
   t.true(e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[0].when: "maybe"')), e.problems.join('\n'));
   t.true(e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[1].field: "colour"')), e.problems.join('\n'));
+  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[0].run: must be a non-empty array')), e.problems.join('\n'));
+  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[0].hint: "port" must be a RegExp')), e.problems.join('\n'));
+  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[1].run[0].node: unknown node "nowhere"')), e.problems.join('\n'));
 });
