@@ -100,3 +100,54 @@ export function boxText(screen: string, b: Box): string[] {
   const rows = screen.split('\n');
   return rows.slice(b.top + 1, b.bottom).map((l) => [...l].slice(b.left + 1, b.right).join(''));
 }
+
+// The runs of visible text a `capture-pane -e` screen draws in black (SGR 30, or 256-colour 0 or 16) with no
+// background of their own: on a dark terminal they cannot be seen. Each as "row N: text".
+export function blackText(escaped: string): string[] {
+  const found: string[] = [];
+  escaped.split('\n').forEach((row, y) => {
+    let fg = 'default';
+    let bg = 'default';
+    let run = '';
+    const flush = (): void => {
+      if (run.trim()) found.push(`row ${y}: ${run.trim()}`);
+      run = '';
+    };
+    for (const part of row.split(/(\x1b\[[0-9;:]*m)/)) {
+      const sgr = /^\x1b\[([0-9;:]*)m$/.exec(part);
+      if (!sgr) {
+        if (fg === 'black' && bg === 'default') run += part.replace(/\x1b\[[^a-zA-Z]*[a-zA-Z]|\x1b[()][0-9A-Za-z]/g, '');
+        continue;
+      }
+      flush();
+      const codes = (sgr[1] || '0').split(/[;:]/).map(Number);
+      for (let i = 0; i < codes.length; i++) {
+        const c = codes[i] ?? 0;
+        if (c === 0) [fg, bg] = ['default', 'default'];
+        else if (c === 39) fg = 'default';
+        else if (c === 49) bg = 'default';
+        else if (c >= 30 && c <= 37) fg = c === 30 ? 'black' : 'colour';
+        else if (c >= 90 && c <= 97) fg = 'colour';
+        else if ((c >= 40 && c <= 47) || (c >= 100 && c <= 107)) bg = 'colour';
+        else if ((c === 38 || c === 48) && codes[i + 1] === 5) {
+          const n = codes[i + 2] ?? 0;
+          if (c === 38) fg = n === 0 || n === 16 ? 'black' : 'colour';
+          else bg = 'colour';
+          i += 2;
+        } else if ((c === 38 || c === 48) && codes[i + 1] === 2) {
+          const black = (codes[i + 2] ?? 0) + (codes[i + 3] ?? 0) + (codes[i + 4] ?? 0) < 60;
+          if (c === 38) fg = black ? 'black' : 'colour';
+          else bg = 'colour';
+          i += 4;
+        }
+      }
+    }
+    flush();
+  });
+  return found;
+}
+
+// Whether a `capture-pane -e` screen sets any colour at all (NO_COLOR allows bold, underline, inverse only).
+export function coloured(escaped: string): string[] {
+  return [...escaped.matchAll(/\x1b\[([0-9;:]*)m/g)].map((m) => m[1] ?? '').filter((p) => p.split(/[;:]/).some((c) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(c)));
+}

@@ -7,16 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAIN } from '../helpers/cli.js';
 import { alive, journal, pidNamespace, processesIn, waitFor } from '../helpers/procs.js';
-import { boxText, findBoxes, Tmux, type Box } from '../helpers/tmux.js';
+import { blackText, boxText, coloured, findBoxes, Tmux, type Box } from '../helpers/tmux.js';
 
 const READY = /sandbox \S+ ready[\s\S]*no step run yet/;
 
 // Starts the demo of lab 03 in a fresh tmux server; the shell line prints its exit code after it ends.
-async function startDemo(t: { teardown: (fn: () => Promise<void>) => void }, cols: number, rows: number): Promise<{ tmux: Tmux; dir: string }> {
+async function startDemo(t: { teardown: (fn: () => Promise<void>) => void }, cols: number, rows: number, env: Record<string, string> = {}): Promise<{ tmux: Tmux; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lab-demo-'));
   const tmux = new Tmux();
   t.teardown(() => tmux.kill());
-  await tmux.start(`${process.execPath} ${MAIN} demo 03-masquerade; echo DEMO-EXIT=$?; sleep 120`, cols, rows, { LANG: 'C.UTF-8', LAB_STATE_DIR: dir, TERM: 'screen-256color' });
+  await tmux.start(`${process.execPath} ${MAIN} demo 03-masquerade; echo DEMO-EXIT=$?; sleep 120`, cols, rows, { LANG: 'C.UTF-8', LAB_STATE_DIR: dir, TERM: 'screen-256color', ...env });
   return { tmux, dir };
 }
 
@@ -56,7 +56,7 @@ test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highli
   t.true(eth0Lines.some((l) => /▶ 10\.0\.2\.15 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)), eth0Lines.join('\n'));
   t.true(eth0Lines.some((l) => /◀ 203\.0\.113\.8 ?(->|→) ?10\.0\.2\.15 (ICMP )?echo-reply/.test(l)), 'replies are marked apart from requests');
   t.true(boxText(screen, br0 as Box).some((l) => /▶ 172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)), 'the same flow before the rewrite, on br0');
-  t.regex(await tmux.screen(true), /\x1b\[[0-9;]*43m10\.0\.2\.15/, 'the rewritten source is highlighted (yellow background)');
+  t.regex(await tmux.screen(true), /\x1b\[[0-9;]*44m10\.0\.2\.15/, 'the rewritten source is highlighted (blue background)');
   t.regex(screen, /✔ 1 bridge/);
   t.regex(screen, /▶ 5 masquerade/);
   t.regex(screen, /PASS seen 3 ICMP echo-request src=10\.0\.2\.15/);
@@ -151,4 +151,31 @@ test('demo p goes back: a new sandbox with the steps before replayed, its packet
   const end = await tmux.waitFor((s) => /DEMO-EXIT=\d+/.test(s), 15_000);
   t.regex(end.screen, /DEMO-EXIT=0/);
   t.deepEqual(journal(dir), [], 'no journal entry');
+});
+
+test('demo colours under TERM=tmux-256color, at 120x40 and at 80x24: no text drawn in black (borders, times, explanations, verdicts, packets)', async (t) => {
+  const { tmux } = await startDemo(t, 120, 40, { TERM: 'tmux-256color' });
+  t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+  await step(tmux, 1);
+  const at2 = await step(tmux, 2);
+  t.true(at2.includes('PASS') && /who-has|echo/.test(at2), `step 2 drew verdicts and packets:\n${at2}`);
+  const wide = await tmux.screen(true);
+  t.true(coloured(wide).length > 0, 'the demo draws in colour');
+  t.deepEqual(blackText(wide), [], 'black text at 120x40');
+  await tmux.resize(80, 24);
+  await tmux.waitFor((s) => [...(s.split('\n')[0] ?? '')].length === 80 && /^┌─ topology ─+┐$/m.test(s), 5_000);
+  t.deepEqual(blackText(await tmux.screen(true)), [], 'black text at 80x24');
+  await tmux.keys('q');
+  t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
+});
+
+test('demo under NO_COLOR draws no colour at all, the NAT highlight included', async (t) => {
+  const { tmux } = await startDemo(t, 120, 40, { TERM: 'xterm-256color', NO_COLOR: '1' });
+  t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+  await step(tmux, 1);
+  const at1 = await tmux.screen(true);
+  t.true(at1.includes('PASS'), at1);
+  t.deepEqual(coloured(at1), [], 'no colour escapes');
+  await tmux.keys('q');
+  t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
 });

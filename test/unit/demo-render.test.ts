@@ -5,6 +5,7 @@ import test from 'ava';
 import type { Packet } from '../../src/capture/types.js';
 import { linkFacts } from '../../src/engine/links.js';
 import { fitPacket, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
+import { HIGHLIGHT, noColorWanted, paint, terminalColours, type Palette } from '../../src/ui/demo/palette.js';
 import { lineWidth, renderLine, type Line } from '../../src/ui/demo/segments.js';
 import { topologyLines } from '../../src/ui/demo/topology-text.js';
 
@@ -47,7 +48,7 @@ test('the topology drawing fits the width it is given, and marks capture points'
 const echo = (src: string, dst: string, name: string, seq: number, tsUs: number): Packet => ({ tsUs, caplen: 98, len: 98, proto: 'icmp', ip: { version: 4, src, dst, ttl: 64, proto: 1, len: 84 }, icmp: { version: 4, type: name === 'echo-request' ? 8 : 0, code: 0, name, id: 7, seq } });
 
 // The highlighted text of a row's whole line, if any.
-const lit = (r: PacketRow): string[] => fitPacket(r, 200).filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text);
+const lit = (r: PacketRow): string[] => fitPacket(r, 200).filter((x) => x.style === HIGHLIGHT).map((x) => x.text);
 
 test('a packet seen at two points with one end changed is a NAT twin: the later copy has that end highlighted', (t) => {
   const f = new PacketLines(0);
@@ -101,7 +102,7 @@ test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SR
   const back = f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 3, 2_000));
   f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 3, 1_900));
   t.is(text(fitPacket(back, 38)), '◀ 203.0.113.8 → 172.17.0.100 ICMP echo');
-  t.deepEqual(fitPacket(back, 38).filter((x) => x.style?.includes('yellow-bg')).map((x) => x.text), ['172.17.0.100']);
+  t.deepEqual(fitPacket(back, 38).filter((x) => x.style === HIGHLIGHT).map((x) => x.text), ['172.17.0.100']);
   t.is(text(fitPacket(rep, 38)), '◀ 203.0.113.8 → 10.0.2.15 ICMP echo');
   // ARP and TCP give up the same way; an IPv6 pair of ends too wide for the pane is cut with "…".
   const arp: Packet = { tsUs: 0, caplen: 42, len: 42, proto: 'arp', arp: { op: 'request', senderMac: '02:00:00:00:00:01', senderIp: '172.17.0.100', targetMac: '00:00:00:00:00:00', targetIp: '172.17.0.1' } };
@@ -111,4 +112,17 @@ test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SR
   t.is(text(fitPacket(packetRow(syn, 0), 200)), '   0.000 ▶ [fd00:172:17::100]:40000 -> [fd00:203:0:113::8]:80 TCP SYN hlim=64');
   t.is(text(fitPacket(packetRow(syn, 0), 56)), '▶ [fd00:172:17::100]:40000 → [fd00:203:0:113::8]:80 SYN', 'SYN names TCP');
   t.is(text(fitPacket(packetRow(syn, 0), 38)), '▶ [fd00:172:17::100]:40000→[fd00:203:…');
+});
+
+test('the palette never paints text black or white, keeps gray only on terminals with 16 colours or more, and NO_COLOR keeps no colour', (t) => {
+  const line: Line = [{ text: 'a', style: 'gray-fg' }, { text: 'b', style: 'white-fg' }, { text: 'c', style: HIGHLIGHT }, { text: 'd', style: 'red-fg}{bold' }];
+  const draw = (p: Palette): string => line.map((s) => paint(s.style ?? '', p).join(',')).join(' | ');
+  t.is(draw({ colours: 256, noColor: false }), 'gray-fg |  | white-fg,blue-bg,bold | red-fg,bold');
+  t.is(draw({ colours: 8, noColor: false }), ' |  | white-fg,blue-bg,bold | red-fg,bold', 'on 8 colours blessed would draw gray as black');
+  t.is(draw({ colours: 256, noColor: true }), ' |  | inverse,bold | bold');
+  t.is(terminalColours(8, 'tmux-256color'), 256, 'blessed cannot read this terminfo: the name is trusted');
+  t.is(terminalColours(8, 'screen-256color'), 256);
+  t.is(terminalColours(8, 'screen'), 8);
+  t.true(noColorWanted({ NO_COLOR: '1' }));
+  t.false(noColorWanted({ NO_COLOR: '' }));
 });

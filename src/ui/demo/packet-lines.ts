@@ -3,6 +3,7 @@
 // and each line fitted to its pane by giving up its least useful parts first.
 import type { Packet } from '../../capture/types.js';
 import { describePacket, packetParts } from '../../engine/report.js';
+import { HIGHLIGHT } from './palette.js';
 import { ellipsize, lineWidth, type Line, type Seg } from './segments.js';
 
 const TWIN_US = 1_000_000; // a twin is seen within a second
@@ -128,7 +129,6 @@ const SHAPES: Shape[] = ([
   { kind: false },
 ] as Partial<Shape>[]).reduce<Shape[]>((all, s) => [...all, { ...(all[all.length - 1] ?? FULL), ...s }], [FULL]);
 
-const HIGHLIGHT = 'black-fg}{yellow-bg';
 const MARKS: Record<'request' | 'reply' | 'none', Seg> = { request: { text: '▶ ', style: 'yellow-fg' }, reply: { text: '◀ ', style: 'green-fg' }, none: { text: '· ', style: 'gray-fg' } };
 
 // "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64" in the given shape, the rewritten end highlighted.

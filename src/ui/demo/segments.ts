@@ -1,10 +1,11 @@
 // Styled text for the demo's panes: lines as segments, cut to a width, then turned into blessed tags.
 // Widths are terminal columns (string-width), not string lengths: a wide character takes two.
 import stringWidth from 'string-width';
+import { paint } from './palette.js';
 
 export interface Seg {
   text: string;
-  style?: string; // a blessed tag body: 'green-fg', 'black-fg}{yellow-bg', 'bold' ...
+  style?: string; // a blessed tag body ('green-fg', 'bold', 'red-fg}{bold') or HIGHLIGHT, painted for the terminal by palette.ts
 }
 export type Line = Seg[];
 
@@ -56,7 +57,10 @@ export function ellipsize(l: Line, width: number): Line {
 // The line as tagged text, cut to `width` columns.
 export function renderLine(l: Line, width: number): string {
   return cutLine(l, width)
-    .map((s) => (s.style ? `{${s.style}}${escTags(s.text)}{/}` : escTags(s.text)))
+    .map((s) => {
+      const tags = s.style ? paint(s.style) : [];
+      return tags.length ? `{${tags.join('}{')}}${escTags(s.text)}{/}` : escTags(s.text);
+    })
     .join('');
 }
 

@@ -82,7 +82,7 @@ export function topologyLines(nodes: NodeFacts[], points: string[], width: numbe
         const text = rowText(r, short).slice(0, inner - 2);
         put(n.top + 1 + i, c.x + 1, cap ? '●' : ' ', 'magenta-fg');
         put(n.top + 1 + i, c.x + 2, r.name.slice(0, inner - 1), 'cyan-fg');
-        put(n.top + 1 + i, c.x + 2 + r.name.length, text.slice(r.name.length), 'white-fg');
+        put(n.top + 1 + i, c.x + 2 + r.name.length, text.slice(r.name.length));
         where.set(`${n.node}:${r.name}`, { y: n.top + 1 + i, left: c.x, right: c.x + n.width - 1 });
       }
       put(n.top + h + 1, c.x, `└${'─'.repeat(inner)}┘`, 'gray-fg');

@@ -3,6 +3,7 @@
 import blessed from 'blessed';
 import type { NodeFacts } from '../../engine/links.js';
 import { demoLayout, type Rect } from './layout.js';
+import { boxStyle, noColorWanted, setPalette, terminalColours } from './palette.js';
 import { fitPacket, type PacketRow } from './packet-lines.js';
 import { renderLine, type Line } from './segments.js';
 import { topologyLines } from './topology-text.js';
@@ -27,7 +28,7 @@ type Box = blessed.Widgets.BoxElement;
 
 // Makes a bordered box with a label.
 function pane(screen: blessed.Widgets.Screen, label: string): Box {
-  return blessed.box({ parent: screen, label: ` ${label} `, tags: true, wrap: false, border: { type: 'line' }, style: { border: { fg: 'gray' }, label: { fg: 'white', bold: true } } });
+  return blessed.box({ parent: screen, label: ` ${label} `, tags: true, wrap: false, border: { type: 'line' }, style: boxStyle() });
 }
 
 // Moves a box to a rectangle.
@@ -51,6 +52,10 @@ export class DemoView {
     // On a UTF-8 terminal draw lines as Unicode, not the DEC line-drawing set: copy, paste and tmux capture keep them.
     if (/utf-?8/i.test(`${process.env.LC_ALL}:${process.env.LC_CTYPE}:${process.env.LANG}`)) process.env.NCURSES_NO_UTF8_ACS ??= '1';
     this.screen = blessed.screen({ smartCSR: true, fullUnicode: true, title, warnings: false, autoPadding: false, dockBorders: false });
+    // Blessed cannot read ncurses-6 terminfo and assumes 8 colours (gray drawn black): trust a TERM that names 256.
+    const tput = (this.screen.program as unknown as { tput: { colors: number } }).tput;
+    tput.colors = terminalColours(tput.colors);
+    setPalette({ colours: tput.colors, noColor: noColorWanted() });
     this.topo = pane(this.screen, 'topology');
     this.stepsBox = pane(this.screen, 'steps');
     this.commands = pane(this.screen, 'commands');
@@ -161,7 +166,7 @@ function stepLines(steps: StepRow[], h: number): Line[] {
   const lines: Line[] = steps.map((s, i) => {
     const [m, style] = mark[s.state];
     const cur = s.state.startsWith('current');
-    return [{ text: m, style }, { text: `${i + 1} ${s.id}`, style: cur ? 'bold' : s.state === 'next' ? 'white-fg' : style }, { text: ` ${s.title}`, style: 'gray-fg' }];
+    return [{ text: m, style }, { text: `${i + 1} ${s.id}`, style: cur ? 'bold' : s.state === 'next' ? '' : style }, { text: ` ${s.title}`, style: 'gray-fg' }];
   });
   const at = Math.max(0, steps.findIndex((s) => s.state.startsWith('current')));
   const start = Math.max(0, Math.min(at - 1, steps.length - h));
