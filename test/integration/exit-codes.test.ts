@@ -1,4 +1,4 @@
-// Each exit code of the table is what a real run of the CLI returns in that situation (README, DESIGN.md).
+// Each exit code of the table is what a real run of the CLI returns in that situation (README.md, docs/cli.md).
 import test from 'ava';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EXIT } from '../../src/errors.js';
