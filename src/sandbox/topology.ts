@@ -90,17 +90,47 @@ function nodeBatches(t: TopologySpec): Map<string, string[]> {
   return b;
 }
 
-// The sysctls of a node: a known start (a new namespace copies the real machine's IPv4 settings),
-// no duplicate address detection (addresses usable at once) and no router solicitations (less noise).
+// The sysctls every node starts with, whatever the real machine or its kernel has: a new namespace
+// copies the real machine's IPv4 settings (and br_netfilter's start at 1 where it is built in), so each
+// one a lab's packets depend on is pinned. `optional`: a sysctl some kernels lack (br_netfilter not
+// loaded or not built, no per-namespace setting); there it is skipped, and the behaviour it would pin is
+// already the pinned one (a bridge whose frames never pass iptables, echo requests answered).
+export const BASELINE_SYSCTLS: { key: string; value: string; why: string; optional?: boolean }[] = [
+  { key: 'net.ipv6.conf.all.accept_dad', value: '0', why: 'addresses usable at once' },
+  { key: 'net.ipv6.conf.default.accept_dad', value: '0', why: 'addresses usable at once' },
+  { key: 'net.ipv6.conf.default.router_solicitations', value: '0', why: 'less noise' },
+  { key: 'net.bridge.bridge-nf-call-iptables', value: '0', why: 'a bridge is a switch: bridged IPv4 frames never pass iptables (Docker hosts have 1)', optional: true },
+  { key: 'net.bridge.bridge-nf-call-ip6tables', value: '0', why: 'nor ip6tables', optional: true },
+  { key: 'net.bridge.bridge-nf-call-arptables', value: '0', why: 'nor arptables', optional: true },
+  { key: 'net.ipv4.conf.all.rp_filter', value: '0', why: 'no reverse-path drop (systemd distributions set 2)' },
+  { key: 'net.ipv4.conf.default.rp_filter', value: '0', why: 'no reverse-path drop on new links either' },
+  { key: 'net.ipv4.conf.all.arp_ignore', value: '0', why: 'ARP answered for any local address' },
+  { key: 'net.ipv4.conf.default.arp_ignore', value: '0', why: 'ARP answered for any local address' },
+  { key: 'net.ipv4.conf.all.arp_announce', value: '0', why: 'ARP requests asked from the packet\'s source address' },
+  { key: 'net.ipv4.conf.default.arp_announce', value: '0', why: 'ARP requests asked from the packet\'s source address' },
+  { key: 'net.ipv4.conf.all.arp_filter', value: '0', why: 'ARP answered on any interface' },
+  { key: 'net.ipv4.conf.all.route_localnet', value: '0', why: '127.0.0.0/8 never routed (a DNAT to it fails, as on a real host)' },
+  { key: 'net.ipv4.conf.all.send_redirects', value: '1', why: 'a router sends ICMP redirects, the kernel default' },
+  { key: 'net.ipv4.conf.default.send_redirects', value: '1', why: 'a router sends ICMP redirects, the kernel default' },
+  { key: 'net.ipv4.ip_default_ttl', value: '64', why: 'the ttl 64 -> 63 of a forwarded packet' },
+  { key: 'net.ipv6.conf.all.hop_limit', value: '64', why: 'the hop limit 64 -> 63 of a forwarded packet' },
+  { key: 'net.ipv6.conf.default.hop_limit', value: '64', why: 'the hop limit 64 -> 63 of a forwarded packet' },
+  { key: 'net.ipv4.icmp_echo_ignore_all', value: '0', why: 'echo requests answered' },
+  { key: 'net.ipv6.icmp.echo_ignore_all', value: '0', why: 'echo requests answered', optional: true },
+];
+
+// The sysctls of a node as perl's NODES_PL reads them ("?" marks one a kernel may lack): forwarding as
+// the node's role says, then the pinned baseline.
 function sysctls(forwarding: boolean): string {
   const f = forwarding ? 1 : 0;
-  return `net.ipv4.ip_forward=${f} net.ipv6.conf.all.forwarding=${f} net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0`;
+  return [`net.ipv4.ip_forward=${f}`, `net.ipv6.conf.all.forwarding=${f}`, ...BASELINE_SYSCTLS.map((s) => `${s.optional ? '?' : ''}${s.key}=${s.value}`)].join(' ');
 }
 
 const heredoc = (argv: string, lines: string[]): string => `${argv} <<'EOF'\n${lines.join('\n')}\nEOF`;
 
 // Gives every prebuilt node its start from one process: perl -e NODES_PL NODE uts|- 'k=v k=v' ...
-// enters each node's network namespace in turn (setns) and writes its sysctls to /proc/sys; for a
+// enters each node's network namespace in turn (setns) and writes its sysctls to /proc/sys (one marked
+// "?" is skipped where this kernel lacks it); for a
 // plain node (uts) it also makes a UTS namespace of its own named after it (unshare, sethostname) and
 // pins it at UTS_DIR/NODE (a bind mount of /proc/self/ns/uts, as `ip netns add` pins a network
 // namespace). nsenter, sysctl, unshare and hostname would cost four programs per node. x86_64 system
@@ -112,7 +142,9 @@ while (my ($node, $uts, $list) = splice @ARGV, 0, 3) {
   syscall(308, fileno $ns, 0x40000000) == 0 or die "setns $node: $!\\n";
   for (split " ", $list) {
     my ($k, $v) = split /=/, $_, 2;
+    my $optional = $k =~ s/^[?]//;
     (my $path = "/proc/sys/$k") =~ tr{.}{/};
+    next if $optional and not -e $path;
     open(my $f, ">", $path) or die "$path: $!\\n";
     print $f "$v\\n";
     close $f or die "$path: $!\\n";

@@ -6,9 +6,31 @@ import { formatCheckReport } from '../../src/check/format.js';
 import { LabEvents } from '../../src/engine/events.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
+import { BASELINE_SYSCTLS } from '../../src/sandbox/topology.js';
 import { lab } from '../helpers/cli.js';
 
 const RUNS = 20;
+
+// Each pinned sysctl as every node of the session reads it ("missing" where its kernel lacks it).
+async function readSysctls(session: LabSession): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const node of session.nodes) {
+    const sh = session.shell(node, ['sh', '-c', BASELINE_SYSCTLS.map((s) => `cat /proc/sys/${s.key.replaceAll('.', '/')} 2>/dev/null || echo missing`).join('; ')]);
+    const r = await execa(sh.argv[0]!, sh.argv.slice(1), { env: sh.env, reject: false, timeout: 10_000 });
+    String(r.stdout).split('\n').forEach((v, i) => (out[`${node} ${BASELINE_SYSCTLS[i]?.key}`] = v.trim()));
+  }
+  return out;
+}
+
+test.serial('every node starts with the pinned sysctls, br_netfilter\'s bridge-nf-call-* at 0 included (the real machine has 1)', async (t) => {
+  const session = await LabSession.open(await loadLab('fixtures/labs/windows.ts'), { events: new LabEvents() });
+  try {
+    const want = Object.fromEntries(session.nodes.flatMap((n) => BASELINE_SYSCTLS.map((s) => [`${n} ${s.key}`, s.value])));
+    t.deepEqual(await readSysctls(session), want);
+  } finally {
+    await session.close();
+  }
+});
 
 test.serial(`--check of a lab that pings the gateway before its ARP check, then sends probes behind an unanswered ARP: ${RUNS} of ${RUNS} pass`, async (t) => {
   t.timeout(180_000); // twenty runs of a three-step lab
@@ -27,6 +49,9 @@ test.serial(`lab 02 veth: the container pings its gateway before each check, and
     for (const c of await session.runCommands('bridge')) t.true(c.ok, c.display);
     t.true((await session.check('bridge'))?.pass);
     for (const c of await session.runCommands('veth')) t.true(c.ok, c.display);
+    const sysctls = await readSysctls(session);
+    t.is(sysctls['mycontainer net.bridge.bridge-nf-call-iptables'], '0', 'a container is pinned too');
+    t.is(sysctls['host net.bridge.bridge-nf-call-iptables'], '0', 'the host, where br0 is');
     const sh = session.shell('mycontainer', ['ping', '-c1', '-W1', '172.17.0.1']);
     const failed: string[] = [];
     for (let i = 0; i < RUNS; i++) {
