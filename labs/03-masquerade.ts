@@ -90,7 +90,9 @@ export default defineLab({
         })
         .expect('host:eth0', icmp.echoReply({ src: WAN.dns, dst: UPLINK_IP }), { min: 3, why: 'and the replies come back' })
         .expect('host:br0', icmp.echoReply({ src: WAN.dns, dst: CONTAINER_IP, ttl: 63 }), { min: 3, why: 'rewritten back to the container' })
-        .expectNone('host:eth0', ip({ src: '172.17.0.0/24' }), { why: 'the private source never leaves the host', hints: [hint.failed('a private source still leaves eth0: some packets were not rewritten (check -s and ! -o of the rule)')] }),
+        .expectNone('host:eth0', ip({ src: '172.17.0.0/24' }), { why: 'the private source never leaves the host', hints: [hint.failed('a private source still leaves eth0: some packets were not rewritten (check -s and ! -o of the rule)')] })
+        .show('host', `conntrack -L -p icmp --reply-dst ${UPLINK_IP}`, { why: `conntrack's entry for the rewritten pings: sent from ${CONTAINER_IP}, answered to ${UPLINK_IP}` })
+        .show('host', 'iptables -t nat -L POSTROUTING -v -n', { why: 'pkts counts the connections it rewrote: a nat rule sees only the first packet of each', lines: /pkts|MASQUERADE/ }),
     },
   ],
 });

@@ -131,6 +131,8 @@ export default defineLab({
         })
         .expect('host:br0', http.response(200, { src: CONTAINER_IP, sport: 80 }))
         .sameFlow('host:eth0', 'host:br0', { matcher: tcp.syn({ dport: 8080 }), rewritten: ['dst', 'dport'], why: 'one connection: only its destination differs' })
+        .show('host', 'conntrack -L -p tcp --orig-port-dst 8080', { why: `conntrack's entry: the client's connection to ${UPLINK_IP}:8080, and the reply tuple from ${CONTAINER_IP}:80` })
+        .show('host', 'iptables -t nat -L PREROUTING -v -n', { why: 'pkts counts the connections it mapped: a nat rule sees only the first packet of each', lines: /pkts|DNAT/ })
         .look('host', 'iptables -t nat -L PREROUTING -v -n -x -Z', { match: /^\s*[1-3]\s+\d+\s+DNAT\s/, why: 'the rule counted the connection\'s first packet, not its ten (-Z: counted afresh each time)', hints: [hint.failed('the DNAT rule in PREROUTING counted no connection, or one per packet: iptables -t nat -L PREROUTING -v -n')] }),
     },
     {

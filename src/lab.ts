@@ -1,5 +1,5 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import { asMatcher, containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type MatcherLike, type Probe } from './engine/authoring.js';
+import { asMatcher, containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type MatcherLike, type Probe, type StateView } from './engine/authoring.js';
 import type { LabCommand, LabDef, LinkSpec, Mistake, Prediction, StepDef } from './engine/lab-types.js';
 
 import { ip } from './engine/authoring.js';
@@ -16,6 +16,9 @@ export const hint = {
   notSeen: (text: string): Hint => ({ when: 'not-seen', text }),
   // A near miss differs in `field`, seen with `seen` when given: hint.near('src', '172.17.0.100', '...').
   near: (field: string, seen: string | undefined, text: string): Hint => ({ when: 'near', field, ...(seen !== undefined ? { seen } : {}), text }),
+  // A look's hint for what it read: said when the failed look's output matches `read` (per line), before
+  // any hint.failed: hint.read(/ip_forward = 0/, 'the host does not forward: sysctl -w net.ipv4.ip_forward=1').
+  read: (read: RegExp, text: string): Hint => ({ when: 'read', read: { source: read.source, flags: read.flags }, text }),
 };
 
 // Types a lab definition for its author; the loader validates it again at run time.
@@ -118,6 +121,7 @@ export class Observation implements Check {
   readonly probes: Probe[];
   readonly expectations: Expectation[] = [];
   readonly looks: Look[] = [];
+  readonly views: StateView[] = [];
   keepNeighbours?: boolean;
 
   constructor(points: string[], probes: Probe[]) {
@@ -160,6 +164,13 @@ export class Observation implements Check {
   // that ask forget them before the window, so ARP and ND are seen): for a step about the cache itself.
   keepingNeighbours(): this {
     this.keepNeighbours = true;
+    return this;
+  }
+
+  // Shows state after the check, not judged: .show('host', 'conntrack -L -p icmp', { why: 'the flow the
+  // probe made' }); `lines` keeps only the lines that match (a rule and its counters, a header).
+  show(node: string, cmd: string, opts: { why?: string; lines?: RegExp } = {}): this {
+    this.views.push({ node, cmd, ...(opts.why ? { why: opts.why } : {}), ...(opts.lines ? { lines: { source: opts.lines.source, flags: opts.lines.flags } } : {}) });
     return this;
   }
 

@@ -2,7 +2,8 @@
 import { formatEndpoint } from '../capture/endpoint.js';
 import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
 import { safeText } from './matchers.js';
-import type { CheckResult, Expectation, PacketMatcher, PointObservation } from './types.js';
+import { regex } from './evaluate.js';
+import type { CheckResult, Expectation, LookResult, PacketMatcher, PointObservation, ViewResult } from './types.js';
 
 const PROTO: Record<string, string> = { icmp: 'ICMP', icmp6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', arp: 'ARP', ip: 'IP', other: '' };
 const NOISE = /^(neighbor-|router-|mld|redirect)/;
@@ -105,7 +106,7 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
   }
   for (const l of r.looks) {
     lines.push(`${l.pass ? 'PASS' : 'FAIL'} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
-    if (!l.pass || opts.verbose) for (const o of l.output.split('\n').filter(Boolean).slice(0, 12)) lines.push(`       | ${o}`);
+    for (const o of l.pass && !opts.verbose ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 12)) lines.push(`       | ${o}`);
   }
   for (const p of r.points) {
     const results = r.expectations.filter((x) => x.expectation.point === p.point);
@@ -128,5 +129,23 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
       for (const f of flows) lines.push(`       ${formatFlow(f)}`);
     }
   }
-  return [...lines, ...formatRewrites(r.points)];
+  return [...lines, ...formatRewrites(r.points), ...formatViews(r.views ?? [])];
+}
+
+const READ_MAX = 6;
+
+// What a passing look read: the lines its pattern matched (the first lines when it only forbids one).
+export function lookRead(l: LookResult): string[] {
+  const all = l.output.split('\n').filter((x) => x.trim());
+  const m = l.look.match ? regex(l.look.match) : undefined;
+  const read = m ? all.filter((x) => new RegExp(m.source, m.flags.replace('g', '')).test(x)) : all;
+  return read.length > READ_MAX ? [...read.slice(0, READ_MAX), `... ${read.length - READ_MAX} more lines`] : read;
+}
+
+// The state views of a check, as lines: the command, then the lines it showed.
+export function formatViews(views: ViewResult[]): string[] {
+  return views.flatMap((v) => [
+    `state [${v.view.node}] $ ${v.view.cmd}${v.exitCode === 0 ? '' : `   (exit ${v.exitCode})`}${v.view.why ? `   (${v.view.why})` : ''}`,
+    ...(v.lines.length ? v.lines.map((l) => `       | ${l}`) : ['       | (nothing)']),
+  ]);
 }

@@ -45,10 +45,20 @@ export interface CountRule {
 
 // A lab's hint for one way an expectation (or look) fails; the engine picks it from what was seen.
 export interface Hint {
-  when: 'failed' | 'not-seen' | 'near'; // any failure; nothing like the packet seen; a near miss seen
+  when: 'failed' | 'not-seen' | 'near' | 'read'; // any failure; nothing like the packet seen; a near miss seen; a look read this
   field?: string; // near: the near miss differs in this field (src, dst, ttl, ...)
   seen?: string; // near: ... and this value was seen there
+  read?: Pattern; // read (looks only): the failed look's output matches this
   text: string;
+}
+
+// The one hint a failed check says, picked by the engine from what was observed.
+export interface PickedHint {
+  text: string;
+  // declared by the lab, the engine's reading of the packets (a neighbour cached), the nearest packet's
+  // differing fields, or the verdict itself
+  from: 'lab' | 'observed' | 'near-miss' | 'failure';
+  about: string; // the verdict line it explains
 }
 export type FlowField = 'src' | 'dst' | 'sport' | 'dport';
 
@@ -90,6 +100,21 @@ export interface Look {
   inWindow?: boolean; // runs while the capture window is open (after the probes): its own packets are judged too
 }
 
+// State shown after a check, not judged: the conntrack entries of the probe's flow, the counters of the
+// rules a step added. `lines`: only the output's lines that match are shown (all when left out).
+export interface StateView {
+  node: string;
+  cmd: string;
+  why?: string;
+  lines?: Pattern;
+}
+
+export interface ViewResult {
+  view: StateView;
+  exitCode: number;
+  lines: string[]; // the lines shown: those matching view.lines, or the whole output
+}
+
 export interface Check {
   points: string[];
   probes: Probe[];
@@ -98,6 +123,7 @@ export interface Check {
   // Before each window the engine forgets the neighbour entries of the nodes an ARP or neighbour
   // discovery expectation depends on; true keeps them (a step about the cache itself).
   keepNeighbours?: boolean;
+  views?: StateView[]; // run after the probes and looks, shown with the verdicts
 }
 
 export interface FieldDiff {
@@ -156,4 +182,6 @@ export interface CheckResult {
   looks: LookResult[];
   points: PointObservation[];
   probes: ProbeResult[];
+  hint?: PickedHint; // a failed check's hint, once the engine picked it
+  views?: ViewResult[]; // the state views the check declares, as read after its probes
 }

@@ -4,7 +4,7 @@ import { unshareArgv } from '../sandbox/container.js';
 
 export { arp, asMatcher, http, icmp, icmp6, ip, tcp, udp } from '../check/matchers.js';
 export type { Matcher, MatcherFactory, MatcherLike } from '../check/matchers.js';
-export type { Check, Expectation, FlowField, Hint, Look, PacketMatcher, Probe } from '../check/types.js';
+export type { Check, Expectation, FlowField, Hint, Look, PacketMatcher, Probe, StateView } from '../check/types.js';
 export { BASELINE_IFACES, HOST, WAN } from '../sandbox/topology.js';
 export { nptExplain, nptMap } from '../tools/npt.js';
 

@@ -2,10 +2,11 @@
 import { mark } from '../sys/timeline.js';
 import { assembleFlows } from '../capture/flows.js';
 import type { CaptureHub } from '../capture/hub.js';
-import { evaluateCheck, evaluateLook } from '../check/evaluate.js';
-import type { Check, CheckResult, Look, LookResult, ProbeResult } from '../check/types.js';
+import { evaluateCheck, evaluateLook, regex } from '../check/evaluate.js';
+import type { Check, CheckResult, Look, LookResult, ProbeResult, ViewResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
+import { pickHint } from './hints.js';
 import { commandOk, observerFor } from './observer.js';
 import { probeCommand } from './probes.js';
 
@@ -55,7 +56,26 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   mark('window closed: quiet, every capture synced');
   // A probe that reads its reply is judged like a look at the reply's bytes.
   const looks: LookResult[] = probes.flatMap((r) => (r.probe.kind === 'tcp' && r.probe.read && !r.probe.expectFail ? [evaluateLook({ node: r.node, cmd: r.command, match: r.probe.read, why: 'the reply' }, r.exitCode, r.output)] : []));
+  // The state views first: a look may change what they show (iptables -Z zeroes the counters it read).
+  const views = await readViews(check, ctx);
   looks.push(...inWindow, ...(await runLooks((check.looks ?? []).filter((l) => !l.inWindow), ctx)));
   const observations = new Map(outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) }]));
-  return evaluateCheck(check, observations, probes, looks);
+  const result = evaluateCheck(check, observations, probes, looks);
+  const hint = pickHint(result);
+  return { ...result, ...(hint ? { hint } : {}), ...(views.length ? { views } : {}) };
+}
+
+// Runs the check's state views (after the probes, so the probe's conntrack entries and rule counters
+// are there) and keeps the lines each shows.
+async function readViews(check: Check, ctx: CheckContext): Promise<ViewResult[]> {
+  const out: ViewResult[] = [];
+  for (const view of check.views ?? []) {
+    const rec = await ctx.sandbox.exec(view.node, view.cmd, observerFor(ctx.events, ctx.stepId, { judged: false, check: true }));
+    // What it printed; its notes on stderr (conntrack's "1 flow entries have been shown") only when it failed.
+    const notes = new Set(rec.exitCode === 0 ? rec.stderr.split('\n') : []);
+    const all = rec.output.split('\n').filter((l) => l.trim() && !notes.has(l));
+    const keep = view.lines ? regex(view.lines) : undefined;
+    out.push({ view, exitCode: rec.exitCode ?? -1, lines: keep ? all.filter((l) => keep.test(l)) : all });
+  }
+  return out;
 }

@@ -27,7 +27,7 @@ export type LabEvent =
   | { type: 'step-start'; step: StepInfo; skipped: boolean }
   | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean; check?: boolean }
   | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
-  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean; check?: boolean } // check: a probe or look
+  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean; check?: boolean; shows?: boolean } // check: a probe or look; shows: its output is the point (a command that shows state)
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }

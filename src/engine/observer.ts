@@ -14,6 +14,7 @@ export interface ObserverOptions {
   expectFail?: boolean;
   judged?: boolean; // false for probes and looks: their packets or output are judged, not their exit code
   check?: boolean; // a check's probe or look, not one of the step's commands
+  shows?: boolean; // its output is the point (a command that only shows state): front ends print it
 }
 
 // Emits command-start, command-end and command-output for one step.
@@ -24,7 +25,7 @@ export function observerFor(events: LabEvents, stepId: string, o: ObserverOption
     start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup, ...(o.check ? { check: true } : {}) }),
     end: (record) => {
       const ok = (o.judged === false && !record.limit) || commandOk(record.exitCode, expectFail, record.limit);
-      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}) });
+      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}), ...(o.shows ? { shows: true } : {}) });
       if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
     },
   };

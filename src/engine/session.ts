@@ -42,7 +42,7 @@ const SERVICE_READY_MS = 10_000;
 function commandNodes(def: LabDef): string[] {
   const nodes = def.steps.flatMap((s) => [
     ...[...(s.arrange ?? []), ...s.run, ...(s.mistakes ?? []).flatMap((m) => m.run)].map((c) => c.node),
-    ...[s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? [])]),
+    ...[s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? []), ...(c?.views?.map((v) => v.node) ?? [])]),
   ]);
   return [...new Set(nodes)];
 }
@@ -183,7 +183,7 @@ export class LabSession {
   // One command as its kind says (a line, a container start/stop/restart, a detached service), then its readiness wait.
   private async runOne(stepId: string, c: LabCommand): Promise<StepCommand[]> {
     const { events } = this.opts;
-    const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail) });
+    const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail), shows: Boolean(c.readOnly) });
     let rec: CommandRecord;
     let exited: () => string | null = () => null;
     if (c.start) rec = await this.sandbox.startContainer(c.start, false, observer);

@@ -22,8 +22,18 @@ export function validateHints(v: unknown, f: string, p: string[], look = false):
     const hf = `${f}[${i}]`;
     if (!isObj(h)) return void p.push(`${hf}: must be a hint, e.g. hint.notSeen('...')`);
     if (!str(h.text)) p.push(`${hf}.text: must be a non-empty string`);
-    const kinds = look ? ['failed'] : ['failed', 'not-seen', 'near'];
+    const kinds = look ? ['failed', 'read'] : ['failed', 'not-seen', 'near'];
     if (!kinds.includes(h.when as string)) p.push(`${hf}.when: ${q(h.when)} must be one of ${kinds.join(', ')}`);
+    if (h.when === 'read' && look) {
+      const r = h.read;
+      let ok = isObj(r) && typeof r.source === 'string' && typeof r.flags === 'string';
+      try {
+        if (ok) new RegExp((r as { source: string }).source, (r as { flags: string }).flags);
+      } catch {
+        ok = false;
+      }
+      if (!ok) p.push(`${hf}.read: must be a regular expression, e.g. hint.read(/ip_forward = 0/, '...')`);
+    }
     if (h.when === 'near' && !FIELDS.includes(String(h.field).replace(/^(inner\.)+/, ''))) p.push(`${hf}.field: ${q(h.field)} must be a matcher field (${FIELDS.join(', ')}, or inner.<field> for a tunnel's carried packet)`);
     if (h.seen !== undefined && typeof h.seen !== 'string') p.push(`${hf}.seen: must be a string`);
   });

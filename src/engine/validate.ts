@@ -181,6 +181,8 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
   const looks = Array.isArray(c.looks) ? (c.looks as unknown[]) : [];
   if (points.length === 0 && c.expectations.length > 0) p.push(`${f}.points: name at least one capture point (node:iface)`);
   looks.forEach((l, i) => validateLook(l, `${f}.looks[${i}]`, nodes, p));
+  if (c.views !== undefined && !Array.isArray(c.views)) p.push(`${f}.views: must be a list of views, made with .show(node, cmd)`);
+  (Array.isArray(c.views) ? (c.views as unknown[]) : []).forEach((v, i) => validateView(v, `${f}.views[${i}]`, nodes, p));
   c.points.forEach((pt, i) => checkPoint(pt, `${f}.points[${i}]`, nodes, p));
   c.probes.forEach((pr, i) => validateProbe(pr, `${f}.probes[${i}]`, nodes, p));
   if (c.expectations.length === 0 && looks.length === 0) p.push(`${f}.expectations: a check must expect, forbid or look at something`);
@@ -208,6 +210,21 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
       }
     }
   });
+}
+
+// A state view: a node, a command, and optionally the lines to keep.
+function validateView(v: unknown, f: string, nodes: string[], p: Problems): void {
+  if (!isObj(v)) return void p.push(`${f}: must be a view: .show(node, cmd, { lines })`);
+  checkNode(v.node, `${f}.node`, nodes, p);
+  if (!str(v.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
+  if (v.lines === undefined) return;
+  const l = v.lines;
+  if (!isObj(l) || typeof l.source !== 'string' || typeof l.flags !== 'string') return void p.push(`${f}.lines: must be a regular expression, e.g. /MASQUERADE/`);
+  try {
+    new RegExp(l.source, l.flags);
+  } catch (err) {
+    p.push(`${f}.lines: not a regular expression (${(err as Error).message})`);
+  }
 }
 
 function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void {

@@ -30,7 +30,7 @@ function checkHtml(c: StoryCheck, s: StoryStep, reportFile: string): string {
   const head = s.checks.length > 1 || c.phase === 'before' ? `<h4>${c.phase === 'before' ? 'Before the commands' : 'After the commands'}</h4>` : '';
   const pcaps = c.result.points.filter((p) => p.pcapPath).map((p) => `<li><a href="${esc(pcapHref(p.pcapPath ?? '', reportFile))}">${esc(p.point)}.pcap</a></li>`);
   const probes = c.result.probes.map((p) => `<div class="cmd">[${esc(p.node)}] $ ${esc(p.command)} <span class="${p.ok ? 'ok' : 'bad'}">${p.ok ? (p.probe.expectFail ? 'failed, as the lab says' : 'ok') : `exit ${p.exitCode}`}</span></div>`).join('');
-  return `<div class="check ${c.result.pass ? 'passed' : 'failed'}">${head}<div class="probes"><span class="muted">probes:</span>${probes}</div><div class="verdicts">${verdicts(c)}</div><div class="seq">${sequenceSvg(c.result)}</div>${pcaps.length ? `<div class="pcaps">saved captures: <ul>${pcaps.join('')}</ul></div>` : ''}</div>`;
+  return `<div class="check ${c.result.pass ? 'passed' : 'failed'}">${head}<div class="probes"><span class="muted">probes:</span>${probes}</div><div class="verdicts">${verdicts(c)}</div>${c.result.hint ? `<div class="hint"><b>Hint:</b> ${esc(c.result.hint.text)}</div>` : ''}<div class="seq">${sequenceSvg(c.result)}</div>${pcaps.length ? `<div class="pcaps">saved captures: <ul>${pcaps.join('')}</ul></div>` : ''}</div>`;
 }
 
 // One step's section.

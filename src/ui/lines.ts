@@ -29,7 +29,12 @@ export function outputLines(output: string, max = 8): string[] {
 
 // The check's verdict lines for a step.
 export function checkLines(r: CheckResult, verbose: boolean): string[] {
-  return formatCheckReport(r, { verbose });
+  return [...formatCheckReport(r, { verbose }), ...hintLines(r)];
+}
+
+// The hint the engine picked for a failed check, as one line (none when it passed).
+export function hintLines(r: CheckResult): string[] {
+  return r.hint ? [`Hint: ${r.hint.text}`] : [];
 }
 
 // Lines a step's events add to its story, the same in every text reporter; undefined for other events.
@@ -37,7 +42,7 @@ export function checkLines(r: CheckResult, verbose: boolean): string[] {
 export function stepLines(e: LabEvent, verbose: boolean, withBefore: Set<string>): { stepId: string; lines: string[] } | undefined {
   if (e.type === 'command-end') {
     if (e.setup) return undefined;
-    const out = e.record.output && (verbose || !e.ok || e.expectFail) ? outputLines(e.record.output) : [];
+    const out = e.record.output && (verbose || !e.ok || e.expectFail || e.shows) ? outputLines(e.record.output, e.shows ? 20 : 8) : [];
     return { stepId: e.stepId, lines: [commandLine(e.record, e.expectFail, e.ok), ...out] };
   }
   if (e.type === 'check-result') {

@@ -2,6 +2,7 @@
 // into one line), then the verdicts with near misses, then any rewrite side by side.
 import type { CheckResult } from '../check/types.js';
 import { formatFlow, formatRewrites, isChatter } from '../engine/packet-lines.js';
+import { formatViews, lookRead } from '../engine/report.js';
 import { paint, wrapLine } from './walk-text.js';
 
 const verdict = (pass: boolean): string => (pass ? paint('green', 'PASS') : paint('red', 'FAIL'));
@@ -27,7 +28,7 @@ export function checkReportLines(r: CheckResult): string[] {
   }
   for (const l of r.looks) {
     out.push(`  ${verdict(l.pass)} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
-    if (!l.pass) for (const o of l.output.split('\n').filter(Boolean).slice(0, 8)) out.push(`       | ${o}`);
+    for (const o of l.pass ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 8)) out.push(`       | ${o}`);
   }
   for (const p of r.points) {
     const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
@@ -45,7 +46,7 @@ export function checkReportLines(r: CheckResult): string[] {
       }
     }
   }
-  out.push(...highlightRewrites(formatRewrites(r.points)));
+  out.push(...highlightRewrites(formatRewrites(r.points)), ...formatViews(r.views ?? []).map((l) => `  ${l}`));
   return out.flatMap(wrapLine);
 }
 

@@ -37,7 +37,10 @@ export function showStep(ctx: WalkContext, info: StepInfo): void {
       const pc = probeCommand(p);
       say(...commandLines(pc.node, pc.display, '     '), ...(p.expectFail ? ['       (the lab says this one fails)'] : []));
     }
-  } else if (check?.looks?.length) say('', `   Then the lab looks at the state (${check.looks.length} command${check.looks.length === 1 ? '' : 's'}).`);
+  } else if (check?.looks?.length) {
+    say('', '   Then the lab looks at the state:');
+    for (const l of check.looks) say(...commandLines(l.node, l.cmd, '     '));
+  }
 }
 
 // Asks the prediction; never blocks: "no guess" is always a choice.

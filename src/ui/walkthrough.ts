@@ -29,7 +29,7 @@ function listen(events: LabEvents, showCommands: () => boolean, quiet: () => boo
   events.on('sandbox-ready', (e) => quiet() || say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)));
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
-    const out = e.record.output && (!e.ok || e.expectFail) ? outputLines(e.record.output).flatMap(wrapLine) : [];
+    const out = e.record.output && (!e.ok || e.expectFail || e.shows) ? outputLines(e.record.output, e.shows ? 20 : 8).flatMap(wrapLine) : [];
     const node = e.record.node || 'sandbox';
     const note = commandLine(e.record, e.expectFail, e.ok).slice(`[${node}] $ ${e.record.display}`.length).trim();
     say(...commandLines(node, e.record.display, '  '), ...(note ? [`      ${e.ok ? note : paint('red', note)}`] : []), ...out);

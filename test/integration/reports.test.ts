@@ -14,7 +14,7 @@ import { alive, journal, waitFor } from '../helpers/procs.js';
 interface Files {
   dir: string;
   cli: CliResult;
-  json: { steps: { id: string; title: string; status: string; check?: { points: { point: string; pcapPath?: string }[] } }[] };
+  json: { steps: { id: string; title: string; status: string; check?: { hint?: { text: string; from: string }; points: { point: string; pcapPath?: string }[] } }[] };
   junit: string;
   html: string;
 }
@@ -120,6 +120,20 @@ test('--json, --junit, --report and --save-pcap tell the same story of one faili
   const requests = frames.map((f) => decodeFrame(f)).filter((p) => p.icmp?.name === 'echo-request');
   t.is(requests.length, 3);
   t.true(requests.every((p) => p.ip?.src === '172.17.0.100' && p.ip.dst === '203.0.113.8'), 'the pcap shows the unrewritten source the report cites');
+});
+
+test('the chosen hint is printed by --check and held by --json, --junit and --report alike', async (t) => {
+  const { cli, json, junit, html } = await failing;
+  const hint = json.steps.find((s) => s.id === 'masquerade')?.check?.hint;
+  t.is(hint?.from, 'lab');
+  t.regex(hint?.text ?? '', /^requests leave eth0 with source 172\.17\.0\.100 and no reply: the MASQUERADE rule did not match them/);
+  const line = `Hint: ${hint?.text ?? '?'}`;
+  t.true(cli.stdout.split('\n').some((l) => l.trim() === line), cli.stdout);
+  t.true(json.steps.filter((s) => s.id !== 'masquerade').every((s) => !s.check?.hint), 'a passing check has no hint');
+  const failure = junitCases(junit).cases.find((c) => c['@_classname'] === '03-masquerade.masquerade')?.failure?.[0];
+  t.true(failure?.['#text'].includes(line), failure?.['#text']);
+  t.true(failure?.['@_message'].includes(line), failure?.['@_message']);
+  t.true(visibleText(await dumpDom(html)).includes(line), 'the page shows the same hint');
 });
 
 test('--junit or --report where nothing can be written: exit 2 before anything is built', async (t) => {

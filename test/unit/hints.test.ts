@@ -1,8 +1,11 @@
 // The engine picks the hint from what was seen: the lab's hint for that failure, else the near-miss line.
 import test from 'ava';
-import { hint, icmp } from '../../src/lab.js';
+import { arp, hint, icmp } from '../../src/lab.js';
+import { assembleFlows } from '../../src/capture/flows.js';
+import { arpPkt, echo } from '../helpers/packets.js';
 import { pickHint } from '../../src/engine/hints.js';
 import type { CheckResult, Expectation, ExpectationResult, NearMiss } from '../../src/check/types.js';
+import type { Packet } from '../../src/capture/types.js';
 
 const request: Expectation = {
   kind: 'expect',
@@ -68,4 +71,36 @@ test('a capture point that could not be captured is the hint, not a lab hint abo
     points: [{ point: 'host:lk-alpha', ready: false, error: 'cannot capture on host:lk-alpha: host has no interface lk-alpha', drops: 0, packets: 0, windowMs: 0, flows: [] }],
   };
   t.regex(pickHint(r)?.text ?? '', /host has no interface lk-alpha/);
+});
+
+// Lab 02's veth check after the container had pinged its gateway: no ARP on veth1, the echo requests there.
+const arpRequest: Expectation = {
+  kind: 'expect',
+  point: 'host:veth1',
+  matcher: arp.request({ src: '172.17.0.100', dst: '172.17.0.1' }),
+  hints: [hint.notSeen('nothing reached veth1: are both ends up?')],
+};
+const echoes: Expectation = { kind: 'expect', point: 'host:veth1', matcher: icmp.echoRequest({ src: '172.17.0.100', dst: '172.17.0.1' }), count: { min: 3 } };
+const veth1 = (packets: Packet[]) => ({ point: 'host:veth1', ready: true, drops: 0, packets: packets.length, windowMs: 50, flows: assembleFlows(packets) });
+
+test('an ARP request missing where the echo requests passed says the neighbour entry may be cached, not that nothing arrived', (t) => {
+  const packets = [1, 2, 3].flatMap(() => [echo('request', '172.17.0.100', '172.17.0.1'), echo('reply', '172.17.0.1', '172.17.0.100')]);
+  const r: CheckResult = { pass: false, expectations: [xr(arpRequest, false, 0), xr(echoes, true, 3)], looks: [], probes: [], points: [veth1(packets)] };
+  const h = pickHint(r);
+  t.is(h?.from, 'observed');
+  t.regex(h?.text ?? '', /172\.17\.0\.100's echo-request passed there/);
+  t.regex(h?.text ?? '', /neighbour entry for 172\.17\.0\.1 may be cached/);
+  t.notRegex(h?.text ?? '', /nothing reached/);
+});
+
+test('an ARP request missing with nothing from its sender keeps the lab\'s not-seen hint', (t) => {
+  const r: CheckResult = { pass: false, expectations: [xr(arpRequest, false, 0), xr(echoes, false, 0)], looks: [], probes: [], points: [veth1([arpPkt('request', '172.17.0.1', '172.17.0.9')])] };
+  t.is(pickHint(r)?.text, 'nothing reached veth1: are both ends up?');
+});
+
+test('a look\'s hint keyed by what it read beats its plain hint; without a match the plain one is said', (t) => {
+  const look = { node: 'host', cmd: 'sysctl net.ipv4.ip_forward', match: { source: '= 1$', flags: '' }, hints: [hint.failed('the host must forward'), hint.read(/= 0$/, 'forwarding is off: sysctl -w net.ipv4.ip_forward=1')] };
+  const failed = (output: string): CheckResult => ({ pass: false, expectations: [], points: [], probes: [], looks: [{ look, pass: false, exitCode: 0, output, message: 'no match' }] });
+  t.is(pickHint(failed('net.ipv4.ip_forward = 0\n'))?.text, 'forwarding is off: sysctl -w net.ipv4.ip_forward=1');
+  t.is(pickHint(failed('sysctl: cannot stat /proc/sys/net/ipv4/ip_forward\n'))?.text, 'the host must forward');
 });

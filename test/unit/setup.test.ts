@@ -76,7 +76,7 @@ const lines = (s: string) => s.split('\n').filter(Boolean);
 
 test('the package list is the one the README names', (t) => {
   t.true(PKGS.length >= 10);
-  for (const p of ['iproute2', 'iptables', 'nftables', 'libpcap-dev', 'tcpdump', 'debootstrap', 'g++']) t.true(PKGS.includes(p), p);
+  for (const p of ['iproute2', 'iptables', 'nftables', 'conntrack', 'libpcap-dev', 'tcpdump', 'debootstrap', 'g++']) t.true(PKGS.includes(p), p);
 });
 
 test('nothing missing: exit 0, silent, nothing installed; the next run decides without dpkg-query or node', async (t) => {
