@@ -33,7 +33,7 @@ test.serial('every node starts with the pinned sysctls, br_netfilter\'s bridge-n
 });
 
 test.serial(`--check of a lab that pings the gateway before its ARP check, then sends probes behind an unanswered ARP: ${RUNS} of ${RUNS} pass`, async (t) => {
-  t.timeout(180_000); // twenty runs of a three-step lab
+  t.timeout(400_000); // twenty runs of a three-step lab, on a loaded machine
   const failed: string[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await lab(['run', 'fixtures/labs/windows.ts', '--check']);
@@ -43,7 +43,7 @@ test.serial(`--check of a lab that pings the gateway before its ARP check, then 
 });
 
 test.serial(`lab 02 veth: the container pings its gateway before each check, and the check passes ${RUNS} of ${RUNS}`, async (t) => {
-  t.timeout(120_000); // twenty checks
+  t.timeout(300_000); // twenty checks, on a loaded machine
   const session = await LabSession.open(await loadLab('02-bridge-veth'), { events: new LabEvents() });
   try {
     for (const c of await session.runCommands('bridge')) t.true(c.ok, c.display);
