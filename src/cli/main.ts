@@ -6,7 +6,7 @@ import { EXIT, toLabError, UsageError } from '../errors.js';
 import { printError } from './print-error.js';
 import type { RunFlags } from './run-command.js';
 
-// commander through require: its ES module wrapper costs ~10 ms more at every start (measured).
+// commander through require: its ES module wrapper loads more at every start.
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];

@@ -15,7 +15,7 @@ interface Manifest {
   entries: ManifestEntry[];
 }
 
-// The few programs every lab leans on: hashed on every run as well (cheap: about 1 MiB), the rest by stat.
+// The few programs every lab leans on: hashed on every run as well (they are small), the rest by stat.
 const KEY_FILES = ['usr/bin/dash', 'usr/bin/ping', 'usr/bin/ip', 'usr/bin/curl', 'usr/bin/nc.openbsd'];
 // What every run compares by stat: the top level, programs, libraries and configuration (about 40% of the
 // entries); documentation, locales and package lists (usr/share, var/lib) only `lab rootfs status` reads.

@@ -69,7 +69,7 @@ function resolveRoot(cache: string, build: string): string {
   }
 }
 
-// Stamps are fixed-width digits: compared as bytes (localeCompare would load ICU's collator: 10 ms).
+// Stamps are fixed-width digits: compared as bytes (localeCompare would load ICU's collator).
 const byStamp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 // "HASH-20261125T125236123Z" -> its stamp; "" for an older version's "HASH" (the oldest).

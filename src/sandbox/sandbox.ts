@@ -516,7 +516,7 @@ function failedRecord(node: string, display: string, message: string, observer?:
 }
 
 // The environment of the runner's own processes (Node ones among them): no NODE_EXTRA_CA_CERTS, since
-// none makes a TLS connection and Node parses that bundle as it starts (25 ms of CPU for Debian's).
+// none makes a TLS connection and Node would parse that whole bundle at every start.
 function machineryEnv(): Record<string, string> {
   const { NODE_EXTRA_CA_CERTS: _, ...env } = stringEnv();
   return env;

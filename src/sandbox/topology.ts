@@ -74,7 +74,7 @@ function nodeBatches(t: TopologySpec): Map<string, string[]> {
   const b = new Map<string, string[]>();
   const add = (n: string, ...lines: string[]): void => void b.set(n, [...(b.get(n) ?? []), ...lines]);
   // Links go up before their addresses: an IPv6 address added to a link that is down becomes usable
-  // only when the kernel's link watcher runs, up to a second later (measured: ping6 took 1 s).
+  // only when the kernel's link watcher runs, which can be long after the lab's first probe.
   add('host', 'link set lo up', `link set ${HOST.uplink} up`, `addr add ${HOST.addr}/${HOST.prefix} dev ${HOST.uplink}`, `addr add ${HOST.addr6}/${HOST.prefix6} dev ${HOST.uplink} nodad`);
   add('host', `route add default via ${WAN.gateway}`, `route add ::/0 via ${WAN.gateway6}`);
   add('wan', 'link set lo up', `link set ${WAN_UPLINK} up`, `addr add ${WAN.gateway}/${HOST.prefix} dev ${WAN_UPLINK}`, `addr add ${WAN.gateway6}/${HOST.prefix6} dev ${WAN_UPLINK} nodad`);

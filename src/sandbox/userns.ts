@@ -30,7 +30,7 @@ export const VIEW_DIR = { root: '/run/root', tools: '/run/tools', node: '/run/no
 // user namespace, is a copy of that one, and the kernel locks the flags of every mount it copies into
 // a less privileged namespace: the sandbox can neither write the real filesystem nor lift a flag (a
 // writable view would let a node write the real disk as the real root: a setuid-root file, say).
-// util-linux 2.38 has no tool for it; perl is in every Debian and starts in 2 ms. x86_64 numbers.
+// util-linux 2.38 has no tool for it; perl is in every Debian and starts quickly. x86_64 numbers.
 export const VIEW_PL = String.raw`
 use strict;
 my ($userns, $src, $tools, $node) = splice @ARGV, 0, 4;

@@ -1,7 +1,7 @@
 // A node's resident command runner: one process started once in the node's namespaces (by whatever
 // enters them, nsenter) that forks each command there. A command then costs one fork of a small
-// process and its own exec, instead of a fork of the runner, an nsenter and its setns calls (about
-// 2 ms of CPU and of wall time less per command on a 2-core VM). The bounds are exec.ts's: its own
+// process and its own exec, instead of a fork of the runner, an nsenter and its setns calls: where
+// every program started is costly, that is most of a command's cost. The bounds are exec.ts's: its own
 // process group killed whole at the bound, output kept as head and tail, a background child holding
 // the pipes let go after PIPE_GRACE_MS. Protocol and script: perl/agent.pl.
 import type { ChildProcess } from 'node:child_process';

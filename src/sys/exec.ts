@@ -1,6 +1,6 @@
 // Every external command goes through here: one place that runs, times and records it,
 // starts long-lived children, and hands a person's terminal to a program. It uses node:child_process
-// directly: execa (the tests' tool) would add ~16 MiB and ~50 ms to every run, and the bounds below
+// directly: execa (the tests' tool) would add its memory and load time to every run, and the bounds below
 // (a process group killed whole, output kept as head and tail) need the raw child anyway.
 import { mark } from './timeline.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

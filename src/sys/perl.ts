@@ -1,5 +1,5 @@
 // The runner's Perl scripts, kept as checked .pl files beside this module (the build copies them to
-// dist): perl-base is in every Debian root, containers' included, and starts in about 2 ms. A script
+// dist): perl-base is in every Debian root, containers' included, and starts quickly. A script
 // runs as `perl -e TEXT`, never by path, so it works from any checkout, even one a node cannot see.
 import { readFileSync } from 'node:fs';
 import { perlSyscallTable } from './syscalls.js';

@@ -50,7 +50,7 @@ export function which(tool: string): string | undefined {
 }
 
 // Absolute path of a tool of the distribution itself (the system directories first, then PATH): the
-// runner's own machinery wants Debian's perl, not a version manager's shim (a pyenv shim cost 70 ms).
+// runner's own machinery wants Debian's perl, not a version manager's shim (a shim is a slow program of its own).
 export function systemTool(tool: string): string {
   for (const dir of SEARCH) {
     try {

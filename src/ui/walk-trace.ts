@@ -1,4 +1,4 @@
-// The hook for "the packet's path" (issue 12, item 4), built elsewhere as session.trace(stepId).
+// The hook for "the packet's path", built in the engine as session.trace(stepId).
 // The walkthrough offers it after a failed check only when the session has it; nothing here traces.
 import type { LabSession } from '../engine/session.js';
 

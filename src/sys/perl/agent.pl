@@ -1,4 +1,4 @@
-# The resident command runner of a node (see agent.ts). No modules: POSIX alone would take 9 ms to load.
+# The resident command runner of a node (see agent.ts). No modules: POSIX alone would slow every start.
 # Protocol, runner to agent: "R ID LEN\n" then LEN bytes, the argv joined by NUL (run it);
 # "K ID\n" (kill its process group); "D ID\n" (drop its pipes: a background child kept them open).
 # Agent to runner: "ready\n" once; "O ID LEN\n" or "E ID LEN\n" then LEN bytes of its stdout or stderr;
@@ -7,7 +7,7 @@
 # Standard input at EOF (the runner is gone) ends the agent; the commands keep their own groups.
 use strict;
 
-# Named constants as constant subs: the constant and warnings modules would cost 4 ms at each start.
+# Named constants as constant subs: the constant and warnings modules would slow each start.
 sub EINTR ()   { 4 }        # a signal (a command's end) interrupted a read or write: not an end
 sub WNOHANG () { 1 }
 sub CHUNK ()   { 65536 }
