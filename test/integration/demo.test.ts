@@ -23,7 +23,7 @@ async function startDemo(t: { teardown: (fn: () => Promise<void>) => void }, col
 // Presses n and waits until step i has run (its number on the help line, nothing busy).
 async function step(tmux: Tmux, i: number): Promise<string> {
   await tmux.keys('n');
-  const r = await tmux.waitFor((s) => s.includes(`step ${i}/5`) && !s.includes('running the next step'), 20_000);
+  const r = await tmux.waitFor((s) => s.includes(` ${i}/5 `) && !s.includes('running the next step'), 20_000);
   if (!r.ok) throw new Error(`step ${i} did not finish:\n${r.screen}`);
   return r.screen;
 }
@@ -100,13 +100,13 @@ test('demo resized to 80x24: every pane is shown whole, none overlaps another, p
   const { boxes, broken } = findBoxes(screen);
   t.deepEqual(broken, [], screen);
   const outer = boxes.filter((b) => !boxes.some((o) => o !== b && o.top <= b.top && o.left <= b.left && o.bottom >= b.bottom && o.right >= b.right));
-  t.deepEqual(outer.map((b) => b.label).sort(), ['commands', 'packets at host:br0', 'packets at host:veth1', 'steps', 'topology'], screen);
+  t.deepEqual(outer.map((b) => b.label.replace(/ ↑.*$/, '')).sort(), ['commands', 'packets at host:br0', 'packets at host:veth1', 'steps', 'topology'], screen);
   for (const a of outer) for (const b of outer) if (a !== b) t.false(a.left <= b.right && b.left <= a.right && a.top <= b.bottom && b.top <= a.bottom, `${a.label} overlaps ${b.label}`);
   const topo = outer.find((b) => b.label === 'topology') as Box;
   const inner = boxes.filter((b) => b !== topo && b.top > topo.top && b.bottom < topo.bottom);
   t.deepEqual(inner.map((b) => b.label).sort(), ['host', 'mycontainer', 'wan'], 'the node boxes are whole inside the topology');
   t.true(boxText(screen, topo).join('\n').includes('172.17.0.100'), 'the container address is drawn');
-  t.regex(rows.filter((r) => r.trim()).at(-1) ?? '', /space\/n next +p back +t traffic off +r probes +q quit/);
+  t.regex(rows.filter((r) => r.trim()).at(-1) ?? '', /n next +p back +t traffic off +r probes +space pause +\? ask +q quit/);
   // Step 2's ARP and echo lines in two 40-column panes: each keeps its marker, addresses and kind whole.
   for (const label of ['packets at host:br0', 'packets at host:veth1']) {
     const lines = boxText(screen, pane(screen, label) as Box).map((l) => l.trimEnd()).filter((l) => l);
@@ -133,7 +133,7 @@ test('demo p goes back: a new sandbox with the steps before replayed, its packet
   // p: back one step, in a new sandbox (the old one removed) with step 1's commands replayed.
   const before = journal(dir).map((e) => e.runId);
   await tmux.keys('p');
-  const back = await tmux.waitFor((s) => s.includes('step 1/5 bridge') && !s.includes('rebuilding'), 20_000);
+  const back = await tmux.waitFor((s) => s.includes(' 1/5 bridge') && !s.includes('rebuilding'), 20_000);
   t.true(back.ok, back.screen);
   t.regex(back.screen, /▶ 1 bridge/);
   const after = journal(dir).map((e) => e.runId);
@@ -176,6 +176,95 @@ test('demo under NO_COLOR draws no colour at all, the NAT highlight included', a
   const at1 = await tmux.screen(true);
   t.true(at1.includes('PASS'), at1);
   t.deepEqual(coloured(at1), [], 'no colour escapes');
+  await tmux.keys('q');
+  t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
+});
+
+// The veth step's seven commands, as the lab types them.
+const VETH_COMMANDS = [
+  'ip link add veth1 type veth peer name eth0 netns mycontainer',
+  'ip link set dev veth1 up',
+  'ip link set dev veth1 master br0',
+  'ip addr add 172.17.0.100/24 dev eth0',
+  'ip link set dev eth0 up',
+  'ip link set lo up',
+  'ip route add default via 172.17.0.1',
+];
+
+// Everything the commands pane holds, read page by page with PgUp (the label says how many rows are
+// above), joined into one text with the wrapping undone; End goes back to the newest.
+async function commandsText(tmux: Tmux): Promise<string> {
+  const rows = new Map<number, string>();
+  for (let i = 0; i < 200; i++) {
+    const s = await tmux.screen();
+    const b = pane(s, 'commands') ?? findBoxes(s).boxes.find((x) => x.label.startsWith('commands'));
+    if (!b) throw new Error(`no commands pane:\n${s}`);
+    const top = Number(/↑(\d+)/.exec(b.label)?.[1] ?? 0);
+    boxText(s, b).forEach((l, k) => rows.set(top + k, l.trimEnd()));
+    if (top === 0) break;
+    await tmux.keys('PPage');
+    await tmux.waitFor((x) => !(findBoxes(x).boxes.find((y) => y.label.startsWith('commands'))?.label.includes(`↑${top} `) ?? false), 2_000);
+  }
+  await tmux.keys('End');
+  return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, l]) => l).join('\n').replace(/\n {4}/g, ' ');
+}
+
+// The text lines of a packet pane (its label may say it is paused).
+const packetPane = (s: string, point: string): string[] => {
+  const b = findBoxes(s).boxes.find((x) => x.label === `packets at ${point}` || x.label.startsWith(`${point} ‖`));
+  return b ? boxText(s, b).map((l) => l.trimEnd()).filter((l) => l) : [];
+};
+
+for (const [cols, rows] of [[80, 24], [120, 40]] as const) {
+  test(`demo at ${cols}x${rows} under tmux-256color teaches: the veth step's seven commands reachable with PgUp, ? asks the class, both ttl values at forward, the step marked in every packet pane`, async (t) => {
+    const { tmux } = await startDemo(t, cols, rows, { TERM: 'tmux-256color' });
+    t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+    await step(tmux, 1);
+    await step(tmux, 2);
+    const cmds = await commandsText(tmux);
+    for (const c of VETH_COMMANDS) t.true(cmds.includes(`$ ${c}`), `"${c}" in the commands pane:\n${cmds}`);
+    t.true(cmds.includes('A veth pair is a virtual cable') && cmds.includes('the same packets pass veth1 and br0.'), 'the whole explanation');
+    // ?: the next step's prediction, with its choices, before it runs; its answer after.
+    await tmux.keys('?');
+    const asked = await tmux.waitFor((s) => s.includes('ask the class: step 3 observe'), 5_000);
+    t.true(asked.ok, asked.screen);
+    t.regex(asked.screen, /How far do its echo/);
+    t.regex(asked.screen, /a\) nowhere: they never leave the container/);
+    t.regex(asked.screen, /c\) out of eth0, with no reply/);
+    const at3 = await step(tmux, 3);
+    t.false(at3.includes('ask the class'), 'n hides the question');
+    t.regex(at3, /answer: b\) to br0 on the host, but not out of eth0/);
+    t.true(packetPane(at3, 'host:eth0').some((l) => /^── step 3 observe ─+$/.test(l)), `a marker in the eth0 pane (nothing else is captured there):\n${at3}`);
+    const at4 = await step(tmux, 4);
+    t.true(packetPane(at4, 'host:br0').some((l) => /172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 .*ttl=64$/.test(l)), `ttl=64 on br0:\n${at4}`);
+    t.true(packetPane(at4, 'host:eth0').some((l) => /172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 .*ttl=63$/.test(l)), `ttl=63 on eth0:\n${at4}`);
+    t.true(packetPane(at4, 'host:br0').some((l) => /^── step 4 forward ─+$/.test(l)) || packetPane(at4, 'host:eth0').some((l) => /^── step 4 forward ─+$/.test(l)), 'the step marked');
+    await tmux.keys('q');
+    t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
+  });
+}
+
+test('demo space pauses the packet flow (new lines held and counted) and resumes it; replies rewritten back are highlighted on br0', async (t) => {
+  const { tmux } = await startDemo(t, 120, 40, { TERM: 'tmux-256color' });
+  t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
+  for (let i = 1; i <= 4; i++) await step(tmux, i);
+  await tmux.keys('t');
+  t.true((await tmux.waitFor((s) => s.includes('traffic ON') && packetPane(s, 'host:eth0').length > 3, 20_000)).ok);
+  await tmux.keys('Space');
+  const held = await tmux.waitFor((s) => /PAUSED, [1-9]\d* new lines held/.test(s), 20_000);
+  t.true(held.ok, `lines are held while paused:\n${held.screen}`);
+  const frozen = packetPane(held.screen, 'host:eth0');
+  const more = await tmux.waitFor((s) => Number(/PAUSED, (\d+) new/.exec(s)?.[1] ?? 0) > Number(/PAUSED, (\d+) new/.exec(held.screen)?.[1] ?? 0) + 2, 20_000);
+  t.true(more.ok, 'the count of held lines grows');
+  t.deepEqual(packetPane(more.screen, 'host:eth0'), frozen, 'no new line while paused');
+  t.regex(more.screen, /host:eth0 ‖ paused, \d+ new/);
+  await tmux.keys('Space');
+  const resumed = await tmux.waitFor((s) => !s.includes('PAUSED') && packetPane(s, 'host:eth0').join('\n') !== frozen.join('\n'), 20_000);
+  t.true(resumed.ok, `new lines after space again (still paused: ${resumed.screen.includes('PAUSED')}):\n${resumed.screen}`);
+  await step(tmux, 5);
+  const escaped = await tmux.screen(true);
+  t.regex(escaped, /\x1b\[[0-9;]*44m172\.17\.0\.100/, 'the destination rewritten back is highlighted on br0');
+  t.regex(escaped, /\x1b\[[0-9;]*44m10\.0\.2\.15/);
   await tmux.keys('q');
   t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
 });

@@ -4,9 +4,9 @@
 import test from 'ava';
 import type { Packet } from '../../src/capture/types.js';
 import { linkFacts } from '../../src/engine/links.js';
-import { fitPacket, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
+import { fitPacket, keepFor, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
 import { HIGHLIGHT, noColorWanted, paint, terminalColours, type Palette } from '../../src/ui/demo/palette.js';
-import { lineWidth, renderLine, type Line } from '../../src/ui/demo/segments.js';
+import { lineWidth, plain, renderLine, wrapLine, type Line } from '../../src/ui/demo/segments.js';
 import { topologyLines } from '../../src/ui/demo/topology-text.js';
 
 const raw = [
@@ -125,4 +125,32 @@ test('the palette never paints text black or white, keeps gray only on terminals
   t.is(terminalColours(8, 'screen'), 8);
   t.true(noColorWanted({ NO_COLOR: '1' }));
   t.false(noColorWanted({ NO_COLOR: '' }));
+});
+
+test('a reply rewritten back is highlighted on every point of the inside (br0 and the container\'s veth), whatever order the captures deliver it in', (t) => {
+  const f = new PacketLines(0);
+  const veth = f.row('host:veth1', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 3_020));
+  const br0 = f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 3_010));
+  const eth0 = f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 1, 3_000));
+  t.deepEqual(lit(veth), ['172.17.0.100']);
+  t.deepEqual(lit(br0), ['172.17.0.100']);
+  t.deepEqual(lit(eth0), [], 'the reply as it arrived is not marked');
+});
+
+test('packet lines keep the field the step is about: ttl stays at 38 columns when the step names it', (t) => {
+  const req = packetRow(echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 25_860_000), 0);
+  t.is(text(fitPacket(req, 38)), '▶ 172.17.0.100 → 203.0.113.8 ICMP echo', 'no ttl when the step does not name it');
+  t.is(text(fitPacket(req, 38, keepFor(['src', 'dst', 'ttl']))), '▶ 172.17.0.100→203.0.113.8 echo ttl=64');
+  t.is(text(fitPacket(req, 30, keepFor(['ttl']))), '▶ 172.17.0.100→203.0.113.8 tt…', 'narrower: cut, and the cut shows');
+  t.deepEqual(keepFor(['src', 'icmpType']), {});
+  t.deepEqual(keepFor(['mtu']), { details: true });
+});
+
+test('a command line wraps between words, later rows indented, styles kept', (t) => {
+  const l: Line = [{ text: '[host] $ ', style: 'cyan-fg' }, { text: 'ip link add veth1 type veth peer name eth0 netns mycontainer' }];
+  const rows = wrapLine(l, 30, 4);
+  t.deepEqual(rows.map(text), ['[host] $ ip link add veth1', '    type veth peer name eth0', '    netns mycontainer']);
+  t.is(rows[0]?.[0]?.style, 'cyan-fg');
+  t.true(rows.every((r) => lineWidth(r) <= 30));
+  t.deepEqual(wrapLine(plain('x'.repeat(25)), 10, 2).map(text), ['xxxxxxxxxx', '  xxxxxxxx', '  xxxxxxx'], 'a word longer than a row is broken');
 });

@@ -2,10 +2,11 @@
 // the engine tells: the wiring, the steps, the commands and verdicts, and live packets per capture point.
 import { formatCheckReport } from '../../engine/report.js';
 import { LabEvents, type StepInfo } from '../../engine/events.js';
+import type { Prediction } from '../../engine/lab-types.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import { LabSession, stepInfos } from '../../engine/session.js';
-import { isChatter, PacketLines } from './packet-lines.js';
+import { isChatter, keepFor, PacketLines, type Keep } from './packet-lines.js';
 import { plain, type Line } from './segments.js';
 import { DemoView, type StepRow } from './view.js';
 
@@ -27,6 +28,7 @@ export class Demo {
   private ended: ((code: number) => void) | undefined;
   private openError: string | undefined; // why the sandbox could not be built, said after the screen is gone
   private lastError: string | undefined; // the last action's error
+  private readonly asked = new Set<string>(); // steps whose prediction the class was asked: the answer follows the step
 
   constructor(loaded: LoadedLab) {
     this.loaded = loaded;
@@ -48,7 +50,7 @@ export class Demo {
       this.session = await LabSession.open(this.loaded, { events: this.events });
       this.steps = this.session.steps;
       await this.session.links('setup');
-      this.view.command(plain(`sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press space to run step 1`, 'gray-fg'));
+      this.view.command(plain(`sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press n to run step 1`, 'gray-fg'));
     });
     if (!this.session) {
       this.openError = this.lastError;
@@ -87,11 +89,50 @@ export class Demo {
 
   private keys(): void {
     const s = this.view.screen;
-    s.key(['space', 'n'], () => void this.act('running the next step', () => this.next()));
+    s.on('resize', () => this.refresh()); // the help line's spacing follows the width
+    s.key(['n'], () => void this.act('running the next step', () => this.next()));
+    s.key(['space', '.'], () => this.view.togglePause());
+    s.key(['pageup'], () => this.view.scroll('up'));
+    s.key(['pagedown'], () => this.view.scroll('down'));
+    s.key(['home'], () => this.view.scroll('step'));
+    s.key(['end'], () => this.view.scroll('end'));
+    s.key(['?'], () => this.ask());
     s.key(['p'], () => void this.act('rebuilding the sandbox', () => this.back()));
     s.key(['t'], () => void this.act('', () => this.toggleTraffic()));
     s.key(['r'], () => void this.act('sending the probes', () => this.probe()));
-    s.key(['q', 'C-c', 'escape'], () => void this.quit(0));
+    s.key(['q', 'C-c'], () => void this.quit(0));
+    s.key(['escape'], () => (this.view.overlayShown ? this.view.showOverlay('', undefined) : void this.quit(0)));
+  }
+
+  // The lab's prediction for a step, if it has one.
+  private predictionOf(id: string): Prediction | undefined {
+    return this.loaded.def.steps.find((d) => d.id === id)?.prediction;
+  }
+
+  // ?: the next step's prediction over the packet panes, to ask the class before n; ? again hides it.
+  private ask(): void {
+    if (this.view.overlayShown) return this.view.showOverlay('', undefined);
+    const i = this.pos + 1;
+    const step = this.steps[i];
+    if (!step) {
+      this.message = 'no step left to ask about';
+      return this.refresh();
+    }
+    const p = this.predictionOf(step.id);
+    const lines: Line[] = p
+      ? [plain(p.question, 'bold'), [], ...p.choices.map((c, k) => [{ text: `${String.fromCharCode(97 + k)}) `, style: 'bold' }, { text: c }]), [], plain('n runs the step; the answer follows it   (? or Esc hides this)', 'gray-fg')]
+      : [plain(`step ${i + 1} ${step.id} asks no prediction: ${step.title}`), [], plain('? or Esc hides this', 'gray-fg')];
+    if (p) this.asked.add(step.id);
+    this.view.showOverlay(`ask the class: step ${i + 1} ${step.id}`, lines);
+  }
+
+  // After a step whose prediction was asked: the answer and why, under its verdicts.
+  private answer(id: string): void {
+    const p = this.predictionOf(id);
+    if (!p || !this.asked.has(id)) return;
+    this.asked.delete(id);
+    this.view.command(plain(`answer: ${String.fromCharCode(97 + p.answer)}) ${p.choices[p.answer] ?? ''}`, 'green-fg}{bold'));
+    this.view.command(plain(`  why: ${p.why}`));
   }
 
   // The step whose capture points the packet panes show.
@@ -103,6 +144,13 @@ export class Demo {
   private pointsOf(s: StepInfo | undefined): string[] {
     if (!s) return [];
     return s.points.length ? s.points : (this.loaded.def.steps.find((d) => d.id === s.id)?.before?.points ?? []);
+  }
+
+  // What the step's packet lines keep: the fields its expectations (and its before-check's) name.
+  private keepOf(s: StepInfo | undefined): Keep {
+    const def = s && this.loaded.def.steps.find((d) => d.id === s.id);
+    const exps = [...(def?.check?.expectations ?? []), ...(def?.before?.expectations ?? [])];
+    return keepFor(exps.flatMap((e) => Object.entries(e.matcher.fields).filter(([, v]) => v !== undefined).map(([k]) => k)));
   }
 
   // Runs one action at a time; what it throws is shown, not fatal.
@@ -131,15 +179,24 @@ export class Demo {
       this.message = 'that was the last step';
       return;
     }
+    if (this.view.overlayShown) this.view.showOverlay('', undefined);
+    this.view.stepBegins();
     this.view.command(plain(`── step ${i + 1}/${this.steps.length} ${step.id}: ${step.title}`, 'bold'));
-    this.view.command(plain(step.explain, 'gray-fg'));
+    this.view.command(plain(step.explain));
+    // Every command of the step up front (the back of the room reads them before the output scrolls past).
+    const cmds = step.commands.length ? step.commands : [];
+    if (cmds.length) this.view.command(plain(`the step types ${cmds.length} command${cmds.length === 1 ? '' : 's'}:`, 'bold'));
+    for (const c of cmds) this.view.command([{ text: `  [${c.node}] $ `, style: 'cyan-fg' }, { text: c.cmd }]);
+    this.view.marker(`step ${i + 1} ${step.id}`, this.pointsOf(step));
     if (this.traffic) await s.stopTraffic();
     this.pos = i;
     this.refresh();
     await s.check(step.id, 'before');
     if (this.traffic) s.startTraffic(step.id);
+    if (cmds.length) this.view.command(plain('running them:', 'bold'));
     await s.runCommands(step.id);
     await s.check(step.id, 'after');
+    this.answer(step.id);
     await s.links(step.id);
   }
 
@@ -184,6 +241,7 @@ export class Demo {
     const step = this.current;
     if (!s || !step) return;
     this.view.command(plain(`── probes of step ${step.index + 1} ${step.id}`, 'bold'));
+    this.view.marker(`probes of step ${step.index + 1} ${step.id}`, this.pointsOf(step));
     if (!(await s.check(step.id, 'after'))) await s.check(step.id, 'before');
   }
 
@@ -221,14 +279,18 @@ export class Demo {
       return { id: s.id, title: s.title, state };
     });
     const cur = this.current;
-    const where = cur && this.pos >= 0 ? `step ${this.pos + 1}/${this.steps.length} ${cur.id}` : 'no step run yet';
+    const where = cur && this.pos >= 0 ? `${this.pos + 1}/${this.steps.length} ${cur.id}` : 'no step run yet';
+    // What is going on first (it must survive a narrow terminal), then the keys: double-spaced when there is room.
+    const gap = Number(this.view.screen.width) >= 100 ? '  ' : ' ';
+    const key = (k: string, what: string, style?: string): Line => [{ text: k, style: 'bold' }, { text: ` ${what}${gap}`, ...(style ? { style } : {}) }];
     const help: Line = [
-      { text: ' space/n', style: 'bold' }, { text: ' next  ' }, { text: 'p', style: 'bold' }, { text: ' back  ' }, { text: 't', style: 'bold' },
-      { text: ` traffic ${this.traffic ? 'ON ' : 'off'}`, ...(this.traffic ? { style: 'green-fg' } : {}) }, { text: '  ' }, { text: 'r', style: 'bold' }, { text: ' probes  ' }, { text: 'q', style: 'bold' }, { text: ' quit' },
-      // While something runs, its name replaces the step (keys other than q wait for it).
-      this.busy ? { text: ` │ ${this.busy}...`, style: 'yellow-fg' } : { text: ` │ ${where}${this.message ? ` │ ${this.message}` : ''}`, style: 'gray-fg' },
+      // While something runs, its name replaces the step (keys other than q, space, ? and PgUp wait for it).
+      this.busy ? { text: ` ${this.busy}...`, style: 'yellow-fg' } : { text: ` ${where}${this.message ? ` │ ${this.message}` : ''}` },
+      { text: ' │ ' },
+      ...key('n', 'next'), ...key('p', 'back'), ...key('t', `traffic ${this.traffic ? 'ON' : 'off'}`, this.traffic ? 'green-fg' : undefined), ...key('r', 'probes'),
+      ...key('space', 'pause'), ...key('?', 'ask'), ...key('q', 'quit'),
     ];
-    this.view.update({ links: this.links, points: this.pointsOf(cur), steps: rows, help });
+    this.view.update({ links: this.links, points: this.pointsOf(cur), keep: this.keepOf(cur), steps: rows, help });
   }
 }
 

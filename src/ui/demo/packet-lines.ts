@@ -44,6 +44,17 @@ export interface PacketRow {
   changed: Set<End>; // the end a NAT rewrote, highlighted (filled in later when the original arrives late)
 }
 
+// The end NAT rewrote between two copies of a packet: none when both ends differ (not the same packet).
+function rewritten(a: Packet, b: Packet): Set<End> {
+  const changed = new Set<End>();
+  if (!a.ip || !b.ip) return changed;
+  const ap = a.tcp ?? a.udp;
+  const bp = b.tcp ?? b.udp;
+  if (a.ip.src !== b.ip.src || ap?.sport !== bp?.sport) changed.add('src');
+  if (a.ip.dst !== b.ip.dst || ap?.dport !== bp?.dport) changed.add('dst');
+  return changed.size === 2 ? new Set() : changed;
+}
+
 // Turns packets into rows and marks NAT: when the same packet (same kind and sequence) is seen at two
 // points with one end changed, the copy with the later capture time is the translated one, and its
 // changed address is highlighted, even when the capture of the other point delivered it first.
@@ -55,24 +66,21 @@ export class PacketLines {
     this.t0Us = t0Us;
   }
 
-  // The row for a packet seen at a point; an earlier row of its twin may get its highlight now.
+  // The row for a packet seen at a point; earlier rows of its twins may get their highlight now. Every copy
+  // on the translated side is marked (a reply rewritten back passes br0 and the container's veth alike).
   row(point: string, p: Packet): PacketRow {
     const key = twinKey(p);
     if (!key || !p.ip) return packetRow(p, this.t0Us);
     this.recent = this.recent.filter((r) => Math.abs(p.tsUs - r.p.tsUs) < TWIN_US);
-    const twin = this.recent.find((r) => r.point !== point && r.key === key && r.p.ip);
-    const changed = new Set<End>();
-    if (twin?.p.ip) {
-      const t = twin.p.ip;
-      const tp = twin.p.tcp ?? twin.p.udp;
-      const pp = p.tcp ?? p.udp;
-      if (t.src !== p.ip.src || tp?.sport !== pp?.sport) changed.add('src');
-      if (t.dst !== p.ip.dst || tp?.dport !== pp?.dport) changed.add('dst');
-      if (changed.size === 2) changed.clear(); // both ends differ: not the same packet
+    const own = new Set<End>();
+    for (const twin of this.recent.filter((r) => r.point !== point && r.key === key)) {
+      const changed = rewritten(twin.p, p);
+      if (!changed.size) continue;
+      // The copy captured later is the translated one.
+      if (twin.p.tsUs > p.tsUs) for (const e of changed) twin.row.changed.add(e);
+      else for (const e of changed) own.add(e);
     }
-    const translatedEarlier = twin !== undefined && changed.size > 0 && twin.p.tsUs > p.tsUs;
-    if (twin && translatedEarlier) for (const e of changed) twin.row.changed.add(e);
-    const row = packetRow(p, this.t0Us, translatedEarlier ? new Set() : changed);
+    const row = packetRow(p, this.t0Us, own);
     this.recent.push({ point, key, p, row });
     if (this.recent.length > 400) this.recent.shift();
     return row;
@@ -146,11 +154,24 @@ function shaped(r: PacketRow, s: Shape): Line {
   return [...line, end('src', r.ends.src), tint(s.arrow), end('dst', r.ends.dst), ...(words.length ? [tint(` ${words.join(' ')}`)] : [])];
 }
 
-// The richest shape of the row that fits `width` columns; when not even the two ends fit, they are cut with "…".
-export function fitPacket(r: PacketRow, width: number): Line {
-  for (const s of SHAPES) {
+// The parts of a line a step's expectations name: kept while everything else gives way.
+export interface Keep {
+  hop?: boolean; // ttl= / hlim= (a step about forwarding)
+  details?: boolean; // len=, mtu=, seq= (a step about sizes)
+}
+
+// The richest shape of the row that fits `width` columns, never dropping what `keep` names before the rest;
+// when not even that fits, the line is cut with "…".
+export function fitPacket(r: PacketRow, width: number, keep: Keep = {}): Line {
+  const kept = SHAPES.map((s) => ({ ...s, ...(keep.hop ? { hop: true } : {}), ...(keep.details ? { details: true } : {}) }));
+  for (const s of kept) {
     const l = shaped(r, s);
     if (lineWidth(l) <= width) return l;
   }
-  return ellipsize(shaped(r, SHAPES[SHAPES.length - 1] ?? FULL), width);
+  return ellipsize(shaped(r, kept[kept.length - 1] ?? FULL), width);
+}
+
+// The fields of a step's expectations, as what its packet lines keep: ttl names the hop, sizes the details.
+export function keepFor(fields: string[]): Keep {
+  return { ...(fields.includes('ttl') ? { hop: true } : {}), ...(fields.some((f) => ['len', 'mtu', 'df', 'fragment', 'fragOffset'].includes(f)) ? { details: true } : {}) };
 }

@@ -66,3 +66,39 @@ export function renderLine(l: Line, width: number): string {
 
 // A plain line.
 export const plain = (text: string, style?: string): Line => [{ text, ...(style ? { style } : {}) }];
+
+// The line broken into rows of at most `width` columns, between words where it can, later rows indented
+// by `indent` columns; styles kept. A word longer than a row is broken where the row ends.
+export function wrapLine(l: Line, width: number, indent = 2): Line[] {
+  const cells: { ch: string; style?: string; w: number }[] = [];
+  for (const s of l) for (const { segment } of graphemes.segment(s.text)) cells.push({ ch: segment, w: stringWidth(segment), ...(s.style ? { style: s.style } : {}) });
+  const total = cells.reduce((n, c) => n + c.w, 0);
+  if (width <= 0) return [];
+  if (total <= width) return [l];
+  const pad = Math.min(indent, Math.max(0, width - 8));
+  const rows: Line[] = [];
+  let i = 0;
+  while (i < cells.length) {
+    const room = rows.length ? width - pad : width;
+    let end = i;
+    let used = 0;
+    while (end < cells.length && used + (cells[end]?.w ?? 0) <= room) used += cells[end++]?.w ?? 0;
+    if (end < cells.length) {
+      // Back to the last space in the row, when there is one past its start.
+      let sp = end;
+      while (sp > i && cells[sp]?.ch !== ' ') sp--;
+      if (sp > i) end = sp;
+      if (end === i) end = i + 1;
+    }
+    const row: Line = rows.length && pad ? [{ text: ' '.repeat(pad) }] : [];
+    for (const c of cells.slice(i, end)) {
+      const last = row[row.length - 1];
+      if (last && last.style === c.style && row.length > (rows.length && pad ? 1 : 0)) last.text += c.ch;
+      else row.push({ text: c.ch, ...(c.style ? { style: c.style } : {}) });
+    }
+    rows.push(row);
+    i = end;
+    while (cells[i]?.ch === ' ') i++; // the space a row broke at is not carried over
+  }
+  return rows;
+}
