@@ -3,6 +3,7 @@
 // holds open (ns-handles.ts): nsenter opens /proc/RUNNER/fd/N, never a path inside the sandbox.
 import { InternalError, UsageError } from '../errors.js';
 import { NSENTER_OPTION } from '../sys/ns-files.js';
+import { perlScript } from '../sys/perl.js';
 import { systemTool } from '../sys/tools.js';
 import { CONTAINER_ENV } from './container.js';
 import { CONTAINER_KINDS, KEEPER_KINDS, type NsHandles, type NsKind } from './ns-handles.js';
@@ -23,13 +24,10 @@ function own(ns: NsHandles, node: string, kind: NsKind): string {
   return path;
 }
 
-// Runs the rest of the argv with a new, empty session keyring: a process that enters the sandbox holds
-// none of the runner's (or the person's) keys, which its root could otherwise read through it.
-const KEYRING_PL = 'syscall(250, 1, 0) >= 0 or die "keyctl: $!\\n"; exec { $ARGV[0] } @ARGV or die "$ARGV[0]: $!\\n"'; // KEYCTL_JOIN_SESSION_KEYRING, x86_64
-
-// argv prefix: a fresh session keyring, then `argv`.
+// argv prefix: a new, empty session keyring, then `argv` (sys/perl/keyring.pl): a process that enters
+// the sandbox holds none of the runner's (or the person's) keys, which its root could otherwise read.
 export function freshKeyring(argv: string[]): string[] {
-  return [systemTool('perl'), '-e', KEYRING_PL, ...argv];
+  return [systemTool('perl'), '-e', perlScript('keyring'), ...argv];
 }
 
 // argv prefix that enters the keeper's user (as its root, an unprivileged id outside), mount, PID, UTS

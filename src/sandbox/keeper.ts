@@ -4,10 +4,10 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { EnvironmentError, InternalError } from '../errors.js';
 import { startProcess } from '../sys/exec.js';
 import { systemTool } from '../sys/tools.js';
-import { idBase, idMap, VIEW_DIR, VIEW_PL } from './userns.js';
+import { idBase, idMap, VIEW_DIR, viewArgv } from './userns.js';
 
 // PID 1 of the sandbox, root of its own user namespace (an unprivileged id range outside), in a mount
-// namespace copied from VIEW_PL's (the real filesystem read-only, flags locked): a private /run (so `ip
+// namespace copied from the view's (userns.ts) (the real filesystem read-only, flags locked): a private /run (so `ip
 // netns` names never reach the real /run/netns), its own /proc (so lsns and ps inside show the sandbox
 // only) and /sys (so no command in the sandbox can reach the real machine's devices through
 // /sys/class/net), its own /tmp, /var/tmp and /dev/shm (every tmpfs capped at $3 MiB: nothing written
@@ -87,9 +87,9 @@ export class Keeper {
 
   private async startIn(userns: string, idBase: number): Promise<KeeperInfo> {
     // nsenter --user makes it uid 0 of that namespace before unshare runs, so every namespace below is owned by it.
-    // VIEW_PL first (the real root: keyring, read-only view), then the keeper in the sandbox's namespaces.
+    // The view first (the real root: keyring, read-only view), then the keeper in the sandbox's namespaces.
     const { diskMb, toolsDir, nodeBin, rootfs } = this.fs;
-    const view = [systemTool('perl'), '-e', VIEW_PL, userns, rootfs ?? '-', toolsDir, nodeBin];
+    const view = viewArgv(systemTool('perl'), userns, rootfs, toolsDir, nodeBin);
     const argv = [...this.join, ...view, 'nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), String(diskMb), rootfs ?? ''];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;

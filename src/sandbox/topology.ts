@@ -1,6 +1,7 @@
 // The world every lab starts from: `host` with its uplink, `wan` playing the internet, empty containers,
 // and whatever extra nodes and links a lab declares.
 import { UTS_DIR } from './enter.js';
+import { perlScript } from '../sys/perl.js';
 
 // Addresses the sandbox's internet answers on; documentation ranges only, never real ones.
 export const WAN = {
@@ -128,36 +129,6 @@ function sysctls(forwarding: boolean): string {
 
 const heredoc = (argv: string, lines: string[]): string => `${argv} <<'EOF'\n${lines.join('\n')}\nEOF`;
 
-// Gives every prebuilt node its start from one process: perl -e NODES_PL NODE uts|- 'k=v k=v' ...
-// enters each node's network namespace in turn (setns) and writes its sysctls to /proc/sys (one marked
-// "?" is skipped where this kernel lacks it); for a
-// plain node (uts) it also makes a UTS namespace of its own named after it (unshare, sethostname) and
-// pins it at UTS_DIR/NODE (a bind mount of /proc/self/ns/uts, as `ip netns add` pins a network
-// namespace). nsenter, sysctl, unshare and hostname would cost four programs per node. x86_64 system
-// call numbers; syscall() passes strings by pointer, so no literal goes to it. No single quote inside:
-// the baseline passes it in single quotes.
-const NODES_PL = `use strict;
-while (my ($node, $uts, $list) = splice @ARGV, 0, 3) {
-  open(my $ns, "<", "/run/netns/$node") or die "/run/netns/$node: $!\\n";
-  syscall(308, fileno $ns, 0x40000000) == 0 or die "setns $node: $!\\n";
-  for (split " ", $list) {
-    my ($k, $v) = split /=/, $_, 2;
-    my $optional = $k =~ s/^[?]//;
-    (my $path = "/proc/sys/$k") =~ tr{.}{/};
-    next if $optional and not -e $path;
-    open(my $f, ">", $path) or die "$path: $!\\n";
-    print $f "$v\\n";
-    close $f or die "$path: $!\\n";
-  }
-  next unless $uts eq "uts";
-  my ($name, $pin, $self, $none) = ($node, "${UTS_DIR}/$node", "/proc/self/ns/uts", "none");
-  syscall(272, 0x04000000) == 0 or die "unshare uts $node: $!\\n";
-  syscall(170, $name, length $name) == 0 or die "sethostname $node: $!\\n";
-  open(my $p, ">", $pin) or die "$pin: $!\\n";
-  close $p;
-  syscall(165, $self, $pin, $none, 4096, 0) == 0 or die "pin $pin: $!\\n";
-}`;
-
 // Nodes whose network namespaces the keeper makes as it starts (a step-started container's is the lab's own).
 export function prebuiltNodes(t: TopologySpec): string[] {
   return nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
@@ -173,7 +144,8 @@ export function baselineScript(t: TopologySpec): string {
   }
   const lines = ['set -e', `mkdir -p ${UTS_DIR}`];
   // Sysctls before the links: a link made in a namespace takes that namespace's defaults.
-  if (prebuilt.length) lines.push(`perl -e '${NODES_PL}' ${prebuilt.map((n) => `${n} ${n in t.containers ? '-' : 'uts'} '${sysctls(Boolean(t.nodes?.[n]?.forwarding))}'`).join(' ')}`);
+  // Every prebuilt node's sysctls and own UTS namespace from one perl (sys/perl/nodes.pl).
+  if (prebuilt.length) lines.push(`perl -e '${perlScript('nodes')}' ${UTS_DIR} ${prebuilt.map((n) => `${n} ${n in t.containers ? '-' : 'uts'} '${sysctls(Boolean(t.nodes?.[n]?.forwarding))}'`).join(' ')}`);
   lines.push(heredoc('ip -batch -', links));
   for (const [n, batch] of nodeBatches(t)) lines.push(heredoc(`ip -n ${n} -batch -`, batch));
   return lines.join('\n');

@@ -4,15 +4,17 @@
 import { readFileSync } from 'node:fs';
 import { perlSyscallTable } from './syscalls.js';
 
-export type PerlScript = 'agent' | 'nodes' | 'idmap';
+export type PerlScript = 'agent' | 'keyring' | 'nodes' | 'view';
 
 const cache = new Map<PerlScript, string>();
 
-// The text of a script, with this architecture's system call numbers in %NR before it.
+// The text of a script, with this architecture's system call numbers in %NR before it and its comment
+// lines left out (they are for the reader of the file, not for every argv the script is passed in).
 export function perlScript(name: PerlScript): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = `${perlSyscallTable()}\n${readFileSync(perlFile(name), 'utf8')}`;
+    const code = readFileSync(perlFile(name), 'utf8').split('\n').filter((l) => !/^\s*#/.test(l));
+    text = `${perlSyscallTable()}\n${code.join('\n')}`;
     cache.set(name, text);
   }
   return text;

@@ -13,17 +13,19 @@ import { LabEvents } from '../../src/engine/events.js';
 import { LabSession } from '../../src/engine/session.js';
 import { defineLab, on } from '../../src/lab.js';
 import { cachedRootfs } from '../../src/sandbox/rootfs.js';
+import { syscallNumbers } from '../../src/sys/syscalls.js';
 import { ROOT } from '../helpers/cli.js';
 
 const NODES = ['host', 'wan', 'peer', 'box'];
 const DISK_MB = 48; // the lab's own cap, so a write beyond it is quick
 const SECRET = `lab-secret-${process.pid}`;
+const NR = syscallNumbers(); // add_key and keyctl (KEYCTL_SEARCH 10, KEYCTL_REVOKE 3, KEYCTL_JOIN_SESSION_KEYRING 1)
 const REAL_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
 const mark = (way: string): string => `lab-boundary-${process.pid}-${way}`;
 
 // A key in the session keyring of whoever runs this perl (shared with its parent's, when it has one).
-const ADD_KEY = `my ($t, $d, $p) = ("user", "${SECRET}", "hunter2"); my $id = syscall(248, $t, $d, $p, length $p, -3); die "add_key: $!\\n" if $id < 0; print "$id\\n"`;
-const FIND_KEY = `perl -e 'my ($t, $d) = ("user", "${SECRET}"); print syscall(250, 10, -3, $t, $d, 0) > 0 ? "KEY-FOUND\\n" : "no key\\n"'`;
+const ADD_KEY = `my ($t, $d, $p) = ("user", "${SECRET}", "hunter2"); my $id = syscall(${NR.add_key}, $t, $d, $p, length $p, -3); die "add_key: $!\\n" if $id < 0; print "$id\\n"`;
+const FIND_KEY = `perl -e 'my ($t, $d) = ("user", "${SECRET}"); print syscall(${NR.keyctl}, 10, -3, $t, $d, 0) > 0 ? "KEY-FOUND\\n" : "no key\\n"'`;
 
 // Writes a node may make: its own /tmp, /var/tmp and /dev/shm.
 const inside = (m: string): string => REAL_DIRS.map((d) => `echo x > ${d}/${m} && echo "wrote ${d}"`).join('; ');
@@ -109,7 +111,7 @@ test.serial('through a person\'s shell in each node, nothing gets out and nothin
   // The shell starts from a process whose session keyring holds a secret, as a login session's would.
   await attempt(t, 'shell', async (session, node, line) => {
     const sh = session.shell(node, ['sh', '-c', line]);
-    const r = await execa('perl', ['-e', `syscall(250, 1, 0) >= 0 or die; ${ADD_KEY}; exec { $ARGV[0] } @ARGV`, ...sh.argv], { env: sh.env, extendEnv: false, reject: false, timeout: 30_000, all: true });
+    const r = await execa('perl', ['-e', `syscall(${NR.keyctl}, 1, 0) >= 0 or die; ${ADD_KEY}; exec { $ARGV[0] } @ARGV`, ...sh.argv], { env: sh.env, extendEnv: false, reject: false, timeout: 30_000, all: true });
     return String(r.all);
   });
 });
@@ -118,7 +120,7 @@ test.serial('through a lab\'s step commands in each node, nothing gets out and n
   // The secret goes into this process's own session keyring (a child's add_key lands in the keyring it shares).
   const key = await execa('perl', ['-e', ADD_KEY], { reject: false });
   t.is(key.exitCode, 0, `a key in the runner's session keyring: ${key.stderr}`);
-  t.teardown(() => void execa('perl', ['-e', `syscall(250, 3, ${Number(key.stdout)})`], { reject: false })); // KEYCTL_REVOKE
+  t.teardown(() => void execa('perl', ['-e', `syscall(${NR.keyctl}, 3, ${Number(key.stdout)})`], { reject: false })); // KEYCTL_REVOKE
   // Only a process that has a session keyring shares it with its children (run the suite under one,
   // e.g. from a login shell, to try this way too); the shell test above always makes one.
   const seen = await execa('perl', ['-e', FIND_KEY.slice("perl -e '".length, -1)]);

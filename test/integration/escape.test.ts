@@ -9,9 +9,10 @@ import { hostname } from 'node:os';
 import { LabEvents } from '../../src/engine/events.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
+import { syscallNumbers } from '../../src/sys/syscalls.js';
 
 const NODES = ['host', 'wan', 'mycontainer'];
-const INIT_MODULE = `perl -e 'syscall(175, 0, 0, 0); print $!+0'`; // init_module(2) on x86-64, errno printed
+const INIT_MODULE = `perl -e 'syscall(${syscallNumbers().init_module}, 0, 0, 0); print $!+0'`; // init_module(2), errno printed
 
 // A real disk of this machine (not a loop or ram device), to try to mount from inside.
 function realDisk(): string | undefined {

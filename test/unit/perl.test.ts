@@ -11,7 +11,11 @@ const DIR = dirname(perlFile('agent'));
 const scripts = readdirSync(DIR).filter((f) => f.endsWith('.pl'));
 
 test('the build carries the Perl scripts', (t) => {
-  t.true(scripts.includes('agent.pl'), `${DIR}: ${scripts.join(', ')}`);
+  t.deepEqual(scripts.sort(), ['agent.pl', 'keyring.pl', 'nodes.pl', 'view.pl'], DIR);
+});
+
+test('nodes.pl has no single quote: the baseline passes it to perl in single quotes', (t) => {
+  t.false(readFileSync(join(DIR, 'nodes.pl'), 'utf8').includes("'"));
 });
 
 for (const name of scripts) {

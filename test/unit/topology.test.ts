@@ -30,7 +30,7 @@ test('nodes come in order: host, wan, extra nodes, containers', (t) => {
 
 test('the baseline is batched: one ip -batch per namespace; one perl for every prebuilt node\'s sysctls and every plain node\'s hostname', (t) => {
   const s = baselineScript(topo);
-  const perl = s.split('\n').filter((l) => l.includes("' host uts '"));
+  const perl = s.split('\n').filter((l) => l.includes(" host uts '"));
   t.is(perl.length, 1);
   const nodes = [...(perl[0] ?? '').matchAll(/ (\S+) (uts|-) 'net\.ipv4\.ip_forward=0 /g)].map((m) => `${m[1]} ${m[2]}`);
   t.deepEqual(nodes, ['host uts', 'wan uts', 'peer uts', 'c1 -'], 'a step-started container is the lab\'s own; a container names itself');
