@@ -120,7 +120,7 @@ export const BASELINE_SYSCTLS: { key: string; value: string; why: string; option
   { key: 'net.ipv6.icmp.echo_ignore_all', value: '0', why: 'echo requests answered', optional: true },
 ];
 
-// The sysctls of a node as perl's NODES_PL reads them ("?" marks one a kernel may lack): forwarding as
+// The sysctls of a node as sys/perl/nodes.pl reads them ("?" marks one a kernel may lack): forwarding as
 // the node's role says, then the pinned baseline.
 function sysctls(forwarding: boolean): string {
   const f = forwarding ? 1 : 0;
