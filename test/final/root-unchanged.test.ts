@@ -1,5 +1,5 @@
 // Runs after every other test: the real machine's network is exactly as it was before the suite.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { findKeepers } from '../../src/sandbox/clean.js';
 import { listStates } from '../../src/sandbox/state.js';

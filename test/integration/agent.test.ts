@@ -1,7 +1,7 @@
 // A node's resident command runner on its own, in a throwaway network namespace (unshare -n): each
 // command's exit, its output kept apart, its bound, a background child that keeps the pipes, a program
 // that is not there, the agent killed under a command, and a root without perl.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from '../../src/sys/agent.js';

@@ -1,5 +1,5 @@
 // The bench's bash reference for lab 03 (bench/lab03.sh): it checks what the lab checks, and is honest.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { formatMatcher } from '../../src/check/format.js';
 import { loadLab } from '../../src/engine/loader.js';

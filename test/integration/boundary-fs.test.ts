@@ -4,7 +4,8 @@
 // chroot finds only its own files, writes land in the sandbox's own capped tmpfs (a write beyond the
 // cap fails with ENOSPC) and are gone after close, no node sees a key of the runner's session keyring,
 // and a checkout no node can see (a private folder under /tmp) still gives every node nat66 and lk.
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
 // (/run/netns/NODE, /run/lab/uts/NODE) and the container events file with links to the real machine's;
 // every later way in (step commands, a shell, captures, the trace, a container restart, `lab shell` of
 // a kept sandbox) stays inside the sandbox or refuses, and the real file the events link names is unchanged.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // One broken lab (a type error, or a throw when loaded) is reported by itself: the build goes on,
 // `lab list` marks it broken, it is refused with exit 2 naming its file, and every other lab still loads.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

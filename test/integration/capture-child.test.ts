@@ -1,6 +1,6 @@
 // The capture child on its own, in a throwaway network namespace: it opens only the interfaces it is
 // given (each libpcap socket costs the kernel grace periods), and reports the rest as it finds them.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FRAME, FrameReader, type SyncReply } from '../../src/capture/wire.js';

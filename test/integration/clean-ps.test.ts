@@ -1,5 +1,5 @@
 // `lab ps` and `lab clean` on real kept sandboxes: only what they should touch, exact reports, honest exit codes.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Labs 01 and 04 on real containers (debootstrap root, overlays); their key steps are what make them pass.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { readFileSync } from 'node:fs';
 import { cachedRootfs } from '../../src/sandbox/rootfs.js';
 import { runJson, step } from '../helpers/cli.js';

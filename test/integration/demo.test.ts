@@ -1,7 +1,7 @@
 // `lab demo` in a real terminal (tmux): stepping through lab 03 with keys, live packets with the NAT
 // rewrite, continuous traffic, a clean quit, an 80x24 screen where every pane and packet line is whole,
 // and p going back to a new sandbox whose packet panes show only its own packets.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

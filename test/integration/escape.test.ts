@@ -1,7 +1,7 @@
 // Containment: from inside every node, through the very path a student's shell takes (session.shell),
 // each escape the issue lists is refused by the kernel, the labs' own kind of steps still work, every
 // node has its own hostname, and the real machine is unchanged afterwards.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';

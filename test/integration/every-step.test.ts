@@ -1,6 +1,6 @@
 // Every check is load-bearing: leaving out a step's commands, or any one command that changes state,
 // makes that step's own check fail, and the failure names the flow, rule or state that is missing.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { formatMatcher } from '../../src/check/format.js';
 import type { CheckResult } from '../../src/check/types.js';
 import { labIds, loadLab } from '../../src/engine/loader.js';

@@ -1,5 +1,5 @@
 // Each exit code of the table is what a real run of the CLI returns in that situation (README.md, docs/cli.md).
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EXIT } from '../../src/errors.js';
 import { execa } from 'execa';

@@ -1,7 +1,7 @@
 // Fault injection: a hung command, a flood of output, the keeper, a capture or a container killed in
 // the middle of a step, the CLI killed at random instants, a full pcap disk. Each run is judged by its
 // exit code and message, and must leave nothing (no journal entry, no process of the run).
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // A shipped lab whose top-level code never returns: `lab list` marks it within the bound and lists the
 // others; running it exits 2 naming it. Runs on a copy of the build (dist) with one such lab added.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // Labs 05-08 and the author's kit on real namespaces: the grown sandbox, the key steps that fail
 // naming the missing flow when skipped, `lab verify` on every lab, and `lab new`.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabEvents, type EventOf } from '../../src/engine/events.js';

@@ -1,5 +1,5 @@
 // The shipped labs on real namespaces: they pass as written, and fail, naming the flow, without their key step.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { runJson, step } from '../helpers/cli.js';
 
 test('02-bridge-veth passes: ARP and ping cross veth1 and br0', async (t) => {

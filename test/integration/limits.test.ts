@@ -1,7 +1,7 @@
 // Limits per sandbox: a fork bomb in a container stops at the sandbox's process limit while the real
 // machine can still fork, a 2 GiB allocation is killed at its memory limit, each step's record names
 // the limit, LAB_* variables and a lab's own limits set them, and the sandbox's cgroup goes with it.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 //   web (10.1.2.2) --lk-web--\
 //                             host (lk; decoy 10.1.1.7/24; eth0 192.0.2.1) --- wan (192.0.2.2)
 //   db  (10.1.3.2) --lk-db---/
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Netns, saved } from '../helpers/netns.js';
 

@@ -1,7 +1,7 @@
 // Load: many runs of lab 03 at once all pass, with nothing left; a machine that is full says so (exit 3).
 // npm test runs LOAD_RUNS (default 8) at once; `node scripts/load.mjs 50` is the issue's fifty (about
 // two minutes on 2 CPUs: beyond 4 sandboxes per CPU the runs queue for a slot).
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

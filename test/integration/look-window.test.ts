@@ -1,6 +1,6 @@
 // A look with inWindow runs before the capture window closes: the packets its own command sends are judged
 // with the rest. The same look without it runs after the window, and its packets are not there.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { LabEvents } from '../../src/engine/events.js';
 import { LabSession } from '../../src/engine/session.js';
 import { defineLab, host, icmp, observe, WAN } from '../../src/lab.js';

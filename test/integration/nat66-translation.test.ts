@@ -2,7 +2,7 @@
 // tcpdump on the far side, leaves with exactly the source address the pure function computes, and its reply
 // comes back translated (the ping succeeds).
 //   client (fd00:0:0:1::2) --veth-- router (nat66 on out0) --veth-- wan (2001:db8:ff::2)
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { spawn } from 'node:child_process';
 import { nptMap, nptTranslate } from '../../src/tools/npt.js';
 import { Netns } from '../helpers/netns.js';

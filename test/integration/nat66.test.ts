@@ -1,6 +1,6 @@
 // nat66 in real throwaway namespaces: bad input changes nothing (exit 2), the add/status/del round trip,
 // a refusal without CAP_NET_ADMIN (exit 1), and per-namespace isolation.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { Netns, saved } from '../helpers/netns.js';
 
 const DROP_CAPS = ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--'];

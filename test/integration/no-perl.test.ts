@@ -1,6 +1,6 @@
 // A container root without perl: the node's command runner cannot start there, so every command in
 // it goes through nsenter, and the lab still passes, with every container command in its record.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

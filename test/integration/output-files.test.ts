@@ -1,6 +1,6 @@
 // The CLI's output files from real runs: a link another user planted in a sticky folder is refused before
 // anything is built (exit 2) and the root file it points to stays; a full device is exit 3 naming the file.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

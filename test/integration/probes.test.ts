@@ -1,5 +1,5 @@
 // Every probe kind reaches the sandbox internet and is seen; --save-pcap writes files tcpdump reads.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

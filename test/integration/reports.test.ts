@@ -1,6 +1,6 @@
 // --junit, --report, --json and --save-pcap from real runs of lab 03: valid JUnit with exactly the expected
 // failure, an HTML page a real browser renders, one story told four ways, and --pause-on-fail.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // `lab rootfs build --force` under a kept sandbox: the sandbox keeps its build until it is gone; builds wait on a lock.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

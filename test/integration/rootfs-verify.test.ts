@@ -1,6 +1,6 @@
 // A damaged root filesystem cache, from the command line: with /bin/sh deleted and ping truncated in a
 // test build, `lab rootfs status` names both (exit 3), and the next run rebuilds it, saying so, and passes.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

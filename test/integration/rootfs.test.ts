@@ -1,5 +1,5 @@
 // An interrupted root filesystem build leaves nothing a later run would trust, and no process behind.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

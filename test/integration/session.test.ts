@@ -1,5 +1,5 @@
 // The lab session as front ends drive it: re-runnable checks, a person's shell, live packets, honest failures.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { descendants } from '../helpers/procs.js';
 import { execa } from 'execa';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // SIGINT, SIGTERM and SIGHUP at any moment of a run, under both reporters: teardown, the signal's exit
 // code, and nothing left (no journal entry, no process of the run: keeper, node, capture or command).
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // The state behind the packets: a step's state views after its check (conntrack's entry with both
 // tuples, the counters of the rule the step added), the lines a look read, and the output of a
 // command whose output is the point.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

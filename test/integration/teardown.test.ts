@@ -1,5 +1,5 @@
 // Interrupted and killed runs leave no namespace, link or process behind; --keep, shell and clean work.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

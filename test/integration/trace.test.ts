@@ -1,5 +1,5 @@
 // The packet's path (--trace, LabSession.trace): real packets traced through netfilter in a lab sandbox.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { descendants } from '../helpers/procs.js';
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Lab 09 broken on purpose, in a real sandbox: each way a first draft passed for the wrong reason now fails,
 // naming what is missing; and `lab verify --each-command` finds the weak fixture lab's spare commands.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { fileURLToPath } from 'node:url';
 import { formatCheckReport } from '../../src/check/format.js';
 import type { CheckResult } from '../../src/check/types.js';

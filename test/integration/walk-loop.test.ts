@@ -1,7 +1,7 @@
 // The student's loop in a real terminal (tmux): a wrong attempt then "have it run for me" starts from
 // the step's start; Ctrl-C in the shell clears the line; a live check says when the step passes; a
 // skipped last step is kept as not done and resumed. Keys are scripted; every wait is bounded.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

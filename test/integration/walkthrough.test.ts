@@ -1,6 +1,6 @@
 // The student's walkthrough in a real terminal (tmux): run it for me, type it myself with a hint and
 // a retry, resume after quitting, Ctrl-C inside the student's shell. Keys are scripted; waits polled.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // Check windows that start clean: what a student did before the check (a ping that cached a neighbour),
 // and probes queued by an earlier window behind an unanswered ARP, never change what a check sees.
-import test from 'ava';
+import test from '../helpers/root-test.js';
 import { execa } from 'execa';
 import { formatCheckReport } from '../../src/check/format.js';
 import { LabEvents } from '../../src/engine/events.js';
