@@ -1,6 +1,6 @@
 // `lab new NN-name`: a lab file to start from. It is valid, it passes, and it fails when its step is
 // skipped, and its one declared mistake draws its hint, so `lab verify` passes on it before its author
-// changes a line.
+// changes a line; it asks a prediction and carries two hints, as the teaching test wants of every lab.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -33,6 +33,13 @@ export default defineLab({
       explain:
         'The link is up at both ends, but only the peer has an address. Its pings to 192.0.2.1 go unanswered until the host ' +
         'puts that address on its end: then the host answers ARP for it, and the echo replies cross lan0.',
+      // Asked before the step runs; the answer and why are shown after the packets.
+      prediction: {
+        question: 'Once the host has 192.0.2.1/24 on lan0, will the peer\\'s pings to it get replies?',
+        choices: ['yes: the host answers ARP for 192.0.2.1, then the echo requests', 'no: the peer needs a route to the host first'],
+        answer: 0,
+        why: 'The peer already has 192.0.2.0/24 on the link, so it only needs an answer to its ARP request; the host gives it as soon as the address is on lan0.',
+      },
       run: [host('ip addr add 192.0.2.1/24 dev lan0')],
       // A plausible wrong command and the hint the check must answer it with: \`lab verify\` runs it instead of run.
       mistakes: [{ run: [host('ip addr add 192.0.2.1/32 dev lan0')], hint: /192\\.0\\.2\\.1\\/24/, why: 'the address without its /24: no route back to the peer' }],
@@ -41,7 +48,11 @@ export default defineLab({
         .expect('host:lan0', icmp.echoReply({ src: '192.0.2.1', dst: '192.0.2.2' }), {
           min: 3,
           why: 'and the host answers',
-          hints: [hint.notSeen('no reply on lan0: without 192.0.2.1/24 on lan0 the host has no route back to the peer (ip addr add 192.0.2.1/24 dev lan0)')],
+          // The engine says the hint that fits what was seen: nothing at all, or any other failure.
+          hints: [
+            hint.notSeen('no reply on lan0: without 192.0.2.1/24 on lan0 the host has no route back to the peer (ip addr add 192.0.2.1/24 dev lan0)'),
+            hint.failed('the replies are not the expected ones: is 192.0.2.1/24 on lan0, and on nothing else? (ip -br addr show dev lan0)'),
+          ],
         }),
     },
   ],
