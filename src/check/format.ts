@@ -149,3 +149,27 @@ export function formatViews(views: ViewResult[]): string[] {
     ...(v.lines.length ? v.lines.map((l) => `       | ${l}`) : ['       | (nothing)']),
   ]);
 }
+
+const FIELD_NAMES: Record<string, string> = { src: 'source', dst: 'destination', sport: 'source port', dport: 'destination port', ttl: 'ttl' };
+
+// The one line that says why a check failed, from its first failed expectation: the field its nearest
+// packet got wrong ("source not rewritten: seen 172.17.0.100 where 10.0.2.15 was expected, at host:eth0"
+// when that address passes another point unchanged), else what was missing or should not have been there.
+export function rootCause(r: CheckResult): string | undefined {
+  if (r.pass) return undefined;
+  const x = r.expectations.find((e) => !e.pass);
+  if (!x) {
+    const look = r.looks.find((l) => !l.pass);
+    const probe = r.probes.find((p) => !p.ok);
+    return look ? look.message : probe ? `probe [${probe.node}] ${probe.command} exited ${probe.exitCode}` : undefined;
+  }
+  const e = x.expectation;
+  const what = formatMatcher(e.matcher);
+  if (e.kind === 'expect-none') return `${what} seen at ${e.point}, where none should be`;
+  const d = x.nearMisses[0]?.diffs[0];
+  if (!d) return `nothing like ${what} at ${e.point}`;
+  const name = FIELD_NAMES[d.field] ?? d.field;
+  // An address that crosses another point as it is was not translated on the way.
+  const unchanged = (d.field === 'src' || d.field === 'dst') && r.points.some((p) => p.point !== e.point && p.flows.some((f) => f.a.addr === d.seen || f.b.addr === d.seen));
+  return `${name} ${unchanged ? 'not rewritten' : 'differs'}: seen ${d.seen} where ${d.expected} was expected, at ${e.point}`;
+}

@@ -183,5 +183,6 @@ export interface CheckResult {
   points: PointObservation[];
   probes: ProbeResult[];
   hint?: PickedHint; // a failed check's hint, once the engine picked it
+  cause?: string; // a failed check's root cause in one line, from its first failed expectation's nearest packet
   views?: ViewResult[]; // the state views the check declares, as read after its probes
 }

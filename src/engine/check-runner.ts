@@ -3,6 +3,7 @@ import { mark } from '../sys/timeline.js';
 import { assembleFlows } from '../capture/flows.js';
 import type { CaptureHub } from '../capture/hub.js';
 import { evaluateCheck, evaluateLook, regex } from '../check/evaluate.js';
+import { rootCause } from '../check/format.js';
 import type { Check, CheckResult, Look, LookResult, ProbeResult, ViewResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
@@ -62,7 +63,8 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   const observations = new Map(outcomes.map((o) => [o.point, { packets: o.packets, flows: assembleFlows(o.packets), ready: o.ready, drops: o.drops, windowMs: o.windowMs, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) }]));
   const result = evaluateCheck(check, observations, probes, looks);
   const hint = pickHint(result);
-  return { ...result, ...(hint ? { hint } : {}), ...(views.length ? { views } : {}) };
+  const cause = rootCause(result);
+  return { ...result, ...(hint ? { hint } : {}), ...(cause ? { cause } : {}), ...(views.length ? { views } : {}) };
 }
 
 // Runs the check's state views (after the probes, so the probe's conntrack entries and rule counters

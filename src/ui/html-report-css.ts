@@ -16,6 +16,8 @@ pre.out { background: var(--bg); margin: 2px 0 6px 18px; padding: 4px 8px; font-
 .ok { color: var(--pass); } .bad { color: var(--fail); }
 .verdicts { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; white-space: pre-wrap; margin: 6px 0; }
 .verdicts .pass { color: var(--pass); } .verdicts .fail { color: var(--fail); font-weight: 600; } .verdicts .detail { color: #424a53; }
+.cause { border-left: 3px solid #cf222e; padding: 4px 8px; margin: 6px 0; }
+.cmd.skipped { text-decoration: line-through; opacity: 0.7; margin: 2px 0; }
 .hint { border-left: 3px solid var(--nat); background: #fff8c5; padding: 4px 8px; margin: 6px 0; }
 .check { margin-top: 8px; } .probes { margin: 4px 0; }
 .seq, .topo { overflow-x: auto; }

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { LabEvents } from '../engine/events.js';
 import { formatCheckReport } from '../engine/report.js';
 import { writeOutputFile } from '../sys/output-file.js';
-import { hintLines } from './lines.js';
+import { causeLines, hintLines } from './lines.js';
 import type { Reporter } from './reporter.js';
 import { storyReporter, type RunStory, type StoryStep } from './run-story.js';
 import { attrs, esc } from './xml.js';
@@ -42,8 +42,10 @@ function stepCases(lab: string, s: StoryStep): Case[] {
     cases.push({ name: `${base}: commands`, classname, time: 0, failure: { message: body, type: 'command', body }, out: commandText(s) });
   }
   for (const c of s.checks) {
-    const report = [...formatCheckReport(c.result), ...hintLines(c.result)].join('\n');
-    const fails = [...formatCheckReport(c.result).filter((l) => l.startsWith('FAIL')), ...hintLines(c.result)].join('\n');
+    // The hint and the root cause first, then the details.
+    const leftOut = s.skipped && c.phase === 'after' && s.info.commands.length ? ['left out (--skip):', ...s.info.commands.map((x) => `  [${x.node}] $ ${x.cmd}`)] : [];
+    const report = [...hintLines(c.result), ...causeLines(c.result), ...formatCheckReport(c.result), ...leftOut].join('\n');
+    const fails = [...hintLines(c.result), ...causeLines(c.result), ...formatCheckReport(c.result).filter((l) => l.startsWith('FAIL'))].join('\n');
     const name = `${base}: ${c.phase === 'before' ? 'before the commands' : 'check'}${s.skipped && c.phase === 'after' ? ' (commands skipped)' : ''}`;
     cases.push({ name, classname, time: secs(c.ms), ...(c.result.pass ? {} : { failure: { message: fails || 'check failed', type: 'check', body: report } }), out: [c.phase === 'after' ? commandText(s) : '', probeText(c), formatCheckReport(c.result, { verbose: true }).join('\n')].filter(Boolean).join('\n') });
   }

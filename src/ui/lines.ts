@@ -29,7 +29,12 @@ export function outputLines(output: string, max = 8): string[] {
 
 // The check's verdict lines for a step.
 export function checkLines(r: CheckResult, verbose: boolean): string[] {
-  return [...formatCheckReport(r, { verbose }), ...hintLines(r)];
+  return [...formatCheckReport(r, { verbose }), ...causeLines(r), ...hintLines(r)];
+}
+
+// The root cause of a failed check, as one line (none when it passed).
+export function causeLines(r: CheckResult): string[] {
+  return r.cause ? [`Root cause: ${r.cause}`] : [];
 }
 
 // The hint the engine picked for a failed check, as one line (none when it passed).

@@ -166,3 +166,28 @@ test('--pause-on-fail keeps the failed sandbox up, says how to enter each node, 
   t.false(alive(entry?.initPid ?? 0));
   t.deepEqual(journal(dir), []);
 });
+
+test('a failed check carries one root-cause line from its nearest packet, the same in --check, --json, --junit and --report, with the commands --skip left out', async (t) => {
+  t.timeout(180_000); // two runs of lab 03 on a shared machine
+  const { cli, json, junit, html } = await failing;
+  const cause = 'source not rewritten: seen 172.17.0.100 where 10.0.2.15 was expected, at host:eth0';
+  const step = json.steps.find((s) => s.id === 'masquerade') as unknown as { check?: { cause?: string }; info?: { commands?: { cmd: string }[] } } | undefined;
+  t.is(step?.check?.cause, cause);
+  t.true(cli.stdout.split('\n').some((l) => l.trim() === `Root cause: ${cause}`), cli.stdout);
+  t.true(json.steps.filter((s) => s.id !== 'masquerade').every((s) => !(s.check as { cause?: string } | undefined)?.cause), 'a passing check has no cause');
+  const failure = junitCases(junit).cases.find((c) => c['@_classname'] === '03-masquerade.masquerade')?.failure?.[0];
+  const body = failure?.['#text'] ?? '';
+  t.true(body.startsWith('Hint: requests leave eth0 with source 172.17.0.100'), body);
+  t.true(body.split('\n')[1] === `Root cause: ${cause}`, 'the root cause right after the hint, before the details');
+  t.true(failure?.['@_message'].includes(`Root cause: ${cause}`), failure?.['@_message']);
+  t.regex(body, /left out \(--skip\):\n {2}\[host\] \$ iptables -t nat -A POSTROUTING -s 172\.17\.0\.0\/24 ! -o br0 -j MASQUERADE/);
+  const page = readFileSync(html, 'utf8');
+  const section = page.slice(page.indexOf('id="step-masquerade"'));
+  t.true(section.includes(`<div class="cause"><b>Root cause:</b> ${esc(cause)}</div>`), 'the page shows the root cause');
+  t.true(section.indexOf('class="hint"') < section.indexOf('class="cause"') && section.indexOf('class="cause"') < section.indexOf('class="verdicts"', section.indexOf('class="cause"') - 400), 'hint, cause, then the details');
+  t.true(section.includes(`[host] $ ${esc('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE')}`), 'the skipped MASQUERADE command listed');
+  // In a real browser: the hint and the cause are visible text of the masquerade step.
+  const text = visibleText(await dumpDom(html));
+  t.regex(text, /Root cause: source not rewritten: seen 172\.17\.0\.100 where 10\.0\.2\.15 was expected, at host:eth0/);
+  t.regex(text, /left out \(--skip\)/);
+});
