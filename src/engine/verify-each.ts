@@ -1,10 +1,9 @@
 // `lab verify --each-command`: leaves out each single state-changing command in turn (every earlier step
 // as written) and reports any whose step still passes without it: a check that passes for the wrong reason.
 import type { CheckResult } from '../check/types.js';
-import { LabEvents } from './events.js';
 import type { LabDef } from './lab-types.js';
 import type { LoadedLab } from './loader.js';
-import { LabSession } from './session.js';
+import { missingOf, trialCheck } from './verify-trial.js';
 
 export interface CommandCase {
   stepIndex: number;
@@ -25,23 +24,11 @@ export function commandCases(def: LabDef): CommandCase[] {
   return def.steps.flatMap((s, stepIndex) => (s.check ? s.run.flatMap((c, commandIndex) => (c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }])) : []));
 }
 
-// One fresh session: every step before the case's as written, then its step without that one command.
-export async function checkWithout(loaded: LoadedLab, c: CommandCase): Promise<CheckResult | undefined> {
-  const session = await LabSession.open(loaded, { events: new LabEvents() });
-  try {
-    for (const s of loaded.def.steps.slice(0, c.stepIndex)) await session.runCommands(s.id);
-    await session.runCommands(c.step, { omit: [c.commandIndex] });
-    return await session.check(c.step);
-  } finally {
-    await session.close();
-  }
+// Every step before the case's as written, then its step without that one command.
+export function checkWithout(loaded: LoadedLab, c: CommandCase): Promise<CheckResult | undefined> {
+  return trialCheck(loaded, c.stepIndex, (session, id) => session.runCommands(id, { omit: [c.commandIndex] }));
 }
 
-// What a failed check says is missing: failed expectations, looks and probes.
-function missingOf(c: CheckResult | undefined): string[] {
-  if (!c) return [];
-  return [...c.expectations.filter((e) => !e.pass).map((e) => e.message), ...c.looks.filter((l) => !l.pass).map((l) => l.message), ...c.probes.filter((p) => !p.ok).map((p) => `probe ${p.command} exited ${p.exitCode}`)];
-}
 
 // Tries every case, `parallel` sandboxes at a time; never throws (a broken trial is an error verdict).
 export async function leaveOutEach(loaded: LoadedLab, cases: CommandCase[], parallel = 3): Promise<CommandVerdict[]> {

@@ -1,11 +1,10 @@
 // `lab verify`, second half: each plausible mistake a step declares is run in place of the step's
 // commands, from the step's starting state, and the step's check must fail with the declared hint.
 import type { CheckResult } from '../check/types.js';
-import { LabEvents } from './events.js';
 import { pickHint } from './hints.js';
 import type { Mistake } from './lab-types.js';
 import type { LoadedLab } from './loader.js';
-import { LabSession } from './session.js';
+import { trialCheck } from './verify-trial.js';
 
 export interface MistakeVerdict {
   step: string;
@@ -22,19 +21,9 @@ export interface MistakeVerdict {
 
 const PARALLEL = 3;
 
-// One fresh session: every earlier step as written, the step's arrange part, the mistake, the check.
-async function tryOne(loaded: LoadedLab, index: number, mistake: Mistake): Promise<CheckResult | undefined> {
-  const session = await LabSession.open(loaded, { events: new LabEvents() });
-  try {
-    const steps = loaded.def.steps;
-    for (const s of steps.slice(0, index)) await session.runCommands(s.id);
-    const step = steps[index];
-    if (!step) return undefined;
-    await session.runCommands(step.id, { instead: mistake.run });
-    return await session.check(step.id);
-  } finally {
-    await session.close();
-  }
+// Every earlier step as written, the step's arrange part, the mistake instead of its commands, the check.
+function tryOne(loaded: LoadedLab, index: number, mistake: Mistake): Promise<CheckResult | undefined> {
+  return trialCheck(loaded, index, (session, id) => session.runCommands(id, { instead: mistake.run }));
 }
 
 // The verdict on one mistake: caught by the check, and answered with the declared hint.

@@ -11,6 +11,7 @@ import { checkEnvironment } from './preflight.js';
 import { LabSession } from './session.js';
 import { commandCases, EACH_COMMAND_BUDGET_MS, eachCommandEstimateMs, eachCommandLines, leaveOutEach, type CommandVerdict } from './verify-each.js';
 import { mistakeLines, verifyMistakes, type MistakeVerdict } from './verify-mistakes.js';
+import { missingOf, trialCheck } from './verify-trial.js';
 
 export interface StepVerdict {
   id: string;
@@ -38,26 +39,9 @@ export interface VerifyResult {
 
 const PARALLEL = 3;
 
-// What a failed check says is missing: its failed expectations and looks, and failed probes.
-export function missingOf(c: CheckResult | undefined): string[] {
-  if (!c) return [];
-  return [...c.expectations.filter((e) => !e.pass).map((e) => e.message), ...c.looks.filter((l) => !l.pass).map((l) => l.message), ...c.probes.filter((p) => !p.ok).map((p) => `probe ${p.command} exited ${p.exitCode}`)];
-}
-
-// One fresh session: every step before `index` as written, then step `index` with (or without) its commands.
-async function trial(loaded: LoadedLab, index: number, skip: boolean): Promise<CheckResult | undefined> {
-  const session = await LabSession.open(loaded, { events: new LabEvents() });
-  try {
-    const steps = loaded.def.steps;
-    for (const s of steps.slice(0, index)) await session.runCommands(s.id);
-    const step = steps[index];
-    if (!step) return undefined;
-    await session.arrange(step.id);
-    if (!skip) await session.runCommands(step.id);
-    return await session.check(step.id);
-  } finally {
-    await session.close();
-  }
+// One step's trial: as written, or with its commands left out.
+function trial(loaded: LoadedLab, index: number, skip: boolean): Promise<CheckResult | undefined> {
+  return trialCheck(loaded, index, async (session, id) => (skip ? undefined : session.runCommands(id)));
 }
 
 export interface VerifyOptions {
