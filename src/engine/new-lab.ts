@@ -62,9 +62,19 @@ export default defineLab({
 
 // Writes labs/NN-name.ts (or into `dir`) and returns its path; refuses a bad id or an existing file.
 export function writeNewLab(id: string, dir = LABS_SRC): string {
-  if (!ID.test(id)) throw new UsageError('BAD_LAB_ID', `lab id "${id}" must look like NN-name (two digits, then lowercase letters, digits and '-')`, 'e.g. lab new 09-my-lab');
+  if (!ID.test(id))
+    throw new UsageError(
+      'BAD_LAB_ID',
+      `lab id "${id}" must look like NN-name (two digits, then lowercase letters, digits and '-')`,
+      'e.g. lab new 09-my-lab',
+    );
   const file = join(dir, `${id}.ts`);
-  if (existsSync(file)) throw new UsageError('LAB_EXISTS', `${relative(process.cwd(), file) || file} exists already`, 'choose another id, or remove that file');
+  if (existsSync(file))
+    throw new UsageError(
+      'LAB_EXISTS',
+      `${relative(process.cwd(), file) || file} exists already`,
+      'choose another id, or remove that file',
+    );
   writeOutputFile(file, newLabText(id));
   return file;
 }

@@ -17,7 +17,8 @@ function broken(rel: string): string[] {
       out.push(`${rel}: ${target} (no file ${file})`);
       continue;
     }
-    if (anchor !== undefined && file.endsWith('.md') && !anchors(docText(file)).has(anchor)) out.push(`${rel}: ${target} (no heading #${anchor} in ${file})`);
+    if (anchor !== undefined && file.endsWith('.md') && !anchors(docText(file)).has(anchor))
+      out.push(`${rel}: ${target} (no heading #${anchor} in ${file})`);
   }
   return out;
 }
@@ -37,7 +38,9 @@ test('the README links to each page of docs/', (t) => {
 
 test('the link checker sees a dead file and a dead heading', (t) => {
   t.deepEqual(links('see [a](docs/x.md#y) and `[b](c)`\n```\n[d](e)\n```\n'), ['docs/x.md#y']);
-  const a = anchors('# What the sandbox protects, and what it does not\n## `--junit FILE`, `--report`\n## Set-up\n## Set-up\n');
+  const a = anchors(
+    '# What the sandbox protects, and what it does not\n## `--junit FILE`, `--report`\n## Set-up\n## Set-up\n',
+  );
   t.true(a.has('what-the-sandbox-protects-and-what-it-does-not'));
   t.true(a.has('--junit-file---report'));
   t.true(a.has('set-up') && a.has('set-up-1'));

@@ -24,10 +24,18 @@ function codeFlags(): { interval: string; answered: string; unanswered: string }
 
 // Every ping command line quoted in a text, as its words.
 function quotedPings(text: string): string[][] {
-  return [...text.matchAll(/\bping((?: +\[?-[a-zA-Z0-9]+(?: +[^\s\]|`]+)?\]?)+)/g)].map((m) => m[1]!.trim().split(/\s+/).map((w) => w.replace(/[[\]]/g, '')));
+  return [...text.matchAll(/\bping((?: +\[?-[a-zA-Z0-9]+(?: +[^\s\]|`]+)?\]?)+)/g)].map((m) =>
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .map((w) => w.replace(/[[\]]/g, '')),
+  );
 }
 
-const sources = (): [string, string][] => [...docFiles().map((f): [string, string] => [f, docText(f)]), ['src/lab.ts', readFileSync(join(ROOT, 'src', 'lab.ts'), 'utf8')]];
+const sources = (): [string, string][] => [
+  ...docFiles().map((f): [string, string] => [f, docText(f)]),
+  ['src/lab.ts', readFileSync(join(ROOT, 'src', 'lab.ts'), 'utf8')],
+];
 
 test('the code runs ping 5 ms apart, waits 1 s for a reply it expects and 0.1 s for one it does not', (t) => {
   t.deepEqual(codeFlags(), { interval: '0.005', answered: '1', unanswered: '0.1' });
@@ -44,7 +52,8 @@ test('every ping the docs quote has the interval and a timeout the code uses', (
       if (i === undefined && w === undefined) continue;
       seen++;
       if (i !== undefined && i !== code.interval) bad.push(`${file}: ping -i ${i} (the code: -i ${code.interval})`);
-      if (w !== undefined && w !== code.answered && w !== code.unanswered) bad.push(`${file}: ping -W ${w} (the code: -W ${code.answered}, or ${code.unanswered} with expectFail)`);
+      if (w !== undefined && w !== code.answered && w !== code.unanswered)
+        bad.push(`${file}: ping -W ${w} (the code: -W ${code.answered}, or ${code.unanswered} with expectFail)`);
     }
   }
   t.true(seen >= 3, `only ${seen} quoted pings found: the docs' samples moved?`);
@@ -63,7 +72,9 @@ test('the authoring reference states both timeouts, and no doc says the old 20 m
 });
 
 test('the quoted-ping reader finds flags in samples and in the reference table', (t) => {
-  t.deepEqual(quotedPings('$ ping -n -q -c 3 -i 0.02 -W 0.5 203.0.113.8'), [['-n', '-q', '-c', '3', '-i', '0.02', '-W', '0.5']]);
+  t.deepEqual(quotedPings('$ ping -n -q -c 3 -i 0.02 -W 0.5 203.0.113.8'), [
+    ['-n', '-q', '-c', '3', '-i', '0.02', '-W', '0.5'],
+  ]);
   const [row] = quotedPings('`ping [-6] -c 3 -i 0.005 -W 1 [-s size]`');
   t.is(flag(row!, '-i'), '0.005');
   t.is(flag(row!, '-W'), '1');
