@@ -63,6 +63,37 @@ export class Bounded {
   }
 }
 
+// stdout and stderr interleaved by whole lines: a stream's unfinished line waits for its end, so
+// curl's "000" never lands inside its error message.
+export class LineMerge {
+  private readonly part = { out: '', err: '' };
+  private readonly into: { push(text: string): void };
+
+  constructor(into: { push(text: string): void }) {
+    this.into = into;
+  }
+
+  // Text from one stream: its finished lines go on now.
+  push(stream: 'out' | 'err', text: string): void {
+    const all = this.part[stream] + text;
+    const nl = all.lastIndexOf('\n');
+    if (nl < 0) {
+      this.part[stream] = all;
+      return;
+    }
+    this.into.push(all.slice(0, nl + 1));
+    this.part[stream] = all.slice(nl + 1);
+  }
+
+  // The unfinished lines at the end, each on its own line.
+  flush(): void {
+    const rest = [this.part.err, this.part.out].filter((x) => x);
+    if (rest.length) this.into.push(rest.join('\n'));
+    this.part.out = '';
+    this.part.err = '';
+  }
+}
+
 // Runs one command to completion and returns what happened; never throws for a non-zero exit.
 // The command gets its own process group: at the bound the whole group is killed, grandchildren too,
 // and a background child that keeps the output pipe open cannot hold the run up.
@@ -76,12 +107,13 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   const closed = new Promise((r) => child.once('close', r)); // may come right with the exit: listen from the start
   const all = new Bounded();
   const err = new Bounded();
+  const merge = new LineMerge(all);
   child.stdout?.on('data', (d: Buffer) => {
-    all.push(d.toString());
+    merge.push('out', d.toString());
     spec.onOutput?.(d.toString());
   });
   child.stderr?.on('data', (d: Buffer) => {
-    all.push(d.toString());
+    merge.push('err', d.toString());
     err.push(d.toString());
     spec.onOutput?.(d.toString());
   });
@@ -119,6 +151,7 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   clearTimeout(grace);
   child.stdout?.destroy();
   child.stderr?.destroy();
+  merge.flush();
   return finishRecord(spec, { exitCode, timedOut, all, err, started, bound }, observer);
 }
 
