@@ -11,6 +11,7 @@ export interface StepResult {
   title: string;
   status: StepStatus;
   skipped: boolean; // its commands were left out (--skip)
+  leftOut?: { node: string; cmd: string }[]; // ... and which they were
   commands: (CommandRecord & { expectFail: boolean; ok: boolean })[];
   arrange?: (CommandRecord & { expectFail: boolean; ok: boolean })[]; // the step's setup, run even when it was skipped
   before?: CheckResult; // state before the commands (steps that show both)

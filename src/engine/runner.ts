@@ -108,7 +108,7 @@ export function markInterrupted(result: LabResult, signal?: AbortSignal): void {
 async function runStep(session: LabSession, info: StepInfo, skipped: boolean, events: LabEvents, signal?: AbortSignal, trace = false): Promise<StepResult> {
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
-  const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], durationMs: 0 };
+  const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], ...(skipped && info.commands.length ? { leftOut: info.commands.map((c) => ({ node: c.node, cmd: c.cmd })) } : {}), durationMs: 0 };
   const arranged = await session.arrange(info.id);
   if (arranged.length) sr.arrange = arranged;
   const before = await session.check(info.id, 'before');

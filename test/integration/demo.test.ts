@@ -59,7 +59,7 @@ test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highli
   t.regex(await tmux.screen(true), /\x1b\[[0-9;]*44m10\.0\.2\.15/, 'the rewritten source is highlighted (blue background)');
   t.regex(screen, /✔ 1 bridge/);
   t.regex(screen, /▶ 5 masquerade/);
-  t.regex(screen, /PASS seen 3 ICMP echo-request src=10\.0\.2\.15/);
+  t.regex(await commandsText(tmux), /PASS seen 3 ICMP echo-request src=10\.0\.2\.15/, 'the verdict, in the commands pane or above with PgUp');
   // Traffic on: new packet lines keep arriving while nobody presses anything.
   await tmux.keys('t');
   t.true((await tmux.waitFor((s) => s.includes('traffic ON'), 5_000)).ok);

@@ -173,6 +173,7 @@ test('a failed check carries one root-cause line from its nearest packet, the sa
   const cause = 'source not rewritten: seen 172.17.0.100 where 10.0.2.15 was expected, at host:eth0';
   const step = json.steps.find((s) => s.id === 'masquerade') as unknown as { check?: { cause?: string }; info?: { commands?: { cmd: string }[] } } | undefined;
   t.is(step?.check?.cause, cause);
+  t.true(((step as { leftOut?: { cmd: string }[] } | undefined)?.leftOut ?? []).some((c) => c.cmd === 'iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE'), '--json lists the command left out');
   t.true(cli.stdout.split('\n').some((l) => l.trim() === `Root cause: ${cause}`), cli.stdout);
   t.true(json.steps.filter((s) => s.id !== 'masquerade').every((s) => !(s.check as { cause?: string } | undefined)?.cause), 'a passing check has no cause');
   const failure = junitCases(junit).cases.find((c) => c['@_classname'] === '03-masquerade.masquerade')?.failure?.[0];
