@@ -1,11 +1,14 @@
 // Turns a node's trace events into the packet's path: one line per chain, rule and movement, and its fate.
 import { MARK_CHAINS, TRACE_TABLE } from './trace-table.js';
+import type { ChainRules } from './trace-tried.js';
+import { whyNotMatched } from './trace-tried.js';
 import type { NodeTrace, TraceEvent, TraceHop, TracePacket } from './trace-types.js';
 
 export interface NodeContext {
   node: string;
   ipt: Map<string, string>; // "ip nat 2" -> iptables form of that rule
   forwarding?: string; // the node's net.ipv4.ip_forward (or IPv6 forwarding), as read after the probe
+  chains?: Map<string, ChainRules>; // "ip nat POSTROUTING" -> its iptables rules: to say which were tried and why they did not match
 }
 
 type Move = 'in' | 'sent' | 'forward' | 'input' | 'post';
@@ -51,6 +54,7 @@ export function formatNodeTrace(events: TraceEvent[], ctx: NodeContext): NodeTra
   let last: Move | undefined;
   let lastPacket: TracePacket | undefined;
   let died: string | undefined;
+  const tried = new Tried(ctx.chains);
   for (const e of events) {
     const ours = e.family === 'inet' && e.table === TRACE_TABLE;
     if (e.kind === 'packet' && e.packet) {
@@ -62,6 +66,7 @@ export function formatNodeTrace(events: TraceEvent[], ctx: NodeContext): NodeTra
       }
       chainPacket = e.packet;
       lastPacket = e.packet;
+      if (!ours) tried.enter(e);
       if (!ours) continue;
       const move = movement(e.chain, e.packet, ctx.node);
       if (move) {
@@ -72,6 +77,7 @@ export function formatNodeTrace(events: TraceEvent[], ctx: NodeContext): NodeTra
     }
     if (ours) continue;
     const hop = hopOf(e, ctx.ipt);
+    lines.push(...tried.before(e, chainPacket));
     hops.push(hop);
     lines.push(hop.text);
     if (NAT.has(hop.verdict) && chainPacket) pendingNat = { hop, line: lines.length - 1, before: chainPacket };
@@ -126,5 +132,60 @@ function fateOf(last: Move | undefined, p: TracePacket | undefined, ctx: NodeCon
       return `not forwarded and not delivered: after prerouting no FORWARD or INPUT chain saw it (ip_forward is ${ctx.forwarding ?? 'unknown'}; no route back, or the reverse-path filter?)`;
     case undefined:
       return `no packet of the probe was seen in ${ctx.node}`;
+  }
+}
+
+// Walks each chain's iptables rules alongside the trace: the rules between two reported hops were tried and
+// did not match; a chain jumped to and left without a word of its own matched none of its rules after the last.
+class Tried {
+  private cursor = new Map<string, number>(); // chain -> index of the next rule not yet accounted for
+  private jumped = new Map<string, string>(); // caller chain -> the chain it jumped to
+  private packets = new Map<string, TracePacket>(); // chain -> the packet as it entered
+
+  constructor(private chains: Map<string, ChainRules> | undefined) {}
+
+  // A base chain starts over when the packet enters it.
+  enter(e: TraceEvent): void {
+    const k = `${e.family} ${e.table} ${e.chain}`;
+    this.cursor.set(k, 0);
+    if (e.packet) this.packets.set(k, e.packet);
+  }
+
+  // The lines for the rules passed over before this rule, policy or chain end.
+  before(e: TraceEvent, p: TracePacket | undefined): string[] {
+    if (!this.chains) return [];
+    const k = `${e.family} ${e.table} ${e.chain}`;
+    const out: string[] = [];
+    const callee = this.jumped.get(k);
+    if (callee) {
+      this.jumped.delete(k);
+      out.push(...this.upTo(callee, undefined, this.packets.get(callee) ?? p));
+    }
+    const c = this.chains.get(k);
+    if (!c) return out;
+    const at = e.kind === 'rule' && e.handle !== undefined ? c.handles.indexOf(e.handle) : e.kind === 'rule' ? -1 : c.rules.length;
+    if (at < 0) return out;
+    out.push(...this.upTo(k, at, this.packets.get(k) ?? p));
+    const j = /^(?:jump|goto) (\S+)/.exec(e.verdict ?? '')?.[1];
+    if (j) {
+      const callee2 = `${e.family} ${e.table} ${j}`;
+      this.cursor.set(callee2, 0);
+      if (p) this.packets.set(callee2, p);
+      this.jumped.set(k, callee2);
+    }
+    if (e.verdict === 'return') this.cursor.delete(k); // a RETURN rule: the rest of the chain was never tried
+    return out;
+  }
+
+  // Rules of chain k from its cursor up to (not including) index at, or to its end; the cursor moves past at.
+  private upTo(k: string, at: number | undefined, p: TracePacket | undefined): string[] {
+    const c = this.chains?.get(k);
+    const from = this.cursor.get(k);
+    if (!c || from === undefined || !p) return [];
+    const end = at ?? c.rules.length;
+    this.cursor.set(k, end + 1);
+    const [family = '', table = '', chain = ''] = k.split(' ');
+    const label = chainLabel({ family, table, chain });
+    return c.rules.slice(from, Math.max(from, end)).map((r) => `${label}  rule ${r}  -> ${whyNotMatched(r, p)}`);
   }
 }

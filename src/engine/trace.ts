@@ -7,6 +7,8 @@ import { runCommand, type CommandRecord } from '../sys/exec.js';
 import { probeCommand } from './probes.js';
 import { formatNodeTrace } from './trace-format.js';
 import { iptablesByHandle, parseNftRuleset, parseTrace } from './trace-parse.js';
+import type { ChainRules } from './trace-tried.js';
+import { iptablesChains } from './trace-tried.js';
 import { probeMatch, TRACE_TABLE, traceTableScript } from './trace-table.js';
 import type { NodeTrace, TraceResult } from './trace-types.js';
 
@@ -155,15 +157,17 @@ async function disarm(sandbox: Sandbox, a: Armed): Promise<string | undefined> {
 }
 
 // What a node's rules look like in iptables' words, and whether it forwards; read-only.
-async function nodeFacts(sandbox: Sandbox, node: string, ipv6: boolean): Promise<{ ipt: Map<string, string>; forwarding?: string }> {
+async function nodeFacts(sandbox: Sandbox, node: string, ipv6: boolean): Promise<{ ipt: Map<string, string>; chains: Map<string, ChainRules>; forwarding?: string }> {
   const [ruleset, v4, v6, fwd] = await Promise.all([
     listing(sandbox, node, 'nft -a list ruleset'),
     listing(sandbox, node, 'iptables-save'),
     listing(sandbox, node, 'ip6tables-save'),
     listing(sandbox, node, `sysctl -n ${ipv6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward'}`),
   ]);
-  const ipt = iptablesByHandle(parseNftRuleset(ruleset ?? ''), { ip: v4 ?? '', ip6: v6 ?? '' });
-  return { ipt, ...(fwd ? { forwarding: fwd.trim() } : {}) };
+  const nft = parseNftRuleset(ruleset ?? '');
+  const saves = { ip: v4 ?? '', ip6: v6 ?? '' };
+  const ipt = iptablesByHandle(nft, saves);
+  return { ipt, chains: iptablesChains(nft, saves), ...(fwd ? { forwarding: fwd.trim() } : {}) };
 }
 
 // Traces the first packet of `probe`; the trace table is gone from every node when this resolves.
@@ -190,7 +194,7 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
       const rec = await sandbox.probe(pc.node, pc.argv, pc.display, undefined, pc.timeoutMs);
       probeExitCode = rec.exitCode ?? -1;
       probeSaid = rec.output.split('\n').find((l) => /unreachable|error|fail|refused|cannot|not /i.test(l))?.trim() ?? '';
-      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6).catch(() => ({ ipt: new Map<string, string>() })));
+      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6).catch(() => ({ ipt: new Map<string, string>(), chains: new Map<string, ChainRules>() })));
     }
   } finally {
     const removed = await Promise.all(armed.map((a) => disarm(sandbox, a).catch((err: Error) => err.message)));

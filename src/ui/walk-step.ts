@@ -70,8 +70,8 @@ export function showCheck(r: CheckResult | undefined, label = 'The packets:'): v
   if (h) say('', ...wrap(`${paint('yellow', 'Hint:')} ${h.text}`, '    ', '  '));
 }
 
-// The packet's path (session.trace, built in the engine): a choice after a failed check, offered only
-// when the session has it, so a student can see where the packet died.
+// The packet's path (session.trace, built in the engine): a choice after a check, offered only when the
+// session has it, so a student can see where the packet died, or which rules it met on its way.
 export function traceChoice<T>(ctx: WalkContext, value: T): Choice<T>[] {
   return canTrace(ctx.session) ? [{ name: 'see the packet\'s path (which rules it met, where it stopped)', value }] : [];
 }

@@ -216,7 +216,7 @@ async function afterStep(ctx: WalkContext, info: StepInfo, sr: StepResult): Prom
         ...(nextStep ? [{ name: `go on to step ${info.index + 2}: ${nextStep.title}`, value: 'next' as const }] : []),
         ...(prev ? [{ name: `go back to step ${info.index}: ${prev.title}`, value: 'back' as const }] : []),
       ];
-  if (sr.check && !sr.check.pass) choices.push(...traceChoice(ctx, 'trace' as const));
+  if (sr.check) choices.push(...traceChoice(ctx, 'trace' as const)); // after a pass too: which rules it met and why the others did not match
   choices.push({ name: quitChoice(ctx, ok ? info.index + 1 : info.index), value: 'quit' });
   if (!ok) prepareStart(ctx, info.index); // "do it now" then costs only the swap
   const question = ok ? 'Next?' : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;

@@ -101,3 +101,21 @@ test.serial('after a trace the nft table and the monitor are gone, even when a l
     await session.close();
   }
 });
+
+test.serial('a rule inserted before MASQUERADE that the packet does not match is listed, with why', async (t) => {
+  const session = await LabSession.open(await loadLab('03-masquerade'), { events: new LabEvents() });
+  try {
+    for (const s of session.steps) await session.runCommands(s.id);
+    const sh = session.shell('host', ['sh', '-c', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin; iptables -t nat -I POSTROUTING -s 172.18.0.0/24 ! -o br0 -j MASQUERADE']);
+    const ins = await execa(sh.argv[0]!, sh.argv.slice(1), { env: sh.env, reject: false });
+    t.is(ins.exitCode, 0, String(ins.stderr));
+    const tr = await session.trace('masquerade');
+    t.is(tr.error, undefined);
+    const miss = '  [host] nat POSTROUTING  rule -s 172.18.0.0/24 ! -o br0 -j MASQUERADE  -> not matched: source 172.17.0.100 is not in 172.18.0.0/24';
+    const at = tr.lines.indexOf(miss);
+    t.true(at > 0, tr.lines.join('\n'));
+    t.is(tr.lines.indexOf(`  ${MASQ_LINE}`), at + 1, tr.lines.join('\n'));
+  } finally {
+    await session.close();
+  }
+});

@@ -126,7 +126,9 @@ test.serial('resume after quitting at step 4: the sandbox is rebuilt and the wal
     await again.waitFor(/✓ 3\. Ping the internet/);
     await again.choose(/Predict:/);
     await again.choose(/Step forward:/);
-    await again.choose(/Next\?/, 1); // quit after step 4
+    await again.choose(/Next\?/, 1); // the packet's path, offered after a pass too
+    await again.waitFor(/The packet's path:/);
+    await again.choose(/Next\?/, 2); // quit after step 4
     t.is(await again.exitCode(), 130);
     const out = flat(await again.history(true));
     t.regex(out, /── Step 4 of 5: Let the host forward packets/);

@@ -6,13 +6,17 @@ import { chainLabel, formatNodeTrace, formatTracePacket, rewriteOf } from '../..
 import { cleanRule, iptablesByHandle, parseIptablesSave, parseNftRuleset, parsePacket, parseTrace, parseTraceLine } from '../../src/engine/trace-parse.js';
 import { probeMatch, traceTableScript } from '../../src/engine/trace-table.js';
 import { traceNodes } from '../../src/engine/trace.js';
+import { iptablesChains, inCidr, whyNotMatched } from '../../src/engine/trace-tried.js';
 
 const read = (name: string): string => readFileSync(fileURLToPath(new URL(`../../../fixtures/trace/${name}`, import.meta.url)), 'utf8');
 
 // A captured scenario as the engine sees it: the monitor's text, the rules by handle, ip_forward.
-function traced(name: string) {
-  const ipt = iptablesByHandle(parseNftRuleset(read(`${name}.ruleset.txt`)), { ip: read(`${name}.iptables-save.txt`) });
-  return formatNodeTrace(parseTrace(read(`${name}.monitor.txt`)), { node: 'host', ipt, forwarding: read(`${name}.ip_forward.txt`).trim() });
+function traced(name: string, withTried = false) {
+  const nft = parseNftRuleset(read(`${name}.ruleset.txt`));
+  const saves = { ip: read(`${name}.iptables-save.txt`) };
+  const ipt = iptablesByHandle(nft, saves);
+  const chains = withTried ? { chains: iptablesChains(nft, saves) } : {};
+  return formatNodeTrace(parseTrace(read(`${name}.monitor.txt`)), { node: 'host', ipt, forwarding: read(`${name}.ip_forward.txt`).trim(), ...chains });
 }
 
 test('MASQUERADE is named as the student typed it, with the rewrite it made', (t) => {
@@ -170,4 +174,62 @@ test('the match is as narrow as the probe allows, and only its first packet is m
   t.is(script.match(/limit name "once" meta nftrace set 1$/gm)?.length, 2);
   t.deepEqual(traceNodes(['host', 'wan', 'mycontainer'], 'mycontainer'), ['mycontainer', 'host']);
   t.deepEqual(traceNodes(['host', 'wan'], 'host'), ['host']);
+});
+
+// masquerade-after-miss: the captured forward-accept-masquerade monitor output, with rules added by hand
+// before the ones that matched (the ruleset and iptables-save files say where), so nft reported only those.
+test('the rules tried before the one that matched, each with why it did not match', (t) => {
+  t.deepEqual(traced('masquerade-after-miss', true).lines, [
+    'in br0: 172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=64',
+    'filter FORWARD  rule -i br+ -o eth1 -j ACCEPT  -> not matched: out interface is eth0, not eth1',
+    'filter FORWARD  rule -i br0 -j ACCEPT  -> accept',
+    'forwarded br0 -> eth0',
+    'nat POSTROUTING  rule -s 172.18.0.0/24 ! -o br0 -j MASQUERADE  -> not matched: source 172.17.0.100 is not in 172.18.0.0/24',
+    'nat POSTROUTING  rule -s 172.17.0.128/25 -j MASQUERADE  -> not matched: source 172.17.0.100 is not in 172.17.0.128/25',
+    'nat POSTROUTING  rule ! -o eth0 -j MASQUERADE  -> not matched: out interface is eth0 (the rule says ! -o eth0)',
+    'nat POSTROUTING  rule -p tcp -s 172.17.0.0/24 -m tcp --dport 80 -j MASQUERADE  -> not matched: protocol is icmp, not tcp',
+    'nat POSTROUTING  rule -s 172.17.0.0/16 -m conntrack --ctstate NEW -j MASQUERADE  -> not matched (-m conntrack --ctstate NEW: not evaluated here)',
+    'nat POSTROUTING  rule -s 172.17.0.0/24 ! -o br0 -j MASQUERADE  -> masquerade (source 172.17.0.100 -> 10.0.2.15)',
+    'out eth0: 10.0.2.15 -> 203.0.113.8 ICMP echo-request ttl=63',
+  ]);
+  // Without the chains' rules the path is what nft reported, and nothing more.
+  t.false(traced('masquerade-after-miss').lines.some((l) => l.includes('not matched')));
+});
+
+test('a chain ended by its policy: every rule was tried; a jumped-to chain that matched nothing, too', (t) => {
+  // The captured policy drop, as if FORWARD had held two rules that did not match.
+  const chains = new Map([['ip filter FORWARD', { rules: ['-i eth1 -j ACCEPT', '-i br0 -p tcp -j ACCEPT'], handles: [2, 3] }]]);
+  t.deepEqual(formatNodeTrace(parseTrace(read('forward-policy-drop.monitor.txt')), { node: 'host', ipt: new Map(), chains }).lines, [
+    'in br0: 172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=64',
+    'filter FORWARD  rule -i eth1 -j ACCEPT  -> not matched: in interface is br0, not eth1',
+    'filter FORWARD  rule -i br0 -p tcp -j ACCEPT  -> not matched: protocol is icmp, not tcp',
+    'filter FORWARD policy drop   <- the packet died here',
+  ]);
+  t.deepEqual(traced('rule-drop-user-chain', true).lines.slice(1), [
+    'filter FORWARD  rule -j LAB  -> jump LAB',
+    'filter LAB  rule -s 10.9.9.9/32 -j ACCEPT  -> not matched: source 172.17.0.100 is not in 10.9.9.9/32',
+    'filter LAB  rule -p icmp -m comment --comment "no pings" -j DROP  -> drop   <- the packet died here',
+  ]);
+  const r = traced('user-chain-return', true).lines;
+  t.is(r[2], 'filter LAB  rule -s 10.9.9.9/32 -j DROP  -> not matched: source 172.17.0.100 is not in 10.9.9.9/32');
+  t.is(r[3], 'filter FORWARD  rule -i br0 -o eth0 -j LOG --log-prefix "lab: "  -> continue');
+});
+
+test('CIDR edges, negation, wildcards and ports, one match at a time', (t) => {
+  t.true(inCidr('172.17.0.127', '172.17.0.0/25'));
+  t.false(inCidr('172.17.0.128', '172.17.0.0/25'));
+  t.true(inCidr('10.1.2.3', '0.0.0.0/0'));
+  t.true(inCidr('10.0.0.1', '10.0.0.1'));
+  t.true(inCidr('2001:db8::1', '2001:db8::/32'));
+  t.false(inCidr('2001:db9::1', '2001:db8::/32'));
+  t.is(inCidr('10.0.0.1', '2001:db8::/32'), undefined);
+  const p = { iif: 'veth1', oif: 'eth0', src: '10.0.0.2', dst: '198.51.100.7', proto: 'tcp', sport: 40000, dport: 443 };
+  t.is(whyNotMatched('! -s 10.0.0.0/8 -j ACCEPT', p), 'not matched: source 10.0.0.2 is in 10.0.0.0/8 (the rule says ! -s 10.0.0.0/8)');
+  t.is(whyNotMatched('-i veth+ -d 198.51.100.128/25 -j DROP', p), 'not matched: destination 198.51.100.7 is not in 198.51.100.128/25');
+  t.is(whyNotMatched('-i veth+ -o eth1 -j DROP', p), 'not matched: out interface is eth0, not eth1');
+  t.is(whyNotMatched('-i br+ -j DROP', p), 'not matched: in interface is veth1, not br+');
+  t.is(whyNotMatched('-p tcp -m tcp --dport 80:90 -j DROP', p), 'not matched: destination port is 443, not 80:90');
+  t.is(whyNotMatched('-p tcp -m tcp ! --sport 1024: -j DROP', p), 'not matched: source port is 40000 (the rule says ! --sport 1024:)');
+  t.is(whyNotMatched('-p tcp -m multiport --dports 80,443 -j DROP', p), 'not matched (-m multiport --dports 80,443: not evaluated here)');
+  t.is(whyNotMatched('-m comment --comment "keep -s 1.2.3.4" -j DROP', p), 'not matched (its matches seem to hold for this dump; not explained here)');
 });
