@@ -155,6 +155,7 @@ R=$1; shift
 mount --bind "$R" "$R"
 mount -t proc proc "$R/proc"
 mount -t sysfs sysfs "$R/sys"
+mount --rbind /sys/fs/cgroup "$R/sys/fs/cgroup" # a booted machine has its cgroups mounted: the sandbox limits need them
 mount --rbind /dev "$R/dev"
 mount -t tmpfs -o mode=755 tmpfs "$R/run"
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
