@@ -83,7 +83,8 @@ export default defineLab({
         'the chain LAB_FORWARD with a jump from FORWARD and two ACCEPT rules per bridge (out of it, into it), and MASQUERADE for ' +
         'the project\'s /24. The seed puts that MASQUERADE rule in PREROUTING: iptables refuses it there, since MASQUERADE only ' +
         'exists in the nat table\'s POSTROUTING chain, which is where lk puts it. What is left is to let the host forward.',
-      arrange: [host('iptables -P FORWARD DROP'), ...plug(A, 'alpha', A_NET), ...plug(A2, 'alpha', A_NET, 3), ...plug(B, 'beta', B_NET)],
+      // br_netfilter on, as wherever Docker runs (the sandbox starts every lab with it off): the next step is about it.
+      arrange: [host('iptables -P FORWARD DROP'), host('sysctl -w net.bridge.bridge-nf-call-iptables=1'), ...plug(A, 'alpha', A_NET), ...plug(A2, 'alpha', A_NET, 3), ...plug(B, 'beta', B_NET)],
       run: [host('sysctl -w net.ipv4.ip_forward=1')],
       prediction: {
         question: `With ip_forward=1, which source do alpha's echo requests carry on eth0?`,
@@ -116,7 +117,8 @@ export default defineLab({
       explain:
         `The seed says Locker's containers can talk to each other. ${A} and ${A2} are both on lk-alpha, yet ${A}'s pings to ` +
         `${A2_IP} cross ve-${A} and never reach ve-${A2}. The bridge hands its frames to iptables (br_netfilter is loaded and ` +
-        'net.bridge.bridge-nf-call-iptables is 1, as wherever Docker runs), so bridged IPv4 traffic passes the FORWARD chain ' +
+        'net.bridge.bridge-nf-call-iptables is 1, as wherever Docker runs; the lab set it, since a sandbox starts with 0), so ' +
+        'bridged IPv4 traffic passes the FORWARD chain ' +
         'with -i lk-alpha -o lk-alpha. lk\'s two rules match only traffic leaving the bridge (-i lk-alpha ! -o lk-alpha) or entering it ' +
         '(! -i lk-alpha -o lk-alpha), never traffic that stays, and the policy is DROP. ARP is not IPv4: it still passes, so the ' +
         `neighbours resolve and only the pings die. Docker adds -i docker0 -o docker0 -j ACCEPT for this; here: ${SAME_BRIDGE}.`,
