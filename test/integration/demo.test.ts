@@ -1,6 +1,8 @@
 // `lab demo` in a real terminal (tmux): stepping through lab 03 with keys, live packets with the NAT
 // rewrite, continuous traffic, a clean quit, an 80x24 screen where every pane and packet line is whole,
 // and p going back to a new sandbox whose packet panes show only its own packets.
+// One at a time: each drives a full-screen terminal and a sandbox, and side by side on a small machine
+// their bounded waits raced the screen.
 import test from '../helpers/root-test.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +41,7 @@ function cmdline(pid: number): string {
 
 const pane = (screen: string, label: string): Box | undefined => findBoxes(screen).boxes.find((b) => b.label === label);
 
-test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highlighted, t keeps packets coming, q leaves nothing', async (t) => {
+test.serial('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highlighted, t keeps packets coming, q leaves nothing', async (t) => {
   const { tmux, dir } = await startDemo(t, 120, 40);
   const ready = await tmux.waitFor((s) => READY.test(s), 30_000);
   t.true(ready.ok, ready.screen);
@@ -88,7 +90,7 @@ test('demo at 120x40: keys step through lab 03, host:eth0 shows 10.0.2.15 highli
 // A packet line that kept what matters, whole: ▶/◀, both addresses, the protocol and the kind, no word cut.
 const WHOLE_PACKET = /^(\d+\.\d{3} )?[▶◀] \d+(\.\d+){3} ?(->|→) ?\d+(\.\d+){3}( ICMP| ARP)? (echo(-request|-reply)?|who-has|is-at)( [a-z]+=\d+)*$/;
 
-test('demo resized to 80x24: every pane is shown whole, none overlaps another, packet lines fit their panes whole; a closed terminal leaves nothing', async (t) => {
+test.serial('demo resized to 80x24: every pane is shown whole, none overlaps another, packet lines fit their panes whole; a closed terminal leaves nothing', async (t) => {
   const { tmux, dir } = await startDemo(t, 100, 30);
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
@@ -120,7 +122,7 @@ test('demo resized to 80x24: every pane is shown whole, none overlaps another, p
   t.true(await waitFor(() => journal(dir).length === 0 && !alive(entry?.initPid ?? 0), 15_000), 'closing the terminal leaves nothing');
 });
 
-test('demo p goes back: a new sandbox with the steps before replayed, its packet panes emptied of the old sandbox\'s packets, r shows the new one\'s', async (t) => {
+test.serial('demo p goes back: a new sandbox with the steps before replayed, its packet panes emptied of the old sandbox\'s packets, r shows the new one\'s', async (t) => {
   const { tmux, dir } = await startDemo(t, 100, 30);
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
@@ -153,7 +155,7 @@ test('demo p goes back: a new sandbox with the steps before replayed, its packet
   t.deepEqual(journal(dir), [], 'no journal entry');
 });
 
-test('demo colours under TERM=tmux-256color, at 120x40 and at 80x24: no text drawn in black (borders, times, explanations, verdicts, packets)', async (t) => {
+test.serial('demo colours under TERM=tmux-256color, at 120x40 and at 80x24: no text drawn in black (borders, times, explanations, verdicts, packets)', async (t) => {
   const { tmux } = await startDemo(t, 120, 40, { TERM: 'tmux-256color' });
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
@@ -169,7 +171,7 @@ test('demo colours under TERM=tmux-256color, at 120x40 and at 80x24: no text dra
   t.true((await tmux.waitFor((s) => /DEMO-EXIT=0/.test(s), 15_000)).ok);
 });
 
-test('demo under NO_COLOR draws no colour at all, the NAT highlight included', async (t) => {
+test.serial('demo under NO_COLOR draws no colour at all, the NAT highlight included', async (t) => {
   const { tmux } = await startDemo(t, 120, 40, { TERM: 'xterm-256color', NO_COLOR: '1' });
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   await step(tmux, 1);
@@ -244,7 +246,7 @@ for (const [cols, rows] of [[80, 24], [120, 40]] as const) {
   });
 }
 
-test('demo space pauses the packet flow (new lines held and counted) and resumes it; replies rewritten back are highlighted on br0', async (t) => {
+test.serial('demo space pauses the packet flow (new lines held and counted) and resumes it; replies rewritten back are highlighted on br0', async (t) => {
   const { tmux } = await startDemo(t, 120, 40, { TERM: 'tmux-256color' });
   t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
   for (let i = 1; i <= 4; i++) await step(tmux, i);
