@@ -76,7 +76,15 @@ export async function decodeVsTcpdump(root: string, total = 200_000, runs = 5): 
       td.push(s.wallMs);
       if (s.cpuMs !== undefined) tdCpu.push(s.cpuMs);
     }
-    return { frames: total, fileMiB: statSync(path).size / 2 ** 20, oursMs: median(ours), oursKeepAllMs: median(keepAll), oursDecodeOnlyMs: median(decodeOnly), tcpdumpMs: median(td), tcpdumpCpuMs: median(tdCpu) };
+    return {
+      frames: total,
+      fileMiB: statSync(path).size / 2 ** 20,
+      oursMs: median(ours),
+      oursKeepAllMs: median(keepAll),
+      oursDecodeOnlyMs: median(decodeOnly),
+      tcpdumpMs: median(td),
+      tcpdumpCpuMs: median(tdCpu),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

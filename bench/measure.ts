@@ -25,7 +25,11 @@ export async function timed(argv: string[], env: Record<string, string> = {}): P
   const t = performance.now();
   const r = await execa(full[0]!, full.slice(1), { reject: false, all: true, env, timeout: 300_000 });
   const wallMs = performance.now() - t;
-  const sample: Sample = { wallMs: Math.round(wallMs * 10) / 10, exitCode: r.exitCode ?? -1, output: String(r.all ?? '') };
+  const sample: Sample = {
+    wallMs: Math.round(wallMs * 10) / 10,
+    exitCode: r.exitCode ?? -1,
+    output: String(r.all ?? ''),
+  };
   if (HAVE_TIME && existsSync(out)) {
     // GNU time writes "Command exited with non-zero status N" before the figures when the command fails.
     const [user, sys, rss] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);

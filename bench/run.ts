@@ -27,18 +27,33 @@ function table(rows: string[][]): void {
 function machine(): Record<string, unknown> {
   const c = cpus();
   const mem = /MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  return { cores: c.length, cpu: c[0]?.model.trim(), memGiB: mem ? Math.round(Number(mem) / 2 ** 20) : undefined, kernel: release(), node: process.version, loadStart: loadavg().map((x) => Number(x.toFixed(2))) };
+  return {
+    cores: c.length,
+    cpu: c[0]?.model.trim(),
+    memGiB: mem ? Math.round(Number(mem) / 2 ** 20) : undefined,
+    kernel: release(),
+    node: process.version,
+    loadStart: loadavg().map((x) => Number(x.toFixed(2))),
+  };
 }
 
-const report: Record<string, unknown> = { at: new Date().toISOString(), machine: machine(), runs: RUNS, atOnce: AT_ONCE };
+const report: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  machine: machine(),
+  runs: RUNS,
+  atOnce: AT_ONCE,
+};
 const m = report.machine as { cores: number; cpu: string; kernel: string; loadStart: number[] };
-out(`netns-lab bench, ${report.at as string}: ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, Node ${process.version}, load ${m.loadStart.join(' ')}`);
+out(
+  `netns-lab bench, ${report.at as string}: ${m.cores} cores (${m.cpu}), Linux ${m.kernel}, Node ${process.version}, load ${m.loadStart.join(' ')}`,
+);
 out('Other processes (e.g. other test suites) may share this machine: read ratios, not absolute times.');
 if (!HAVE_TIME) out('/usr/bin/time is missing (apt-get install -y time): CPU and memory are not measured.');
 let failedRuns = 0;
 const { product, script } = contenders(root, (await ensureRootfs()).path);
 
-if (!isRoot && (only.has('lab') || only.has('at-once') || only.has('parts'))) out('\nlab 03, runs at once, sandbox figures: skipped, they need root');
+if (!isRoot && (only.has('lab') || only.has('at-once') || only.has('parts')))
+  out('\nlab 03, runs at once, sandbox figures: skipped, they need root');
 
 let sides: { product: SideSummary; script: SideSummary } | undefined;
 if (isRoot && only.has('lab')) {
@@ -46,7 +61,9 @@ if (isRoot && only.has('lab')) {
   sides = { product: summarize(a), script: summarize(b) };
   const p = sides.product;
   const s = sides.script;
-  out(`\nlab 03-masquerade: \`${product.name}\` (CI=true) vs \`bench/lab03.sh\`, ${RUNS} paired runs each, alternating, medians`);
+  out(
+    `\nlab 03-masquerade: \`${product.name}\` (CI=true) vs \`bench/lab03.sh\`, ${RUNS} paired runs each, alternating, medians`,
+  );
   table([
     ['', 'lab 03 --check', 'lab03.sh', 'ratio'],
     ['wall', secs(p.wallMs), secs(s.wallMs), ratio(p.wallMs, s.wallMs)],
@@ -54,7 +71,11 @@ if (isRoot && only.has('lab')) {
     ['peak RSS of one process', mib(p.maxRssKiB), mib(s.maxRssKiB), ratio(p.maxRssKiB, s.maxRssKiB)],
     ['runs that passed', `${p.passed}/${p.runs}`, `${s.passed}/${s.runs}`, ''],
   ]);
-  report.lab = { product: { command: product.argv.join(' '), ...p }, script: { command: script.argv.join(' '), ...s }, ratios: { wall: p.wallMs / s.wallMs, cpu: p.cpuMs / s.cpuMs, maxRss: p.maxRssKiB / s.maxRssKiB } };
+  report.lab = {
+    product: { command: product.argv.join(' '), ...p },
+    script: { command: script.argv.join(' '), ...s },
+    ratios: { wall: p.wallMs / s.wallMs, cpu: p.cpuMs / s.cpuMs, maxRss: p.maxRssKiB / s.maxRssKiB },
+  };
   failedRuns += p.runs - p.passed + s.runs - s.passed;
   for (const f of [...p.failures, ...s.failures]) out(`  FAILED RUN: ${f.replace(/\n/g, '\n    ')}`);
 }
@@ -68,19 +89,28 @@ if (isRoot && only.has('at-once')) {
     ['', 'lab 03 --check', 'lab03.sh'],
     [`wall of ${AT_ONCE} at once`, secs(p.wallMs), secs(s.wallMs)],
     [`${AT_ONCE} at once vs one run (median above)`, ratio(p.wallMs, single.product), ratio(s.wallMs, single.script)],
-    ['fastest / slowest copy', `${secs(p.fastestMs)} / ${secs(p.slowestMs)}`, `${secs(s.fastestMs)} / ${secs(s.slowestMs)}`],
+    [
+      'fastest / slowest copy',
+      `${secs(p.fastestMs)} / ${secs(p.slowestMs)}`,
+      `${secs(s.fastestMs)} / ${secs(s.slowestMs)}`,
+    ],
     ['CPU of all copies', secs(p.cpuMs), secs(s.cpuMs)],
     ['copies that passed', `${p.passed}/${p.copies}`, `${s.passed}/${s.copies}`],
   ]);
-  report.atOnceRuns = { product: { ...p, vsOneRun: p.wallMs / single.product }, script: { ...s, vsOneRun: s.wallMs / single.script } };
+  report.atOnceRuns = {
+    product: { ...p, vsOneRun: p.wallMs / single.product },
+    script: { ...s, vsOneRun: s.wallMs / single.script },
+  };
   failedRuns += p.copies - p.passed + s.copies - s.passed;
   for (const f of [...p.failures, ...s.failures]) out(`  FAILED RUN: ${f.replace(/\n/g, '\n    ')}`);
 }
 
 if (only.has('decode')) {
   const d: DecodeVsTcpdump = await decodeVsTcpdump(root);
-  const rate = (ms: number): string => `${((d.frames / ms) * 1000 / 1e6).toFixed(2)} M packets/s`;
-  out(`\ndecoder vs tcpdump on the same pcap: ${d.frames} frames from fixtures/pcap (${d.fileMiB.toFixed(1)} MiB), medians of 5`);
+  const rate = (ms: number): string => `${(((d.frames / ms) * 1000) / 1e6).toFixed(2)} M packets/s`;
+  out(
+    `\ndecoder vs tcpdump on the same pcap: ${d.frames} frames from fixtures/pcap (${d.fileMiB.toFixed(1)} MiB), medians of 5`,
+  );
   table([
     ['ours: read the file + decodeFrame frame by frame, in process', `${d.oursMs.toFixed(0)} ms`, rate(d.oursMs)],
     ['ours: readPcap (all frames held) + decodeFrame', `${d.oursKeepAllMs.toFixed(0)} ms`, rate(d.oursKeepAllMs)],
@@ -88,7 +118,12 @@ if (only.has('decode')) {
     ['tcpdump -nn -r FILE > /dev/null (whole process)', `${d.tcpdumpMs.toFixed(0)} ms`, rate(d.tcpdumpMs)],
     ['tcpdump time / ours (read + decode)', ratio(d.tcpdumpMs, d.oursMs), ''],
   ]);
-  report.decode = { ...d, oursPps: (d.frames / d.oursMs) * 1000, oursDecodeOnlyPps: (d.frames / d.oursDecodeOnlyMs) * 1000, tcpdumpPps: (d.frames / d.tcpdumpMs) * 1000 };
+  report.decode = {
+    ...d,
+    oursPps: (d.frames / d.oursMs) * 1000,
+    oursDecodeOnlyPps: (d.frames / d.oursDecodeOnlyMs) * 1000,
+    tcpdumpPps: (d.frames / d.tcpdumpMs) * 1000,
+  };
 }
 
 if (only.has('parts')) {
@@ -103,13 +138,17 @@ if (sides && report.atOnceRuns) {
   const p = sides.product;
   const s = sides.script;
   const a = report.atOnceRuns as { product: AtOnce & { vsOneRun: number }; script: AtOnce & { vsOneRun: number } };
-  out(`\nfor the README (${m.cores} cores, ${m.cpu}, load ${m.loadStart.join(' ')} at start; medians of ${RUNS} paired runs):\n`);
+  out(
+    `\nfor the README (${m.cores} cores, ${m.cpu}, load ${m.loadStart.join(' ')} at start; medians of ${RUNS} paired runs):\n`,
+  );
   out('| | lab 03 --check | bench/lab03.sh | ratio |');
   out('|---|---|---|---|');
   out(`| wall | ${secs(p.wallMs)} | ${secs(s.wallMs)} | ${ratio(p.wallMs, s.wallMs)} |`);
   out(`| CPU (user+sys, process tree) | ${secs(p.cpuMs)} | ${secs(s.cpuMs)} | ${ratio(p.cpuMs, s.cpuMs)} |`);
   out(`| peak RSS of one process | ${mib(p.maxRssKiB)} | ${mib(s.maxRssKiB)} | ${ratio(p.maxRssKiB, s.maxRssKiB)} |`);
-  out(`| ${AT_ONCE} runs at once, wall vs one run | ${a.product.vsOneRun.toFixed(1)}x (${a.product.passed}/${AT_ONCE} passed) | ${a.script.vsOneRun.toFixed(1)}x (${a.script.passed}/${AT_ONCE} passed) | |`);
+  out(
+    `| ${AT_ONCE} runs at once, wall vs one run | ${a.product.vsOneRun.toFixed(1)}x (${a.product.passed}/${AT_ONCE} passed) | ${a.script.vsOneRun.toFixed(1)}x (${a.script.passed}/${AT_ONCE} passed) | |`,
+  );
 }
 
 (report.machine as Record<string, unknown>).loadEnd = loadavg().map((x) => Number(x.toFixed(2)));

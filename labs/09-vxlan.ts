@@ -20,7 +20,8 @@ const half = (m: string, local: string, remote: string, veth: string) => [
 ];
 
 // Outer UDP to the VXLAN port, VNI 42, carrying `inner`.
-const tunnel = (inner: Parameters<ReturnType<typeof udp.to>['inner']>[0]) => udp.to(PORT).vxlan({ vni: VNI }).inner(inner);
+const tunnel = (inner: Parameters<ReturnType<typeof udp.to>['inner']>[0]) =>
+  udp.to(PORT).vxlan({ vni: VNI }).inner(inner);
 
 export default defineLab({
   id: '09-vxlan',
@@ -52,12 +53,17 @@ export default defineLab({
         question: `m1 pings ${M2}. What crosses m1's eth0 before the first echo request?`,
         choices: ['nothing: the link is point to point', `an ARP who-has ${M2}, answered by m2`, 'a VXLAN packet'],
         answer: 1,
-        why: 'eth0 is an Ethernet link: m1 needs m2\'s MAC address before it can send the request, and asks for it with ARP. There is no tunnel yet.',
+        why: "eth0 is an Ethernet link: m1 needs m2's MAC address before it can send the request, and asks for it with ARP. There is no tunnel yet.",
       },
       check: observe(['m1:eth0'], ping('m1', M2))
         .expect('m1:eth0', icmp.echoRequest({ src: M1, dst: M2 }), {
           why: 'm1 sends over the underlay',
-          hints: [hint.notSeen(`nothing left m1's eth0: has m1 its address? (ip -br addr show eth0 on m1; ip addr add ${M1}/24 dev eth0)`), hint.near('src', undefined, `the request leaves with another source: m1's eth0 must have ${M1}/24`)],
+          hints: [
+            hint.notSeen(
+              `nothing left m1's eth0: has m1 its address? (ip -br addr show eth0 on m1; ip addr add ${M1}/24 dev eth0)`,
+            ),
+            hint.near('src', undefined, `the request leaves with another source: m1's eth0 must have ${M1}/24`),
+          ],
         })
         .expect('m1:eth0', icmp.echoReply({ src: M2, dst: M1 }), {
           why: 'm2 answers',
@@ -76,22 +82,40 @@ export default defineLab({
       run: half('m1', M1, M2, 'veth-c1'),
       prediction: {
         question: `c1 pings ${C2}. What does m1 send over the underlay?`,
-        choices: ['nothing: c2 is on another machine, and c1 has no route to it', `UDP to ${M2}:${PORT} carrying c1's ARP who-has ${C2}`, 'the echo request, with c2\'s address, routed by m1'],
+        choices: [
+          'nothing: c2 is on another machine, and c1 has no route to it',
+          `UDP to ${M2}:${PORT} carrying c1's ARP who-has ${C2}`,
+          "the echo request, with c2's address, routed by m1",
+        ],
         answer: 1,
         why: `c1 thinks c2 is on its own link (${C1}/24), so it asks for c2's MAC with a broadcast; the bridge floods it to vxlan42, which wraps it in UDP to ${M2}. No echo request leaves: ARP is never answered.`,
       },
       check: observe(['m1:eth0'], ping('c1', C2, { expectFail: true }))
         .expect('m1:eth0', tunnel(arp.request({ src: C1, dst: C2 })), {
-          why: 'c1\'s question crosses the underlay inside VXLAN',
+          why: "c1's question crosses the underlay inside VXLAN",
           hints: [
-            hint.notSeen('no ARP inside VXLAN on the underlay: is c1\'s veth in the bridge, and vxlan42 too? (bridge link on m1 must list veth-c1 and vxlan42 with master br0; ip link set vxlan42 master br0)'),
-            hint.near('vni', undefined, `the frames cross with another VNI: vxlan42 must be made with id ${VNI} (ip -d link show vxlan42)`),
-            hint.near('dport', '8472', `the tunnel uses port 8472, Linux's old default: give dstport ${PORT} when you make vxlan42`),
+            hint.notSeen(
+              "no ARP inside VXLAN on the underlay: is c1's veth in the bridge, and vxlan42 too? (bridge link on m1 must list veth-c1 and vxlan42 with master br0; ip link set vxlan42 master br0)",
+            ),
+            hint.near(
+              'vni',
+              undefined,
+              `the frames cross with another VNI: vxlan42 must be made with id ${VNI} (ip -d link show vxlan42)`,
+            ),
+            hint.near(
+              'dport',
+              '8472',
+              `the tunnel uses port 8472, Linux's old default: give dstport ${PORT} when you make vxlan42`,
+            ),
           ],
         })
         .expect('m1:eth0', icmp.unreachable({ src: M2, dst: M1, icmpCode: 3 }), {
           why: 'm2 has nothing listening on 4789 yet: port unreachable',
-          hints: [hint.notSeen(`m2 did not answer port unreachable: did anything reach it? The remote of vxlan42 must be ${M2} (ip -d link show vxlan42 on m1)`)],
+          hints: [
+            hint.notSeen(
+              `m2 did not answer port unreachable: did anything reach it? The remote of vxlan42 must be ${M2} (ip -d link show vxlan42 on m1)`,
+            ),
+          ],
         }),
     },
     {
@@ -100,36 +124,54 @@ export default defineLab({
       explain:
         'The same on m2, towards m1. Now a frame that leaves c2 is wrapped by m2 and unwrapped by m1, and the bridges forward ' +
         'as if vxlan42 were one more port on one switch. On the underlay, each packet is UDP between the machines with VNI 42, ' +
-        'and inside it the containers\' own ARP and ICMP, untouched. Both ends must agree on the VNI: a frame with another VNI ' +
+        "and inside it the containers' own ARP and ICMP, untouched. Both ends must agree on the VNI: a frame with another VNI " +
         'finds no device on the far side and is dropped without a word.',
       run: half('m2', M2, M1, 'veth-c2'),
       prediction: {
         question: `c1 pings ${C2}. What TTL does the echo request have when it reaches c2?`,
-        choices: ['63: m1 routed it', '62: both machines routed it', '64: nothing routed it, the tunnel is one layer-2 segment'],
+        choices: [
+          '63: m1 routed it',
+          '62: both machines routed it',
+          '64: nothing routed it, the tunnel is one layer-2 segment',
+        ],
         answer: 2,
         why: 'the machines bridge the frame and wrap it; nothing decrements the inner TTL. Only the outer UDP packet is routed (here not even that: one link).',
       },
       check: observe(['c2:eth0', 'm1:eth0', 'm2:veth-c2'], ping('c2', C1), ping('c1', C2))
         .expect('c2:eth0', arp.request({ src: C2, dst: C1 }), { why: 'c2 asks for c1 first' })
         .expect('m1:eth0', tunnel(arp.request({ src: C2, dst: C1 })), {
-          why: 'c2\'s question crosses from m2 in VNI 42',
+          why: "c2's question crosses from m2 in VNI 42",
           hints: [
-            hint.notSeen('c2\'s ARP does not cross the underlay in VXLAN: on m2, are veth-c2 and vxlan42 in br0, and vxlan42 up? (bridge link on m2)'),
-            hint.near('vni', undefined, `m2's tunnel uses another VNI: both ends must make vxlan42 with id ${VNI} (ip -d link show vxlan42 on m2)`),
+            hint.notSeen(
+              "c2's ARP does not cross the underlay in VXLAN: on m2, are veth-c2 and vxlan42 in br0, and vxlan42 up? (bridge link on m2)",
+            ),
+            hint.near(
+              'vni',
+              undefined,
+              `m2's tunnel uses another VNI: both ends must make vxlan42 with id ${VNI} (ip -d link show vxlan42 on m2)`,
+            ),
           ],
         })
-        .expect('m1:eth0', tunnel(icmp.echoRequest({ src: C1, dst: C2, ttl: 64 })), { why: 'the echo request inside VXLAN, its TTL untouched' })
+        .expect('m1:eth0', tunnel(icmp.echoRequest({ src: C1, dst: C2, ttl: 64 })), {
+          why: 'the echo request inside VXLAN, its TTL untouched',
+        })
         .expect('m1:eth0', tunnel(icmp.echoReply({ src: C2, dst: C1 })), {
           why: 'and the reply, wrapped by m2',
-          hints: [hint.notSeen('no reply inside VXLAN: m2 must unwrap the request and wrap the reply (its vxlan42 up, in br0, remote 192.0.2.1)')],
+          hints: [
+            hint.notSeen(
+              'no reply inside VXLAN: m2 must unwrap the request and wrap the reply (its vxlan42 up, in br0, remote 192.0.2.1)',
+            ),
+          ],
         })
-        .expect('m2:veth-c2', icmp.echoRequest({ src: C1, dst: C2, ttl: 64 }), { why: 'after decapsulation, c1\'s request reaches c2 as a plain frame' }),
+        .expect('m2:veth-c2', icmp.echoRequest({ src: C1, dst: C2, ttl: 64 }), {
+          why: "after decapsulation, c1's request reaches c2 as a plain frame",
+        }),
     },
     {
       id: 'no-bare-icmp',
       title: 'No ICMP crosses the underlay bare: a must-not-see looks inside the tunnel unless told not to',
       explain:
-        'The containers\' ICMP is on the underlay, but only inside UDP: no router between the machines sees an ICMP packet. ' +
+        "The containers' ICMP is on the underlay, but only inside UDP: no router between the machines sees an ICMP packet. " +
         'A check that says "no echo request on eth0" looks inside tunnels too, so here it would fail: the requests are there, ' +
         'encapsulated. To say "no bare ICMP", the check counts the outer packets only ({ outerOnly: true }).',
       run: [],
@@ -138,69 +180,121 @@ export default defineLab({
         .expectNone('m1:eth0', icmp.any(), {
           outerOnly: true,
           why: 'but no ICMP crosses bare',
-          hints: [hint.failed('ICMP crosses the underlay bare: is m1 routing the containers\' traffic instead of bridging it into the tunnel? (ip route on m1 and c1)')],
+          hints: [
+            hint.failed(
+              "ICMP crosses the underlay bare: is m1 routing the containers' traffic instead of bridging it into the tunnel? (ip route on m1 and c1)",
+            ),
+          ],
         }),
     },
     {
       id: 'mtu',
-      title: 'MTU: a 1500-byte packet with DF does not fit in the tunnel; the containers\' MTU goes down to 1450',
+      title: "MTU: a 1500-byte packet with DF does not fit in the tunnel; the containers' MTU goes down to 1450",
       explain:
         'Wrapping costs 50 bytes: an outer IPv4 (20), UDP (8) and VXLAN (8) header and the inner Ethernet header (14). The ' +
         'underlay carries 1500, so vxlan42 carries at most 1450, and Linux gives it that MTU. The containers still believe ' +
-        'in 1500: a full-size packet with DF (don\'t fragment) reaches the bridge and cannot go on. The VXLAN device answers ' +
+        "in 1500: a full-size packet with DF (don't fragment) reaches the bridge and cannot go on. The VXLAN device answers " +
         'with ICMP "fragmentation needed, MTU 1450", written as if from c2. Setting the containers\' MTU to 1450 makes them ' +
-        'build packets that fit; Docker\'s overlay driver and Flannel do exactly this.',
+        "build packets that fit; Docker's overlay driver and Flannel do exactly this.",
       before: observe(['m1:veth-c1', 'm1:eth0'], ping('c1', C2, { size: 1472, df: true, count: 2, expectFail: true }))
-        .expect('m1:veth-c1', icmp.echoRequest({ src: C1, dst: C2, len: 1500, df: true }), { why: 'c1 sends 1500 bytes with DF' })
-        .expect('m1:veth-c1', icmp.fragNeeded({ src: C2, dst: C1, mtu: 1450 }), { why: 'the tunnel cannot carry it: fragmentation needed, MTU 1450' })
+        .expect('m1:veth-c1', icmp.echoRequest({ src: C1, dst: C2, len: 1500, df: true }), {
+          why: 'c1 sends 1500 bytes with DF',
+        })
+        .expect('m1:veth-c1', icmp.fragNeeded({ src: C2, dst: C1, mtu: 1450 }), {
+          why: 'the tunnel cannot carry it: fragmentation needed, MTU 1450',
+        })
         .expectNone('m1:eth0', tunnel(icmp.echoRequest({ len: 1500 })), { why: 'and it never crosses' }),
       run: [on('c1', 'ip link set eth0 mtu 1450'), on('c2', 'ip link set eth0 mtu 1450')],
       prediction: {
         question: 'With MTU 1450 in c1, c1 pings c2 with 1472 bytes of data and DF. What leaves c1?',
-        choices: ['the 1500-byte packet, dropped in the tunnel as before', 'nothing: ping fails at once with "message too long"', 'two fragments'],
+        choices: [
+          'the 1500-byte packet, dropped in the tunnel as before',
+          'nothing: ping fails at once with "message too long"',
+          'two fragments',
+        ],
         answer: 1,
-        why: 'DF forbids fragments and the packet does not fit c1\'s own link any more: the kernel refuses it before it leaves (ping: local error: message too long, mtu=1450).',
+        why: "DF forbids fragments and the packet does not fit c1's own link any more: the kernel refuses it before it leaves (ping: local error: message too long, mtu=1450).",
       },
-      check: observe(['m1:veth-c1', 'm2:veth-c2', 'm1:eth0'], ping('c1', C2, { size: 1422, df: true, count: 2 }), ping('c2', C1, { size: 1422, df: true, count: 2 }), ping('c1', C2, { size: 1472, df: true, count: 1, expectFail: true }), ping('c2', C1, { size: 1472, df: true, count: 1, expectFail: true }))
+      check: observe(
+        ['m1:veth-c1', 'm2:veth-c2', 'm1:eth0'],
+        ping('c1', C2, { size: 1422, df: true, count: 2 }),
+        ping('c2', C1, { size: 1422, df: true, count: 2 }),
+        ping('c1', C2, { size: 1472, df: true, count: 1, expectFail: true }),
+        ping('c2', C1, { size: 1472, df: true, count: 1, expectFail: true }),
+      )
         .expect('m1:eth0', tunnel(icmp.echoRequest({ src: C1, dst: C2, len: 1450, df: true })), {
           why: 'the largest packet that fits crosses whole',
-          hints: [hint.notSeen('no 1450-byte request inside VXLAN: with MTU 1450 in both containers a 1422-byte ping with DF must cross (ip link show eth0 in c1 and c2)')],
+          hints: [
+            hint.notSeen(
+              'no 1450-byte request inside VXLAN: with MTU 1450 in both containers a 1422-byte ping with DF must cross (ip link show eth0 in c1 and c2)',
+            ),
+          ],
         })
         .expect('m1:eth0', tunnel(icmp.echoRequest({ src: C2, dst: C1, len: 1450, df: true })), { why: 'both ways' })
         .expectNone('m1:veth-c1', icmp.fragNeeded(), {
           why: 'c1 never sends what the tunnel cannot carry',
-          hints: [hint.failed('the tunnel still answers "fragmentation needed" to c1: c1\'s eth0 must have MTU 1450 (ip link set eth0 mtu 1450 in c1)')],
+          hints: [
+            hint.failed(
+              'the tunnel still answers "fragmentation needed" to c1: c1\'s eth0 must have MTU 1450 (ip link set eth0 mtu 1450 in c1)',
+            ),
+          ],
         })
         .expectNone('m2:veth-c2', icmp.fragNeeded(), {
           why: 'nor does c2',
-          hints: [hint.failed('the tunnel still answers "fragmentation needed" to c2: c2\'s eth0 must have MTU 1450 (ip link set eth0 mtu 1450 in c2)')],
+          hints: [
+            hint.failed(
+              'the tunnel still answers "fragmentation needed" to c2: c2\'s eth0 must have MTU 1450 (ip link set eth0 mtu 1450 in c2)',
+            ),
+          ],
         })
-        .look('c1', 'ip -o link show eth0', { match: /mtu 1450 /, why: 'c1 builds packets that fit', hints: [hint.failed('c1\'s eth0 has another MTU: ip link set eth0 mtu 1450 in c1')] })
-        .look('c2', 'ip -o link show eth0', { match: /mtu 1450 /, why: 'and so does c2', hints: [hint.failed('c2\'s eth0 has another MTU: ip link set eth0 mtu 1450 in c2')] }),
+        .look('c1', 'ip -o link show eth0', {
+          match: /mtu 1450 /,
+          why: 'c1 builds packets that fit',
+          hints: [hint.failed("c1's eth0 has another MTU: ip link set eth0 mtu 1450 in c1")],
+        })
+        .look('c2', 'ip -o link show eth0', {
+          match: /mtu 1450 /,
+          why: 'and so does c2',
+          hints: [hint.failed("c2's eth0 has another MTU: ip link set eth0 mtu 1450 in c2")],
+        }),
     },
     {
       id: 'in-the-clear',
-      title: 'The tunnel carries the inner packet in the clear: anyone on the underlay reads the VNI, the addresses and the data',
+      title:
+        'The tunnel carries the inner packet in the clear: anyone on the underlay reads the VNI, the addresses and the data',
       explain:
         'VXLAN isolates networks by VNI; it does not hide anything. c2 runs a service that answers with a secret; c1 reads it. ' +
-        'On the underlay, the UDP packet shows VNI 42, the containers\' addresses and ports, and the secret itself, byte for ' +
-        'byte. Encryption is another layer: IPsec or WireGuard under the tunnel (Docker\'s overlay --opt encrypted, Cilium ' +
+        "On the underlay, the UDP packet shows VNI 42, the containers' addresses and ports, and the secret itself, byte for " +
+        "byte. Encryption is another layer: IPsec or WireGuard under the tunnel (Docker's overlay --opt encrypted, Cilium " +
         'with WireGuard).',
-      run: [service('c2', 'while true; do echo "password=hunter2" | nc -N -l -p 5432; done', "ss -Hltn 'sport = :5432' | grep -q LISTEN")],
+      run: [
+        service(
+          'c2',
+          'while true; do echo "password=hunter2" | nc -N -l -p 5432; done',
+          "ss -Hltn 'sport = :5432' | grep -q LISTEN",
+        ),
+      ],
       prediction: {
         question: 'c1 reads the secret from c2:5432 through the tunnel. What can a machine on the underlay read?',
-        choices: ['only that m1 and m2 exchange UDP', 'the VNI, but not what is inside', 'the VNI, the containers\' addresses and ports, and the secret'],
+        choices: [
+          'only that m1 and m2 exchange UDP',
+          'the VNI, but not what is inside',
+          "the VNI, the containers' addresses and ports, and the secret",
+        ],
         answer: 2,
         why: 'VXLAN adds a header and nothing else: the inner frame is carried as it was, readable by anyone who captures the underlay.',
       },
-      check: observe(['m1:eth0'], tcpRead('c1', C2, 5432, /password=hunter2/))
-        .expect('m1:eth0', tunnel(tcp.payload('password=hunter2', { src: C2, sport: 5432, dst: C1 })), {
+      check: observe(['m1:eth0'], tcpRead('c1', C2, 5432, /password=hunter2/)).expect(
+        'm1:eth0',
+        tunnel(tcp.payload('password=hunter2', { src: C2, sport: 5432, dst: C1 })),
+        {
           why: 'the secret crosses the underlay readable',
           hints: [
             hint.notSeen('the secret did not cross: is the service running in c2? (ss -ltn in c2 must list 5432)'),
             hint.near('inner.sport', undefined, 'the answer came from another port: the service listens on 5432'),
           ],
-        }),
+        },
+      ),
     },
   ],
 });

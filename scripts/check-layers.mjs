@@ -10,7 +10,15 @@ const ALLOWED = {
   'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/errors.ts', 'src/sys/output-file.ts'],
   'src/ui': ['src/ui', 'src/engine', 'src/errors.ts', 'src/sys/output-file.ts'],
   // The engine hands labs the tools' pure NPTv6 arithmetic (the exact address a mapping gives).
-  'src/engine': ['src/engine', 'src/check', 'src/capture', 'src/sandbox', 'src/sys', 'src/errors.ts', 'src/tools/npt.ts'],
+  'src/engine': [
+    'src/engine',
+    'src/check',
+    'src/capture',
+    'src/sandbox',
+    'src/sys',
+    'src/errors.ts',
+    'src/tools/npt.ts',
+  ],
   'src/check': ['src/check', 'src/capture', 'src/errors.ts'],
   'src/capture': ['src/capture', 'src/errors.ts', 'src/sys/output-file.ts'],
   'src/sandbox': ['src/sandbox', 'src/sys', 'src/errors.ts'],
@@ -22,7 +30,10 @@ const ALLOWED = {
   labs: ['labs', 'src/lab.ts'],
 };
 // Type-only imports may also reach these (a front end may name the shape of a record it displays).
-const TYPE_ONLY = { 'src/ui': ['src/check', 'src/capture', 'src/sys', 'src/sandbox'], 'src/cli': ['src/check', 'src/sandbox'] };
+const TYPE_ONLY = {
+  'src/ui': ['src/check', 'src/capture', 'src/sys', 'src/sandbox'],
+  'src/cli': ['src/check', 'src/sandbox'],
+};
 // Packages (and Node modules) only some layers may use; every other package is free.
 const PACKAGES = {
   execa: ['src/sys'],
@@ -34,7 +45,10 @@ const PACKAGES = {
   'node:child_process': ['src/sys', 'src/tools'],
 };
 
-const layerOf = (rel) => Object.keys(ALLOWED).sort((a, b) => b.length - a.length).find((k) => rel === k || rel.startsWith(`${k}/`));
+const layerOf = (rel) =>
+  Object.keys(ALLOWED)
+    .sort((a, b) => b.length - a.length)
+    .find((k) => rel === k || rel.startsWith(`${k}/`));
 const within = (rel, list) => list.some((k) => rel === k || rel.startsWith(`${k}/`));
 
 function* files(dir) {
@@ -47,7 +61,8 @@ function* files(dir) {
 
 // Every module a file names: `import ... from`, `export ... from`, bare `import '...'` and `import('...')`.
 function* specifiers(text) {
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^;]*?from\s+['"]([^'"]+)['"]/gm)) yield { spec: m[2], typeOnly: Boolean(m[1]) };
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^;]*?from\s+['"]([^'"]+)['"]/gm))
+    yield { spec: m[2], typeOnly: Boolean(m[1]) };
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) yield { spec: m[1], typeOnly: false };
   for (const m of text.matchAll(/\bimport\s*\(\s*['"`]([^'"`]+)['"`]\s*\)/g)) yield { spec: m[1], typeOnly: false };
 }
@@ -55,7 +70,11 @@ function* specifiers(text) {
 const problems = [];
 for (const top of ['src', 'labs']) {
   let list;
-  try { list = [...files(join(root, top))]; } catch { continue; }
+  try {
+    list = [...files(join(root, top))];
+  } catch {
+    continue;
+  }
   for (const file of list) {
     const rel = relative(root, file);
     const layer = layerOf(rel);
@@ -63,9 +82,15 @@ for (const top of ['src', 'labs']) {
     const text = readFileSync(file, 'utf8');
     for (const { spec, typeOnly } of specifiers(text)) {
       if (!spec.startsWith('.')) {
-        const pkg = spec.startsWith('node:') ? spec : spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+        const pkg = spec.startsWith('node:')
+          ? spec
+          : spec
+              .split('/')
+              .slice(0, spec.startsWith('@') ? 2 : 1)
+              .join('/');
         const only = PACKAGES[pkg];
-        if (only && !typeOnly && !within(rel, only)) problems.push(`${rel}: ${layer} may not use ${pkg} (only ${only.join(', ')})`);
+        if (only && !typeOnly && !within(rel, only))
+          problems.push(`${rel}: ${layer} may not use ${pkg} (only ${only.join(', ')})`);
         continue;
       }
       const target = relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');

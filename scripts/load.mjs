@@ -19,7 +19,11 @@ function leftOf(dir) {
   const needle = `LAB_STATE_DIR=${dir}\0`;
   return readdirSync('/proc').filter((p) => {
     try {
-      return /^\d+$/.test(p) && !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ') && readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle);
+      return (
+        /^\d+$/.test(p) &&
+        !readFileSync(`/proc/${p}/stat`, 'utf8').includes(') Z ') &&
+        readFileSync(`/proc/${p}/environ`, 'latin1').includes(needle)
+      );
     } catch {
       return false;
     }
@@ -31,7 +35,10 @@ function run(i) {
   const dir = join(base, `s${i}`);
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [main, 'run', lab, '--check', '--json'], { env: { ...process.env, CI: 'true', LAB_STATE_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [main, 'run', lab, '--check', '--json'], {
+      env: { ...process.env, CI: 'true', LAB_STATE_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', () => undefined);
@@ -61,8 +68,26 @@ const journals = runs.flatMap((r) => {
 });
 const ids = new Set(runs.map((r) => r.result?.runId).filter(Boolean));
 const cgroups = labCgroups().filter((d) => ids.has(d.slice(d.lastIndexOf('/lab-') + 5)));
-const failed = runs.filter((r) => r.code !== 0).map((r) => ({ i: r.i, code: r.code, error: r.result?.error?.message, failedSteps: r.result?.steps?.filter((s) => s.status === 'failed').map((s) => s.id) }));
-const summary = { lab, runs: n, passed: runs.filter((r) => r.code === 0).length, failed, refused: runs.filter((r) => r.code === 3).length, wallMs: Math.round(wallMs), slowestMs: Math.round(Math.max(...runs.map((r) => r.ms))), left, journals, cgroups };
+const failed = runs
+  .filter((r) => r.code !== 0)
+  .map((r) => ({
+    i: r.i,
+    code: r.code,
+    error: r.result?.error?.message,
+    failedSteps: r.result?.steps?.filter((s) => s.status === 'failed').map((s) => s.id),
+  }));
+const summary = {
+  lab,
+  runs: n,
+  passed: runs.filter((r) => r.code === 0).length,
+  failed,
+  refused: runs.filter((r) => r.code === 3).length,
+  wallMs: Math.round(wallMs),
+  slowestMs: Math.round(Math.max(...runs.map((r) => r.ms))),
+  left,
+  journals,
+  cgroups,
+};
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 rmSync(base, { recursive: true, force: true });
 process.exit(summary.passed === n && left.length === 0 && journals.length === 0 && cgroups.length === 0 ? 0 : 1);

@@ -2,7 +2,10 @@
 // Exits 1 when a test failed, when none ran, or when a runner reported a failure outside tests.
 import { createInterface } from 'node:readline';
 
-let passed = 0, failed = 0, skipped = 0, bailed = false;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  bailed = false;
 for await (const line of createInterface({ input: process.stdin })) {
   process.stdout.write(`${line}\n`);
   if (/^not ok \d+/.test(line)) failed++;

@@ -11,7 +11,11 @@ export const EXIT = {
   terminated: 143, // SIGTERM, after teardown
 } as const;
 
-const SIGNAL_EXIT: Record<string, ExitCode> = { SIGHUP: EXIT.hangup, SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated };
+const SIGNAL_EXIT: Record<string, ExitCode> = {
+  SIGHUP: EXIT.hangup,
+  SIGINT: EXIT.interrupted,
+  SIGTERM: EXIT.terminated,
+};
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -41,7 +45,12 @@ export class LabDefinitionError extends LabRunnerError {
   readonly file: string;
   readonly problems: string[];
   constructor(file: string, problems: string[], hint = 'fix the lab module and run again') {
-    super('LAB_INVALID', `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems\n  ${problems.join('\n  ')}`}`, EXIT.usage, hint);
+    super(
+      'LAB_INVALID',
+      `${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems\n  ${problems.join('\n  ')}`}`,
+      EXIT.usage,
+      hint,
+    );
     this.file = file;
     this.problems = problems;
   }
@@ -57,21 +66,37 @@ export class EnvironmentError extends LabRunnerError {
 // A bug in the runner itself.
 export class InternalError extends LabRunnerError {
   constructor(message: string, options?: ErrorOptions) {
-    super('INTERNAL', message, EXIT.internal, 'this is a bug in lab; please report it with the output of the run', options);
+    super(
+      'INTERNAL',
+      message,
+      EXIT.internal,
+      'this is a bug in lab; please report it with the output of the run',
+      options,
+    );
   }
 }
 
 // The user interrupted the run; raised after teardown.
 export class InterruptedError extends LabRunnerError {
   constructor(signal: string) {
-    super('INTERRUPTED', `interrupted by ${signal}; the sandbox was torn down`, SIGNAL_EXIT[signal] ?? EXIT.interrupted, '');
+    super(
+      'INTERRUPTED',
+      `interrupted by ${signal}; the sandbox was torn down`,
+      SIGNAL_EXIT[signal] ?? EXIT.interrupted,
+      '',
+    );
   }
 }
 
 // The sandbox's keeper died in the middle of a step: that step failed (exit 1), not the runner.
 export class SandboxDiedError extends LabRunnerError {
   constructor(stepId: string) {
-    super('SANDBOX_DIED', `the sandbox died during step ${stepId}: its keeper was killed, and every namespace with it`, EXIT.checkFailed, 'a command of that step (or something outside) killed the sandbox; the steps after it did not run');
+    super(
+      'SANDBOX_DIED',
+      `the sandbox died during step ${stepId}: its keeper was killed, and every namespace with it`,
+      EXIT.checkFailed,
+      'a command of that step (or something outside) killed the sandbox; the steps after it did not run',
+    );
   }
 }
 
@@ -82,9 +107,17 @@ export class CommandError extends LabRunnerError {
   readonly commandExitCode: number | undefined;
   readonly stderr: string;
   readonly durationMs: number;
-  constructor(r: { command: string; node: string; exitCode: number | undefined; stderr: string; durationMs: number }, exitCode: ExitCode = EXIT.internal) {
+  constructor(
+    r: { command: string; node: string; exitCode: number | undefined; stderr: string; durationMs: number },
+    exitCode: ExitCode = EXIT.internal,
+  ) {
     const where = r.node ? `[${r.node}] ` : '';
-    super('COMMAND_FAILED', `${where}${r.command} exited ${r.exitCode ?? 'by signal'} after ${Math.round(r.durationMs)} ms${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`, exitCode, 'read the command output above; `lab run LAB --keep` leaves the sandbox up to look inside');
+    super(
+      'COMMAND_FAILED',
+      `${where}${r.command} exited ${r.exitCode ?? 'by signal'} after ${Math.round(r.durationMs)} ms${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`,
+      exitCode,
+      'read the command output above; `lab run LAB --keep` leaves the sandbox up to look inside',
+    );
     this.command = r.command;
     this.node = r.node;
     this.commandExitCode = r.exitCode;

@@ -1,5 +1,16 @@
 // The public API of a lab module; a lab imports this file and nothing else.
-import { asMatcher, containerStartLine, type Check, type Expectation, type FlowField, type Hint, type Look, type MatcherLike, type Probe, type StateView } from './engine/authoring.js';
+import {
+  asMatcher,
+  containerStartLine,
+  type Check,
+  type Expectation,
+  type FlowField,
+  type Hint,
+  type Look,
+  type MatcherLike,
+  type Probe,
+  type StateView,
+} from './engine/authoring.js';
 import type { LabCommand, LabDef, LinkSpec, Mistake, Prediction, StepDef } from './engine/lab-types.js';
 
 import { ip } from './engine/authoring.js';
@@ -15,10 +26,19 @@ export const hint = {
   // Nothing like the expected packet was seen at the point.
   notSeen: (text: string): Hint => ({ when: 'not-seen', text }),
   // A near miss differs in `field`, seen with `seen` when given: hint.near('src', '172.17.0.100', '...').
-  near: (field: string, seen: string | undefined, text: string): Hint => ({ when: 'near', field, ...(seen !== undefined ? { seen } : {}), text }),
+  near: (field: string, seen: string | undefined, text: string): Hint => ({
+    when: 'near',
+    field,
+    ...(seen !== undefined ? { seen } : {}),
+    text,
+  }),
   // A look's hint for what it read: said when the failed look's output matches `read` (per line), before
   // any hint.failed: hint.read(/ip_forward = 0/, 'the host does not forward: sysctl -w net.ipv4.ip_forward=1').
-  read: (read: RegExp, text: string): Hint => ({ when: 'read', read: { source: read.source, flags: read.flags }, text }),
+  read: (read: RegExp, text: string): Hint => ({
+    when: 'read',
+    read: { source: read.source, flags: read.flags },
+    text,
+  }),
 };
 
 // Types a lab definition for its author; the loader validates it again at run time.
@@ -34,7 +54,13 @@ export interface CommandOptions {
 
 // A command in any node: on('mycontainer', 'ip link set lo up').
 export function on(node: string, cmd: string, opts: CommandOptions = {}): LabCommand {
-  return { node, cmd, ...(opts.expectFail ? { expectFail: true } : {}), ...(opts.readOnly ? { readOnly: true } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) };
+  return {
+    node,
+    cmd,
+    ...(opts.expectFail ? { expectFail: true } : {}),
+    ...(opts.readOnly ? { readOnly: true } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  };
 }
 
 // Starts a service that keeps running (no `&` needed), waits (bounded, 10 s) until `waitFor` succeeds in
@@ -51,16 +77,27 @@ export function stopContainer(name: string): LabCommand {
 // Stops a container and starts it again; with `address`, its interface (default eth0) gets that CIDR
 // instead of the old one (and a default route via `gateway`), as a container manager's restart may do.
 // `waitFor`: a command on the host that succeeds once whatever follows container events has caught up.
-export function restartContainer(name: string, opts: { address?: string; iface?: string; gateway?: string; waitFor?: string } = {}): LabCommand {
+export function restartContainer(
+  name: string,
+  opts: { address?: string; iface?: string; gateway?: string; waitFor?: string } = {},
+): LabCommand {
   const { waitFor, ...how } = opts;
   const what = how.address ? ` with address ${how.address}` : '';
-  return { node: 'host', cmd: `restart container ${name}${what}`, restart: { container: name, ...how }, ...(waitFor ? { waitFor } : {}) };
+  return {
+    node: 'host',
+    cmd: `restart container ${name}${what}`,
+    restart: { container: name, ...how },
+    ...(waitFor ? { waitFor } : {}),
+  };
 }
 
 // A veth pair between two nodes, written as containerlab does: link('host:ts0 <-> peer:ts0', { 'host:ts0': ['100.64.0.1/24'] }).
 export function link(ends: string, addresses: Record<string, string | string[]> = {}): LinkSpec {
   const [a = '', b = ''] = ends.split('<->').map((x) => x.trim());
-  return { endpoints: [a, b], addresses: Object.fromEntries(Object.entries(addresses).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])) };
+  return {
+    endpoints: [a, b],
+    addresses: Object.fromEntries(Object.entries(addresses).map(([k, v]) => [k, Array.isArray(v) ? v : [v]])),
+  };
 }
 
 // The runbook's unshare line that starts a container declared with start: 'step'.
@@ -79,7 +116,10 @@ export interface ProbeOptions {
   src?: string; // send from this address of the node (IPv4 or IPv6, like the target)
 }
 
-const outcome = (o: ProbeOptions): { expectFail?: true; src?: string } => ({ ...(o.expectFail ? { expectFail: true } : {}), ...(o.src ? { src: o.src } : {}) });
+const outcome = (o: ProbeOptions): { expectFail?: true; src?: string } => ({
+  ...(o.expectFail ? { expectFail: true } : {}),
+  ...(o.src ? { src: o.src } : {}),
+});
 
 export interface PingOptions extends ProbeOptions {
   count?: number; // echo requests (ping -c), default 3
@@ -90,8 +130,20 @@ export interface PingOptions extends ProbeOptions {
 
 // ICMP echo probe; fast (5 ms apart) and bounded. It succeeds when a reply comes back.
 export function ping(from: string, to: string, opts: PingOptions = {}): Probe {
-  const sized = { ...(opts.size !== undefined ? { size: opts.size } : {}), ...(opts.df ? { df: true } : {}), ...(opts.pattern !== undefined ? { pattern: opts.pattern } : {}) };
-  return { kind: 'ping', from, to, count: opts.count ?? 3, ...(to.includes(':') ? { ipv6: true } : {}), ...sized, ...outcome(opts) };
+  const sized = {
+    ...(opts.size !== undefined ? { size: opts.size } : {}),
+    ...(opts.df ? { df: true } : {}),
+    ...(opts.pattern !== undefined ? { pattern: opts.pattern } : {}),
+  };
+  return {
+    kind: 'ping',
+    from,
+    to,
+    count: opts.count ?? 3,
+    ...(to.includes(':') ? { ipv6: true } : {}),
+    ...sized,
+    ...outcome(opts),
+  };
 }
 
 // TCP connect probe.
@@ -130,10 +182,24 @@ export class Observation implements Check {
   }
 
   // At least `min` (default 1) matching packets must be seen at the point.
-  expect(point: string, like: MatcherLike, opts: { min?: number; max?: number; why?: string; hints?: Hint[] } = {}): this {
+  expect(
+    point: string,
+    like: MatcherLike,
+    opts: { min?: number; max?: number; why?: string; hints?: Hint[] } = {},
+  ): this {
     const matcher = asMatcher(like);
-    const count = opts.min !== undefined || opts.max !== undefined ? { ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) } : undefined;
-    this.expectations.push({ kind: 'expect', point, matcher, ...(count ? { count } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+    const count =
+      opts.min !== undefined || opts.max !== undefined
+        ? { ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) }
+        : undefined;
+    this.expectations.push({
+      kind: 'expect',
+      point,
+      matcher,
+      ...(count ? { count } : {}),
+      ...(opts.why ? { why: opts.why } : {}),
+      ...(opts.hints ? { hints: opts.hints } : {}),
+    });
     return this;
   }
 
@@ -141,13 +207,23 @@ export class Observation implements Check {
   // Geneve): a tunnel does not hide what must not cross. { outerOnly: true }: only the outer packets count.
   expectNone(point: string, like: MatcherLike, opts: { why?: string; hints?: Hint[]; outerOnly?: boolean } = {}): this {
     const matcher = asMatcher(like);
-    this.expectations.push({ kind: 'expect-none', point, matcher, ...(opts.outerOnly ? { outerOnly: true } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+    this.expectations.push({
+      kind: 'expect-none',
+      point,
+      matcher,
+      ...(opts.outerOnly ? { outerOnly: true } : {}),
+      ...(opts.why ? { why: opts.why } : {}),
+      ...(opts.hints ? { hints: opts.hints } : {}),
+    });
     return this;
   }
 
   // Where a flow stops: seen at `seenAt`, never at `neverAt` (two expectations, one reason); `hints`
   // go with the half they name: seenHints when it is not seen, neverHints when it goes on.
-  stopsAt(matcher: MatcherLike, where: { seenAt: string; neverAt: string; why?: string; seenHints?: Hint[]; neverHints?: Hint[] }): this {
+  stopsAt(
+    matcher: MatcherLike,
+    where: { seenAt: string; neverAt: string; why?: string; seenHints?: Hint[]; neverHints?: Hint[] },
+  ): this {
     const why = where.why ?? `the flow stops between ${where.seenAt} and ${where.neverAt}`;
     this.expect(where.seenAt, matcher, { why, ...(where.seenHints ? { hints: where.seenHints } : {}) });
     return this.expectNone(where.neverAt, matcher, { why, ...(where.neverHints ? { hints: where.neverHints } : {}) });
@@ -155,8 +231,20 @@ export class Observation implements Check {
 
   // One conversation seen at two points, with exactly the `rewritten` fields changed between them (NAT):
   // the flow is the one whose packets at `a` match `matcher` (default: any IP packet).
-  sameFlow(a: string, b: string, opts: { rewritten?: FlowField[]; matcher?: MatcherLike; why?: string; hints?: Hint[] } = {}): this {
-    this.expectations.push({ kind: 'same-flow', point: a, other: b, matcher: asMatcher(opts.matcher ?? ip()), rewritten: opts.rewritten ?? [], ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}) });
+  sameFlow(
+    a: string,
+    b: string,
+    opts: { rewritten?: FlowField[]; matcher?: MatcherLike; why?: string; hints?: Hint[] } = {},
+  ): this {
+    this.expectations.push({
+      kind: 'same-flow',
+      point: a,
+      other: b,
+      matcher: asMatcher(opts.matcher ?? ip()),
+      rewritten: opts.rewritten ?? [],
+      ...(opts.why ? { why: opts.why } : {}),
+      ...(opts.hints ? { hints: opts.hints } : {}),
+    });
     return this;
   }
 
@@ -170,15 +258,32 @@ export class Observation implements Check {
   // Shows state after the check, not judged: .show('host', 'conntrack -L -p icmp', { why: 'the flow the
   // probe made' }); `lines` keeps only the lines that match (a rule and its counters, a header).
   show(node: string, cmd: string, opts: { why?: string; lines?: RegExp } = {}): this {
-    this.views.push({ node, cmd, ...(opts.why ? { why: opts.why } : {}), ...(opts.lines ? { lines: { source: opts.lines.source, flags: opts.lines.flags } } : {}) });
+    this.views.push({
+      node,
+      cmd,
+      ...(opts.why ? { why: opts.why } : {}),
+      ...(opts.lines ? { lines: { source: opts.lines.source, flags: opts.lines.flags } } : {}),
+    });
     return this;
   }
 
   // Runs a command in a node after the probes; its output must match (and not match) the patterns. With
   // { inWindow: true } it runs before the capture window closes, so its own packets are judged too.
-  look(node: string, cmd: string, opts: { match?: RegExp; noMatch?: RegExp; why?: string; hints?: Hint[]; inWindow?: boolean }): this {
+  look(
+    node: string,
+    cmd: string,
+    opts: { match?: RegExp; noMatch?: RegExp; why?: string; hints?: Hint[]; inWindow?: boolean },
+  ): this {
     const pattern = (r: RegExp) => ({ source: r.source, flags: r.flags });
-    this.looks.push({ node, cmd, ...(opts.match ? { match: pattern(opts.match) } : {}), ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}), ...(opts.why ? { why: opts.why } : {}), ...(opts.hints ? { hints: opts.hints } : {}), ...(opts.inWindow ? { inWindow: true } : {}) });
+    this.looks.push({
+      node,
+      cmd,
+      ...(opts.match ? { match: pattern(opts.match) } : {}),
+      ...(opts.noMatch ? { noMatch: pattern(opts.noMatch) } : {}),
+      ...(opts.why ? { why: opts.why } : {}),
+      ...(opts.hints ? { hints: opts.hints } : {}),
+      ...(opts.inWindow ? { inWindow: true } : {}),
+    });
     return this;
   }
 }

@@ -94,7 +94,8 @@ export function ipv6Text(d: Uint8Array, o: number): string {
   const b = word(d, o + 4);
   const c = word(d, o + 8);
   const e = word(d, o + 12);
-  const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ Math.imul(c, 0xc2b2ae35) ^ Math.imul(e, 0x27d4eb2f), 0x9e3779b1) >>> SHIFT;
+  const h =
+    Math.imul(a ^ Math.imul(b, 0x85ebca6b) ^ Math.imul(c, 0xc2b2ae35) ^ Math.imul(e, 0x27d4eb2f), 0x9e3779b1) >>> SHIFT;
   const i = 4 * h;
   const hit = v6Texts[h]!;
   if (v6Key[i] === a && v6Key[i + 1] === b && v6Key[i + 2] === c && v6Key[i + 3] === e && hit !== '') return hit;

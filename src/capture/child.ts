@@ -59,7 +59,11 @@ function openIface(name: string, ifindex: number): void {
     head.writeUInt16LE(slot, 0);
     // Immediate mode: each frame is passed on as it arrives, so a window's quiet time is not spent in a
     // buffer timeout. libpcap reuses one buffer for every packet: Buffer.concat copies before it is overwritten.
-    const session = new LiveSession(name, { snaplen: SNAPLEN, bufferBytes: BUFFER_BYTES, timeoutMs: 0 }, (header, data) => send(FRAME.packet, Buffer.concat([head, header, data])));
+    const session = new LiveSession(
+      name,
+      { snaplen: SNAPLEN, bufferBytes: BUFFER_BYTES, timeoutMs: 0 },
+      (header, data) => send(FRAME.packet, Buffer.concat([head, header, data])),
+    );
     const o: Open = { slot, name, ifindex, linktype: session.linktype, session };
     open.set(name, o);
     refused.delete(name);

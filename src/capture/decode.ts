@@ -24,15 +24,36 @@ const TCP_FLAGS: string[] = Array.from({ length: 512 }, (_, bits) => {
 });
 
 const ICMP4_NAMES: Record<number, string> = {
-  0: 'echo-reply', 3: 'dest-unreachable', 4: 'source-quench', 5: 'redirect', 8: 'echo-request',
-  9: 'router-advertisement', 10: 'router-solicitation', 11: 'time-exceeded', 12: 'parameter-problem',
-  13: 'timestamp-request', 14: 'timestamp-reply', 17: 'address-mask-request', 18: 'address-mask-reply',
+  0: 'echo-reply',
+  3: 'dest-unreachable',
+  4: 'source-quench',
+  5: 'redirect',
+  8: 'echo-request',
+  9: 'router-advertisement',
+  10: 'router-solicitation',
+  11: 'time-exceeded',
+  12: 'parameter-problem',
+  13: 'timestamp-request',
+  14: 'timestamp-reply',
+  17: 'address-mask-request',
+  18: 'address-mask-reply',
 };
 const ICMP6_NAMES: Record<number, string> = {
-  1: 'dest-unreachable', 2: 'packet-too-big', 3: 'time-exceeded', 4: 'parameter-problem',
-  128: 'echo-request', 129: 'echo-reply', 130: 'mld-query', 131: 'mld-report', 132: 'mld-done',
-  133: 'router-solicitation', 134: 'router-advertisement', 135: 'neighbor-solicitation',
-  136: 'neighbor-advertisement', 137: 'redirect', 143: 'mldv2-report',
+  1: 'dest-unreachable',
+  2: 'packet-too-big',
+  3: 'time-exceeded',
+  4: 'parameter-problem',
+  128: 'echo-request',
+  129: 'echo-reply',
+  130: 'mld-query',
+  131: 'mld-report',
+  132: 'mld-done',
+  133: 'router-solicitation',
+  134: 'router-advertisement',
+  135: 'neighbor-solicitation',
+  136: 'neighbor-advertisement',
+  137: 'redirect',
+  143: 'mldv2-report',
 };
 // Every type's name made once (type-N for the unnamed), so no frame builds one.
 const ICMP4_TEXT: string[] = Array.from({ length: 256 }, (_, t) => ICMP4_NAMES[t] ?? `type-${t}`);
@@ -95,7 +116,15 @@ function decodeEthernet(p: Packet, d: Buffer, o: number, end: number, opts: Deco
   decodeEthertype(p, d, type, off, end, opts, depth);
 }
 
-function decodeEthertype(p: Packet, d: Buffer, type: number, off: number, end: number, opts: DecodeOptions, depth: number): void {
+function decodeEthertype(
+  p: Packet,
+  d: Buffer,
+  type: number,
+  off: number,
+  end: number,
+  opts: DecodeOptions,
+  depth: number,
+): void {
   if (type === 0x0800) decodeIpv4(p, d, off, end, opts, depth);
   else if (type === 0x86dd) decodeIpv6(p, d, off, end, opts, depth);
   else if (type === 0x0806) decodeArp(p, d, off, end);
@@ -134,7 +163,14 @@ function decodeIpv6(p: Packet, d: Buffer, o: number, end: number, opts: DecodeOp
   if (end - o < 40 || d[o]! >> 4 !== 6) return;
   const payload = u16(d, o + 4);
   let nh = d[o + 6]!;
-  const ip = { version: 6 as const, src: ipv6Text(d, o + 8), dst: ipv6Text(d, o + 24), ttl: d[o + 7]!, proto: nh, len: 40 + payload };
+  const ip = {
+    version: 6 as const,
+    src: ipv6Text(d, o + 8),
+    dst: ipv6Text(d, o + 24),
+    ttl: d[o + 7]!,
+    proto: nh,
+    len: 40 + payload,
+  };
   p.ip = ip;
   p.proto = 'ip';
   const wireEnd = payload > 0 ? o + 40 + payload : end;
@@ -166,13 +202,30 @@ function decodeIpv6(p: Packet, d: Buffer, o: number, end: number, opts: DecodeOp
 }
 
 // o: L4 start; end: last captured byte of the datagram; wireEnd: end of the datagram on the wire.
-function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, wireEnd: number, v: 4 | 6, opts: DecodeOptions, depth: number): void {
+function decodeL4(
+  p: Packet,
+  d: Buffer,
+  proto: number,
+  o: number,
+  end: number,
+  wireEnd: number,
+  v: 4 | 6,
+  opts: DecodeOptions,
+  depth: number,
+): void {
   if (proto === 6) {
     if (end - o < 14) return;
     const doff = (d[o + 12]! >> 4) * 4;
     const bits = ((d[o + 12]! & 1) << 8) | d[o + 13]!;
     const payloadLen = wireEnd - o - doff > 0 ? wireEnd - o - doff : 0;
-    p.tcp = { sport: u16(d, o), dport: u16(d, o + 2), flags: TCP_FLAGS[bits]!, seq: u32(d, o + 4), ack: u32(d, o + 8), payloadLen };
+    p.tcp = {
+      sport: u16(d, o),
+      dport: u16(d, o + 2),
+      flags: TCP_FLAGS[bits]!,
+      seq: u32(d, o + 4),
+      ack: u32(d, o + 8),
+      payloadLen,
+    };
     p.proto = 'tcp';
     const start = o + doff;
     if (payloadLen > 0 && doff >= 20 && start < end) {
@@ -188,7 +241,12 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
     p.udp = { sport: u16(d, o), dport, payloadLen };
     p.proto = 'udp';
     if (payloadLen > 0 && o + 8 < end) p.payload = d.toString('latin1', o + 8, Math.min(end, o + 8 + PAYLOAD_KEEP));
-    if ((dport === VXLAN_PORT || dport === GENEVE_PORT || dport === opts.vxlanPort) && depth < MAX_NESTING && end - o >= 16) decodeTunnel(p, d, dport, o + 8, end, wireEnd, opts, depth);
+    if (
+      (dport === VXLAN_PORT || dport === GENEVE_PORT || dport === opts.vxlanPort) &&
+      depth < MAX_NESTING &&
+      end - o >= 16
+    )
+      decodeTunnel(p, d, dport, o + 8, end, wireEnd, opts, depth);
   } else if ((proto === 1 && v === 4) || (proto === 58 && v === 6)) {
     if (end - o < 2) return;
     const type = d[o]!;
@@ -210,7 +268,16 @@ function decodeL4(p: Packet, d: Buffer, proto: number, o: number, end: number, w
 }
 
 // A VXLAN or Geneve header at o and the frame it carries, decoded as a packet of its own (p.inner).
-function decodeTunnel(p: Packet, d: Buffer, dport: number, o: number, end: number, wireEnd: number, opts: DecodeOptions, depth: number): void {
+function decodeTunnel(
+  p: Packet,
+  d: Buffer,
+  dport: number,
+  o: number,
+  end: number,
+  wireEnd: number,
+  opts: DecodeOptions,
+  depth: number,
+): void {
   let inner = o + 8;
   let type = 0x6558; // transparent Ethernet bridging
   if (dport === GENEVE_PORT) {
@@ -264,12 +331,33 @@ export function packetParts(p: Packet): PacketParts | undefined {
   const hop = ip.version === 4 ? `ttl=${ip.ttl}` : `hlim=${ip.ttl}`;
   const l4 = p.tcp ?? p.udp;
   const ends = l4 ? { src: hostPort(ip.src, l4.sport), dst: hostPort(ip.dst, l4.dport) } : { src: ip.src, dst: ip.dst };
-  if (p.http) return { ...ends, proto: 'HTTP', kind: p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : String(p.http.status), details: [], hop };
-  if (p.tcp) return { ...ends, proto: 'TCP', kind: p.tcp.flags, details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [], hop };
+  if (p.http)
+    return {
+      ...ends,
+      proto: 'HTTP',
+      kind: p.http.method !== undefined ? `${p.http.method} ${p.http.path}` : String(p.http.status),
+      details: [],
+      hop,
+    };
+  if (p.tcp)
+    return {
+      ...ends,
+      proto: 'TCP',
+      kind: p.tcp.flags,
+      details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [],
+      hop,
+    };
   if (p.udp) return { ...ends, proto: 'UDP', kind: '', details: [`len=${p.udp.payloadLen}`], hop };
   if (p.icmp) {
     const c = p.icmp;
-    const details = c.id !== undefined ? [`id=0x${c.id.toString(16).padStart(4, '0')}`, `seq=${c.seq}`] : c.target !== undefined ? [`target=${c.target}`] : c.code !== 0 ? [`code=${c.code}`] : [];
+    const details =
+      c.id !== undefined
+        ? [`id=0x${c.id.toString(16).padStart(4, '0')}`, `seq=${c.seq}`]
+        : c.target !== undefined
+          ? [`target=${c.target}`]
+          : c.code !== 0
+            ? [`code=${c.code}`]
+            : [];
     return { ...ends, proto: c.version === 4 ? 'ICMP' : 'ICMPv6', kind: c.name, details, hop };
   }
   return { ...ends, proto: `IPv${ip.version}`, kind: '', details: [`proto=${ip.proto}`], hop };
@@ -285,10 +373,13 @@ export function describePacket(p: Packet): string {
   }
   const parts = packetParts(p);
   if (!parts) {
-    if (p.eth) return `${p.eth.src} -> ${p.eth.dst} ethertype=0x${p.eth.type.toString(16).padStart(4, '0')} len=${p.len}`;
+    if (p.eth)
+      return `${p.eth.src} -> ${p.eth.dst} ethertype=0x${p.eth.type.toString(16).padStart(4, '0')} len=${p.len}`;
     return `unknown frame len=${p.len}`;
   }
-  const line = [`${parts.src} -> ${parts.dst}`, parts.proto, parts.kind, ...parts.details, parts.hop].filter(Boolean).join(' ');
+  const line = [`${parts.src} -> ${parts.dst}`, parts.proto, parts.kind, ...parts.details, parts.hop]
+    .filter(Boolean)
+    .join(' ');
   return p.tunnel ? `${line} ${tunnelText(p)}` : line;
 }
 

@@ -46,7 +46,13 @@ function shape(p: Packet): Shape | undefined {
   if (!ip) {
     if (!p.eth) return undefined;
     const { src, dst, type } = p.eth;
-    return { key: `eth ${type} ${ends(src, dst)}`, proto: 'other', src: ep(src), dst: ep(dst), tag: `type=0x${type.toString(16).padStart(4, '0')}` };
+    return {
+      key: `eth ${type} ${ends(src, dst)}`,
+      proto: 'other',
+      src: ep(src),
+      dst: ep(dst),
+      tag: `type=0x${type.toString(16).padStart(4, '0')}`,
+    };
   }
   const l4 = p.tcp ?? p.udp;
   if (p.tunnel && p.udp) {
@@ -54,7 +60,14 @@ function shape(p: Packet): Shape | undefined {
     // tunnel's endpoints, its destination port and its VNI.
     const { kind, vni } = p.tunnel;
     const port = p.udp.dport;
-    return { key: `${kind} ${vni} ${port} ${ends(ip.src, ip.dst)}`, proto: 'udp', src: ep(ip.src), dst: ep(ip.dst, port), tag: `${kind} vni=${vni}`, tunnel: { kind, vni } };
+    return {
+      key: `${kind} ${vni} ${port} ${ends(ip.src, ip.dst)}`,
+      proto: 'udp',
+      src: ep(ip.src),
+      dst: ep(ip.dst, port),
+      tag: `${kind} vni=${vni}`,
+      tunnel: { kind, vni },
+    };
   }
   if (l4) {
     const src = ep(ip.src, l4.sport);
@@ -65,11 +78,30 @@ function shape(p: Packet): Shape | undefined {
     const c = p.icmp;
     if (c.id !== undefined) {
       const tag = `id=0x${c.id.toString(16).padStart(4, '0')}`;
-      return { key: `${p.proto} ${tag} ${ends(ip.src, ip.dst)}`, proto: p.proto, src: ep(ip.src), dst: ep(ip.dst), tag };
+      return {
+        key: `${p.proto} ${tag} ${ends(ip.src, ip.dst)}`,
+        proto: p.proto,
+        src: ep(ip.src),
+        dst: ep(ip.dst),
+        tag,
+      };
     }
-    return { key: `${p.proto} ${ip.src} ${ip.dst} ${c.name}`, proto: p.proto, src: ep(ip.src), dst: ep(ip.dst), tag: c.name, directed: true };
+    return {
+      key: `${p.proto} ${ip.src} ${ip.dst} ${c.name}`,
+      proto: p.proto,
+      src: ep(ip.src),
+      dst: ep(ip.dst),
+      tag: c.name,
+      directed: true,
+    };
   }
-  return { key: `ip ${ip.proto} ${ends(ip.src, ip.dst)}`, proto: 'ip', src: ep(ip.src), dst: ep(ip.dst), tag: `proto=${ip.proto}` };
+  return {
+    key: `ip ${ip.proto} ${ends(ip.src, ip.dst)}`,
+    proto: 'ip',
+    src: ep(ip.src),
+    dst: ep(ip.dst),
+    tag: `proto=${ip.proto}`,
+  };
 }
 
 function addKind(s: FlowSide, kind: string): void {
@@ -104,7 +136,17 @@ export class FlowTable {
     if (!sh) return;
     let e = this.byKey.get(sh.key);
     if (!e) {
-      const flow: Flow = { key: label(sh), proto: sh.proto, a: sh.src, b: sh.dst, fwd: side(), rev: side(), firstUs: p.tsUs, lastUs: p.tsUs, ...(sh.tunnel ? { tunnel: sh.tunnel } : {}) };
+      const flow: Flow = {
+        key: label(sh),
+        proto: sh.proto,
+        a: sh.src,
+        b: sh.dst,
+        fwd: side(),
+        rev: side(),
+        firstUs: p.tsUs,
+        lastUs: p.tsUs,
+        ...(sh.tunnel ? { tunnel: sh.tunnel } : {}),
+      };
       e = { flow, firstIsRequest: isRequest(p) };
       this.byKey.set(sh.key, e);
     }
@@ -126,7 +168,8 @@ export class FlowTable {
     else if (p.arp) addKind(s, p.arp.op === 'request' ? 'who-has' : p.arp.op === 'reply' ? 'is-at' : 'arp');
     else if (p.ip) addKind(s, `ip-proto-${p.ip.proto}`);
     else if (p.eth) addKind(s, `ethertype-0x${p.eth.type.toString(16).padStart(4, '0')}`);
-    if (p.http) addKind(s, p.http.method !== undefined ? `HTTP ${p.http.method} ${p.http.path}` : `HTTP ${p.http.status}`);
+    if (p.http)
+      addKind(s, p.http.method !== undefined ? `HTTP ${p.http.method} ${p.http.path}` : `HTTP ${p.http.status}`);
   }
 
   // The flows so far, in order of first packet (live objects: later add() calls update them).

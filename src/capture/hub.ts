@@ -67,8 +67,16 @@ export class CaptureHub {
       if (c && !c.died) return c;
     }
     if (this.closed) throw new Error('the session is closed');
-    const ifaces = this.points?.map(splitPoint).filter(([n]) => n === node).map(([, i]) => i);
-    const started = NodeCapture.start({ node, ...(ifaces ? { ifaces } : {}), spawn: (argv) => this.spawnIn(node, argv), onFrame: (iface, frame) => this.frame(node, iface, frame) });
+    const ifaces = this.points
+      ?.map(splitPoint)
+      .filter(([n]) => n === node)
+      .map(([, i]) => i);
+    const started = NodeCapture.start({
+      node,
+      ...(ifaces ? { ifaces } : {}),
+      spawn: (argv) => this.spawnIn(node, argv),
+      onFrame: (iface, frame) => this.frame(node, iface, frame),
+    });
     this.nodes.set(node, started);
     return started;
   }
@@ -97,7 +105,10 @@ export class CaptureHub {
       if (r instanceof Error) st.error = r.message;
       else if (r) {
         const open = r.ifaces.find((i) => i.name === iface);
-        if (!open) st.error = r.refused[iface] ? `cannot capture on ${point}: ${r.refused[iface]}` : `cannot capture on ${point}: ${node} has no interface ${iface}`;
+        if (!open)
+          st.error = r.refused[iface]
+            ? `cannot capture on ${point}: ${r.refused[iface]}`
+            : `cannot capture on ${point}: ${node} has no interface ${iface}`;
         else {
           st.ifindex = open.ifindex;
           st.dropsAtStart = open.drops;
@@ -132,12 +143,24 @@ export class CaptureHub {
     const windowMs = performance.now() - w.openedAt;
     return [...w.points.values()].map((st) => {
       st.writer?.close();
-      const base = { point: st.point, packets: st.packets, windowMs, ...(st.pcapPath ? { pcapPath: st.pcapPath } : {}) };
+      const base = {
+        point: st.point,
+        packets: st.packets,
+        windowMs,
+        ...(st.pcapPath ? { pcapPath: st.pcapPath } : {}),
+      };
       if (st.error) return { ...base, ready: false, error: st.error, drops: 0 };
       const r = replies.get(st.node);
-      if (r instanceof Error || !r) return { ...base, ready: true, error: `${r?.message ?? 'no capture'} (during the check window at ${st.point})`, drops: -1 };
+      if (r instanceof Error || !r)
+        return {
+          ...base,
+          ready: true,
+          error: `${r?.message ?? 'no capture'} (during the check window at ${st.point})`,
+          drops: -1,
+        };
       const now = r.ifaces.find((i) => i.name === st.iface);
-      if (!now || now.ifindex !== st.ifindex) return { ...base, ready: true, error: `${st.point} went away during the check window`, drops: -1 };
+      if (!now || now.ifindex !== st.ifindex)
+        return { ...base, ready: true, error: `${st.point} went away during the check window`, drops: -1 };
       const drops = now.drops < 0 || st.dropsAtStart < 0 ? -1 : now.drops - st.dropsAtStart;
       return { ...base, ready: true, drops };
     });

@@ -3,7 +3,18 @@
 import { createRequire } from 'node:module';
 
 interface NativeSession {
-  open_live(dev: string, filter: string, bufSize: number, snaplen: number, outfile: string, ready: () => void, monitor: boolean, timeoutMs: number, warn: (w: string) => void, promisc: boolean): string;
+  open_live(
+    dev: string,
+    filter: string,
+    bufSize: number,
+    snaplen: number,
+    outfile: string,
+    ready: () => void,
+    monitor: boolean,
+    timeoutMs: number,
+    warn: (w: string) => void,
+    promisc: boolean,
+  ): string;
   dispatch(buf: Buffer, header: Buffer): number;
   start_polling(): void;
   stats(): { ps_recv: number; ps_drop: number; ps_ifdrop: number };
@@ -11,8 +22,15 @@ interface NativeSession {
   read_callback?: () => void;
 }
 
-const binding = createRequire(import.meta.url)('pcap/build/Release/pcap_binding.node') as { PcapSession: new () => NativeSession };
-const LINKTYPES: Record<string, number> = { LINKTYPE_ETHERNET: 1, LINKTYPE_LINUX_SLL: 113, LINKTYPE_RAW: 101, LINKTYPE_NULL: 0 };
+const binding = createRequire(import.meta.url)('pcap/build/Release/pcap_binding.node') as {
+  PcapSession: new () => NativeSession;
+};
+const LINKTYPES: Record<string, number> = {
+  LINKTYPE_ETHERNET: 1,
+  LINKTYPE_LINUX_SLL: 113,
+  LINKTYPE_RAW: 101,
+  LINKTYPE_NULL: 0,
+};
 
 export interface LiveOptions {
   snaplen: number;
@@ -30,7 +48,18 @@ export class LiveSession {
   constructor(iface: string, o: LiveOptions, onPacket: (header: Buffer, data: Buffer) => void) {
     this.buf = Buffer.alloc(o.snaplen);
     const ready = (): void => onPacket(this.header, this.buf.subarray(0, this.header.readUInt32LE(8)));
-    const name = this.native.open_live(iface, '', o.bufferBytes, o.snaplen, '', ready, false, o.timeoutMs, () => undefined, true);
+    const name = this.native.open_live(
+      iface,
+      '',
+      o.bufferBytes,
+      o.snaplen,
+      '',
+      ready,
+      false,
+      o.timeoutMs,
+      () => undefined,
+      true,
+    );
     this.linktype = LINKTYPES[name] ?? -1;
     this.native.read_callback = () => this.drain();
     this.native.start_polling();

@@ -23,7 +23,18 @@ export interface NodeCaptureOptions {
 
 // The child's argv: a private mount namespace whose /sys shows this node's interfaces.
 export function childArgv(ifaces: string[] = []): string[] {
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t sysfs lab-sys /sys && exec "$0" "$@"', process.execPath, CHILD_PATH, ...ifaces];
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    'mount -t sysfs lab-sys /sys && exec "$0" "$@"',
+    process.execPath,
+    CHILD_PATH,
+    ...ifaces,
+  ];
 }
 
 export class NodeCapture {
@@ -46,7 +57,10 @@ export class NodeCapture {
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     const reader = new FrameReader();
     this.readyPromise = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`capture in ${this.node} not ready after ${READY_MS} ms`)), READY_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`capture in ${this.node} not ready after ${READY_MS} ms`)),
+        READY_MS,
+      );
       this.child.once('exit', (code, signal) => {
         clearTimeout(timer);
         this.deathReason ??= `capture in ${this.node} exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}`;
@@ -128,7 +142,9 @@ export class NodeCapture {
         this.child.off('exit', onExit);
         resolve(r);
       });
-      this.child.stdin?.write(`${JSON.stringify({ op: 'sync', id, ...(ifaces ? { ifaces } : {}), ...(opening ? { opening } : {}) })}\n`);
+      this.child.stdin?.write(
+        `${JSON.stringify({ op: 'sync', id, ...(ifaces ? { ifaces } : {}), ...(opening ? { opening } : {}) })}\n`,
+      );
     });
   }
 

@@ -75,7 +75,7 @@ export class PcapWriter {
     this.pending = 0;
     // Called from packet callbacks: a write error must not escape there, so it is kept for close().
     try {
-      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+      for (let off = 0; off < buf.length;) off += writeSync(this.fd, buf, off);
     } catch (err) {
       this.failed = err as Error;
     }
@@ -101,8 +101,13 @@ export class PcapWriter {
 function pcapError(path: string, err: unknown): EnvironmentError {
   if (err instanceof OutputFileError) return err; // a refused link or file: said as such
   const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'ENOSPC' ? 'no space left on its disk' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message;
-  return new EnvironmentError('PCAP_WRITE', `cannot write ${path}: ${why}`, 'free some space there, or give --save-pcap another folder');
+  const why =
+    e.code === 'ENOSPC' ? 'no space left on its disk' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.message;
+  return new EnvironmentError(
+    'PCAP_WRITE',
+    `cannot write ${path}: ${why}`,
+    'free some space there, or give --save-pcap another folder',
+  );
 }
 
 // Saves a finished capture in one go (tcpdump -r / Wireshark readable).
@@ -128,14 +133,19 @@ function view(ab: ArrayBuffer, byteOffset: number, length: number): Buffer {
 // Calls onFrame for every record of a classic pcap, in file order, in one pass over the file read whole.
 // Each frame is a new object (keep it if you like); its data is a view into the file's bytes, not a copy.
 // Either byte order, microsecond or nanosecond; a truncated last record is dropped.
-export function eachPcapFrame(path: string, onFrame: (frame: RawFrame, linktype: number) => void): { linktype: number; count: number } {
+export function eachPcapFrame(
+  path: string,
+  onFrame: (frame: RawFrame, linktype: number) => void,
+): { linktype: number; count: number } {
   const buf = readFileSync(path);
   if (buf.length < 24) throw new Error(`${path}: not a pcap file (too short)`);
   const le = buf.readUInt32LE(0);
   const be = buf.readUInt32BE(0);
   const little = le === MAGIC_US || le === MAGIC_NS;
   if (!little && be !== MAGIC_US && be !== MAGIC_NS) {
-    throw new Error(`${path}: not a classic pcap file (magic 0x${be.toString(16).padStart(8, '0')}; pcapng is not supported)`);
+    throw new Error(
+      `${path}: not a classic pcap file (magic 0x${be.toString(16).padStart(8, '0')}; pcapng is not supported)`,
+    );
   }
   const nano = (little ? le : be) === MAGIC_NS;
   const v = new DataView(buf.buffer, buf.byteOffset, buf.length);
@@ -144,7 +154,7 @@ export function eachPcapFrame(path: string, onFrame: (frame: RawFrame, linktype:
   const size = buf.length;
   const linktype = v.getUint32(20, little) & 0xffff;
   let count = 0;
-  for (let off = 24; off + 16 <= size; ) {
+  for (let off = 24; off + 16 <= size;) {
     const incl = v.getUint32(off + 8, little);
     if (off + 16 + incl > size) break;
     const frac = v.getUint32(off + 4, little);

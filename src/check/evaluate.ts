@@ -4,7 +4,20 @@ import { describePacket } from '../capture/decode.js';
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchAnyLayer, matchPacket } from './matchers.js';
-import type { Check, CheckResult, Expectation, ExpectationResult, FieldDiff, FlowField, Look, LookResult, NearMiss, Pattern, PointObservation, ProbeResult } from './types.js';
+import type {
+  Check,
+  CheckResult,
+  Expectation,
+  ExpectationResult,
+  FieldDiff,
+  FlowField,
+  Look,
+  LookResult,
+  NearMiss,
+  Pattern,
+  PointObservation,
+  ProbeResult,
+} from './types.js';
 
 export interface ObservationInput {
   packets: Packet[];
@@ -18,7 +31,17 @@ export interface ObservationInput {
 
 const MAX_NEAR = 3;
 // A near miss must be the same kind of packet (an echo request is no near miss for a reply).
-const KIND_FIELDS = new Set(['proto', 'ipVersion', 'icmpType', 'arpOp', 'httpMethod', 'httpStatus', 'tcpFlags', 'tunnel', 'inner']);
+const KIND_FIELDS = new Set([
+  'proto',
+  'ipVersion',
+  'icmpType',
+  'arpOp',
+  'httpMethod',
+  'httpStatus',
+  'tcpFlags',
+  'tunnel',
+  'inner',
+]);
 // ... also for the packet a tunnel carries: an inner ARP is no near miss for an inner echo request.
 const isKind = (field: string): boolean => KIND_FIELDS.has(field.replace(/^(inner\.)+/, ''));
 
@@ -27,13 +50,19 @@ function flowOf(p: Packet, flows: Flow[]): Flow | undefined {
   const t = p.tunnel;
   if (t && p.ip) {
     const { src, dst } = p.ip;
-    return flows.find((f) => f.tunnel?.kind === t.kind && f.tunnel.vni === t.vni && ((f.a.addr === src && f.b.addr === dst) || (f.a.addr === dst && f.b.addr === src)));
+    return flows.find(
+      (f) =>
+        f.tunnel?.kind === t.kind &&
+        f.tunnel.vni === t.vni &&
+        ((f.a.addr === src && f.b.addr === dst) || (f.a.addr === dst && f.b.addr === src)),
+    );
   }
   const { src, dst, sport, dport } = packetEnds(p);
   return flows.find(
     (f) =>
       f.proto === p.proto &&
-      ((f.a.addr === src && f.b.addr === dst && f.a.port === sport && f.b.port === dport) || (f.a.addr === dst && f.b.addr === src && f.a.port === dport && f.b.port === sport)),
+      ((f.a.addr === src && f.b.addr === dst && f.a.port === sport && f.b.port === dport) ||
+        (f.a.addr === dst && f.b.addr === src && f.a.port === dport && f.b.port === sport)),
   );
 }
 
@@ -65,7 +94,8 @@ function untrusted(seen: ObservationInput): string | undefined {
 }
 
 const FIELDS: FlowField[] = ['src', 'sport', 'dst', 'dport'];
-const fieldOf = (f: Flow, k: FlowField): string => String(k === 'src' ? f.a.addr : k === 'dst' ? f.b.addr : k === 'sport' ? (f.a.port ?? '-') : (f.b.port ?? '-'));
+const fieldOf = (f: Flow, k: FlowField): string =>
+  String(k === 'src' ? f.a.addr : k === 'dst' ? f.b.addr : k === 'sport' ? (f.a.port ?? '-') : (f.b.port ?? '-'));
 
 // Fields in which flow b differs from what a conversation seen as flow a should look like after the rewrites.
 function flowDiffs(a: Flow, b: Flow, rewritten: FlowField[]): FieldDiff[] {
@@ -90,7 +120,12 @@ export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: Obs
   const err = atA.error ?? atB.error;
   if (err) return { ...base, pass: false, message: `expected the same ${what}: ${err}` };
   const matching = atA.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
-  if (!matching.length) return { ...base, pass: false, message: `expected the same ${what} (${how}): no ${formatMatcher(e.matcher)} at ${e.point}` };
+  if (!matching.length)
+    return {
+      ...base,
+      pass: false,
+      message: `expected the same ${what} (${how}): no ${formatMatcher(e.matcher)} at ${e.point}`,
+    };
   const near = new Map<string, NearMiss>();
   for (const p of matching) {
     const a = flowOf(p, atA.flows);
@@ -98,12 +133,23 @@ export function evaluateSameFlow(e: Expectation, atA: ObservationInput, atB: Obs
       const b = flowOf(q, atB.flows);
       if (!a || !b) continue;
       const diffs = flowDiffs(a, b, rw);
-      if (!diffs.length) return { ...base, pass: true, matched: 1, message: `same flow at ${e.point} and ${e.other}: ${formatFlow(a)} | ${formatFlow(b)} (${how})` };
+      if (!diffs.length)
+        return {
+          ...base,
+          pass: true,
+          matched: 1,
+          message: `same flow at ${e.point} and ${e.other}: ${formatFlow(a)} | ${formatFlow(b)} (${how})`,
+        };
       if (near.size < MAX_NEAR) near.set(formatFlow(b), { flow: formatFlow(b), diffs });
     }
   }
   const seen = near.size ? `seen at ${e.other}, but not as expected` : `not seen at ${e.other}`;
-  return { ...base, pass: false, message: `expected the same ${what} (${how}): ${seen}`, nearMisses: [...near.values()] };
+  return {
+    ...base,
+    pass: false,
+    message: `expected the same ${what} (${how}): ${seen}`,
+    nearMisses: [...near.values()],
+  };
 }
 
 const TWIN_US = 2_000; // a packet forwarded between two points of one sandbox is seen microseconds apart
@@ -123,7 +169,9 @@ export function twins(p: Packet, q: Packet): boolean {
 function evaluateNone(e: Expectation, seen: ObservationInput, what: string, none: NearMiss[]): ExpectationResult {
   const outer = seen.packets.filter((p) => matchPacket(e.matcher, p).length === 0);
   const counted = new Set(outer);
-  const carried = e.outerOnly ? [] : seen.packets.filter((p) => p.inner && !counted.has(p) && matchAnyLayer(e.matcher, p.inner));
+  const carried = e.outerOnly
+    ? []
+    : seen.packets.filter((p) => p.inner && !counted.has(p) && matchAnyLayer(e.matcher, p.inner));
   const n = outer.length + carried.length;
   const base = { expectation: e, matched: n, nearMisses: none };
   const doubt = untrusted(seen);
@@ -141,8 +189,15 @@ function evaluateNone(e: Expectation, seen: ObservationInput, what: string, none
     const line = `encapsulated: ${describePacket(p)}`;
     if (flows.size < MAX_NEAR + 2) flows.set(line, { flow: line, diffs: [] });
   }
-  const inside = carried.length ? ` (${carried.length} inside a tunnel: a must-not-see looks inside tunnels; { outerOnly: true } counts only the outer packets)` : '';
-  return { ...base, pass: false, message: `seen ${n} ${what} at ${e.point}${inside}, expected none`, nearMisses: [...flows.values()] };
+  const inside = carried.length
+    ? ` (${carried.length} inside a tunnel: a must-not-see looks inside tunnels; { outerOnly: true } counts only the outer packets)`
+    : '';
+  return {
+    ...base,
+    pass: false,
+    message: `seen ${n} ${what} at ${e.point}${inside}, expected none`,
+    nearMisses: [...flows.values()],
+  };
 }
 
 // One expectation's verdict, with a one-line message and near misses on failure.
@@ -155,9 +210,14 @@ export function evaluateExpectation(e: Expectation, seen: ObservationInput): Exp
   if (seen.error) return { ...base, pass: false, message: `expected ${what} at ${e.point}: ${seen.error}` };
   const min = e.count?.min ?? 1;
   const max = e.count?.max;
-  const want = `${min > 0 ? `>=${min}` : ''}${max !== undefined ? `${min > 0 ? ' ' : ''}<=${max}` : ''}` || 'any number';
-  if (n >= min && (max === undefined || n <= max)) return { ...base, pass: true, message: `seen ${n} ${what} at ${e.point}` };
-  const message = n === 0 ? `expected ${what} at ${e.point}: not seen (0 of ${want})` : `expected ${what} at ${e.point}: seen ${n}, wanted ${want}`;
+  const want =
+    `${min > 0 ? `>=${min}` : ''}${max !== undefined ? `${min > 0 ? ' ' : ''}<=${max}` : ''}` || 'any number';
+  if (n >= min && (max === undefined || n <= max))
+    return { ...base, pass: true, message: `seen ${n} ${what} at ${e.point}` };
+  const message =
+    n === 0
+      ? `expected ${what} at ${e.point}: not seen (0 of ${want})`
+      : `expected ${what} at ${e.point}: seen ${n}, wanted ${want}`;
   return { ...base, pass: false, message, nearMisses: n < min ? nearMisses(e, seen) : [] };
 }
 
@@ -172,21 +232,59 @@ const show = (p: Pattern): string => `/${p.source}/${p.flags}`;
 export function evaluateLook(look: Look, exitCode: number, output: string): LookResult {
   const where = `[${look.node}] ${look.cmd}`;
   if (exitCode !== 0) return { look, pass: false, exitCode, output, message: `${where}: exited ${exitCode}` };
-  if (look.match && !regex(look.match).test(output)) return { look, pass: false, exitCode, output, message: `${where}: output does not match ${show(look.match)}` };
-  if (look.noMatch && regex(look.noMatch).test(output)) return { look, pass: false, exitCode, output, message: `${where}: output matches ${show(look.noMatch)}, which it must not` };
-  const said = [look.match ? `matches ${show(look.match)}` : '', look.noMatch ? `not ${show(look.noMatch)}` : ''].filter(Boolean).join(', ');
+  if (look.match && !regex(look.match).test(output))
+    return { look, pass: false, exitCode, output, message: `${where}: output does not match ${show(look.match)}` };
+  if (look.noMatch && regex(look.noMatch).test(output))
+    return {
+      look,
+      pass: false,
+      exitCode,
+      output,
+      message: `${where}: output matches ${show(look.noMatch)}, which it must not`,
+    };
+  const said = [look.match ? `matches ${show(look.match)}` : '', look.noMatch ? `not ${show(look.noMatch)}` : '']
+    .filter(Boolean)
+    .join(', ');
   return { look, pass: true, exitCode, output, message: `${where}: ${said}` };
 }
 
 // The verdict of a whole check: it passes only if every expectation and look does.
-export function evaluateCheck(check: Check, observations: Map<string, ObservationInput>, probes: ProbeResult[], looks: LookResult[] = []): CheckResult {
-  const missing: ObservationInput = { packets: [], flows: [], ready: false, error: 'no capture at this point', drops: 0 };
-  const expectations = check.expectations.map((e) => (e.kind === 'same-flow' ? evaluateSameFlow(e, observations.get(e.point) ?? missing, observations.get(e.other ?? '') ?? missing) : evaluateExpectation(e, observations.get(e.point) ?? missing)));
+export function evaluateCheck(
+  check: Check,
+  observations: Map<string, ObservationInput>,
+  probes: ProbeResult[],
+  looks: LookResult[] = [],
+): CheckResult {
+  const missing: ObservationInput = {
+    packets: [],
+    flows: [],
+    ready: false,
+    error: 'no capture at this point',
+    drops: 0,
+  };
+  const expectations = check.expectations.map((e) =>
+    e.kind === 'same-flow'
+      ? evaluateSameFlow(e, observations.get(e.point) ?? missing, observations.get(e.other ?? '') ?? missing)
+      : evaluateExpectation(e, observations.get(e.point) ?? missing),
+  );
   const points: PointObservation[] = check.points.map((point) => {
     const o = observations.get(point) ?? missing;
-    return { point, ready: o.ready, drops: o.drops, packets: o.packets.length, windowMs: o.windowMs ?? 0, flows: o.flows, ...(o.error ? { error: o.error } : {}), ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}) };
+    return {
+      point,
+      ready: o.ready,
+      drops: o.drops,
+      packets: o.packets.length,
+      windowMs: o.windowMs ?? 0,
+      flows: o.flows,
+      ...(o.error ? { error: o.error } : {}),
+      ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}),
+    };
   });
   // A point whose capture failed cannot vouch for anything, even with no expectation of its own.
-  const pass = expectations.every((x) => x.pass) && looks.every((l) => l.pass) && probes.every((p) => p.ok) && points.every((p) => !p.error);
+  const pass =
+    expectations.every((x) => x.pass) &&
+    looks.every((l) => l.pass) &&
+    probes.every((p) => p.ok) &&
+    points.every((p) => !p.error);
   return { pass, expectations, looks, points, probes };
 }

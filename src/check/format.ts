@@ -5,7 +5,15 @@ import { safeText } from './matchers.js';
 import { regex } from './evaluate.js';
 import type { CheckResult, Expectation, LookResult, PacketMatcher, PointObservation, ViewResult } from './types.js';
 
-const PROTO: Record<string, string> = { icmp: 'ICMP', icmp6: 'ICMPv6', tcp: 'TCP', udp: 'UDP', arp: 'ARP', ip: 'IP', other: '' };
+const PROTO: Record<string, string> = {
+  icmp: 'ICMP',
+  icmp6: 'ICMPv6',
+  tcp: 'TCP',
+  udp: 'UDP',
+  arp: 'ARP',
+  ip: 'IP',
+  other: '',
+};
 const NOISE = /^(neighbor-|router-|mld|redirect)/;
 
 const endpoint = formatEndpoint;
@@ -25,8 +33,11 @@ function side(s: FlowSide, v6 = false): string {
 export function formatFlow(f: Flow): string {
   const v6 = f.proto === 'icmp6' || f.a.addr.includes(':');
   const back = f.rev.packets ? side(f.rev, v6) : 'no reply';
-  if (f.proto === 'arp') return `ARP who-has ${f.b.addr} tell ${f.a.addr}${f.fwd.packets > 1 ? ` x${f.fwd.packets}` : ''}, ${f.rev.packets ? `is-at${f.rev.packets > 1 ? ` x${f.rev.packets}` : ''}` : 'no reply'}`;
-  const proto = f.tunnel ? `${PROTO[f.proto] ?? ''} ${f.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'} vni=${f.tunnel.vni} carrying` : (PROTO[f.proto] ?? f.proto.toUpperCase());
+  if (f.proto === 'arp')
+    return `ARP who-has ${f.b.addr} tell ${f.a.addr}${f.fwd.packets > 1 ? ` x${f.fwd.packets}` : ''}, ${f.rev.packets ? `is-at${f.rev.packets > 1 ? ` x${f.rev.packets}` : ''}` : 'no reply'}`;
+  const proto = f.tunnel
+    ? `${PROTO[f.proto] ?? ''} ${f.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'} vni=${f.tunnel.vni} carrying`
+    : (PROTO[f.proto] ?? f.proto.toUpperCase());
   return `${endpoint(f.a)} -> ${endpoint(f.b)} ${proto} ${side(f.fwd, v6)}, ${back}`;
 }
 
@@ -38,12 +49,24 @@ export function isNoise(f: Flow): boolean {
 // "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say; a tunnel
 // matcher goes on with its header and what it carries: "UDP dport=4789 VXLAN vni=42 carrying ARP request".
 export function formatMatcher(m: PacketMatcher): string {
-  const said = (k: 'tcpFlags' | 'tcpFlagsInclude' | 'payload'): string[] => (m.label.includes(m.fields[k] ?? '\0') ? [k] : []);
-  const implied = new Set(['icmpType', 'arpOp', 'httpMethod', 'httpStatus', ...said('tcpFlags'), ...said('tcpFlagsInclude'), ...said('payload'), ...(m.label.includes('fragmentation-needed') ? ['icmpCode'] : [])]);
+  const said = (k: 'tcpFlags' | 'tcpFlagsInclude' | 'payload'): string[] =>
+    m.label.includes(m.fields[k] ?? '\0') ? [k] : [];
+  const implied = new Set([
+    'icmpType',
+    'arpOp',
+    'httpMethod',
+    'httpStatus',
+    ...said('tcpFlags'),
+    ...said('tcpFlagsInclude'),
+    ...said('payload'),
+    ...(m.label.includes('fragmentation-needed') ? ['icmpCode'] : []),
+  ]);
   const extra = Object.entries(m.fields)
     .filter(([k, v]) => v !== undefined && !implied.has(k))
     .map(([k, v]) => `${k}=${k === 'payload' ? safeText(String(v)) : String(v)}`);
-  const tunnel = m.tunnel ? [`${m.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'}${m.tunnel.vni !== undefined ? ` vni=${m.tunnel.vni}` : ''}`] : [];
+  const tunnel = m.tunnel
+    ? [`${m.tunnel.kind === 'vxlan' ? 'VXLAN' : 'Geneve'}${m.tunnel.vni !== undefined ? ` vni=${m.tunnel.vni}` : ''}`]
+    : [];
   const carried = m.carries ? [`carrying ${formatMatcher(m.carries)}`] : [];
   return [m.label, ...extra, ...tunnel, ...carried].join(' ');
 }
@@ -51,15 +74,22 @@ export function formatMatcher(m: PacketMatcher): string {
 // "expect ICMP echo-request ... at host:eth0 (>=3)".
 export function formatExpectation(e: Expectation): string {
   const c = e.count;
-  const count = c && (c.min !== undefined || c.max !== undefined) ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})` : '';
-  if (e.kind === 'expect-none' && e.outerOnly) return `expect none ${formatMatcher(e.matcher)} at ${e.point} (outer packets only)`;
-  if (e.kind === 'same-flow') return `expect the same ${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}, ${e.rewritten?.length ? `${e.rewritten.join(', ')} rewritten` : 'unchanged'}`;
+  const count =
+    c && (c.min !== undefined || c.max !== undefined)
+      ? ` (${[c.min !== undefined ? `>=${c.min}` : '', c.max !== undefined ? `<=${c.max}` : ''].filter(Boolean).join(' ')})`
+      : '';
+  if (e.kind === 'expect-none' && e.outerOnly)
+    return `expect none ${formatMatcher(e.matcher)} at ${e.point} (outer packets only)`;
+  if (e.kind === 'same-flow')
+    return `expect the same ${formatMatcher(e.matcher)} flow at ${e.point} and ${e.other ?? '?'}, ${e.rewritten?.length ? `${e.rewritten.join(', ')} rewritten` : 'unchanged'}`;
   return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
 }
 
 // Flows worth listing at a point: all when verbose, else without ND/MLD noise unless the check is about ICMPv6.
 function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow[] {
-  const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
+  const aboutIcmp6 = r.expectations.some(
+    (x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6',
+  );
   return verbose || aboutIcmp6 ? p.flows : p.flows.filter((f) => !isNoise(f));
 }
 
@@ -79,7 +109,12 @@ export function findRewrites(points: PointObservation[]): Rewrite[] {
     for (const q of points.slice(i + 1)) {
       for (const f of p.flows.filter((x) => !isNoise(x) && x.proto !== 'arp')) {
         for (const g of q.flows.filter((x) => x.proto === f.proto && echoId(x) === echoId(f))) {
-          const what = same(f.a, g.a) && !same(f.b, g.b) ? 'destination' : same(f.b, g.b) && f.a.addr !== g.a.addr && f.a.port === g.a.port ? 'source' : undefined;
+          const what =
+            same(f.a, g.a) && !same(f.b, g.b)
+              ? 'destination'
+              : same(f.b, g.b) && f.a.addr !== g.a.addr && f.a.port === g.a.port
+                ? 'source'
+                : undefined;
           if (what) out.push({ what, from: { point: p.point, flow: f }, to: { point: q.point, flow: g } });
         }
       }
@@ -92,7 +127,11 @@ export function findRewrites(points: PointObservation[]): Rewrite[] {
 export function formatRewrites(points: PointObservation[]): string[] {
   return findRewrites(points).flatMap(({ what, from, to }) => {
     const w = Math.max(from.point.length, to.point.length);
-    return [`     ${what} rewritten between ${from.point} and ${to.point}:`, `       ${from.point.padEnd(w)}  ${formatFlow(from.flow)}`, `       ${to.point.padEnd(w)}  ${formatFlow(to.flow)}`];
+    return [
+      `     ${what} rewritten between ${from.point} and ${to.point}:`,
+      `       ${from.point.padEnd(w)}  ${formatFlow(from.flow)}`,
+      `       ${to.point.padEnd(w)}  ${formatFlow(to.flow)}`,
+    ];
   });
 }
 
@@ -100,13 +139,16 @@ export function formatRewrites(points: PointObservation[]): string[] {
 export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
   for (const pr of r.probes.filter((x) => !x.ok)) {
-    const want = pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`;
+    const want = pr.probe.expectFail
+      ? 'the lab says it fails, but it succeeded'
+      : `exited ${pr.exitCode}, and the lab says it succeeds`;
     lines.push(`FAIL probe [${pr.node}] ${pr.command}: ${want}`);
     for (const o of pr.output.split('\n').filter(Boolean).slice(0, 6)) lines.push(`       | ${o}`);
   }
   for (const l of r.looks) {
     lines.push(`${l.pass ? 'PASS' : 'FAIL'} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
-    for (const o of l.pass && !opts.verbose ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 12)) lines.push(`       | ${o}`);
+    for (const o of l.pass && !opts.verbose ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 12))
+      lines.push(`       | ${o}`);
   }
   for (const p of r.points) {
     const results = r.expectations.filter((x) => x.expectation.point === p.point);
@@ -125,7 +167,9 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
     if ((failed || opts.verbose) && !p.error) {
       const flows = shownFlows(p, r, Boolean(opts.verbose));
       const hidden = p.flows.length - flows.length;
-      lines.push(`     flows at ${p.point} (${p.packets} packet${p.packets === 1 ? '' : 's'} in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`);
+      lines.push(
+        `     flows at ${p.point} (${p.packets} packet${p.packets === 1 ? '' : 's'} in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`,
+      );
       for (const f of flows) lines.push(`       ${formatFlow(f)}`);
     }
   }
@@ -150,7 +194,13 @@ export function formatViews(views: ViewResult[]): string[] {
   ]);
 }
 
-const FIELD_NAMES: Record<string, string> = { src: 'source', dst: 'destination', sport: 'source port', dport: 'destination port', ttl: 'ttl' };
+const FIELD_NAMES: Record<string, string> = {
+  src: 'source',
+  dst: 'destination',
+  sport: 'source port',
+  dport: 'destination port',
+  ttl: 'ttl',
+};
 
 // The one line that says why a check failed, from its first failed expectation: the field its nearest
 // packet got wrong ("source not rewritten: seen 172.17.0.100 where 10.0.2.15 was expected, at host:eth0"
@@ -170,6 +220,8 @@ export function rootCause(r: CheckResult): string | undefined {
   if (!d) return `nothing like ${what} at ${e.point}`;
   const name = FIELD_NAMES[d.field] ?? d.field;
   // An address that crosses another point as it is was not translated on the way.
-  const unchanged = (d.field === 'src' || d.field === 'dst') && r.points.some((p) => p.point !== e.point && p.flows.some((f) => f.a.addr === d.seen || f.b.addr === d.seen));
+  const unchanged =
+    (d.field === 'src' || d.field === 'dst') &&
+    r.points.some((p) => p.point !== e.point && p.flows.some((f) => f.a.addr === d.seen || f.b.addr === d.seen));
   return `${name} ${unchanged ? 'not rewritten' : 'differs'}: seen ${d.seen} where ${d.expected} was expected, at ${e.point}`;
 }

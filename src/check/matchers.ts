@@ -34,7 +34,14 @@ const toField = (dst: string | number): MatchFields => (typeof dst === 'number' 
 
 // Adds the chainable refinements to matcher data, not enumerable.
 function chain(m: PacketMatcher): Matcher {
-  const data: PacketMatcher = { proto: m.proto, label: m.label, fields: m.fields, ...(m.ipVersion ? { ipVersion: m.ipVersion } : {}), ...(m.tunnel ? { tunnel: m.tunnel } : {}), ...(m.carries ? { carries: m.carries } : {}) };
+  const data: PacketMatcher = {
+    proto: m.proto,
+    label: m.label,
+    fields: m.fields,
+    ...(m.ipVersion ? { ipVersion: m.ipVersion } : {}),
+    ...(m.tunnel ? { tunnel: m.tunnel } : {}),
+    ...(m.carries ? { carries: m.carries } : {}),
+  };
   const methods: Refinements = {
     from: (src) => refine(data, { fields: { ...data.fields, src } }),
     to: (dst) => refine(data, { fields: { ...data.fields, ...toField(dst) } }),
@@ -47,7 +54,8 @@ function chain(m: PacketMatcher): Matcher {
   return data as Matcher;
 }
 
-const make = (proto: L4Proto, label: string, fields: MatchFields = {}, ipVersion?: 4 | 6): Matcher => chain({ proto, label, fields, ...(ipVersion ? { ipVersion } : {}) });
+const make = (proto: L4Proto, label: string, fields: MatchFields = {}, ipVersion?: 4 | 6): Matcher =>
+  chain({ proto, label, fields, ...(ipVersion ? { ipVersion } : {}) });
 
 // A factory of matchers that can be refined without calling it first.
 function factory(build: (f: MatchFields) => Matcher): MatcherFactory {
@@ -68,13 +76,25 @@ export const icmp = {
   echoReply: factory((f) => make('icmp', 'ICMP echo-reply', { ...f, icmpType: 'echo-reply' })),
   unreachable: factory((f) => make('icmp', 'ICMP dest-unreachable', { ...f, icmpType: 'dest-unreachable' })),
   // Fragmentation needed (type 3 code 4), with the MTU it announces when given: icmp.fragNeeded({ mtu: 1450 }).
-  fragNeeded: factory((f) => make('icmp', 'ICMP fragmentation-needed', { ...f, icmpType: 'dest-unreachable', icmpCode: 4 })),
+  fragNeeded: factory((f) =>
+    make('icmp', 'ICMP fragmentation-needed', { ...f, icmpType: 'dest-unreachable', icmpCode: 4 }),
+  ),
   any: factory((f) => make('icmp', 'ICMP', f)),
 };
 
 // IPv6's own housekeeping (neighbour discovery, MLD, router solicitations): a matcher sees these only
 // when it names their type, so the noise of a link coming up never breaks an expectation about traffic.
-export const ICMP6_CONTROL = new Set(['neighbor-solicitation', 'neighbor-advertisement', 'router-solicitation', 'router-advertisement', 'redirect', 'mld-query', 'mld-report', 'mld-done', 'mldv2-report']);
+export const ICMP6_CONTROL = new Set([
+  'neighbor-solicitation',
+  'neighbor-advertisement',
+  'router-solicitation',
+  'router-advertisement',
+  'redirect',
+  'mld-query',
+  'mld-report',
+  'mld-done',
+  'mldv2-report',
+]);
 
 export const icmp6 = {
   echoRequest: factory((f) => make('icmp6', 'ICMPv6 echo-request', { ...f, icmpType: 'echo-request' })),
@@ -82,8 +102,12 @@ export const icmp6 = {
   unreachable: factory((f) => make('icmp6', 'ICMPv6 dest-unreachable', { ...f, icmpType: 'dest-unreachable' })),
   // Packet too big (type 2), with the MTU it announces when given: icmp6.packetTooBig({ mtu: 1450 }).
   packetTooBig: factory((f) => make('icmp6', 'ICMPv6 packet-too-big', { ...f, icmpType: 'packet-too-big' })),
-  neighborSolicitation: factory((f) => make('icmp6', 'ICMPv6 neighbor-solicitation', { ...f, icmpType: 'neighbor-solicitation' })),
-  neighborAdvertisement: factory((f) => make('icmp6', 'ICMPv6 neighbor-advertisement', { ...f, icmpType: 'neighbor-advertisement' })),
+  neighborSolicitation: factory((f) =>
+    make('icmp6', 'ICMPv6 neighbor-solicitation', { ...f, icmpType: 'neighbor-solicitation' }),
+  ),
+  neighborAdvertisement: factory((f) =>
+    make('icmp6', 'ICMPv6 neighbor-advertisement', { ...f, icmpType: 'neighbor-advertisement' }),
+  ),
   any: factory((f) => make('icmp6', 'ICMPv6', f)),
 };
 
@@ -94,21 +118,26 @@ export const arp = {
 };
 
 // Any TCP segment; shortcuts for the flags a lesson talks about.
-export const tcp = Object.assign(factory((f) => make('tcp', f.tcpFlags ? `TCP ${f.tcpFlags}` : 'TCP', f)), {
-  syn: factory((f) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' })),
-  synAck: factory((f) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' })),
-  rstAck: factory((f) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' })),
-  // Segments with at least these flags set: tcp.with('PSH') matches PSH,ACK.
-  with: (flags: string, f: MatchFields = {}) => make('tcp', `TCP with ${flags}`, { ...f, tcpFlagsInclude: flags }),
-  // Segments whose payload contains the text: tcp.payload('Hello, world!').
-  payload: (text: string, f: MatchFields = {}) => make('tcp', `TCP payload "${safeText(text)}"`, { ...f, payload: text }),
-});
+export const tcp = Object.assign(
+  factory((f) => make('tcp', f.tcpFlags ? `TCP ${f.tcpFlags}` : 'TCP', f)),
+  {
+    syn: factory((f) => make('tcp', 'TCP SYN', { ...f, tcpFlags: 'SYN' })),
+    synAck: factory((f) => make('tcp', 'TCP SYN,ACK', { ...f, tcpFlags: 'SYN,ACK' })),
+    rstAck: factory((f) => make('tcp', 'TCP RST,ACK', { ...f, tcpFlags: 'RST,ACK' })),
+    // Segments with at least these flags set: tcp.with('PSH') matches PSH,ACK.
+    with: (flags: string, f: MatchFields = {}) => make('tcp', `TCP with ${flags}`, { ...f, tcpFlagsInclude: flags }),
+    // Segments whose payload contains the text: tcp.payload('Hello, world!').
+    payload: (text: string, f: MatchFields = {}) =>
+      make('tcp', `TCP payload "${safeText(text)}"`, { ...f, payload: text }),
+  },
+);
 
 // Any UDP datagram: udp({ dport: 53 }), udp.to(4789).vxlan({ vni: 42 }).inner(icmp.echoRequest).
 export const udp = factory((f) => make('udp', 'UDP', f));
 
 export const http = {
-  request: (f: MatchFields = {}) => make('tcp', `HTTP ${f.httpMethod ?? 'GET'}`, { ...f, httpMethod: f.httpMethod ?? 'GET' }),
+  request: (f: MatchFields = {}) =>
+    make('tcp', `HTTP ${f.httpMethod ?? 'GET'}`, { ...f, httpMethod: f.httpMethod ?? 'GET' }),
   response: (status: number, f: MatchFields = {}) => make('tcp', `HTTP ${status}`, { ...f, httpStatus: status }),
 };
 
@@ -116,7 +145,13 @@ export const http = {
 export const ip = factory((f) => make('ip', 'IP', f));
 
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR', 'AE', 'NONE'];
-const flagSet = (s: string): string => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean).sort().join(',');
+const flagSet = (s: string): string =>
+  s
+    .split(',')
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean)
+    .sort()
+    .join(',');
 
 // The values of a packet that matchers compare, by field name.
 function seenValues(p: Packet): Record<keyof MatchFields, string | number | boolean | undefined> {
@@ -143,7 +178,15 @@ function seenValues(p: Packet): Record<keyof MatchFields, string | number | bool
 // Text a terminal can show and grep reads as text: bytes outside printable ASCII escaped, long text cut.
 export function safeText(s: string, max = 80): string {
   // eslint-disable-next-line no-control-regex
-  const esc = s.replace(/[^\x20-\x7e]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const esc = s.replace(/[^\x20-\x7e]/g, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return esc.length > max ? `${esc.slice(0, max)}...` : esc;
 }
 
@@ -155,8 +198,10 @@ export function matchPacket(m: PacketMatcher, p: Packet): FieldDiff[] {
   if (diffs.some((d) => d.field === 'proto')) return diffs;
   const t = p.tunnel;
   if (m.tunnel) {
-    if (!t || t.kind !== m.tunnel.kind) return [...diffs, { field: 'tunnel', expected: m.tunnel.kind, seen: t?.kind ?? 'none' }];
-    if (m.tunnel.vni !== undefined && t.vni !== m.tunnel.vni) diffs.push({ field: 'vni', expected: String(m.tunnel.vni), seen: String(t.vni) });
+    if (!t || t.kind !== m.tunnel.kind)
+      return [...diffs, { field: 'tunnel', expected: m.tunnel.kind, seen: t?.kind ?? 'none' }];
+    if (m.tunnel.vni !== undefined && t.vni !== m.tunnel.vni)
+      diffs.push({ field: 'vni', expected: String(m.tunnel.vni), seen: String(t.vni) });
   }
   if (m.carries) {
     if (!p.inner) return [...diffs, { field: 'inner', expected: formatInner(m.carries), seen: 'nothing carried' }];
@@ -177,9 +222,11 @@ export function matchAnyLayer(m: PacketMatcher, p: Packet): Packet | undefined {
 function matchOne(m: PacketMatcher, p: Packet): FieldDiff[] {
   const protoOk = m.proto === 'ip' ? Boolean(p.ip) : p.proto === m.proto || (m.proto === 'tcp' && Boolean(p.tcp));
   if (!protoOk) return [{ field: 'proto', expected: m.proto, seen: p.proto }];
-  if (m.ipVersion && p.ip?.version !== m.ipVersion) return [{ field: 'ipVersion', expected: String(m.ipVersion), seen: String(p.ip?.version ?? '-') }];
+  if (m.ipVersion && p.ip?.version !== m.ipVersion)
+    return [{ field: 'ipVersion', expected: String(m.ipVersion), seen: String(p.ip?.version ?? '-') }];
   const control = p.proto === 'icmp6' && p.icmp && ICMP6_CONTROL.has(p.icmp.name);
-  if (control && m.fields.icmpType !== p.icmp?.name) return [{ field: 'icmpType', expected: m.fields.icmpType ?? 'not IPv6 housekeeping', seen: p.icmp?.name ?? '-' }];
+  if (control && m.fields.icmpType !== p.icmp?.name)
+    return [{ field: 'icmpType', expected: m.fields.icmpType ?? 'not IPv6 housekeeping', seen: p.icmp?.name ?? '-' }];
   const seen = seenValues(p);
   const diffs: FieldDiff[] = [];
   for (const [k, want] of Object.entries(m.fields) as [keyof MatchFields, string | number | boolean | undefined][]) {
@@ -190,10 +237,20 @@ function matchOne(m: PacketMatcher, p: Packet): FieldDiff[] {
       const prefix = parseAddressOrCidr(String(want));
       ok = got !== undefined && prefix !== undefined && inPrefix(String(got), prefix);
     } else if (k === 'tcpFlags') ok = got !== undefined && flagSet(String(got)) === flagSet(String(want));
-    else if (k === 'tcpFlagsInclude') ok = got !== undefined && flagSet(String(want)).split(',').every((x) => flagSet(String(got)).split(',').includes(x));
+    else if (k === 'tcpFlagsInclude')
+      ok =
+        got !== undefined &&
+        flagSet(String(want))
+          .split(',')
+          .every((x) => flagSet(String(got)).split(',').includes(x));
     else if (k === 'payload') ok = got !== undefined && String(got).includes(String(want));
     else ok = got === want;
-    if (!ok) diffs.push({ field: k, expected: k === 'payload' ? safeText(String(want)) : String(want), seen: got === undefined ? '-' : k === 'payload' ? safeText(String(got)) : String(got) });
+    if (!ok)
+      diffs.push({
+        field: k,
+        expected: k === 'payload' ? safeText(String(want)) : String(want),
+        seen: got === undefined ? '-' : k === 'payload' ? safeText(String(got)) : String(got),
+      });
   }
   return diffs;
 }
@@ -201,34 +258,57 @@ function matchOne(m: PacketMatcher, p: Packet): FieldDiff[] {
 // Problems with a matcher written by hand, each starting with the field's path.
 export function validateMatcher(m: PacketMatcher): string[] {
   const out: string[] = [];
-  if (!['arp', 'icmp', 'icmp6', 'tcp', 'udp', 'ip'].includes(m.proto)) out.push(`proto: ${JSON.stringify(m.proto)} is not a protocol a matcher knows`);
+  if (!['arp', 'icmp', 'icmp6', 'tcp', 'udp', 'ip'].includes(m.proto))
+    out.push(`proto: ${JSON.stringify(m.proto)} is not a protocol a matcher knows`);
   const f = (m.fields ?? {}) as Record<string, unknown>;
   for (const k of ['src', 'dst'] as const) {
-    if (f[k] !== undefined && (typeof f[k] !== 'string' || !parseAddressOrCidr(f[k] as string))) out.push(`fields.${k}: ${JSON.stringify(f[k])} is not an IPv4/IPv6 address or CIDR`);
+    if (f[k] !== undefined && (typeof f[k] !== 'string' || !parseAddressOrCidr(f[k] as string)))
+      out.push(`fields.${k}: ${JSON.stringify(f[k])} is not an IPv4/IPv6 address or CIDR`);
   }
   for (const k of ['sport', 'dport'] as const) {
     const v = f[k];
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) out.push(`fields.${k}: ${JSON.stringify(v)} is not a port`);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535))
+      out.push(`fields.${k}: ${JSON.stringify(v)} is not a port`);
   }
-  if (f.ttl !== undefined && (!Number.isInteger(f.ttl) || (f.ttl as number) < 0 || (f.ttl as number) > 255)) out.push(`fields.ttl: ${JSON.stringify(f.ttl)} must be 0..255`);
+  if (f.ttl !== undefined && (!Number.isInteger(f.ttl) || (f.ttl as number) < 0 || (f.ttl as number) > 255))
+    out.push(`fields.ttl: ${JSON.stringify(f.ttl)} must be 0..255`);
   for (const k of ['tcpFlags', 'tcpFlagsInclude'] as const) {
-    if (f[k] !== undefined) for (const flag of String(f[k]).split(',')) if (!TCP_FLAGS.includes(flag.trim().toUpperCase())) out.push(`fields.${k}: unknown flag ${JSON.stringify(flag)}`);
+    if (f[k] !== undefined)
+      for (const flag of String(f[k]).split(','))
+        if (!TCP_FLAGS.includes(flag.trim().toUpperCase()))
+          out.push(`fields.${k}: unknown flag ${JSON.stringify(flag)}`);
   }
-  if (f.payload !== undefined && (typeof f.payload !== 'string' || f.payload === '')) out.push(`fields.payload: must be non-empty text`);
-  if (f.httpStatus !== undefined && (!Number.isInteger(f.httpStatus) || (f.httpStatus as number) < 100 || (f.httpStatus as number) > 599)) out.push(`fields.httpStatus: ${JSON.stringify(f.httpStatus)} is not an HTTP status`);
-  for (const [k, max] of [['icmpCode', 255], ['mtu', 0xffffffff], ['len', 65535], ['fragOffset', 65528]] as const) {
+  if (f.payload !== undefined && (typeof f.payload !== 'string' || f.payload === ''))
+    out.push(`fields.payload: must be non-empty text`);
+  if (
+    f.httpStatus !== undefined &&
+    (!Number.isInteger(f.httpStatus) || (f.httpStatus as number) < 100 || (f.httpStatus as number) > 599)
+  )
+    out.push(`fields.httpStatus: ${JSON.stringify(f.httpStatus)} is not an HTTP status`);
+  for (const [k, max] of [
+    ['icmpCode', 255],
+    ['mtu', 0xffffffff],
+    ['len', 65535],
+    ['fragOffset', 65528],
+  ] as const) {
     const v = f[k];
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > max)) out.push(`fields.${k}: ${JSON.stringify(v)} must be an integer 0..${max}`);
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > max))
+      out.push(`fields.${k}: ${JSON.stringify(v)} must be an integer 0..${max}`);
   }
-  if (f.df !== undefined && typeof f.df !== 'boolean') out.push(`fields.df: ${JSON.stringify(f.df)} must be true or false`);
-  if (f.fragment !== undefined && !['first', 'middle', 'last'].includes(f.fragment as string)) out.push(`fields.fragment: ${JSON.stringify(f.fragment)} must be 'first', 'middle' or 'last'`);
+  if (f.df !== undefined && typeof f.df !== 'boolean')
+    out.push(`fields.df: ${JSON.stringify(f.df)} must be true or false`);
+  if (f.fragment !== undefined && !['first', 'middle', 'last'].includes(f.fragment as string))
+    out.push(`fields.fragment: ${JSON.stringify(f.fragment)} must be 'first', 'middle' or 'last'`);
   if (m.tunnel !== undefined) {
     const t = m.tunnel as unknown as Record<string, unknown>;
-    if (typeof t !== 'object' || t === null || !['vxlan', 'geneve'].includes(t.kind as string)) out.push(`tunnel.kind: ${JSON.stringify(t?.kind)} must be 'vxlan' or 'geneve'`);
-    else if (t.vni !== undefined && (!Number.isInteger(t.vni) || (t.vni as number) < 0 || (t.vni as number) > 0xffffff)) out.push(`tunnel.vni: ${JSON.stringify(t.vni)} must be 0..16777215`);
+    if (typeof t !== 'object' || t === null || !['vxlan', 'geneve'].includes(t.kind as string))
+      out.push(`tunnel.kind: ${JSON.stringify(t?.kind)} must be 'vxlan' or 'geneve'`);
+    else if (t.vni !== undefined && (!Number.isInteger(t.vni) || (t.vni as number) < 0 || (t.vni as number) > 0xffffff))
+      out.push(`tunnel.vni: ${JSON.stringify(t.vni)} must be 0..16777215`);
   }
   if (m.carries !== undefined) {
-    if (typeof m.carries !== 'object' || m.carries === null) out.push('carries: must be a packet matcher such as icmp.echoRequest()');
+    if (typeof m.carries !== 'object' || m.carries === null)
+      out.push('carries: must be a packet matcher such as icmp.echoRequest()');
     else out.push(...validateMatcher(m.carries).map((x) => `carries.${x}`));
   }
   return out;

@@ -77,7 +77,16 @@ export interface Expectation {
 // expectFail: the lesson says this probe fails (no reply, refused); otherwise it must succeed.
 // src: the source address to send from (any address of the node), IPv4 or IPv6 like the target.
 export type Probe = { expectFail?: boolean; src?: string } & (
-  | { kind: 'ping'; from: string; to: string; count: number; ipv6?: boolean; size?: number; df?: boolean; pattern?: string }
+  | {
+      kind: 'ping';
+      from: string;
+      to: string;
+      count: number;
+      ipv6?: boolean;
+      size?: number;
+      df?: boolean;
+      pattern?: string;
+    }
   | { kind: 'tcp'; from: string; to: string; port: number; read?: Pattern } // read: keep the reply; its bytes must match
   | { kind: 'http'; from: string; url: string }
   | { kind: 'udp'; from: string; to: string; port: number; payload: string }

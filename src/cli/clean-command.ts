@@ -1,26 +1,50 @@
 // `lab clean [RUN] [--all]`: removes sandboxes and says exactly what it removed, and what it could not and why.
 import { EnvironmentError, EXIT, UsageError } from '../errors.js';
-import { cleanSandboxes, type CleanReport, collectOldBuilds, type OldBuilds, stateDir } from '../engine/housekeeping.js';
+import {
+  cleanSandboxes,
+  type CleanReport,
+  collectOldBuilds,
+  type OldBuilds,
+  stateDir,
+} from '../engine/housekeeping.js';
 import { sandboxTable, withRootHint } from './ps-command.js';
 import { oldBuildLines } from './rootfs-command.js';
 
 // Removes one sandbox, this user's dead ones, or (--all) every one in the journal; exit 3 if any removal was refused.
-export async function cleanCommand(run: string | undefined, o: { all?: boolean; force?: boolean; json?: boolean }): Promise<number> {
-  if (run && o.all) throw new UsageError('CLEAN_USAGE', 'give a run id or --all, not both', 'run `lab ps` to see the run ids');
-  if (o.force && !o.all) throw new UsageError('CLEAN_USAGE', '--force goes with --all (a run id is removed without it)', 'lab clean --all --force');
+export async function cleanCommand(
+  run: string | undefined,
+  o: { all?: boolean; force?: boolean; json?: boolean },
+): Promise<number> {
+  if (run && o.all)
+    throw new UsageError('CLEAN_USAGE', 'give a run id or --all, not both', 'run `lab ps` to see the run ids');
+  if (o.force && !o.all)
+    throw new UsageError(
+      'CLEAN_USAGE',
+      '--force goes with --all (a run id is removed without it)',
+      'lab clean --all --force',
+    );
   const command = `lab clean${run ? ` ${run}` : ''}${o.all ? ' --all' : ''}${o.force ? ' --force' : ''}`;
-  const report = await cleanSandboxes({ ...(run ? { run } : {}), all: Boolean(o.all), force: Boolean(o.force) }).catch((err: unknown) => Promise.reject(withRootHint(err, command)));
+  const report = await cleanSandboxes({ ...(run ? { run } : {}), all: Boolean(o.all), force: Boolean(o.force) }).catch(
+    (err: unknown) => Promise.reject(withRootHint(err, command)),
+  );
   // Replaced root filesystem builds go once no sandbox uses them; only root can see every sandbox's mounts.
   const old: OldBuilds = process.geteuid?.() === 0 ? collectOldBuilds() : { removed: [], kept: [], failed: [] };
   const failed = report.outcomes.filter((x) => x.failed);
   const privilege = failed.some((x) => x.failed?.privilege);
   const code = failed.length ? EXIT.environment : EXIT.pass;
-  if (o.json) process.stdout.write(`${JSON.stringify({ exitCode: code, journal: stateDir(), ...report, rootfs: old }, null, 2)}\n`);
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({ exitCode: code, journal: stateDir(), ...report, rootfs: old }, null, 2)}\n`,
+    );
   else process.stdout.write(reportText(report, Boolean(o.all)) + oldBuildLines(old));
   if (!failed.length) return code;
   const what = `could not remove ${failed.length} sandbox${failed.length > 1 ? 'es' : ''}: ${failed.map((x) => `${x.runId} (${x.failed?.reason})`).join('; ')}`;
   if (privilege) throw new EnvironmentError('NO_PRIVILEGE', what, `run it as root: sudo ./${command}`);
-  throw new EnvironmentError('CLEAN_FAILED', what, 'look at those processes (`lab ps`, `ps -p PID`), then run `lab clean` again');
+  throw new EnvironmentError(
+    'CLEAN_FAILED',
+    what,
+    'look at those processes (`lab ps`, `ps -p PID`), then run `lab clean` again',
+  );
 }
 
 // The words of a report: the list first under --all, then each removal, refusal, and what was left alone.
@@ -34,8 +58,14 @@ function reportText(r: CleanReport, all: boolean): string {
   }
   // Sandboxes of other journals (other checkouts' tests, another LAB_STATE_DIR) on one line: they are not ours to list.
   const elsewhere = r.left.filter((x) => !x.journaled);
-  for (const x of r.left.filter((l) => !elsewhere.includes(l))) lines.push(`left alone: ${x.runId} (${[x.lab, x.state, x.user === undefined ? '' : `user ${x.user}`, x.checkout ? `checkout ${x.checkout}` : '', x.pid ? `${x.state === 'running' ? 'runner' : 'keeper'} pid ${x.pid}` : ''].filter(Boolean).join(', ')}): ${x.why}`);
-  if (elsewhere.length) lines.push(`left alone: ${elsewhere.length} sandbox${elsewhere.length > 1 ? 'es' : ''} of other journals (${elsewhere.map((x) => x.runId).join(', ')}): \`lab clean RUN\` removes one`);
+  for (const x of r.left.filter((l) => !elsewhere.includes(l)))
+    lines.push(
+      `left alone: ${x.runId} (${[x.lab, x.state, x.user === undefined ? '' : `user ${x.user}`, x.checkout ? `checkout ${x.checkout}` : '', x.pid ? `${x.state === 'running' ? 'runner' : 'keeper'} pid ${x.pid}` : ''].filter(Boolean).join(', ')}): ${x.why}`,
+    );
+  if (elsewhere.length)
+    lines.push(
+      `left alone: ${elsewhere.length} sandbox${elsewhere.length > 1 ? 'es' : ''} of other journals (${elsewhere.map((x) => x.runId).join(', ')}): \`lab clean RUN\` removes one`,
+    );
   if (!r.outcomes.length) lines.push('nothing to clean');
   return `${lines.join('\n')}\n`;
 }

@@ -7,7 +7,12 @@ import { checkEnvironment } from '../engine/preflight.js';
 export async function demoCommand(ref: string): Promise<number> {
   const loaded = await loadLab(ref);
   checkEnvironment(loaded.def);
-  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UsageError('NOT_A_TERMINAL', 'lab demo needs a terminal (stdin and stdout)', `run it in a terminal, or use: lab run ${loaded.def.id} --check`);
+  if (!process.stdout.isTTY || !process.stdin.isTTY)
+    throw new UsageError(
+      'NOT_A_TERMINAL',
+      'lab demo needs a terminal (stdin and stdout)',
+      `run it in a terminal, or use: lab run ${loaded.def.id} --check`,
+    );
   const { runDemo } = await import('../ui/demo/demo.js');
   return runDemo(loaded);
 }

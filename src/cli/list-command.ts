@@ -17,5 +17,11 @@ export async function listCommand(o: { json?: boolean }): Promise<void> {
     }
   }
   if (o.json) process.stdout.write(`${JSON.stringify(labs, null, 2)}\n`);
-  else for (const l of labs) process.stdout.write(l.broken ? `${l.id.padEnd(20)} BROKEN: ${l.broken}\n` : `${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${(l.steps ?? []).join(', ')}\n`);
+  else
+    for (const l of labs)
+      process.stdout.write(
+        l.broken
+          ? `${l.id.padEnd(20)} BROKEN: ${l.broken}\n`
+          : `${l.id.padEnd(20)} ${l.title}\n${' '.repeat(21)}steps: ${(l.steps ?? []).join(', ')}\n`,
+      );
 }

@@ -14,75 +14,150 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.spl
 // Options shared by `run` and `check`.
 function runOptions(cmd: Commander.Command): Commander.Command {
   return cmd
-    .option('--skip <step>', 'leave out this step\'s commands but still run every check (repeatable)', collect)
+    .option('--skip <step>', "leave out this step's commands but still run every check (repeatable)", collect)
     .option('--until <step>', 'stop after this step')
     .option('--keep', 'leave the sandbox up afterwards and print how to enter it')
-    .option('--json [file]', 'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it')
+    .option(
+      '--json [file]',
+      'the whole result as JSON (steps, commands, outputs, flows, verdicts): on stdout instead of the report, or into FILE beside it',
+    )
     .option('--save-pcap <dir>', 'write one pcap per capture point per step into DIR')
     .option('--junit <file>', 'also write JUnit XML into FILE: one testcase per step check (for CI)')
     .option('--report <file>', 'also write a self-contained HTML report into FILE: topology, commands, verdicts, flows')
-    .option('--pause-on-fail', 'when a check fails, keep the sandbox, say how to enter it, and wait for Enter before tearing down')
+    .option(
+      '--pause-on-fail',
+      'when a check fails, keep the sandbox, say how to enter it, and wait for Enter before tearing down',
+    )
     .option('-v, --verbose', 'show every command output and every flow seen')
-    .option('--trace', 'after each check, trace the first packet of its first probe through netfilter: chains, rules, verdicts')
-    .addOption(new Option('--reporter <name>', 'terminal output: a live task list (listr, the default on a terminal) or stable lines (plain, the default otherwise: CI, a pipe)').choices(['listr', 'plain']));
+    .option(
+      '--trace',
+      'after each check, trace the first packet of its first probe through netfilter: chains, rules, verdicts',
+    )
+    .addOption(
+      new Option(
+        '--reporter <name>',
+        'terminal output: a live task list (listr, the default on a terminal) or stable lines (plain, the default otherwise: CI, a pipe)',
+      ).choices(['listr', 'plain']),
+    );
 }
 
 // Each subcommand's module (and the engine behind it) is loaded only when that subcommand runs:
 // `lab check` must not pay for the demo, the walkthrough or housekeeping at start-up.
 export function buildProgram(setCode: (c: number) => void): Commander.Command {
   const program = new Command('lab')
-    .description('Lab runner for Linux container networking: every step is proved with real packets.\nLabs run in a private sandbox of network namespaces; the real machine\'s network is never touched.')
+    .description(
+      "Lab runner for Linux container networking: every step is proved with real packets.\nLabs run in a private sandbox of network namespaces; the real machine's network is never touched.",
+    )
     .version('0.1.0')
     .showSuggestionAfterError(true)
     .enablePositionalOptions()
     .exitOverride();
-  program.addHelpText('after', '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug (or a sandbox that could not be removed whole), 130 interrupted by Ctrl-C or quit early, 143 SIGTERM, 129 SIGHUP.');
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 all checks passed, 1 a check failed, 2 usage or lab error, 3 environment (tool, privilege), 70 internal bug (or a sandbox that could not be removed whole), 130 interrupted by Ctrl-C or quit early, 143 SIGTERM, 129 SIGHUP.',
+  );
 
-  program.command('list').description('list the labs').option('--json', 'as JSON')
+  program
+    .command('list')
+    .description('list the labs')
+    .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => (await import('./list-command.js')).listCommand(o));
 
-  runOptions(program.command('run').argument('<lab>', 'lab id (e.g. 03-masquerade, or 03), or a path to a lab module')
-    .description('run a lab: interactive walkthrough on a terminal, or straight through with --check')
-    .option('--check', 'non-interactive: run every step and check it (for CI)'))
-    .action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, o)));
+  runOptions(
+    program
+      .command('run')
+      .argument('<lab>', 'lab id (e.g. 03-masquerade, or 03), or a path to a lab module')
+      .description('run a lab: interactive walkthrough on a terminal, or straight through with --check')
+      .option('--check', 'non-interactive: run every step and check it (for CI)'),
+  ).action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, o)));
 
-  runOptions(program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'))
-    .action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, { ...o, check: true })));
+  runOptions(
+    program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'),
+  ).action(async (lab: string, o: RunFlags) =>
+    setCode(await (await import('./run-command.js')).runCommand(lab, { ...o, check: true })),
+  );
 
-  program.command('demo').argument('<lab>', 'lab id or path').description('full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic')
+  program
+    .command('demo')
+    .argument('<lab>', 'lab id or path')
+    .description(
+      'full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic',
+    )
     .action(async (lab: string) => setCode(await (await import('./demo-command.js')).demoCommand(lab)));
 
-  program.command('shell').argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep').argument('<node>', 'host, wan, or a container')
+  program
+    .command('shell')
+    .argument('<lab-or-run>', 'run id, or lab id, of a running sandbox or one kept with --keep')
+    .argument('<node>', 'host, wan, or a container')
     .argument('[command...]', 'run this command (its arguments passed as given) instead of an interactive shell')
     .description('open a shell inside a node of a running or kept sandbox')
     .passThroughOptions()
-    .action(async (ref: string, node: string, cmd: string[]) => setCode(await (await import('./shell-command.js')).shellCommand(ref, node, cmd)));
+    .action(async (ref: string, node: string, cmd: string[]) =>
+      setCode(await (await import('./shell-command.js')).shellCommand(ref, node, cmd)),
+    );
 
-  program.command('progress').description('your saved progress per lab: steps done, predictions right').option('--json', 'as JSON')
+  program
+    .command('progress')
+    .description('your saved progress per lab: steps done, predictions right')
+    .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => setCode(await (await import('./progress-command.js')).progressCommand(o)));
-  program.command('reset').argument('<lab>', 'lab id or prefix').description('forget your saved progress of a lab')
+  program
+    .command('reset')
+    .argument('<lab>', 'lab id or prefix')
+    .description('forget your saved progress of a lab')
     .action(async (lab: string) => setCode(await (await import('./progress-command.js')).resetCommand(lab)));
 
-  program.command('verify').argument('<lab>', 'lab id or path').option('--json', 'as JSON')
-    .option('--each-command', 'also leave out each state-changing command alone (default: when that takes under a minute)')
+  program
+    .command('verify')
+    .argument('<lab>', 'lab id or path')
+    .option('--json', 'as JSON')
+    .option(
+      '--each-command',
+      'also leave out each state-changing command alone (default: when that takes under a minute)',
+    )
     .option('--no-each-command', 'only leave out whole steps')
-    .description('run the lab, then each step without its commands, then each declared mistake instead of its step\'s commands: is every check load-bearing, and every mistake caught with its hint? (exit 1 if not)')
-    .action(async (lab: string, o: { json?: boolean; eachCommand?: boolean }) => setCode(await (await import('./verify-command.js')).verifyCommand(lab, o)));
-  program.command('new').argument('<id>', 'NN-name, e.g. 09-my-lab').description('write labs/NN-name.ts: a lab that passes, and fails when its step is skipped')
+    .description(
+      "run the lab, then each step without its commands, then each declared mistake instead of its step's commands: is every check load-bearing, and every mistake caught with its hint? (exit 1 if not)",
+    )
+    .action(async (lab: string, o: { json?: boolean; eachCommand?: boolean }) =>
+      setCode(await (await import('./verify-command.js')).verifyCommand(lab, o)),
+    );
+  program
+    .command('new')
+    .argument('<id>', 'NN-name, e.g. 09-my-lab')
+    .description('write labs/NN-name.ts: a lab that passes, and fails when its step is skipped')
     .action(async (id: string) => setCode((await import('./verify-command.js')).newCommand(id)));
 
-  const rootfs = program.command('rootfs').description('the containers\' root filesystem (debootstrap, cached)');
-  rootfs.command('build').description('build it now if the cache does not match the recipe').option('--force', 'rebuild even if cached').option('--json', 'as JSON')
-    .action(async (o: { force?: boolean; json?: boolean }) => setCode(await (await import('./rootfs-command.js')).rootfsBuild(o)));
-  rootfs.command('status').description('what is cached, and how big').option('--json', 'as JSON').action(async (o: { json?: boolean }) => setCode((await import('./rootfs-command.js')).rootfsStatus(o)));
+  const rootfs = program.command('rootfs').description("the containers' root filesystem (debootstrap, cached)");
+  rootfs
+    .command('build')
+    .description('build it now if the cache does not match the recipe')
+    .option('--force', 'rebuild even if cached')
+    .option('--json', 'as JSON')
+    .action(async (o: { force?: boolean; json?: boolean }) =>
+      setCode(await (await import('./rootfs-command.js')).rootfsBuild(o)),
+    );
+  rootfs
+    .command('status')
+    .description('what is cached, and how big')
+    .option('--json', 'as JSON')
+    .action(async (o: { json?: boolean }) => setCode((await import('./rootfs-command.js')).rootfsStatus(o)));
 
-  program.command('ps').description('list kept, running and dead sandboxes: run id, lab, state, age, owner, checkout').option('--json', 'as JSON')
+  program
+    .command('ps')
+    .description('list kept, running and dead sandboxes: run id, lab, state, age, owner, checkout')
+    .option('--json', 'as JSON')
     .action(async (o: { json?: boolean }) => setCode((await import('./ps-command.js')).psCommand(o)));
-  program.command('clean').argument('[run]', 'remove this sandbox (a run id from `lab ps`)')
+  program
+    .command('clean')
+    .argument('[run]', 'remove this sandbox (a run id from `lab ps`)')
     .description('remove your leftovers of dead runs from this checkout; RUN removes one sandbox, --all every one')
     .option('--all', 'list, then remove every sandbox in the journal: your own, and dead ones of any user or checkout')
-    .option('--force', 'with --all: also the live (running or kept) sandboxes of other users and checkouts').option('--json', 'as JSON')
-    .action(async (run: string | undefined, o: { all?: boolean; force?: boolean; json?: boolean }) => setCode(await (await import('./clean-command.js')).cleanCommand(run, o)));
+    .option('--force', 'with --all: also the live (running or kept) sandboxes of other users and checkouts')
+    .option('--json', 'as JSON')
+    .action(async (run: string | undefined, o: { all?: boolean; force?: boolean; json?: boolean }) =>
+      setCode(await (await import('./clean-command.js')).cleanCommand(run, o)),
+    );
   return program;
 }
 
@@ -110,7 +185,11 @@ async function main(): Promise<void> {
   await new Promise((r) => setImmediate(r)); // a failed write's error event comes a tick later
   stdoutFailed ??= (process.stdout.errored ?? undefined) as NodeJS.ErrnoException | undefined;
   if (stdoutFailed && stdoutFailed.code !== 'EPIPE' && stdoutFailed.code !== 'EIO') {
-    printError({ code: 'OUTPUT_FILE', message: `cannot write standard output: ${stdoutFailed.code === 'ENOSPC' ? 'no space left on its device (ENOSPC)' : stdoutFailed.message}`, hint: 'free some space where it goes, or send it elsewhere' });
+    printError({
+      code: 'OUTPUT_FILE',
+      message: `cannot write standard output: ${stdoutFailed.code === 'ENOSPC' ? 'no space left on its device (ENOSPC)' : stdoutFailed.message}`,
+      hint: 'free some space where it goes, or send it elsewhere',
+    });
     if (code === EXIT.pass || code === EXIT.checkFailed) code = EXIT.environment;
   }
   process.exitCode = code;

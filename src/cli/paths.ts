@@ -6,7 +6,9 @@ import { checkOutputFile, makeOutputDir, OutputFileError } from '../sys/output-f
 
 // The reason of a refused path, in words: the output-file module's own, or the errno.
 function reason(err: unknown): string {
-  return err instanceof OutputFileError ? err.message.replace(/^cannot write [^:]*: /, '') : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+  return err instanceof OutputFileError
+    ? err.message.replace(/^cannot write [^:]*: /, '')
+    : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
 }
 
 // The folder exists (or, with `make`, is made along the output-file rules) and is writable; otherwise a usage error naming the flag.
@@ -16,7 +18,11 @@ function writableDir(flag: string, dir: string, make: boolean): void {
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new UsageError('BAD_PATH', `${flag} ${dir}: cannot write there (${reason(err)})`, `give ${flag} a folder you can write to`);
+    throw new UsageError(
+      'BAD_PATH',
+      `${flag} ${dir}: cannot write there (${reason(err)})`,
+      `give ${flag} a folder you can write to`,
+    );
   }
 }
 
@@ -27,7 +33,11 @@ function writableFile(flag: string, path: string): void {
   try {
     checkOutputFile(file, path);
   } catch (err) {
-    throw new UsageError('BAD_PATH', `${flag} ${path}: cannot write there (${reason(err)})`, `give ${flag} a file of your own, in a folder of your own`);
+    throw new UsageError(
+      'BAD_PATH',
+      `${flag} ${path}: cannot write there (${reason(err)})`,
+      `give ${flag} a file of your own, in a folder of your own`,
+    );
   }
 }
 

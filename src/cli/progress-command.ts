@@ -12,7 +12,15 @@ export async function progressCommand(o: { json?: boolean }): Promise<ExitCode> 
     const p = saved.get(id);
     const done = steps.filter((s) => p?.steps[s.id]?.done).length;
     const preds = Object.values(p?.predictions ?? {});
-    rows.push({ lab: id, steps: steps.length, done, predictions: preds.length, right: preds.filter((x) => x.right).length, next: p && p.reached < steps.length ? steps[p.reached]?.id : undefined, updatedAt: p?.updatedAt });
+    rows.push({
+      lab: id,
+      steps: steps.length,
+      done,
+      predictions: preds.length,
+      right: preds.filter((x) => x.right).length,
+      next: p && p.reached < steps.length ? steps[p.reached]?.id : undefined,
+      updatedAt: p?.updatedAt,
+    });
   }
   if (o.json) {
     process.stdout.write(`${JSON.stringify({ dir: progressDir(), labs: rows }, null, 2)}\n`);
@@ -20,7 +28,9 @@ export async function progressCommand(o: { json?: boolean }): Promise<ExitCode> 
   }
   for (const r of rows) {
     const where = r.updatedAt ? (r.next ? `   resume at ${r.next}` : '   finished') : '   not started';
-    process.stdout.write(`${r.lab.padEnd(20)} steps done ${r.done}/${r.steps}   predictions right ${r.right}/${r.predictions}${where}\n`);
+    process.stdout.write(
+      `${r.lab.padEnd(20)} steps done ${r.done}/${r.steps}   predictions right ${r.right}/${r.predictions}${where}\n`,
+    );
   }
   process.stdout.write(`(saved in ${progressDir()})\n`);
   return EXIT.pass;

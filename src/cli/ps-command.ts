@@ -17,12 +17,21 @@ export function psCommand(o: { json?: boolean }): number {
 
 // One line per sandbox under a header: RUN LAB STATE AGE OWNER CHECKOUT.
 export function sandboxTable(list: SandboxView[]): string {
-  const rows = [['RUN', 'LAB', 'STATE', 'AGE', 'OWNER', 'CHECKOUT'], ...list.map((s) => [
-    s.runId, s.lab, s.state, formatAge(s.ageMs), s.uid === undefined ? '?' : `${s.user ?? s.uid} (${s.uid})`,
-    s.journaled ? (s.checkout ?? '? (older version)') : '? (not in this journal)',
-  ])];
+  const rows = [
+    ['RUN', 'LAB', 'STATE', 'AGE', 'OWNER', 'CHECKOUT'],
+    ...list.map((s) => [
+      s.runId,
+      s.lab,
+      s.state,
+      formatAge(s.ageMs),
+      s.uid === undefined ? '?' : `${s.user ?? s.uid} (${s.uid})`,
+      s.journaled ? (s.checkout ?? '? (older version)') : '? (not in this journal)',
+    ]),
+  ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`).join('');
+  return rows
+    .map((r) => `${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}\n`)
+    .join('');
 }
 
 // Runs a journal read, turning "permission denied" into what to run instead.
@@ -36,5 +45,7 @@ export function asRoot<T>(work: () => T, command: string): T {
 
 // A journal "permission denied" with the exact command to run as root; any other error unchanged.
 export function withRootHint(err: unknown, command: string): unknown {
-  return err instanceof LabRunnerError && err.code === 'NO_PRIVILEGE' ? new EnvironmentError(err.code, err.message, `run it as root: sudo ./${command}`) : err;
+  return err instanceof LabRunnerError && err.code === 'NO_PRIVILEGE'
+    ? new EnvironmentError(err.code, err.message, `run it as root: sudo ./${command}`)
+    : err;
 }

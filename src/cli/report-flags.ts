@@ -15,7 +15,12 @@ export function reportPaths(f: ReportFlags): { junit?: string; report?: string }
 }
 
 // Attaches the file reporters and sets the runner's hooks (the HTML report needs the wiring told).
-export async function reportFiles(events: LabEvents, f: ReportFlags, opts: RunOptions, signal: AbortSignal): Promise<Reporter[]> {
+export async function reportFiles(
+  events: LabEvents,
+  f: ReportFlags,
+  opts: RunOptions,
+  signal: AbortSignal,
+): Promise<Reporter[]> {
   const out: Reporter[] = [];
   if (f.junit) out.push((await import('../ui/junit-reporter.js')).attachJunitReporter(events, f.junit));
   if (f.report) {

@@ -32,7 +32,11 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const jsonOnly = flags.json === true;
   let loaded;
   try {
-    checkOutputPaths({ ...(typeof flags.json === 'string' ? { json: flags.json } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}), ...reportPaths(flags) });
+    checkOutputPaths({
+      ...(typeof flags.json === 'string' ? { json: flags.json } : {}),
+      ...(flags.savePcap ? { savePcap: flags.savePcap } : {}),
+      ...reportPaths(flags),
+    });
     loaded = await loadLab(ref);
   } catch (err) {
     return report(err, jsonOnly);
@@ -42,7 +46,14 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
   for (const s of SIGNALS) process.on(s, onSignal);
-  const opts: RunOptions = { skip: flags.skip ?? [], keep: Boolean(flags.keep), signal: controller.signal, ...(flags.until ? { until: flags.until } : {}), ...(flags.savePcap ? { savePcap: flags.savePcap } : {}), ...(flags.trace ? { trace: true } : {}) };
+  const opts: RunOptions = {
+    skip: flags.skip ?? [],
+    keep: Boolean(flags.keep),
+    signal: controller.signal,
+    ...(flags.until ? { until: flags.until } : {}),
+    ...(flags.savePcap ? { savePcap: flags.savePcap } : {}),
+    ...(flags.trace ? { trace: true } : {}),
+  };
   const reporters: Reporter[] = [];
   if (interactive) {
     // The walkthrough drives the session itself (predictions, typing, hints, progress).
@@ -60,9 +71,19 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     // Each reporter's module is loaded only when chosen. The task list is for a terminal; anywhere else
     // (CI, a pipe) the stable lines are the default, and listr2 is not loaded at all.
     const reporter = flags.reporter ?? (process.stdout.isTTY ? 'listr' : 'plain');
-    reporters.push(reporter === 'plain' ? (await import('../ui/plain-reporter.js')).attachPlainReporter(events, o) : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o));
+    reporters.push(
+      reporter === 'plain'
+        ? (await import('../ui/plain-reporter.js')).attachPlainReporter(events, o)
+        : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o),
+    );
   }
-  if (flags.json) reporters.push((await import('../ui/json-reporter.js')).attachJsonReporter(events, typeof flags.json === 'string' ? flags.json : undefined));
+  if (flags.json)
+    reporters.push(
+      (await import('../ui/json-reporter.js')).attachJsonReporter(
+        events,
+        typeof flags.json === 'string' ? flags.json : undefined,
+      ),
+    );
   reporters.push(...(await reportFiles(events, flags, opts, controller.signal)));
   let result: LabResult;
   let writeFailed = false;
@@ -86,7 +107,8 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
 function finish(result: LabResult, jsonOnly: boolean, writeFailed = false): ExitCode {
   if (!jsonOnly) {
     process.stdout.write(`\n${summaryLine(result)}\n`);
-    if (result.kept) process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean ${result.kept.runId}\n`);
+    if (result.kept)
+      process.stdout.write(`sandbox kept: ${result.kept.shell}\nremove it with: lab clean ${result.kept.runId}\n`);
     if (result.error && result.status !== 'interrupted') printError(result.error);
   }
   const code = exitCodeOf(result);
@@ -96,7 +118,10 @@ function finish(result: LabResult, jsonOnly: boolean, writeFailed = false): Exit
 // An error before the run started: JSON or words, and its exit code.
 function report(err: unknown, json: boolean): ExitCode {
   const e = toLabError(err);
-  if (json) process.stdout.write(`${JSON.stringify({ exitCode: e.exitCode, status: 'error', error: { code: e.code, message: e.message, hint: e.hint } }, null, 2)}\n`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ exitCode: e.exitCode, status: 'error', error: { code: e.code, message: e.message, hint: e.hint } }, null, 2)}\n`,
+    );
   else printError(e);
   return e.exitCode ?? EXIT.internal;
 }

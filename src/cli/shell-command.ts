@@ -10,7 +10,10 @@ import { EXIT } from '../errors.js';
 export async function shellCommand(ref: string, node: string, cmd: string[]): Promise<number> {
   const s = findSandbox(ref);
   const spec = sandboxShell(s, node, cmd);
-  if (!cmd.length) process.stderr.write(`entering ${node} of sandbox ${s.runId} (${s.lab}); exit to leave, \`lab clean\` to remove the sandbox\n`);
+  if (!cmd.length)
+    process.stderr.write(
+      `entering ${node} of sandbox ${s.runId} (${s.lab}); exit to leave, \`lab clean\` to remove the sandbox\n`,
+    );
   const code = runShell(spec);
   // A shell killed by a signal (129: see runOnTerminal; 137: SIGKILL) may have been killed by the
   // lab's teardown, still under way: wait for the keeper to go.

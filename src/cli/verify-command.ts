@@ -26,7 +26,9 @@ export async function verifyCommand(ref: string, o: { json?: boolean; eachComman
 export function newCommand(id: string): ExitCode {
   try {
     const file = writeNewLab(id);
-    process.stdout.write(`wrote ${file}\nnext: ./lab verify ${id}   (./lab builds it first; docs/authoring.md explains every part)\n`);
+    process.stdout.write(
+      `wrote ${file}\nnext: ./lab verify ${id}   (./lab builds it first; docs/authoring.md explains every part)\n`,
+    );
     return EXIT.pass;
   } catch (err) {
     const e = toLabError(err);

@@ -11,10 +11,16 @@ import { runOnTerminal } from '../sys/exec.js';
 // The live sandbox a person means: a run id, or the newest running or kept sandbox of a lab (id or prefix).
 export function findSandbox(ref: string): SandboxState {
   const states = listStates().filter((s) => isAlive(s.initPid));
-  const s = states.find((x) => x.runId === ref) ?? states.find((x) => x.lab === ref || x.lab.startsWith(`${ref}-`) || x.lab.startsWith(ref));
+  const s =
+    states.find((x) => x.runId === ref) ??
+    states.find((x) => x.lab === ref || x.lab.startsWith(`${ref}-`) || x.lab.startsWith(ref));
   if (!s) {
     const known = states.map((x) => `${x.runId} (${x.lab}${x.kept ? ', kept' : ', running'})`);
-    throw new UsageError('SANDBOX_NOT_FOUND', `no running or kept sandbox matches "${ref}"`, known.length ? `sandboxes: ${known.join(', ')}` : `start one with: lab run ${ref} --keep`);
+    throw new UsageError(
+      'SANDBOX_NOT_FOUND',
+      `no running or kept sandbox matches "${ref}"`,
+      known.length ? `sandboxes: ${known.join(', ')}` : `start one with: lab run ${ref} --keep`,
+    );
   }
   return s;
 }
@@ -24,14 +30,30 @@ export function findSandbox(ref: string): SandboxState {
 // it built the sandbox: what runs inside may have replaced the files that name them. This process holds
 // them open until it exits; the shell's nsenter opens them through it.
 export function sandboxShell(s: SandboxState, node: string, cmd: string[]): ShellSpec {
-  if (!s.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${s.runId} has no node "${node}"`, `its nodes are: ${s.nodes.join(', ')}`);
-  if (!s.namespaces) throw new EnvironmentError('SANDBOX_UNRECORDED', `sandbox ${s.runId} was made by an older lab that recorded none of its namespaces: it cannot be entered safely`, `remove it: lab clean ${s.runId}`);
+  if (!s.nodes.includes(node))
+    throw new UsageError(
+      'UNKNOWN_NODE',
+      `sandbox ${s.runId} has no node "${node}"`,
+      `its nodes are: ${s.nodes.join(', ')}`,
+    );
+  if (!s.namespaces)
+    throw new EnvironmentError(
+      'SANDBOX_UNRECORDED',
+      `sandbox ${s.runId} was made by an older lab that recorded none of its namespaces: it cannot be entered safely`,
+      `remove it: lab clean ${s.runId}`,
+    );
   const ns = new NsHandles(s.runId, s.initPid, s.namespaces);
   ns.openKeeper();
   const pid = s.containers?.[node];
   if (pid) ns.openContainer(node, pid);
-  else if (s.namespaces.nodes[node]?.uts) for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) ns.openPin(node, kind);
-  else throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} of sandbox ${s.runId} is not running`, 'start the lab again, or enter another node');
+  else if (s.namespaces.nodes[node]?.uts)
+    for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) ns.openPin(node, kind);
+  else
+    throw new UsageError(
+      'CONTAINER_NOT_RUNNING',
+      `container ${node} of sandbox ${s.runId} is not running`,
+      'start the lab again, or enter another node',
+    );
   const entered = enterNode(ns, node, Boolean(pid), !(s.withoutNetAdmin ?? []).includes(node));
   // The shell joins the sandbox's cgroup first: its limits hold for what a person starts there too.
   const spec = shellSpec({ ...entered, argv: [...joinArgv(s.cgroups ?? []), ...entered.argv] }, node, cmd, process.env);

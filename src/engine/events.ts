@@ -19,7 +19,12 @@ export interface StepInfo {
 }
 
 export type LabEvent =
-  | { type: 'lab-start'; lab: { id: string; title: string; summary: string; file: string }; steps: StepInfo[]; options: { skip: string[]; until?: string; keep: boolean } }
+  | {
+      type: 'lab-start';
+      lab: { id: string; title: string; summary: string; file: string };
+      steps: StepInfo[];
+      options: { skip: string[]; until?: string; keep: boolean };
+    }
   | { type: 'rootfs-progress'; line: string }
   | { type: 'sandbox-waiting'; line: string } // the machine runs its limit of sandboxes: this run waits for a slot
   | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
@@ -27,7 +32,16 @@ export type LabEvent =
   | { type: 'step-start'; step: StepInfo; skipped: boolean }
   | { type: 'command-start'; stepId: string; node: string; command: string; setup: boolean; check?: boolean }
   | { type: 'command-output'; stepId: string; node: string; command: string; output: string }
-  | { type: 'command-end'; stepId: string; record: CommandRecord; expectFail: boolean; ok: boolean; setup: boolean; check?: boolean; shows?: boolean } // check: a probe or look; shows: its output is the point (a command that shows state)
+  | {
+      type: 'command-end';
+      stepId: string;
+      record: CommandRecord;
+      expectFail: boolean;
+      ok: boolean;
+      setup: boolean;
+      check?: boolean;
+      shows?: boolean;
+    } // check: a probe or look; shows: its output is the point (a command that shows state)
   | { type: 'capture-ready'; stepId: string; point: string; ready: boolean; error?: string; latencyMs: number }
   | { type: 'packet'; point: string; packet: Packet } // live, for as long as the session is open
   | { type: 'traffic'; stepId: string; on: boolean }

@@ -15,7 +15,8 @@ const CACHED_FIT = 2.5; // above any hint that fits a missing packet; below a ne
 export function hintFit(h: Hint, x: ExpectationResult): number {
   if (x.pass) return 0;
   if (h.when === 'failed') return 1;
-  if (h.when === 'not-seen') return x.expectation.kind === 'expect' && x.matched === 0 && x.nearMisses.length === 0 ? 2 : 0;
+  if (h.when === 'not-seen')
+    return x.expectation.kind === 'expect' && x.matched === 0 && x.nearMisses.length === 0 ? 2 : 0;
   if (h.when !== 'near') return 0;
   const diffs = x.nearMisses.flatMap((n) => n.diffs).filter((d) => d.field === h.field);
   if (!diffs.length) return 0;
@@ -41,14 +42,17 @@ export function nearMissLine(x: ExpectationResult): string | undefined {
 export function cachedNeighbourHint(x: ExpectationResult, points: PointObservation[]): PickedHint | undefined {
   const m = x.expectation.matcher;
   const type = m.fields.icmpType ?? '';
-  if (x.pass || x.expectation.kind !== 'expect' || x.matched > 0 || (m.proto !== 'arp' && !/^neighbor-/.test(type))) return undefined;
+  if (x.pass || x.expectation.kind !== 'expect' || x.matched > 0 || (m.proto !== 'arp' && !/^neighbor-/.test(type)))
+    return undefined;
   const answer = m.fields.arpOp === 'reply' || type === 'neighbor-advertisement';
   const asker = answer ? m.fields.dst : m.fields.src; // a request's sender; the one an answer goes to
   const wanted = answer ? m.fields.src : m.fields.dst;
   const prefix = asker !== undefined ? parseAddressOrCidr(asker) : undefined;
   const mine = (addr: string): boolean => (prefix ? inPrefix(addr, prefix) : true);
   const flows = points.find((p) => p.point === x.expectation.point)?.flows ?? [];
-  const ip = flows.filter((f) => f.proto !== 'arp' && ![...f.fwd.kinds, ...f.rev.kinds].every((k) => HOUSEKEEPING.test(k)));
+  const ip = flows.filter(
+    (f) => f.proto !== 'arp' && ![...f.fwd.kinds, ...f.rev.kinds].every((k) => HOUSEKEEPING.test(k)),
+  );
   const spoke = ip.find((f) => mine(f.a.addr) || mine(f.b.addr));
   if (!spoke) return undefined;
   const side = mine(spoke.a.addr) ? spoke.fwd : spoke.rev;
@@ -74,21 +78,29 @@ export function pickHint(result: CheckResult): PickedHint | undefined {
     const cached = cachedNeighbourHint(x, result.points);
     if (cached) offer(CACHED_FIT, cached);
     // A lab's "nothing arrived" is contradicted by the packets that did.
-    for (const h of x.expectation.hints ?? []) if (!(cached && h.when === 'not-seen')) offer(hintFit(h, x), { text: h.text, from: 'lab', about: x.message });
+    for (const h of x.expectation.hints ?? [])
+      if (!(cached && h.when === 'not-seen')) offer(hintFit(h, x), { text: h.text, from: 'lab', about: x.message });
   }
-  if (!best) for (const l of looks) for (const h of l.look.hints ?? []) offer(lookHintFit(h, l), { text: h.text, from: 'lab', about: l.message });
+  if (!best)
+    for (const l of looks)
+      for (const h of l.look.hints ?? []) offer(lookHintFit(h, l), { text: h.text, from: 'lab', about: l.message });
   if (best) return best.hint;
   for (const x of failed) {
     const line = nearMissLine(x);
     if (line) return { text: line, from: 'near-miss', about: x.message };
   }
   const probe = result.probes.find((p) => !p.ok);
-  const first = failed[0]?.message ?? looks[0]?.message ?? (probe ? `[${probe.node}] ${probe.command}: exited ${probe.exitCode}` : result.points.find((p) => p.error)?.error);
+  const first =
+    failed[0]?.message ??
+    looks[0]?.message ??
+    (probe ? `[${probe.node}] ${probe.command}: exited ${probe.exitCode}` : result.points.find((p) => p.error)?.error);
   return first ? { text: first, from: 'failure', about: first } : undefined;
 }
 
 // Hints a step declares on its checks (before and after), for authors and tests.
-export function declaredHints(check: { expectations: { hints?: Hint[] }[]; looks?: { hints?: Hint[] }[] } | undefined): Hint[] {
+export function declaredHints(
+  check: { expectations: { hints?: Hint[] }[]; looks?: { hints?: Hint[] }[] } | undefined,
+): Hint[] {
   if (!check) return [];
   return [...check.expectations.flatMap((e) => e.hints ?? []), ...(check.looks ?? []).flatMap((l) => l.hints ?? [])];
 }

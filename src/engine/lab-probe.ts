@@ -27,14 +27,21 @@ function fingerprint(file: string): string | undefined {
   };
   const list = (dir: string): string[] => {
     try {
-      return readdirSync(dir).filter((n) => n.endsWith('.js')).map((n) => join(dir, n));
+      return readdirSync(dir)
+        .filter((n) => n.endsWith('.js'))
+        .map((n) => join(dir, n));
     } catch {
       return [];
     }
   };
   try {
-    shared ??= [LAB_API, ...list(join(LABS_DIST, 'shared')), ...list(dirname(fileURLToPath(import.meta.url)))].map(stat).join('\n');
-    return createHash('sha256').update(`${shared}\n${stat(file)}`).digest('hex').slice(0, 16);
+    shared ??= [LAB_API, ...list(join(LABS_DIST, 'shared')), ...list(dirname(fileURLToPath(import.meta.url)))]
+      .map(stat)
+      .join('\n');
+    return createHash('sha256')
+      .update(`${shared}\n${stat(file)}`)
+      .digest('hex')
+      .slice(0, 16);
   } catch {
     return undefined;
   }
@@ -70,10 +77,15 @@ function rememberReturned(files: string[]): void {
 // Shipped labs unchanged since they last returned are not run again in a worker (the fast path).
 export function probeLabs(files: string[], boundMs = LOAD_BOUND_MS): Map<string, Promise<ProbeVerdict>> {
   const known = knownReturned();
-  const isKnown = (f: string): boolean => known[relative(LABS_DIST, f)] !== undefined && known[relative(LABS_DIST, f)] === fingerprint(f);
+  const isKnown = (f: string): boolean =>
+    known[relative(LABS_DIST, f)] !== undefined && known[relative(LABS_DIST, f)] === fingerprint(f);
   const verdicts = new Map<string, Promise<ProbeVerdict>>();
   const settle = new Map<string, (v: ProbeVerdict) => void>();
-  for (const f of files) verdicts.set(f, isKnown(f) ? Promise.resolve('returned') : new Promise<ProbeVerdict>((resolve) => settle.set(f, resolve)));
+  for (const f of files)
+    verdicts.set(
+      f,
+      isKnown(f) ? Promise.resolve('returned') : new Promise<ProbeVerdict>((resolve) => settle.set(f, resolve)),
+    );
   const run = (files: string[]): void => {
     if (!files.length) return;
     const worker = new Worker(WORKER, { workerData: { files, warm: LAB_API }, stdout: true, stderr: true });

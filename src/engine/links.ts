@@ -47,11 +47,22 @@ export function linkFacts(raw: { node: string; links: RawLink[] }[]): NodeFacts[
     ifaces: r.links.map((l) => {
       let peer: IfaceFacts['peer'];
       if (l.link_netnsid !== undefined && l.link_index !== undefined) {
-        const other = all.find((o) => o.node !== r.node && o.l.ifindex === l.link_index && o.l.link_index === l.ifindex);
+        const other = all.find(
+          (o) => o.node !== r.node && o.l.ifindex === l.link_index && o.l.link_index === l.ifindex,
+        );
         if (other) peer = { node: other.node, iface: other.l.ifname };
       } else if (l.link && l.linkinfo?.info_kind === 'veth') peer = { node: r.node, iface: l.link };
-      const addrs = (l.addr_info ?? []).filter((a) => a.local && a.scope !== 'host' && a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`);
-      return { name: l.ifname, kind: l.linkinfo?.info_kind ?? l.link_type ?? 'unknown', up: Boolean(l.flags?.includes('UP')), addrs, ...(l.master ? { master: l.master } : {}), ...(peer ? { peer } : {}) };
+      const addrs = (l.addr_info ?? [])
+        .filter((a) => a.local && a.scope !== 'host' && a.scope !== 'link')
+        .map((a) => `${a.local}/${a.prefixlen}`);
+      return {
+        name: l.ifname,
+        kind: l.linkinfo?.info_kind ?? l.link_type ?? 'unknown',
+        up: Boolean(l.flags?.includes('UP')),
+        addrs,
+        ...(l.master ? { master: l.master } : {}),
+        ...(peer ? { peer } : {}),
+      };
     }),
   }));
 }

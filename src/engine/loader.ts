@@ -21,7 +21,10 @@ const LAB_FILE = /^\d{2}-[a-z0-9-]+\.js$/;
 // Ids of the labs that ship with the runner, in order.
 export function labIds(dir = LABS_DIST): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((n) => LAB_FILE.test(n)).map((n) => n.slice(0, -3)).sort();
+  return readdirSync(dir)
+    .filter((n) => LAB_FILE.test(n))
+    .map((n) => n.slice(0, -3))
+    .sort();
 }
 
 // Resolves what the user typed (an id, a unique prefix such as 03, or a path) to a module file.
@@ -29,8 +32,14 @@ export function resolveLab(ref: string, dir = LABS_DIST): string {
   if (ref.includes('/') || /\.(ts|js|mjs)$/.test(ref)) {
     const src = resolve(ref);
     const file = extname(src) === '.ts' ? compiledPath(src) : src;
-    if (!existsSync(src) && !existsSync(file)) throw new UsageError('LAB_NOT_FOUND', `no lab file at ${ref}`, 'give a lab id (see `lab list`) or a path to a lab module');
-    if (!existsSync(file)) throw new UsageError('LAB_NOT_BUILT', `${ref} is not built yet`, 'run ./lab (it builds), or npm run build');
+    if (!existsSync(src) && !existsSync(file))
+      throw new UsageError(
+        'LAB_NOT_FOUND',
+        `no lab file at ${ref}`,
+        'give a lab id (see `lab list`) or a path to a lab module',
+      );
+    if (!existsSync(file))
+      throw new UsageError('LAB_NOT_BUILT', `${ref} is not built yet`, 'run ./lab (it builds), or npm run build');
     return file;
   }
   const ids = labIds(dir);
@@ -39,7 +48,12 @@ export function resolveLab(ref: string, dir = LABS_DIST): string {
   const id = exact ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
   if (!id) {
     const guess = closest(ref, ids);
-    const hint = byPrefix.length > 1 ? `did you mean one of: ${byPrefix.join(', ')}?` : guess ? `did you mean ${guess}?` : 'run `lab list` to see the labs';
+    const hint =
+      byPrefix.length > 1
+        ? `did you mean one of: ${byPrefix.join(', ')}?`
+        : guess
+          ? `did you mean ${guess}?`
+          : 'run `lab list` to see the labs';
     throw new UsageError('LAB_NOT_FOUND', `unknown lab "${ref}"`, hint);
   }
   return resolve(dir, `${id}.js`);
@@ -63,12 +77,23 @@ function brokenLabs(dir: string): Map<string, string> {
 
 // A lab whose top-level code has not returned within the bound.
 function hungLab(shown: string, boundMs: number): LabDefinitionError {
-  return new LabDefinitionError(shown, [`does not finish loading: its top-level code ran over ${boundMs / 1000} s (a loop that never ends, or a wait at top level?)`], 'a lab module only defines its lab: move long work into its steps');
+  return new LabDefinitionError(
+    shown,
+    [
+      `does not finish loading: its top-level code ran over ${boundMs / 1000} s (a loop that never ends, or a wait at top level?)`,
+    ],
+    'a lab module only defines its lab: move long work into its steps',
+  );
 }
 
 // Imports and validates a lab module; its top-level code is first run in a worker with a time bound
 // (`probed`: that verdict, when the caller probed many labs at once).
-export async function loadLab(ref: string, dir = LABS_DIST, probed?: Promise<ProbeVerdict>, boundMs = LOAD_BOUND_MS): Promise<LoadedLab> {
+export async function loadLab(
+  ref: string,
+  dir = LABS_DIST,
+  probed?: Promise<ProbeVerdict>,
+  boundMs = LOAD_BOUND_MS,
+): Promise<LoadedLab> {
   const file = resolveLab(ref, dir);
   const shown = displayPath(file);
   const broken = brokenLabs(dir).get(shown);
@@ -78,7 +103,9 @@ export async function loadLab(ref: string, dir = LABS_DIST, probed?: Promise<Pro
   let timer: NodeJS.Timeout | undefined;
   try {
     // Returned in the worker: an import that waits at top level is still bounded here.
-    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(hungLab(shown, boundMs)), boundMs)));
+    const late = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(hungLab(shown, boundMs)), boundMs)),
+    );
     mod = (await Promise.race([import(pathToFileURL(file).href), late])) as { default?: unknown };
   } catch (err) {
     if (err instanceof LabDefinitionError) throw err;
@@ -86,6 +113,8 @@ export async function loadLab(ref: string, dir = LABS_DIST, probed?: Promise<Pro
   } finally {
     clearTimeout(timer);
   }
-  const expectedId = LAB_FILE.test(basename(file).replace(/\.mjs$/, '.js')) ? basename(file).replace(/\.m?js$/, '') : undefined;
+  const expectedId = LAB_FILE.test(basename(file).replace(/\.mjs$/, '.js'))
+    ? basename(file).replace(/\.m?js$/, '')
+    : undefined;
   return { def: validateLab(mod.default, shown, expectedId), file: shown };
 }

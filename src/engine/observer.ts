@@ -22,11 +22,35 @@ export function observerFor(events: LabEvents, stepId: string, o: ObserverOption
   const setup = Boolean(o.setup);
   const expectFail = Boolean(o.expectFail);
   return {
-    start: (spec) => events.emit({ type: 'command-start', stepId, node: spec.node, command: spec.display, setup, ...(o.check ? { check: true } : {}) }),
+    start: (spec) =>
+      events.emit({
+        type: 'command-start',
+        stepId,
+        node: spec.node,
+        command: spec.display,
+        setup,
+        ...(o.check ? { check: true } : {}),
+      }),
     end: (record) => {
       const ok = (o.judged === false && !record.limit) || commandOk(record.exitCode, expectFail, record.limit);
-      events.emit({ type: 'command-end', stepId, record, expectFail, ok, setup, ...(o.check ? { check: true } : {}), ...(o.shows ? { shows: true } : {}) });
-      if (record.output) events.emit({ type: 'command-output', stepId, node: record.node, command: record.display, output: record.output });
+      events.emit({
+        type: 'command-end',
+        stepId,
+        record,
+        expectFail,
+        ok,
+        setup,
+        ...(o.check ? { check: true } : {}),
+        ...(o.shows ? { shows: true } : {}),
+      });
+      if (record.output)
+        events.emit({
+          type: 'command-output',
+          stepId,
+          node: record.node,
+          command: record.display,
+          output: record.output,
+        });
     },
   };
 }

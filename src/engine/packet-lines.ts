@@ -9,5 +9,7 @@ export { formatFlow, formatMatcher, formatRewrites, isNoise } from '../check/for
 export function isChatter(f: Flow): boolean {
   if (isNoise(f)) return true;
   const to = f.b.addr;
-  return (f.proto === 'other' || f.proto === 'ip' || f.proto === 'udp') && (/^224\.0\.0\./.test(to) || /^ff02:/i.test(to));
+  return (
+    (f.proto === 'other' || f.proto === 'ip' || f.proto === 'udp') && (/^224\.0\.0\./.test(to) || /^ff02:/i.test(to))
+  );
 }

@@ -13,15 +13,27 @@ export interface RunSelection {
 // Every --skip and --until must name a step of the lab.
 export function checkSelection(lab: LabDef, sel: RunSelection): void {
   const ids = lab.steps.map((s) => s.id);
-  for (const [flag, id] of [...sel.skip.map((s) => ['--skip', s] as const), ...(sel.until ? [['--until', sel.until] as const] : [])]) {
-    if (!ids.includes(id)) throw new UsageError('UNKNOWN_STEP', `${flag} ${id}: lab ${lab.id} has no step "${id}"`, `its steps are: ${ids.join(', ')}`);
+  for (const [flag, id] of [
+    ...sel.skip.map((s) => ['--skip', s] as const),
+    ...(sel.until ? [['--until', sel.until] as const] : []),
+  ]) {
+    if (!ids.includes(id))
+      throw new UsageError(
+        'UNKNOWN_STEP',
+        `${flag} ${id}: lab ${lab.id} has no step "${id}"`,
+        `its steps are: ${ids.join(', ')}`,
+      );
   }
 }
 
 // Root, the system tools, and a working libpcap binding.
 export function checkEnvironment(lab: LabDef): void {
   if (process.getuid?.() !== 0) {
-    throw new EnvironmentError('NO_PRIVILEGE', 'labs create network namespaces, which needs root', 'run it as root: sudo ./lab run ' + lab.id);
+    throw new EnvironmentError(
+      'NO_PRIVILEGE',
+      'labs create network namespaces, which needs root',
+      'run it as root: sudo ./lab run ' + lab.id,
+    );
   }
   syscallNumbers(); // the sandbox's Perl knows the system calls of x86_64 and aarch64 only
   // setpriv and flock hold a sandbox slot; perl gives containers an idmapped root (sandbox/userns.ts)
@@ -37,5 +49,10 @@ export function checkEnvironment(lab: LabDef): void {
   for (const t of lab.tools ?? []) tools.add(t);
   requireTools([...tools]);
   const pcap = pcapBindingProblem();
-  if (pcap) throw new EnvironmentError('PCAP_MISSING', pcap, 'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)');
+  if (pcap)
+    throw new EnvironmentError(
+      'PCAP_MISSING',
+      pcap,
+      'apt-get install -y libpcap-dev && npm rebuild pcap   (./lab does both)',
+    );
 }

@@ -42,7 +42,12 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     result.error = errorSummary(toLabError(err));
     return finish();
   }
-  events.emit({ type: 'lab-start', lab: { id: def.id, title: def.title, summary: def.summary, file: loaded.file }, steps: stepInfos(def), options: { skip: opts.skip, ...(opts.until ? { until: opts.until } : {}), keep: opts.keep } });
+  events.emit({
+    type: 'lab-start',
+    lab: { id: def.id, title: def.title, summary: def.summary, file: loaded.file },
+    steps: stepInfos(def),
+    options: { skip: opts.skip, ...(opts.until ? { until: opts.until } : {}), keep: opts.keep },
+  });
 
   let session: LabSession | undefined;
   const onAbort = (): void => void session?.abort();
@@ -52,7 +57,12 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
   };
   try {
     // Straight through (no gate): each step once, in order, and no live packets (see straightThrough).
-    session = await LabSession.open(loaded, { events, straightThrough: !opts.gate, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    session = await LabSession.open(loaded, {
+      events,
+      straightThrough: !opts.gate,
+      ...(opts.savePcap ? { savePcap: opts.savePcap } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     result.runId = session.runId;
     if (session.rootfs) result.rootfs = session.rootfs;
     checkAbort();
@@ -66,7 +76,14 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
       }
       let sr: StepResult;
       try {
-        sr = await runStep(session, info, answer === 'skip' || opts.skip.includes(info.id), events, opts.signal, opts.trace);
+        sr = await runStep(
+          session,
+          info,
+          answer === 'skip' || opts.skip.includes(info.id),
+          events,
+          opts.signal,
+          opts.trace,
+        );
       } catch (err) {
         if (!session.died) throw err;
         // The sandbox died under the step: the step failed, whatever the runner tripped over first.
@@ -91,7 +108,11 @@ export async function runLab(loaded: LoadedLab, opts: RunOptions, events: LabEve
     opts.signal?.removeEventListener('abort', onAbort);
     const keep = opts.keep && result.status !== 'interrupted';
     const report = await session?.close({ keep });
-    if (keep && session) result.kept = { runId: session.runId, shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})` };
+    if (keep && session)
+      result.kept = {
+        runId: session.runId,
+        shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})`,
+      };
     if (report && !report.ok) result.teardown = report;
   }
   return finish();
@@ -105,10 +126,25 @@ export function markInterrupted(result: LabResult, signal?: AbortSignal): void {
 }
 
 // One step: its before-check, its commands unless skipped, its check; the verdicts become a StepResult.
-async function runStep(session: LabSession, info: StepInfo, skipped: boolean, events: LabEvents, signal?: AbortSignal, trace = false): Promise<StepResult> {
+async function runStep(
+  session: LabSession,
+  info: StepInfo,
+  skipped: boolean,
+  events: LabEvents,
+  signal?: AbortSignal,
+  trace = false,
+): Promise<StepResult> {
   const t0 = performance.now();
   events.emit({ type: 'step-start', step: info, skipped });
-  const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped, commands: [], ...(skipped && info.commands.length ? { leftOut: info.commands.map((c) => ({ node: c.node, cmd: c.cmd })) } : {}), durationMs: 0 };
+  const sr: StepResult = {
+    id: info.id,
+    title: info.title,
+    status: 'passed',
+    skipped,
+    commands: [],
+    ...(skipped && info.commands.length ? { leftOut: info.commands.map((c) => ({ node: c.node, cmd: c.cmd })) } : {}),
+    durationMs: 0,
+  };
   const arranged = await session.arrange(info.id);
   if (arranged.length) sr.arrange = arranged;
   const before = await session.check(info.id, 'before');
@@ -122,7 +158,8 @@ async function runStep(session: LabSession, info: StepInfo, skipped: boolean, ev
   }
   const commandsOk = sr.commands.every((c) => c.ok) && (sr.arrange ?? []).every((c) => c.ok);
   const checksOk = (!check || check.pass) && (!before || before.pass);
-  sr.status = !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
+  sr.status =
+    !commandsOk || !checksOk ? 'failed' : check || before ? 'passed' : skipped ? 'skipped-commands' : 'not-checked';
   sr.durationMs = performance.now() - t0;
   events.emit({ type: 'step-end', stepId: info.id, status: sr.status, durationMs: sr.durationMs });
   return sr;

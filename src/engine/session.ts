@@ -42,7 +42,11 @@ const SERVICE_READY_MS = 10_000;
 function commandNodes(def: LabDef): string[] {
   const nodes = def.steps.flatMap((s) => [
     ...[...(s.arrange ?? []), ...s.run, ...(s.mistakes ?? []).flatMap((m) => m.run)].map((c) => c.node),
-    ...[s.before, s.check].flatMap((c) => [...(c?.probes.map((p) => p.from) ?? []), ...(c?.looks?.map((l) => l.node) ?? []), ...(c?.views?.map((v) => v.node) ?? [])]),
+    ...[s.before, s.check].flatMap((c) => [
+      ...(c?.probes.map((p) => p.from) ?? []),
+      ...(c?.looks?.map((l) => l.node) ?? []),
+      ...(c?.views?.map((v) => v.node) ?? []),
+    ]),
   ]);
   return [...new Set(nodes)];
 }
@@ -50,8 +54,12 @@ function commandNodes(def: LabDef): string[] {
 // The nodes whose neighbour caches decide whether an ARP or ND expectation can be seen: the probes'
 // senders, and the nodes of the points those expectations watch (the host asks on its own uplink).
 export function neighbourNodes(check: NonNullable<StepDef['check']>): string[] {
-  const points = check.expectations.filter((e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? '')).flatMap((e) => [e.point, e.other ?? '']);
-  return [...new Set([...check.probes.map((p) => p.from), ...points.filter(Boolean).map((p) => p.split(':')[0] ?? '')])];
+  const points = check.expectations
+    .filter((e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? ''))
+    .flatMap((e) => [e.point, e.other ?? '']);
+  return [
+    ...new Set([...check.probes.map((p) => p.from), ...points.filter(Boolean).map((p) => p.split(':')[0] ?? '')]),
+  ];
 }
 
 // Step descriptions for front ends.
@@ -98,7 +106,14 @@ export class LabSession {
     let rootfs: { hash: string; built: boolean; path: string } | undefined;
     if (Object.keys(def.topology.containers).length) {
       const info = await ensureRootfs({ onProgress: (line) => events.emit({ type: 'rootfs-progress', line }) });
-      events.emit({ type: 'rootfs-ready', hash: info.hash, path: info.path, built: info.built, sizeBytes: info.sizeBytes, buildMs: info.buildMs });
+      events.emit({
+        type: 'rootfs-ready',
+        hash: info.hash,
+        path: info.path,
+        built: info.built,
+        sizeBytes: info.sizeBytes,
+        buildMs: info.buildMs,
+      });
       rootfs = { hash: info.hash, built: info.built, path: info.path };
     }
     const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
@@ -118,15 +133,33 @@ export class LabSession {
         [...points],
         def.vxlanPort ? { vxlanPort: def.vxlanPort } : {},
       );
-      const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter((n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step');
+      const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter(
+        (n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step',
+      );
       const armed = Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
       if (!opts.straightThrough) await armed;
     };
     let sandbox: Sandbox;
     try {
       // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
-      const wanHttp = def.steps.some((s) => [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) || s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)));
-      sandbox = await Sandbox.create({ lab: def.id, commandNodes: commandNodes(def), topology: def.topology, limits, observer: observerFor(events, 'setup', { setup: true }), onNodes: startCaptures, wanHttp, onContainer: (e) => events.emit({ type: 'container', ...e }), onWait: (line) => events.emit({ type: 'sandbox-waiting', line }), ...(opts.signal ? { signal: opts.signal } : {}), ...(rootfs ? { rootfs: rootfs.path } : {}) });
+      const wanHttp = def.steps.some(
+        (s) =>
+          [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) ||
+          s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)),
+      );
+      sandbox = await Sandbox.create({
+        lab: def.id,
+        commandNodes: commandNodes(def),
+        topology: def.topology,
+        limits,
+        observer: observerFor(events, 'setup', { setup: true }),
+        onNodes: startCaptures,
+        wanHttp,
+        onContainer: (e) => events.emit({ type: 'container', ...e }),
+        onWait: (line) => events.emit({ type: 'sandbox-waiting', line }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(rootfs ? { rootfs: rootfs.path } : {}),
+      });
     } catch (err) {
       await hub?.close();
       throw err;
@@ -135,7 +168,12 @@ export class LabSession {
     const session = new LabSession(loaded, sandbox, hub, opts);
     if (rootfs) session.rootfs = { hash: rootfs.hash, built: rootfs.built };
     mark('sandbox ready');
-    events.emit({ type: 'sandbox-ready', runId: sandbox.runId, nodes: sandbox.nodes, durationMs: performance.now() - t0 });
+    events.emit({
+      type: 'sandbox-ready',
+      runId: sandbox.runId,
+      nodes: sandbox.nodes,
+      durationMs: performance.now() - t0,
+    });
     return session;
   }
 
@@ -161,7 +199,10 @@ export class LabSession {
 
   // Runs the step's arrange part (once per session), then its commands in order, leaving out those at
   // `omit` (indexes into `run`), or other commands `instead` (a plausible mistake); failures are recorded.
-  async runCommands(stepId: string, opts: { omit?: number[]; signal?: AbortSignal; instead?: LabCommand[] } = {}): Promise<StepCommand[]> {
+  async runCommands(
+    stepId: string,
+    opts: { omit?: number[]; signal?: AbortSignal; instead?: LabCommand[] } = {},
+  ): Promise<StepCommand[]> {
     const out: StepCommand[] = await this.arrange(stepId);
     for (const [i, c] of (opts.instead ?? this.step(stepId).run).entries()) {
       if (opts.omit?.includes(i)) continue;
@@ -194,9 +235,21 @@ export class LabSession {
       const display = `${c.cmd}   (runs until teardown)`;
       observer.start?.({ argv: [], display, node: c.node });
       const d = this.sandbox.startDetached(c.node, c.cmd);
-      rec = { display, node: c.node, argv: [], exitCode: 0, output: '', stderr: '', durationMs: performance.now() - t0, timedOut: false };
+      rec = {
+        display,
+        node: c.node,
+        argv: [],
+        exitCode: 0,
+        output: '',
+        stderr: '',
+        durationMs: performance.now() - t0,
+        timedOut: false,
+      };
       observer.end?.(rec);
-      exited = () => (d.child.exitCode !== null && d.child.exitCode !== 0 ? `exited with ${d.child.exitCode}: ${d.output().trim()}` : null);
+      exited = () =>
+        d.child.exitCode !== null && d.child.exitCode !== 0
+          ? `exited with ${d.child.exitCode}: ${d.output().trim()}`
+          : null;
     } else rec = await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
     const ok = commandOk(rec.exitCode, c.expectFail, rec.limit);
     const out: StepCommand[] = [{ ...rec, expectFail: Boolean(c.expectFail), ok }];
@@ -208,7 +261,12 @@ export class LabSession {
   }
 
   // Retries a readiness command with growing pauses until it succeeds or the bound passes; one record.
-  private async waitUntil(node: string, cmd: string, observer: CommandObserver, exited: () => string | null = () => null): Promise<CommandRecord> {
+  private async waitUntil(
+    node: string,
+    cmd: string,
+    observer: CommandObserver,
+    exited: () => string | null = () => null,
+  ): Promise<CommandRecord> {
     const started = performance.now();
     const display = `${cmd}   (repeated until it succeeds)`;
     observer.start?.({ argv: [], display, node });
@@ -242,10 +300,27 @@ export class LabSession {
     try {
       await this.settle(check);
       const index = this.lab.steps.indexOf(step);
-      const pcapDir = this.opts.savePcap ? join(this.opts.savePcap, this.lab.id, `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`) : undefined;
-      const result = await (await checkRunner()).runCheck(check, { sandbox: this.sandbox, hub: this.hub, events: this.opts.events, stepId, ...(pcapDir ? { pcapDir } : {}) });
+      const pcapDir = this.opts.savePcap
+        ? join(
+            this.opts.savePcap,
+            this.lab.id,
+            `${String(index + 1).padStart(2, '0')}-${step.id}${phase === 'before' ? '-before' : ''}`,
+          )
+        : undefined;
+      const result = await (
+        await checkRunner()
+      ).runCheck(check, {
+        sandbox: this.sandbox,
+        hub: this.hub,
+        events: this.opts.events,
+        stepId,
+        ...(pcapDir ? { pcapDir } : {}),
+      });
       this.opts.events.emit({ type: 'check-result', stepId, phase, result });
-      if (this.opts.straightThrough && phase === 'after') await this.hub.keepOnly(this.lab.steps.slice(index + 1).flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
+      if (this.opts.straightThrough && phase === 'after')
+        await this.hub.keepOnly(
+          this.lab.steps.slice(index + 1).flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]),
+        );
       return result;
     } finally {
       if (paused) this.startTraffic(paused);
@@ -287,7 +362,9 @@ export class LabSession {
   // the nodes that ask (the probes' senders, and the nodes whose interfaces it watches for them) forget
   // every learned entry, unless the check keeps them.
   private async settle(check: NonNullable<StepDef['check']>): Promise<void> {
-    const asks = check.expectations.some((e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? ''));
+    const asks = check.expectations.some(
+      (e) => e.matcher.proto === 'arp' || /^neighbor-/.test(e.matcher.fields.icmpType ?? ''),
+    );
     const askers = asks && !check.keepNeighbours ? neighbourNodes(check) : [];
     await this.sandbox.flushNeighbours(this.sandbox.nodes, askers);
   }
@@ -305,7 +382,11 @@ export class LabSession {
     const loop = (async () => {
       while (running) {
         const t0 = performance.now();
-        await (await checkRunner()).sendProbes(check, { sandbox: this.sandbox, events: this.opts.events, stepId }, true).catch(() => undefined);
+        await (
+          await checkRunner()
+        )
+          .sendProbes(check, { sandbox: this.sandbox, events: this.opts.events, stepId }, true)
+          .catch(() => undefined);
         const rest = TRAFFIC_EVERY_MS - (performance.now() - t0);
         if (running && rest > 0) await new Promise((r) => setTimeout(r, rest));
       }
@@ -344,13 +425,26 @@ export class LabSession {
       if (opts.keep) {
         this.sandbox.keep();
         const shell = `lab shell ${this.runId} NODE   (nodes: ${this.nodes.join(', ')})`;
-        this.opts.events.emit({ type: 'teardown-end', kept: true, ok: true, leftovers: [], durationMs: performance.now() - t0, shell });
+        this.opts.events.emit({
+          type: 'teardown-end',
+          kept: true,
+          ok: true,
+          leftovers: [],
+          durationMs: performance.now() - t0,
+          shell,
+        });
         return { ok: true, leftovers: [] };
       }
       mark('teardown');
       const report = await this.sandbox.teardown();
       mark('teardown done');
-      this.opts.events.emit({ type: 'teardown-end', kept: false, ok: report.ok, leftovers: report.leftovers, durationMs: performance.now() - t0 });
+      this.opts.events.emit({
+        type: 'teardown-end',
+        kept: false,
+        ok: report.ok,
+        leftovers: report.leftovers,
+        durationMs: performance.now() - t0,
+      });
       return report;
     })();
     return this.closing;

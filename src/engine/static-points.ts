@@ -9,7 +9,15 @@ const BASELINE: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['l
 // or declared link of the topology mentions.
 export function unreachablePoints(steps: unknown[], topology?: unknown): string[] {
   const part = (s: unknown, k: string): unknown => (s as Record<string, unknown>)[k];
-  const text = JSON.stringify(steps.map((s) => [part(s, 'run'), part(s, 'arrange')])) + JSON.stringify(steps.map((s) => [(s as { before?: { looks?: unknown } }).before?.looks, (s as { check?: { looks?: unknown } }).check?.looks])) + JSON.stringify(topology ?? null);
+  const text =
+    JSON.stringify(steps.map((s) => [part(s, 'run'), part(s, 'arrange')])) +
+    JSON.stringify(
+      steps.map((s) => [
+        (s as { before?: { looks?: unknown } }).before?.looks,
+        (s as { check?: { looks?: unknown } }).check?.looks,
+      ]),
+    ) +
+    JSON.stringify(topology ?? null);
   const problems: string[] = [];
   steps.forEach((s, i) => {
     for (const phase of ['before', 'check'] as const) {
@@ -19,8 +27,13 @@ export function unreachablePoints(steps: unknown[], topology?: unknown): string[
         if (typeof pt !== 'string') return;
         const [node = '', iface = ''] = pt.split(':');
         const baseline = BASELINE[node] ?? ['lo'];
-        const named = new RegExp(`(^|[^A-Za-z0-9_.-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`).test(text);
-        if (!baseline.includes(iface) && !named) problems.push(`steps[${i}].${phase}.points[${j}]: ${JSON.stringify(pt)}: no command of the lab creates an interface ${iface}, and ${node} has none at the start (it has ${baseline.join(', ')})`);
+        const named = new RegExp(
+          `(^|[^A-Za-z0-9_.-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`,
+        ).test(text);
+        if (!baseline.includes(iface) && !named)
+          problems.push(
+            `steps[${i}].${phase}.points[${j}]: ${JSON.stringify(pt)}: no command of the lab creates an interface ${iface}, and ${node} has none at the start (it has ${baseline.join(', ')})`,
+          );
       });
     }
   });

@@ -18,7 +18,12 @@ export function formatTracePacket(p: TracePacket): string {
   const ep = (a?: string, port?: number): string => `${a ?? '?'}${port === undefined ? '' : `:${port}`}`;
   const proto = (p.proto ?? 'IP').toUpperCase();
   const detail = p.icmpType ?? p.tcpFlags?.toUpperCase();
-  return [`${ep(p.src, p.sport)} -> ${ep(p.dst, p.dport)}`, proto, ...(detail ? [detail] : []), ...(p.ttl === undefined ? [] : [`ttl=${p.ttl}`])].join(' ');
+  return [
+    `${ep(p.src, p.sport)} -> ${ep(p.dst, p.dport)}`,
+    proto,
+    ...(detail ? [detail] : []),
+    ...(p.ttl === undefined ? [] : [`ttl=${p.ttl}`]),
+  ].join(' ');
 }
 
 // "nat POSTROUTING" for iptables' ip tables, "ip6 nat POSTROUTING", "inet filter forward" for the rest.
@@ -38,8 +43,10 @@ function ruleAction(ipt: string | undefined, nft: string | undefined, verdict: s
 export function rewriteOf(before: TracePacket, after: TracePacket): string {
   const ep = (a?: string, port?: number): string => `${a ?? '?'}${port === undefined ? '' : `:${port}`}`;
   const parts: string[] = [];
-  if (before.src !== after.src || before.sport !== after.sport) parts.push(`source ${ep(before.src, before.sport)} -> ${ep(after.src, after.sport)}`);
-  if (before.dst !== after.dst || before.dport !== after.dport) parts.push(`destination ${ep(before.dst, before.dport)} -> ${ep(after.dst, after.dport)}`);
+  if (before.src !== after.src || before.sport !== after.sport)
+    parts.push(`source ${ep(before.src, before.sport)} -> ${ep(after.src, after.sport)}`);
+  if (before.dst !== after.dst || before.dport !== after.dport)
+    parts.push(`destination ${ep(before.dst, before.dport)} -> ${ep(after.dst, after.dport)}`);
   return parts.length ? parts.join(', ') : 'addresses unchanged';
 }
 
@@ -108,11 +115,24 @@ function hopOf(e: TraceEvent, ipt: Map<string, string>): TraceHop {
   const label = chainLabel(e);
   const verdict = e.verdict ?? '?';
   if (e.kind === 'policy') return { ...base, kind: 'policy', verdict, text: `${label} policy ${verdict}` };
-  if (e.kind === 'return') return { ...base, kind: 'return', verdict, text: `${label} end of chain -> ${verdict === 'continue' ? 'back to the calling chain' : verdict}` };
+  if (e.kind === 'return')
+    return {
+      ...base,
+      kind: 'return',
+      verdict,
+      text: `${label} end of chain -> ${verdict === 'continue' ? 'back to the calling chain' : verdict}`,
+    };
   const asIpt = e.handle === undefined ? undefined : ipt.get(`${e.family} ${e.table} ${e.handle}`);
   const rule = asIpt ?? (e.kind === 'unknown-rule' ? `handle ${e.handle} (unknown to nft's cache)` : (e.rule ?? '?'));
   const action = ruleAction(asIpt, e.rule, verdict);
-  return { ...base, kind: 'rule', rule, ruleSyntax: asIpt ? 'iptables' : 'nft', verdict: action, text: `${label}  rule ${rule}  -> ${action}` };
+  return {
+    ...base,
+    kind: 'rule',
+    rule,
+    ruleSyntax: asIpt ? 'iptables' : 'nft',
+    verdict: action,
+    text: `${label}  rule ${rule}  -> ${action}`,
+  };
 }
 
 // Where the packet went last, in words; for a packet that stopped after prerouting, the likely why.
@@ -163,7 +183,12 @@ class Tried {
     }
     const c = this.chains.get(k);
     if (!c) return out;
-    const at = e.kind === 'rule' && e.handle !== undefined ? c.handles.indexOf(e.handle) : e.kind === 'rule' ? -1 : c.rules.length;
+    const at =
+      e.kind === 'rule' && e.handle !== undefined
+        ? c.handles.indexOf(e.handle)
+        : e.kind === 'rule'
+          ? -1
+          : c.rules.length;
     if (at < 0) return out;
     out.push(...this.upTo(k, at, this.packets.get(k) ?? p));
     const j = /^(?:jump|goto) (\S+)/.exec(e.verdict ?? '')?.[1];

@@ -15,7 +15,14 @@ export function parseTraceLine(line: string): TraceEvent | undefined {
   let r = /^unknown rule handle (\d+) \(verdict (.+)\)$/.exec(rest);
   if (r) return { ...base, kind: 'unknown-rule', handle: Number(r[1]), verdict: r[2] ?? '' };
   r = /^rule (.*?)(?: # handle (\d+))? \(verdict (.+)\)$/.exec(rest);
-  if (r) return { ...base, kind: 'rule', rule: cleanRule(r[1] ?? ''), ...(r[2] ? { handle: Number(r[2]) } : {}), verdict: r[3] ?? '' };
+  if (r)
+    return {
+      ...base,
+      kind: 'rule',
+      rule: cleanRule(r[1] ?? ''),
+      ...(r[2] ? { handle: Number(r[2]) } : {}),
+      verdict: r[3] ?? '',
+    };
   r = /^policy (\S+)/.exec(rest);
   if (r) return { ...base, kind: 'policy', verdict: r[1] ?? '' };
   r = /^verdict (\S+(?: \S+)?)/.exec(rest);
@@ -49,7 +56,9 @@ export function parsePacket(text: string): TracePacket {
   set('src', word(/\bip6? saddr (\S+)/));
   set('dst', word(/\bip6? daddr (\S+)/));
   set('ttl', num(/\b(?:ip ttl|ip6 hoplimit) (\d+)/));
-  const l4 = /\b(icmpv6|icmp|tcp|udp|sctp) (?:type|sport|dport)\b/.exec(text)?.[1] ?? word(/\b(?:ip protocol|ip6 nexthdr) (\S+)/);
+  const l4 =
+    /\b(icmpv6|icmp|tcp|udp|sctp) (?:type|sport|dport)\b/.exec(text)?.[1] ??
+    word(/\b(?:ip protocol|ip6 nexthdr) (\S+)/);
   set('proto', l4);
   set('sport', num(/\b(?:tcp|udp|sctp) sport (\d+)/));
   set('dport', num(/\b(?:tcp|udp|sctp) dport (\d+)/));

@@ -43,7 +43,9 @@ export function traceTableScript(match: string): string {
     `add rule ${t} mark_pre ${mark}`,
     `add chain ${t} mark_out { type filter hook output priority -350; }`,
     `add rule ${t} mark_out ${mark}`,
-    ...Object.entries(WITNESS).map(([chain, hook]) => `add chain ${t} ${chain} { type filter hook ${hook} priority 1000; }`),
+    ...Object.entries(WITNESS).map(
+      ([chain, hook]) => `add chain ${t} ${chain} { type filter hook ${hook} priority 1000; }`,
+    ),
     '',
   ].join('\n');
 }

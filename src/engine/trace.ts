@@ -102,7 +102,14 @@ class Monitor {
 // A host tool in a node's network namespace (containers too: their own root may lack nft).
 function tool(sandbox: Sandbox, node: string, argv: string[], input?: string): Promise<CommandRecord> {
   const env = { PATH: SYSTEM_PATH, LC_ALL: 'C' };
-  return runCommand({ argv: [...sandbox.nodePrefix(node), ...argv], display: argv.join(' '), node, env, timeoutMs: TOOL_MS, ...(input === undefined ? {} : { input }) });
+  return runCommand({
+    argv: [...sandbox.nodePrefix(node), ...argv],
+    display: argv.join(' '),
+    node,
+    env,
+    timeoutMs: TOOL_MS,
+    ...(input === undefined ? {} : { input }),
+  });
 }
 
 // A read-only listing's stdout alone (warnings on stderr would be interleaved with it), or '' if it failed.
@@ -137,12 +144,23 @@ async function arm(sandbox: Sandbox, node: string, match: string): Promise<Armed
     await tool(sandbox, node, ['nft', 'delete', 'table', 'inet', TRACE_TABLE]); // a leftover, or our last attempt
     const from = monitor.text.length;
     const r = await tool(sandbox, node, ['nft', '-f', '-'], script);
-    if (r.exitCode !== 0) return { node, monitor, added: false, error: `could not add the trace table: ${r.output.trim() || `exit ${r.exitCode}`}` };
+    if (r.exitCode !== 0)
+      return {
+        node,
+        monitor,
+        added: false,
+        error: `could not add the trace table: ${r.output.trim() || `exit ${r.exitCode}`}`,
+      };
     added = true;
     if (await monitor.waitFor(TABLE_ADDED, wait, from)) return { node, monitor, added };
     if (monitor.exited) break;
   }
-  return { node, monitor, added, error: `nft monitor did not start within ${READY_MS} ms${monitor.stderr ? `: ${monitor.stderr}` : ''}` };
+  return {
+    node,
+    monitor,
+    added,
+    error: `nft monitor did not start within ${READY_MS} ms${monitor.stderr ? `: ${monitor.stderr}` : ''}`,
+  };
 }
 
 // Removes the table (always), waits until the monitor has printed everything before that, stops it.
@@ -152,12 +170,17 @@ async function disarm(sandbox: Sandbox, a: Armed): Promise<string | undefined> {
   if (a.added && del.exitCode === 0) await a.monitor.waitFor(TABLE_GONE, DRAIN_MS, from);
   await a.monitor.stop();
   const left = await tool(sandbox, a.node, ['nft', 'list', 'tables']);
-  if (left.output.includes(`inet ${TRACE_TABLE}`)) return `the trace table could not be removed from ${a.node}: ${del.output.trim()}`;
+  if (left.output.includes(`inet ${TRACE_TABLE}`))
+    return `the trace table could not be removed from ${a.node}: ${del.output.trim()}`;
   return undefined;
 }
 
 // What a node's rules look like in iptables' words, and whether it forwards; read-only.
-async function nodeFacts(sandbox: Sandbox, node: string, ipv6: boolean): Promise<{ ipt: Map<string, string>; chains: Map<string, ChainRules>; forwarding?: string }> {
+async function nodeFacts(
+  sandbox: Sandbox,
+  node: string,
+  ipv6: boolean,
+): Promise<{ ipt: Map<string, string>; chains: Map<string, ChainRules>; forwarding?: string }> {
   const [ruleset, v4, v6, fwd] = await Promise.all([
     listing(sandbox, node, 'nft -a list ruleset'),
     listing(sandbox, node, 'iptables-save'),
@@ -193,8 +216,19 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
     if (armed.some((a) => !a.error)) {
       const rec = await sandbox.probe(pc.node, pc.argv, pc.display, undefined, pc.timeoutMs);
       probeExitCode = rec.exitCode ?? -1;
-      probeSaid = rec.output.split('\n').find((l) => /unreachable|error|fail|refused|cannot|not /i.test(l))?.trim() ?? '';
-      for (const a of armed) facts.set(a.node, nodeFacts(sandbox, a.node, ipv6).catch(() => ({ ipt: new Map<string, string>(), chains: new Map<string, ChainRules>() })));
+      probeSaid =
+        rec.output
+          .split('\n')
+          .find((l) => /unreachable|error|fail|refused|cannot|not /i.test(l))
+          ?.trim() ?? '';
+      for (const a of armed)
+        facts.set(
+          a.node,
+          nodeFacts(sandbox, a.node, ipv6).catch(() => ({
+            ipt: new Map<string, string>(),
+            chains: new Map<string, ChainRules>(),
+          })),
+        );
     }
   } finally {
     const removed = await Promise.all(armed.map((a) => disarm(sandbox, a).catch((err: Error) => err.message)));
@@ -205,13 +239,21 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
     const a = armed.find((x) => x.node === node);
     const error = errors.get(node);
     if (!a || (error && !a.monitor.text)) {
-      traces.push({ node, hops: [], fate: 'not traced', lines: [`not traced: ${error ?? 'unknown error'}`], raw: [], error: error ?? 'unknown error' });
+      traces.push({
+        node,
+        hops: [],
+        fate: 'not traced',
+        lines: [`not traced: ${error ?? 'unknown error'}`],
+        raw: [],
+        error: error ?? 'unknown error',
+      });
       continue;
     }
     const known = (await facts.get(node)) ?? { ipt: new Map<string, string>() };
     let t = formatNodeTrace(parseTrace(a.monitor.text), { node, ...known });
     // Nothing left the sender: say what the probe itself said (e.g. "connect: Network is unreachable").
-    if (node === pc.node && !t.raw.length && probeSaid) t = { ...t, fate: `sent nothing: ${probeSaid}`, lines: [`sent nothing: ${probeSaid}`] };
+    if (node === pc.node && !t.raw.length && probeSaid)
+      t = { ...t, fate: `sent nothing: ${probeSaid}`, lines: [`sent nothing: ${probeSaid}`] };
     traces.push(error ? { ...t, error, lines: [...t.lines, `warning: ${error}`] } : t);
   }
   const head = `trace of the first packet of [${pc.node}] $ ${pc.display}   (nft: ${match})`;
@@ -220,5 +262,12 @@ export async function traceProbe(sandbox: Sandbox, probe: Probe, stepId: string)
   const shown = traces.filter((t) => t.node === pc.node || t.raw.length || t.error || !local);
   const lines = [head, ...shown.flatMap((t) => t.lines.map((l) => `  [${t.node}] ${l}`))];
   const allFailed = traces.every((t) => t.error && !t.raw.length);
-  return { ...base, ...(probeExitCode === undefined ? {} : { probeExitCode }), nodes: traces, lines, durationMs: performance.now() - t0, ...(allFailed ? { error: traces.map((t) => `${t.node}: ${t.error}`).join('; ') } : {}) };
+  return {
+    ...base,
+    ...(probeExitCode === undefined ? {} : { probeExitCode }),
+    nodes: traces,
+    lines,
+    durationMs: performance.now() - t0,
+    ...(allFailed ? { error: traces.map((t) => `${t.node}: ${t.error}`).join('; ') } : {}),
+  };
 }

@@ -27,20 +27,31 @@ const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
 // Checks a loaded module's default export and returns it typed, or throws naming file and fields.
 export function validateLab(value: unknown, file: string, expectedId?: string): LabDef {
   const p: Problems = [];
-  if (!isObj(value)) throw new LabDefinitionError(file, ['default export: expected defineLab({...}), got ' + (value === undefined ? 'nothing' : typeof value)]);
-  if (!str(value.id) || !/^\d{2}-[a-z0-9-]+$/.test(value.id)) p.push(`id: ${q(value.id)} must look like NN-name (e.g. 03-masquerade)`);
-  else if (expectedId && value.id !== expectedId) p.push(`id: ${q(value.id)} must match the file name ${q(expectedId)}`);
+  if (!isObj(value))
+    throw new LabDefinitionError(file, [
+      'default export: expected defineLab({...}), got ' + (value === undefined ? 'nothing' : typeof value),
+    ]);
+  if (!str(value.id) || !/^\d{2}-[a-z0-9-]+$/.test(value.id))
+    p.push(`id: ${q(value.id)} must look like NN-name (e.g. 03-masquerade)`);
+  else if (expectedId && value.id !== expectedId)
+    p.push(`id: ${q(value.id)} must match the file name ${q(expectedId)}`);
   if (!str(value.title)) p.push('title: must be a non-empty string');
   if (value.summary !== undefined && typeof value.summary !== 'string') p.push('summary: must be a string');
   validateTools(value.tools, p);
-  if (value.vxlanPort !== undefined && (!Number.isInteger(value.vxlanPort) || (value.vxlanPort as number) < 1 || (value.vxlanPort as number) > 65535)) p.push(`vxlanPort: ${q(value.vxlanPort)} is not a UDP port (1..65535)`);
+  if (
+    value.vxlanPort !== undefined &&
+    (!Number.isInteger(value.vxlanPort) || (value.vxlanPort as number) < 1 || (value.vxlanPort as number) > 65535)
+  )
+    p.push(`vxlanPort: ${q(value.vxlanPort)} is not a UDP port (1..65535)`);
   const nodes = validateTopology(value.topology, p);
   p.push(...limitsProblems(value.limits));
   if (!Array.isArray(value.steps) || value.steps.length === 0) p.push('steps: must be a non-empty array');
   else {
     const seen = new Set<string>();
     const containers = isObj(value.topology) && isObj(value.topology.containers) ? value.topology.containers : {};
-    const stepStarted = Object.entries(containers).filter(([, c]) => isObj(c) && c.start === 'step').map(([n]) => n);
+    const stepStarted = Object.entries(containers)
+      .filter(([, c]) => isObj(c) && c.start === 'step')
+      .map(([n]) => n);
     value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
     if (p.length === 0) p.push(...unreachablePoints(value.steps, value.topology));
   }
@@ -62,8 +73,10 @@ function validateTopology(t: unknown, p: Problems): string[] {
     else {
       const bad = spec.hostname === undefined ? undefined : hostnameProblem(spec.hostname);
       if (bad) p.push(`${f}.hostname: ${q(spec.hostname)} ${bad} (the kernel's hostname rules)`);
-      if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step') p.push(`${f}.start: must be 'sandbox' or 'step'`);
-      if (spec.netAdmin !== undefined && typeof spec.netAdmin !== 'boolean') p.push(`${f}.netAdmin: must be true or false`);
+      if (spec.start !== undefined && spec.start !== 'sandbox' && spec.start !== 'step')
+        p.push(`${f}.start: must be 'sandbox' or 'step'`);
+      if (spec.netAdmin !== undefined && typeof spec.netAdmin !== 'boolean')
+        p.push(`${f}.netAdmin: must be true or false`);
     }
   }
   const extra = validateNodes(t.nodes, Object.keys(t.containers), p);
@@ -81,14 +94,17 @@ function validateNodes(n: unknown, containers: string[], p: Problems): string[] 
   }
   for (const [name, spec] of Object.entries(n)) {
     const f = `topology.nodes.${name}`;
-    if (RESERVED.includes(name) || containers.includes(name)) p.push(`${f}: "${name}" is already a node; choose another name`);
+    if (RESERVED.includes(name) || containers.includes(name))
+      p.push(`${f}: "${name}" is already a node; choose another name`);
     else if (name.length > 15) p.push(`${f}: name is over 15 characters`);
     else if (!NAME.test(name)) p.push(`${f}: name must be lowercase letters, digits and '-', at most 15 characters`);
     if (!isObj(spec)) p.push(`${f}: must be an object with a role`);
     else {
       if (!str(spec.role)) p.push(`${f}.role: must say what the node plays, e.g. 'a second outside peer'`);
-      if (spec.routes !== undefined && (!Array.isArray(spec.routes) || !spec.routes.every(str))) p.push(`${f}.routes: must be a list of \`ip route add\` arguments`);
-      if (spec.forwarding !== undefined && typeof spec.forwarding !== 'boolean') p.push(`${f}.forwarding: must be true or false`);
+      if (spec.routes !== undefined && (!Array.isArray(spec.routes) || !spec.routes.every(str)))
+        p.push(`${f}.routes: must be a list of \`ip route add\` arguments`);
+      if (spec.forwarding !== undefined && typeof spec.forwarding !== 'boolean')
+        p.push(`${f}.forwarding: must be true or false`);
     }
   }
   return Object.keys(n);
@@ -97,34 +113,42 @@ function validateNodes(n: unknown, containers: string[], p: Problems): string[] 
 // Links 'node:iface <-> node:iface': known nodes, interface names that fit and are unused, CIDR addresses.
 function validateLinks(l: unknown, nodes: string[], containers: Record<string, unknown>, p: Problems): void {
   if (l === undefined) return;
-  if (!Array.isArray(l)) return void p.push("topology.links: must be a list, e.g. [link('host:ts0 <-> peer:ts0', { ... })]");
+  if (!Array.isArray(l))
+    return void p.push("topology.links: must be a list, e.g. [link('host:ts0 <-> peer:ts0', { ... })]");
   const used = new Set(Object.entries(BASELINE_IFACES).flatMap(([n, ifs]) => ifs.map((i) => `${n}:${i}`)));
   l.forEach((link, i) => {
     const f = `topology.links[${i}]`;
-    if (!isObj(link) || !Array.isArray(link.endpoints) || link.endpoints.length !== 2) return void p.push(`${f}.endpoints: must be two endpoints written node:iface`);
+    if (!isObj(link) || !Array.isArray(link.endpoints) || link.endpoints.length !== 2)
+      return void p.push(`${f}.endpoints: must be two endpoints written node:iface`);
     const eps = link.endpoints as unknown[];
     eps.forEach((e, j) => {
       const ef = `${f}.endpoints[${j}]`;
       const [node, iface, more] = typeof e === 'string' ? e.split(':') : [];
-      if (!node || !iface || more !== undefined) return void p.push(`${ef}: ${q(e)} must be written node:iface, e.g. host:ts0`);
+      if (!node || !iface || more !== undefined)
+        return void p.push(`${ef}: ${q(e)} must be written node:iface, e.g. host:ts0`);
       if (!nodes.includes(node)) p.push(`${ef}: unknown node ${q(node)} (known: ${nodes.join(', ')})`);
-      else if (isObj(containers[node]) && (containers[node] as Record<string, unknown>).start === 'step') p.push(`${ef}: container ${q(node)} starts in a step, so its namespace does not exist when links are made`);
+      else if (isObj(containers[node]) && (containers[node] as Record<string, unknown>).start === 'step')
+        p.push(`${ef}: container ${q(node)} starts in a step, so its namespace does not exist when links are made`);
       if (iface.length > 15) p.push(`${ef}: interface name ${q(iface)} is over 15 characters (the kernel's limit)`);
-      else if (!IFACE.test(iface)) p.push(`${ef}: ${q(iface)} is not an interface name (letters, digits, '_', '.', '-')`);
+      else if (!IFACE.test(iface))
+        p.push(`${ef}: ${q(iface)} is not an interface name (letters, digits, '_', '.', '-')`);
       if (used.has(`${node}:${iface}`)) p.push(`${ef}: duplicate interface ${q(`${node}:${iface}`)}`);
       used.add(`${node}:${iface}`);
     });
     if (link.addresses === undefined) return;
-    if (!isObj(link.addresses)) return void p.push(`${f}.addresses: must map an endpoint to its CIDRs, e.g. { 'host:ts0': ['100.64.0.1/24'] }`);
+    if (!isObj(link.addresses))
+      return void p.push(`${f}.addresses: must map an endpoint to its CIDRs, e.g. { 'host:ts0': ['100.64.0.1/24'] }`);
     for (const [ep, cidrs] of Object.entries(link.addresses)) {
       const af = `${f}.addresses[${q(ep)}]`;
-      if (!eps.includes(ep)) p.push(`${af}: not one of this link's endpoints (${eps.map((e) => String(e)).join(', ')})`);
+      if (!eps.includes(ep))
+        p.push(`${af}: not one of this link's endpoints (${eps.map((e) => String(e)).join(', ')})`);
       if (!Array.isArray(cidrs)) {
         p.push(`${af}: must be a list of CIDRs`);
         continue;
       }
       cidrs.forEach((c, k) => {
-        if (!isCidr(c)) p.push(`${af}[${k}]: ${q(c)} is not an address with a prefix length (e.g. 100.64.0.1/24, fd7a::1/64)`);
+        if (!isCidr(c))
+          p.push(`${af}[${k}]: ${q(c)} is not an address with a prefix length (e.g. 100.64.0.1/24, fd7a::1/64)`);
       });
     }
   });
@@ -135,10 +159,20 @@ function isCidr(c: unknown): boolean {
   if (typeof c !== 'string') return false;
   const [addr = '', len, more] = c.split('/');
   const v = isIP(addr);
-  return v !== 0 && more === undefined && len !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (v === 4 ? 32 : 128);
+  return (
+    v !== 0 && more === undefined && len !== undefined && /^\d{1,3}$/.test(len) && Number(len) <= (v === 4 ? 32 : 128)
+  );
 }
 
-function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>, p: Problems, stepStarted: string[], containers: string[]): void {
+function validateStep(
+  s: unknown,
+  f: string,
+  nodes: string[],
+  seen: Set<string>,
+  p: Problems,
+  stepStarted: string[],
+  containers: string[],
+): void {
   if (!isObj(s)) return void p.push(`${f}: must be an object`);
   if (!str(s.id) || !STEP_ID.test(s.id)) p.push(`${f}.id: ${q(s.id)} must be lowercase letters, digits and '-'`);
   else if (seen.has(s.id)) p.push(`${f}.id: duplicate step id ${q(s.id)}`);
@@ -154,22 +188,45 @@ function validateStep(s: unknown, f: string, nodes: string[], seen: Set<string>,
   if (s.before !== undefined) validateCheck(s.before, `${f}.before`, nodes, p);
   if (s.check !== undefined) validateCheck(s.check, `${f}.check`, nodes, p);
   if (s.prediction !== undefined) validatePrediction(s.prediction, `${f}.prediction`, p);
-  if (s.mistakes !== undefined) validateMistakes(s.mistakes, `${f}.mistakes`, p, (c, cf) => validateCommand(c, cf, nodes, p, stepStarted, containers));
+  if (s.mistakes !== undefined)
+    validateMistakes(s.mistakes, `${f}.mistakes`, p, (c, cf) =>
+      validateCommand(c, cf, nodes, p, stepStarted, containers),
+    );
 }
 
-function validateCommand(c: unknown, cf: string, nodes: string[], p: Problems, stepStarted: string[], containers: string[]): void {
+function validateCommand(
+  c: unknown,
+  cf: string,
+  nodes: string[],
+  p: Problems,
+  stepStarted: string[],
+  containers: string[],
+): void {
   if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
   checkNode(c.node, `${cf}.node`, nodes, p);
   if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
   if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
-  if (c.detached && !str(c.waitFor)) p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
-  if (c.timeoutMs !== undefined && !(Number.isInteger(c.timeoutMs) && (c.timeoutMs as number) >= MIN_BOUND_MS && (c.timeoutMs as number) <= MAX_BOUND_MS)) p.push(`${cf}.timeoutMs: must be a whole number of ms from ${MIN_BOUND_MS} to ${MAX_BOUND_MS}`);
-  if (c.start !== undefined && !stepStarted.includes(c.start as string)) p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
-  if (c.stop !== undefined && !containers.includes(c.stop as string)) p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
+  if (c.detached && !str(c.waitFor))
+    p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
+  if (
+    c.timeoutMs !== undefined &&
+    !(
+      Number.isInteger(c.timeoutMs) &&
+      (c.timeoutMs as number) >= MIN_BOUND_MS &&
+      (c.timeoutMs as number) <= MAX_BOUND_MS
+    )
+  )
+    p.push(`${cf}.timeoutMs: must be a whole number of ms from ${MIN_BOUND_MS} to ${MAX_BOUND_MS}`);
+  if (c.start !== undefined && !stepStarted.includes(c.start as string))
+    p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
+  if (c.stop !== undefined && !containers.includes(c.stop as string))
+    p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
   if (c.restart !== undefined) {
     const r = c.restart;
-    if (!isObj(r) || !containers.includes(r.container as string)) p.push(`${cf}.restart.container: ${q(isObj(r) ? r.container : r)} is not a container of the topology`);
-    else if (r.address !== undefined && !isCidr(r.address)) p.push(`${cf}.restart.address: ${q(r.address)} is not an address with a prefix length`);
+    if (!isObj(r) || !containers.includes(r.container as string))
+      p.push(`${cf}.restart.container: ${q(isObj(r) ? r.container : r)} is not a container of the topology`);
+    else if (r.address !== undefined && !isCidr(r.address))
+      p.push(`${cf}.restart.address: ${q(r.address)} is not an address with a prefix length`);
   }
 }
 
@@ -179,26 +236,47 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
   }
   const points = c.points as unknown[];
   const looks = Array.isArray(c.looks) ? (c.looks as unknown[]) : [];
-  if (points.length === 0 && c.expectations.length > 0) p.push(`${f}.points: name at least one capture point (node:iface)`);
+  if (points.length === 0 && c.expectations.length > 0)
+    p.push(`${f}.points: name at least one capture point (node:iface)`);
   looks.forEach((l, i) => validateLook(l, `${f}.looks[${i}]`, nodes, p));
-  if (c.views !== undefined && !Array.isArray(c.views)) p.push(`${f}.views: must be a list of views, made with .show(node, cmd)`);
-  (Array.isArray(c.views) ? (c.views as unknown[]) : []).forEach((v, i) => validateView(v, `${f}.views[${i}]`, nodes, p));
+  if (c.views !== undefined && !Array.isArray(c.views))
+    p.push(`${f}.views: must be a list of views, made with .show(node, cmd)`);
+  (Array.isArray(c.views) ? (c.views as unknown[]) : []).forEach((v, i) =>
+    validateView(v, `${f}.views[${i}]`, nodes, p),
+  );
   c.points.forEach((pt, i) => checkPoint(pt, `${f}.points[${i}]`, nodes, p));
   c.probes.forEach((pr, i) => validateProbe(pr, `${f}.probes[${i}]`, nodes, p));
-  if (c.expectations.length === 0 && looks.length === 0) p.push(`${f}.expectations: a check must expect, forbid or look at something`);
+  if (c.expectations.length === 0 && looks.length === 0)
+    p.push(`${f}.expectations: a check must expect, forbid or look at something`);
   if (c.keepNeighbours !== undefined && c.keepNeighbours !== false) {
-    const asks = c.expectations.some((e) => isObj(e) && isObj(e.matcher) && (e.matcher.proto === 'arp' || /^neighbor-/.test(String((e.matcher.fields as { icmpType?: unknown } | undefined)?.icmpType ?? ''))));
+    const asks = c.expectations.some(
+      (e) =>
+        isObj(e) &&
+        isObj(e.matcher) &&
+        (e.matcher.proto === 'arp' ||
+          /^neighbor-/.test(String((e.matcher.fields as { icmpType?: unknown } | undefined)?.icmpType ?? ''))),
+    );
     if (c.keepNeighbours !== true) p.push(`${f}.keepNeighbours: must be true or false`);
-    else if (!asks) p.push(`${f}.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep`);
+    else if (!asks)
+      p.push(
+        `${f}.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep`,
+      );
   }
   c.expectations.forEach((e, i) => {
     const ef = `${f}.expectations[${i}]`;
     if (!isObj(e)) return void p.push(`${ef}: must be an expectation`);
-    if (!points.includes(e.point)) p.push(`${ef}.point: ${q(e.point)} is not one of the check's capture points (${points.join(', ')})`);
-    if (e.kind !== 'expect' && e.kind !== 'expect-none' && e.kind !== 'same-flow') p.push(`${ef}.kind: must be expect, expect-none or same-flow`);
+    if (!points.includes(e.point))
+      p.push(`${ef}.point: ${q(e.point)} is not one of the check's capture points (${points.join(', ')})`);
+    if (e.kind !== 'expect' && e.kind !== 'expect-none' && e.kind !== 'same-flow')
+      p.push(`${ef}.kind: must be expect, expect-none or same-flow`);
     if (e.kind === 'same-flow') {
-      if (!points.includes(e.other)) p.push(`${ef}.other: ${q(e.other)} is not one of the check's capture points (${points.join(', ')})`);
-      if (!Array.isArray(e.rewritten) || !e.rewritten.every((k) => ['src', 'dst', 'sport', 'dport'].includes(k as string))) p.push(`${ef}.rewritten: must list fields among src, dst, sport, dport`);
+      if (!points.includes(e.other))
+        p.push(`${ef}.other: ${q(e.other)} is not one of the check's capture points (${points.join(', ')})`);
+      if (
+        !Array.isArray(e.rewritten) ||
+        !e.rewritten.every((k) => ['src', 'dst', 'sport', 'dport'].includes(k as string))
+      )
+        p.push(`${ef}.rewritten: must list fields among src, dst, sport, dport`);
     }
     validateHints(e.hints, `${ef}.hints`, p);
     if (!isObj(e.matcher)) p.push(`${ef}.matcher: must be a packet matcher such as icmp.echoRequest()`);
@@ -206,7 +284,8 @@ function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): voi
     if (isObj(e.count)) {
       for (const k of ['min', 'max'] as const) {
         const v = e.count[k];
-        if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) p.push(`${ef}.count.${k}: ${q(v)} must be a whole number >= 0`);
+        if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0))
+          p.push(`${ef}.count.${k}: ${q(v)} must be a whole number >= 0`);
       }
     }
   });
@@ -219,7 +298,8 @@ function validateView(v: unknown, f: string, nodes: string[], p: Problems): void
   if (!str(v.cmd)) p.push(`${f}.cmd: must be a non-empty command line`);
   if (v.lines === undefined) return;
   const l = v.lines;
-  if (!isObj(l) || typeof l.source !== 'string' || typeof l.flags !== 'string') return void p.push(`${f}.lines: must be a regular expression, e.g. /MASQUERADE/`);
+  if (!isObj(l) || typeof l.source !== 'string' || typeof l.flags !== 'string')
+    return void p.push(`${f}.lines: must be a regular expression, e.g. /MASQUERADE/`);
   try {
     new RegExp(l.source, l.flags);
   } catch (err) {
@@ -253,17 +333,25 @@ function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): vo
   if (!isObj(pr)) return void p.push(`${f}: must be a probe such as ping('mycontainer', WAN.dns)`);
   const probe = pr as unknown as Probe;
   checkNode(probe.from, `${f}.from`, nodes, p);
-  if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean') p.push(`${f}.expectFail: must be true or false`);
-  if (probe.src !== undefined && !isIP(String(probe.src))) p.push(`${f}.src: ${q(probe.src)} is not an IPv4 or IPv6 address`);
+  if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean')
+    p.push(`${f}.expectFail: must be true or false`);
+  if (probe.src !== undefined && !isIP(String(probe.src)))
+    p.push(`${f}.src: ${q(probe.src)} is not an IPv4 or IPv6 address`);
   if (probe.kind === 'http') {
     if (!URL.canParse(String(probe.url))) p.push(`${f}.url: ${q(probe.url)} is not a URL`);
     return;
   }
-  if (!['ping', 'tcp', 'udp'].includes(probe.kind)) return void p.push(`${f}.kind: unknown probe ${q((pr as { kind?: unknown }).kind)}`);
+  if (!['ping', 'tcp', 'udp'].includes(probe.kind))
+    return void p.push(`${f}.kind: unknown probe ${q((pr as { kind?: unknown }).kind)}`);
   if (!isIP(String(probe.to))) p.push(`${f}.to: ${q(probe.to)} is not an IPv4 or IPv6 address`);
-  if (probe.kind === 'ping' && (!Number.isInteger(probe.count) || probe.count < 1 || probe.count > 100)) p.push(`${f}.count: ${q(probe.count)} must be 1..100`);
+  if (probe.kind === 'ping' && (!Number.isInteger(probe.count) || probe.count < 1 || probe.count > 100))
+    p.push(`${f}.count: ${q(probe.count)} must be 1..100`);
   if (probe.kind === 'ping') validatePingSize(probe, f, p);
-  if ((probe.kind === 'tcp' || probe.kind === 'udp') && (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535)) p.push(`${f}.port: ${q(probe.port)} is not a port (1..65535)`);
+  if (
+    (probe.kind === 'tcp' || probe.kind === 'udp') &&
+    (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535)
+  )
+    p.push(`${f}.port: ${q(probe.port)} is not a port (1..65535)`);
 }
 
 function checkNode(n: unknown, f: string, nodes: string[], p: Problems): void {
@@ -272,16 +360,19 @@ function checkNode(n: unknown, f: string, nodes: string[], p: Problems): void {
 
 function checkPoint(pt: unknown, f: string, nodes: string[], p: Problems): void {
   const [node, iface, extra] = typeof pt === 'string' ? pt.split(':') : [];
-  if (extra !== undefined || !node || !iface) return void p.push(`${f}: ${q(pt)} must be written node:iface, e.g. host:br0`);
+  if (extra !== undefined || !node || !iface)
+    return void p.push(`${f}: ${q(pt)} must be written node:iface, e.g. host:br0`);
   checkNode(node, f, nodes, p);
   if (!IFACE.test(iface)) p.push(`${f}: ${q(iface)} is not an interface name (1-15 characters)`);
 }
 
 // A ping's size, don't-fragment flag and payload pattern, as ping itself accepts them.
 function validatePingSize(probe: Extract<Probe, { kind: 'ping' }>, f: string, p: string[]): void {
-  if (probe.size !== undefined && (!Number.isInteger(probe.size) || probe.size < 0 || probe.size > 65507)) p.push(`${f}.size: ${q(probe.size)} must be 0..65507 payload bytes`);
+  if (probe.size !== undefined && (!Number.isInteger(probe.size) || probe.size < 0 || probe.size > 65507))
+    p.push(`${f}.size: ${q(probe.size)} must be 0..65507 payload bytes`);
   if (probe.df !== undefined && typeof probe.df !== 'boolean') p.push(`${f}.df: must be true or false`);
-  if (probe.pattern !== undefined && (typeof probe.pattern !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(probe.pattern))) p.push(`${f}.pattern: ${q(probe.pattern)} must be 1 to 32 hex digits (up to 16 bytes)`);
+  if (probe.pattern !== undefined && (typeof probe.pattern !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(probe.pattern)))
+    p.push(`${f}.pattern: ${q(probe.pattern)} must be 1 to 32 hex digits (up to 16 bytes)`);
 }
 
 // The tools a lab declares: each must be one whose Debian package the runner knows (so it can say what to install).
@@ -289,6 +380,9 @@ function validateTools(tools: unknown, p: Problems): void {
   if (tools === undefined) return;
   if (!Array.isArray(tools)) return void p.push(`tools: must be a list of command names, e.g. ['conntrack']`);
   tools.forEach((t, i) => {
-    if (typeof t !== 'string' || !(t in TOOL_PACKAGES)) p.push(`tools[${i}]: ${q(t)} is not a tool the runner knows (known: ${Object.keys(TOOL_PACKAGES).sort().join(', ')})`);
+    if (typeof t !== 'string' || !(t in TOOL_PACKAGES))
+      p.push(
+        `tools[${i}]: ${q(t)} is not a tool the runner knows (known: ${Object.keys(TOOL_PACKAGES).sort().join(', ')})`,
+      );
   });
 }

@@ -21,14 +21,19 @@ export interface CommandVerdict extends CommandCase {
 
 // Every command that changes state (not readOnly) of a step that has a check.
 export function commandCases(def: LabDef): CommandCase[] {
-  return def.steps.flatMap((s, stepIndex) => (s.check ? s.run.flatMap((c, commandIndex) => (c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }])) : []));
+  return def.steps.flatMap((s, stepIndex) =>
+    s.check
+      ? s.run.flatMap((c, commandIndex) =>
+          c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }],
+        )
+      : [],
+  );
 }
 
 // Every step before the case's as written, then its step without that one command.
 export function checkWithout(loaded: LoadedLab, c: CommandCase): Promise<CheckResult | undefined> {
   return trialCheck(loaded, c.stepIndex, (session, id) => session.runCommands(id, { omit: [c.commandIndex] }));
 }
-
 
 // Tries every case, `parallel` sandboxes at a time; never throws (a broken trial is an error verdict).
 export async function leaveOutEach(loaded: LoadedLab, cases: CommandCase[], parallel = 3): Promise<CommandVerdict[]> {
@@ -63,7 +68,13 @@ export function eachCommandLines(verdicts: CommandVerdict[]): string[] {
   // The node is said only where the same line runs in two nodes of the step.
   const twice = (v: CommandVerdict): boolean => verdicts.filter((w) => w.step === v.step && w.cmd === v.cmd).length > 1;
   const what = (v: CommandVerdict): string => `\`${v.cmd}\`${twice(v) ? ` (in ${v.node})` : ''}`;
-  const lines = weak.map((v) => (v.error ? `  step ${v.step}: ${what(v)} could not be tried: ${v.error}` : `  step ${v.step}: ${what(v)} can be left out and the step still passes`));
-  lines.push(`each command: ${verdicts.length - weak.length} of ${verdicts.length} state-changing commands are needed by their step's check`);
+  const lines = weak.map((v) =>
+    v.error
+      ? `  step ${v.step}: ${what(v)} could not be tried: ${v.error}`
+      : `  step ${v.step}: ${what(v)} can be left out and the step still passes`,
+  );
+  lines.push(
+    `each command: ${verdicts.length - weak.length} of ${verdicts.length} state-changing commands are needed by their step's check`,
+  );
   return lines;
 }

@@ -28,12 +28,27 @@ function tryOne(loaded: LoadedLab, index: number, mistake: Mistake): Promise<Che
 
 // The verdict on one mistake: caught by the check, and answered with the declared hint.
 export function judgeMistake(step: string, index: number, m: Mistake, check: CheckResult | undefined): MistakeVerdict {
-  const base = { step, index, commands: m.run.map((c) => `[${c.node}] ${c.cmd}`), expected: String(m.hint), ...(m.why ? { why: m.why } : {}) };
+  const base = {
+    step,
+    index,
+    commands: m.run.map((c) => `[${c.node}] ${c.cmd}`),
+    expected: String(m.hint),
+    ...(m.why ? { why: m.why } : {}),
+  };
   if (!check) return { ...base, caught: false, failed: [], ok: false, error: 'the step has no check' };
   const hint = pickHint(check)?.text;
   const caught = !check.pass;
-  const failed = [...check.expectations.filter((e) => !e.pass).map((e) => e.message), ...check.looks.filter((l) => !l.pass).map((l) => l.message)];
-  return { ...base, caught, failed, ...(hint !== undefined ? { hint } : {}), ok: caught && hint !== undefined && m.hint.test(hint) };
+  const failed = [
+    ...check.expectations.filter((e) => !e.pass).map((e) => e.message),
+    ...check.looks.filter((l) => !l.pass).map((l) => l.message),
+  ];
+  return {
+    ...base,
+    caught,
+    failed,
+    ...(hint !== undefined ? { hint } : {}),
+    ok: caught && hint !== undefined && m.hint.test(hint),
+  };
 }
 
 // Tries every declared mistake of the lab, a few sandboxes at a time; never throws.
@@ -60,7 +75,13 @@ export function mistakeLines(ms: MistakeVerdict[]): string[] {
   if (!ms.length) return ['  mistakes: none declared'];
   const lines = [`  mistakes (each run instead of its step's commands):`];
   for (const m of ms) {
-    const what = m.error ? `could not be tried: ${m.error}` : !m.caught ? 'NOT caught: the check passes with it' : m.ok ? `caught, hint ${m.expected}: ${m.hint}` : `caught, but the hint does not match ${m.expected}: ${m.hint ?? '(no hint)'}`;
+    const what = m.error
+      ? `could not be tried: ${m.error}`
+      : !m.caught
+        ? 'NOT caught: the check passes with it'
+        : m.ok
+          ? `caught, hint ${m.expected}: ${m.hint}`
+          : `caught, but the hint does not match ${m.expected}: ${m.hint ?? '(no hint)'}`;
     lines.push(`  ${m.step}#${m.index + 1} ${m.why ?? m.commands.join('; ').slice(0, 100)}`);
     lines.push(`      ${m.ok ? 'ok' : 'FAIL'}: ${what}`);
   }

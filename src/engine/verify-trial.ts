@@ -27,5 +27,9 @@ export async function trialCheck(loaded: LoadedLab, index: number, doing: StepDo
 // What a failed check says is missing: its failed expectations and looks, and failed probes.
 export function missingOf(c: CheckResult | undefined): string[] {
   if (!c) return [];
-  return [...c.expectations.filter((e) => !e.pass).map((e) => e.message), ...c.looks.filter((l) => !l.pass).map((l) => l.message), ...c.probes.filter((p) => !p.ok).map((p) => `probe ${p.command} exited ${p.exitCode}`)];
+  return [
+    ...c.expectations.filter((e) => !e.pass).map((e) => e.message),
+    ...c.looks.filter((l) => !l.pass).map((l) => l.message),
+    ...c.probes.filter((p) => !p.ok).map((p) => `probe ${p.command} exited ${p.exitCode}`),
+  ];
 }

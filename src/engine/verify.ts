@@ -9,7 +9,14 @@ import { LabEvents } from './events.js';
 import type { LoadedLab } from './loader.js';
 import { checkEnvironment } from './preflight.js';
 import { LabSession } from './session.js';
-import { commandCases, EACH_COMMAND_BUDGET_MS, eachCommandEstimateMs, eachCommandLines, leaveOutEach, type CommandVerdict } from './verify-each.js';
+import {
+  commandCases,
+  EACH_COMMAND_BUDGET_MS,
+  eachCommandEstimateMs,
+  eachCommandLines,
+  leaveOutEach,
+  type CommandVerdict,
+} from './verify-each.js';
 import { mistakeLines, verifyMistakes, type MistakeVerdict } from './verify-mistakes.js';
 import { missingOf, trialCheck } from './verify-trial.js';
 
@@ -70,8 +77,23 @@ async function asWritten(loaded: LoadedLab): Promise<boolean[]> {
 export async function verifyLab(loaded: LoadedLab, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const t0 = performance.now();
   const { def } = loaded;
-  const steps: StepVerdict[] = def.steps.map((s) => ({ id: s.id, commands: s.run.length, checked: Boolean(s.check), passesAsWritten: false, missing: [], loadBearing: false }));
-  const result: VerifyResult = { lab: def.id, pass: false, passesAsWritten: false, steps, eachCommand: 'not asked', mistakes: [], durationMs: 0 };
+  const steps: StepVerdict[] = def.steps.map((s) => ({
+    id: s.id,
+    commands: s.run.length,
+    checked: Boolean(s.check),
+    passesAsWritten: false,
+    missing: [],
+    loadBearing: false,
+  }));
+  const result: VerifyResult = {
+    lab: def.id,
+    pass: false,
+    passesAsWritten: false,
+    steps,
+    eachCommand: 'not asked',
+    mistakes: [],
+    durationMs: 0,
+  };
   try {
     checkEnvironment(def);
     const w0 = performance.now();
@@ -103,7 +125,12 @@ export async function verifyLab(loaded: LoadedLab, opts: VerifyOptions = {}): Pr
     result.error = e.message;
     result.errorExit = e.exitCode;
   }
-  result.pass = !result.error && result.passesAsWritten && steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing) && (result.commands ?? []).every((c) => c.stepFails) && result.mistakes.every((m) => m.ok);
+  result.pass =
+    !result.error &&
+    result.passesAsWritten &&
+    steps.every((s) => s.commands === 0 || !s.checked || s.loadBearing) &&
+    (result.commands ?? []).every((c) => c.stepFails) &&
+    result.mistakes.every((m) => m.ok);
   result.durationMs = performance.now() - t0;
   return result;
 }
@@ -124,8 +151,13 @@ export function verifyLines(r: VerifyResult): string[] {
   lines.push(...mistakeLines(r.mistakes));
   if (r.error) lines.push(`  error: ${r.error}`);
   if (r.commands) lines.push(...eachCommandLines(r.commands));
-  else if (r.eachCommand === 'too slow') lines.push(`each command: not tried (about ${Math.round((r.eachCommandEstimateMs ?? 0) / 1000)} s; --each-command tries it anyway)`);
+  else if (r.eachCommand === 'too slow')
+    lines.push(
+      `each command: not tried (about ${Math.round((r.eachCommandEstimateMs ?? 0) / 1000)} s; --each-command tries it anyway)`,
+    );
   const tried = r.steps.filter((s) => s.commands > 0 && s.checked);
-  lines.push(`verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing, ${r.mistakes.filter((m) => m.ok).length} of ${r.mistakes.length} mistakes caught with their hint (${(r.durationMs / 1000).toFixed(1)} s)`);
+  lines.push(
+    `verify: ${r.pass ? 'PASSED' : 'FAILED'}: ${tried.filter((s) => s.loadBearing).length} of ${tried.length} steps with commands are load-bearing, ${r.mistakes.filter((m) => m.ok).length} of ${r.mistakes.length} mistakes caught with their hint (${(r.durationMs / 1000).toFixed(1)} s)`,
+  );
   return lines;
 }

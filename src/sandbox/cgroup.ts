@@ -4,7 +4,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import { CONTROLLERS, controllerPlaces, machineView, unifiedMounts, type CgroupView, type Controller, type ControllerPlace } from '../sys/cgroupfs.js';
+import {
+  CONTROLLERS,
+  controllerPlaces,
+  machineView,
+  unifiedMounts,
+  type CgroupView,
+  type Controller,
+  type ControllerPlace,
+} from '../sys/cgroupfs.js';
 import { limitsOff, type SandboxLimits } from './limits.js';
 
 export interface CgroupWrite {
@@ -43,11 +51,28 @@ export function cgroupPlan(places: Map<Controller, ControllerPlace>, runId: stri
   const [p, m, c] = [dir('pids'), dir('memory'), dir('cpu')];
   const v2 = place(places, 'memory').version === 2;
   const writes: CgroupWrite[] = [{ file: join(p, 'pids.max'), value: String(limits.pids) }];
-  if (v2) writes.push({ file: join(m, 'memory.max'), value: bytes }, { file: join(m, 'memory.swap.max'), value: '0', optional: true });
-  else writes.push({ file: join(m, 'memory.limit_in_bytes'), value: bytes }, { file: join(m, 'memory.memsw.limit_in_bytes'), value: bytes, optional: true });
+  if (v2)
+    writes.push(
+      { file: join(m, 'memory.max'), value: bytes },
+      { file: join(m, 'memory.swap.max'), value: '0', optional: true },
+    );
+  else
+    writes.push(
+      { file: join(m, 'memory.limit_in_bytes'), value: bytes },
+      { file: join(m, 'memory.memsw.limit_in_bytes'), value: bytes, optional: true },
+    );
   if (place(places, 'cpu').version === 2) writes.push({ file: join(c, 'cpu.weight'), value: String(limits.cpuShare) });
-  else writes.push({ file: join(c, 'cpu.shares'), value: String(Math.max(2, Math.round((limits.cpuShare * 1024) / 100))) });
-  return { dirs: [...new Set([p, m, c])], writes, pidsEvents: join(p, 'pids.events'), oomEvents: join(m, v2 ? 'memory.events' : 'memory.oom_control') };
+  else
+    writes.push({
+      file: join(c, 'cpu.shares'),
+      value: String(Math.max(2, Math.round((limits.cpuShare * 1024) / 100))),
+    });
+  return {
+    dirs: [...new Set([p, m, c])],
+    writes,
+    pidsEvents: join(p, 'pids.events'),
+    oomEvents: join(m, v2 ? 'memory.events' : 'memory.oom_control'),
+  };
 }
 
 export class SandboxCgroup {
@@ -57,7 +82,12 @@ export class SandboxCgroup {
   ) {}
 
   // Makes the sandbox's group and writes its limits, or says (exit 3) which controller is missing.
-  static create(runId: string, limits: SandboxLimits, view: () => CgroupView = machineView, env: NodeJS.ProcessEnv = process.env): SandboxCgroup {
+  static create(
+    runId: string,
+    limits: SandboxLimits,
+    view: () => CgroupView = machineView,
+    env: NodeJS.ProcessEnv = process.env,
+  ): SandboxCgroup {
     if (limitsOff(env)) return new SandboxCgroup(undefined, runId);
     const v = view();
     const places = controllerPlaces(v);
@@ -75,7 +105,14 @@ export class SandboxCgroup {
     } catch (err) {
       for (const d of made.reverse()) rmdirQuietly(d);
       const e = err as NodeJS.ErrnoException;
-      throw new EnvironmentError('NO_CGROUP', `cannot set up the sandbox's cgroup (its limits): ${e.code ?? ''} ${e.path ?? ''}: ${e.message}`.replace(/\s+/g, ' '), 'run as root on a machine whose cgroups are writable (/sys/fs/cgroup), or set LAB_LIMITS=off to run without limits');
+      throw new EnvironmentError(
+        'NO_CGROUP',
+        `cannot set up the sandbox's cgroup (its limits): ${e.code ?? ''} ${e.path ?? ''}: ${e.message}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+        'run as root on a machine whose cgroups are writable (/sys/fs/cgroup), or set LAB_LIMITS=off to run without limits',
+      );
     }
     return new SandboxCgroup(plan, runId);
   }
@@ -107,7 +144,14 @@ export class SandboxCgroup {
 // the machine's own shell (no PATH lookup).
 export function joinArgv(dirs: string[]): string[] {
   if (!dirs.length) return [];
-  return ['/bin/sh', '-c', 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"', 'lab-cgroup', ...dirs.map((d) => join(d, 'cgroup.procs')), '--'];
+  return [
+    '/bin/sh',
+    '-c',
+    'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+    'lab-cgroup',
+    ...dirs.map((d) => join(d, 'cgroup.procs')),
+    '--',
+  ];
 }
 
 // Removes a sandbox's groups (from its run or its journal entry): waits for their processes to exit,
@@ -153,7 +197,8 @@ export function sweepStale(parents: string[], now = Date.now()): string[] {
     for (const n of names) {
       const d = join(parent, n);
       try {
-        if (now - statSync(d).mtimeMs < STALE_MS || (readText(join(d, 'cgroup.procs')) ?? 'unknown').trim() !== '') continue;
+        if (now - statSync(d).mtimeMs < STALE_MS || (readText(join(d, 'cgroup.procs')) ?? 'unknown').trim() !== '')
+          continue;
         rmdirSync(d);
         removed.push(d);
       } catch {
@@ -219,5 +264,9 @@ function missingControllers(missing: Controller[], view: CgroupView): Environmen
   const how = unified
     ? `enable them: echo '${missing.map((c) => `+${c}`).join(' ')}' > ${join(unified.point, 'cgroup.subtree_control')}`
     : `mount them, e.g. ${missing.map((c) => `mkdir -p /sys/fs/cgroup/${c} && mount -t cgroup -o ${c} cgroup /sys/fs/cgroup/${c}`).join('; ')} (or boot with cgroup v2 and these controllers enabled)`;
-  return new EnvironmentError('NO_CGROUP', `the sandbox's limits need the ${missing.join(', ')} cgroup controller${missing.length > 1 ? 's' : ''}, which ${missing.length > 1 ? 'are' : 'is'} not usable on this machine`, `${how}; or set LAB_LIMITS=off to run without limits (never with untrusted users)`);
+  return new EnvironmentError(
+    'NO_CGROUP',
+    `the sandbox's limits need the ${missing.join(', ')} cgroup controller${missing.length > 1 ? 's' : ''}, which ${missing.length > 1 ? 'are' : 'is'} not usable on this machine`,
+    `${how}; or set LAB_LIMITS=off to run without limits (never with untrusted users)`,
+  );
 }

@@ -41,12 +41,21 @@ export interface LeftAlone {
 
 // Removes one sandbox (`run`), every one in this journal (`all`; a live one of another user or checkout
 // only with `force`), or this user's dead ones from this checkout.
-export async function cleanSandboxes(opts: { run?: string; all?: boolean; force?: boolean } = {}): Promise<CleanReport> {
+export async function cleanSandboxes(
+  opts: { run?: string; all?: boolean; force?: boolean } = {},
+): Promise<CleanReport> {
   const { sandboxes, broken } = listSandboxes();
   const report: CleanReport = { listed: sandboxes, outcomes: [], left: [] };
   if (opts.run) {
     const s = sandboxes.find((x) => x.runId === opts.run);
-    if (!s) throw new UsageError('UNKNOWN_RUN', `no sandbox with run id "${opts.run}"`, sandboxes.length ? `known run ids: ${sandboxes.map((x) => x.runId).join(', ')} (see \`lab ps\`)` : 'there is no sandbox at all (`lab ps` lists them)');
+    if (!s)
+      throw new UsageError(
+        'UNKNOWN_RUN',
+        `no sandbox with run id "${opts.run}"`,
+        sandboxes.length
+          ? `known run ids: ${sandboxes.map((x) => x.runId).join(', ')} (see \`lab ps\`)`
+          : 'there is no sandbox at all (`lab ps` lists them)',
+      );
     report.outcomes.push(await removeSandbox(s));
     return report;
   }
@@ -56,8 +65,18 @@ export async function cleanSandboxes(opts: { run?: string; all?: boolean; force?
     else report.outcomes.push(await removeSandbox(s));
   }
   for (const name of broken) {
-    if (opts.all) report.outcomes.push(removeEntry({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', removed: [] }, name));
-    else report.left.push({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', why: 'unreadable journal entry (owner unknown): --all removes it', journaled: true });
+    if (opts.all)
+      report.outcomes.push(
+        removeEntry({ runId: name.replace(/\.json$/, ''), lab: '?', state: 'dead', removed: [] }, name),
+      );
+    else
+      report.left.push({
+        runId: name.replace(/\.json$/, ''),
+        lab: '?',
+        state: 'dead',
+        why: 'unreadable journal entry (owner unknown): --all removes it',
+        journaled: true,
+      });
   }
   return report;
 }
@@ -65,7 +84,16 @@ export async function cleanSandboxes(opts: { run?: string; all?: boolean; force?
 // What a report says of a sandbox left alone: whose it is, from where, and its process.
 function leftAlone(s: SandboxView, why: string): LeftAlone {
   const pid = s.state === 'running' && s.runnerPid ? s.runnerPid : s.keeperPids[0];
-  return { runId: s.runId, lab: s.lab, state: s.state, why, journaled: s.journaled, ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? String(s.uid) }), ...(s.checkout ? { checkout: s.checkout } : {}), ...(pid ? { pid } : {}) };
+  return {
+    runId: s.runId,
+    lab: s.lab,
+    state: s.state,
+    why,
+    journaled: s.journaled,
+    ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? String(s.uid) }),
+    ...(s.checkout ? { checkout: s.checkout } : {}),
+    ...(pid ? { pid } : {}),
+  };
 }
 
 // Why `lab clean --all` leaves a sandbox alone: another journal's, or (without --force) a live one that is
@@ -83,9 +111,12 @@ function whyLeft(s: SandboxView): string | undefined {
   if (!s.journaled) return 'not in this journal';
   if (s.state === 'running') return 'a run in progress';
   if (s.state === 'kept') return `kept with --keep: \`lab clean ${s.runId}\` removes it`;
-  if (s.uid === undefined || !s.checkout) return `no owner recorded (an older version ran it): \`lab clean ${s.runId}\` removes it`;
+  if (s.uid === undefined || !s.checkout)
+    return `no owner recorded (an older version ran it): \`lab clean ${s.runId}\` removes it`;
   if (s.mine) return undefined;
-  return s.uid !== currentOwner().uid ? `belongs to another user (${s.user ?? s.uid})` : `from another checkout (${s.checkout})`;
+  return s.uid !== currentOwner().uid
+    ? `belongs to another user (${s.user ?? s.uid})`
+    : `from another checkout (${s.checkout})`;
 }
 
 // Stops a sandbox's keeper (everything inside dies with it), then removes its journal entry.
@@ -100,7 +131,10 @@ async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') continue; // it ended by itself meanwhile: not ours to claim
-      out.failed = { reason: `cannot stop keeper pid ${pid}: ${code === 'EPERM' ? 'permission denied' : String(err)}`, privilege: code === 'EPERM' };
+      out.failed = {
+        reason: `cannot stop keeper pid ${pid}: ${code === 'EPERM' ? 'permission denied' : String(err)}`,
+        privilege: code === 'EPERM',
+      };
       return out;
     }
   }
@@ -108,10 +142,16 @@ async function removeSandbox(s: SandboxView): Promise<CleanOutcome> {
     const watch = [...pids, ...(s.initPid && aliveSince(s.initPid, Date.parse(s.startedAt)) ? [s.initPid] : [])];
     const stillThere = await waitGone(s.runId, watch);
     if (stillThere.length) {
-      out.failed = { reason: `keeper pid ${stillThere.join(', ')} still running ${GONE_MS / 1000} s after SIGKILL`, privilege: false };
+      out.failed = {
+        reason: `keeper pid ${stillThere.join(', ')} still running ${GONE_MS / 1000} s after SIGKILL`,
+        privilege: false,
+      };
       return out;
     }
-    if (killed.length) out.removed.push(`stopped keeper pid ${killed.join(', ')}: every process, namespace and mount of the sandbox went with it`);
+    if (killed.length)
+      out.removed.push(
+        `stopped keeper pid ${killed.join(', ')}: every process, namespace and mount of the sandbox went with it`,
+      );
   }
   // Its cgroup (its limits) once nothing runs in it: as journaled, or found by its name.
   const groups = s.cgroups ?? labCgroups().filter((d) => d.endsWith(`/${cgroupName(s.runId)}`));
@@ -130,7 +170,11 @@ function removeEntry(out: CleanOutcome, name: string): CleanOutcome {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') out.removed.push(`journal entry ${path} (already gone: its runner removed it)`);
-    else out.failed = { reason: `cannot remove journal entry ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err)}`, privilege: code === 'EACCES' || code === 'EPERM' };
+    else
+      out.failed = {
+        reason: `cannot remove journal entry ${path}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err)}`,
+        privilege: code === 'EACCES' || code === 'EPERM',
+      };
   }
   removeEmptyStateDir();
   return out;
@@ -139,7 +183,8 @@ function removeEntry(out: CleanOutcome, name: string): CleanOutcome {
 // Waits (bounded) until these pids and the run's keeper mark are gone; returns the ones still there.
 async function waitGone(runId: string, pids: number[]): Promise<number[]> {
   const end = Date.now() + GONE_MS;
-  const left = (): number[] => [...pids.filter(exists), ...(findKeepers().get(runId) ?? [])].filter((p, i, a) => a.indexOf(p) === i);
+  const left = (): number[] =>
+    [...pids.filter(exists), ...(findKeepers().get(runId) ?? [])].filter((p, i, a) => a.indexOf(p) === i);
   while (left().length && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return left();
 }

@@ -57,7 +57,13 @@ export function initScript(setup: boolean): string {
   // the lab mounts one) and the keeper's own sysfs (another network namespace's: a second mount of the
   // same sysfs on the same place is refused), so the lab's `mount -t proc proc /proc` and `mount -t
   // sysfs sys /sys` each mount one of their own and each is still what makes its check pass.
-  const mounts = setup ? ['mount -t proc proc proc', 'mount -t sysfs sys sys', 'mount -t devpts devpts dev/pts -o gid=5,mode=620,ptmxmode=0666'] : ['mount -t proc lab-proc proc', 'mount --bind /sys sys'];
+  const mounts = setup
+    ? [
+        'mount -t proc proc proc',
+        'mount -t sysfs sys sys',
+        'mount -t devpts devpts dev/pts -o gid=5,mode=620,ptmxmode=0666',
+      ]
+    : ['mount -t proc lab-proc proc', 'mount --bind /sys sys'];
   const after = setup ? ['hostname "$1"'] : ['mount -t tmpfs -o ro,size=4k lab-noproc /proc']; // umount reads /proc first
   const enter = ['cd "$2"', ...mounts, 'pivot_root . .', 'umount -l .', 'cd /', ...after];
   // PID 1 stays a shell, as in the runbook; it idles until the sandbox is torn down.
@@ -76,6 +82,7 @@ export const CONTAINER_ENV = {
 export function hostnameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string') return 'must be a string';
   if (name.length === 0 || name.length > 64) return 'must be 1 to 64 characters';
-  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(name)) return 'must be letters, digits and inner hyphens, in dot-separated labels';
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(name))
+    return 'must be letters, digits and inner hyphens, in dot-separated labels';
   return undefined;
 }

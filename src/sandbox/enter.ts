@@ -20,7 +20,12 @@ const option = (kind: NsKind, path: string): string => `${NSENTER_OPTION[kind]}=
 // The node's own namespace of `kind`; a node without one (a container a step has not started yet) cannot be entered.
 function own(ns: NsHandles, node: string, kind: NsKind): string {
   const path = ns.node(node, kind);
-  if (!path) throw new UsageError('CONTAINER_NOT_RUNNING', `${node} of sandbox ${ns.runId} has no ${kind} namespace yet`, 'a step must start it first (startContainer)');
+  if (!path)
+    throw new UsageError(
+      'CONTAINER_NOT_RUNNING',
+      `${node} of sandbox ${ns.runId} has no ${kind} namespace yet`,
+      'a step must start it first (startContainer)',
+    );
   return path;
 }
 
@@ -48,7 +53,17 @@ export function machineryPrefix(ns: NsHandles, node: string): string[] {
 // use it as it is (in any node's network namespace, containers' too); a person or a step in a plain
 // node also gets that node's own namespaces of the other kinds (its UTS namespace: see enterNode).
 export function nodePrefix(ns: NsHandles, node: string, ownKinds = false): string[] {
-  return ['nsenter', ...KEEPER_KINDS.map((k) => option(k, k === 'net' ? own(ns, node, 'net') : ((ownKinds && k !== 'user' ? ns.node(node, k) : undefined) ?? ns.keeper(k))))];
+  return [
+    'nsenter',
+    ...KEEPER_KINDS.map((k) =>
+      option(
+        k,
+        k === 'net'
+          ? own(ns, node, 'net')
+          : ((ownKinds && k !== 'user' ? ns.node(node, k) : undefined) ?? ns.keeper(k)),
+      ),
+    ),
+  ];
 }
 
 // Every namespace and the root of a running container.
@@ -63,7 +78,13 @@ function containerPrefix(ns: NsHandles, node: string): string[] {
 // capability, as the container's own would not have it.
 export function enterNode(ns: NsHandles, node: string, container: boolean, netAdmin = true): EnterSpec {
   if (!container) return { argv: freshKeyring(nodePrefix(ns, node, true)) };
-  return { argv: freshKeyring([...containerPrefix(ns, node), ...(netAdmin ? [] : ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin'])]), env: CONTAINER_ENV };
+  return {
+    argv: freshKeyring([
+      ...containerPrefix(ns, node),
+      ...(netAdmin ? [] : ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin']),
+    ]),
+    env: CONTAINER_ENV,
+  };
 }
 
 export interface ShellSpec {
@@ -73,7 +94,9 @@ export interface ShellSpec {
 
 // A person's shell (or their one command, argv unchanged) in a node, with a prompt naming it.
 export function shellSpec(enter: EnterSpec, node: string, cmd: string[], outer: NodeJS.ProcessEnv): ShellSpec {
-  const env: Record<string, string> = enter.env ? { ...enter.env } : Object.fromEntries(Object.entries(outer).filter((e): e is [string, string] => e[1] !== undefined));
+  const env: Record<string, string> = enter.env
+    ? { ...enter.env }
+    : Object.fromEntries(Object.entries(outer).filter((e): e is [string, string] => e[1] !== undefined));
   env.TERM = outer.TERM ?? 'xterm';
   env.PS1 = `[${node}]# `;
   return { argv: [...enter.argv, ...(cmd.length ? cmd : ['bash', '--norc', '-i'])], env };

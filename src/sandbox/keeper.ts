@@ -21,7 +21,7 @@ const KEEPER_SCRIPT = [
   `if [ -n "$4" ]; then exec 5<${VIEW_DIR.root} || exit 1; fi`,
   'mount -t tmpfs -o mode=755,size="$3"m lab-run /run || exit 1',
   'mkdir -p /run/netns /run/lab-etc /run/lab/tools || exit 1',
-  "printf '{\"type\":\"module\"}\\n' > /run/lab/package.json && : > /run/lab/node || exit 1",
+  'printf \'{"type":"module"}\\n\' > /run/lab/package.json && : > /run/lab/node || exit 1',
   "printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost\\n' > /run/lab-etc/hosts || exit 1",
   "printf 'nameserver 203.0.113.8\\n' > /run/lab-etc/resolv.conf || exit 1",
   // The other mounts in one `mount -a` of a table of its own (one process, not a dozen). Sources are
@@ -70,7 +70,12 @@ export class Keeper {
 
   // `netns`: the nodes' network namespaces it makes; `fs`: what its mount namespace holds (see KeeperFs);
   // `join`: the argv prefix that puts it in the sandbox's cgroup before anything of it runs.
-  constructor(runId: string, private readonly netns: string[], private readonly fs: KeeperFs, private readonly join: string[] = []) {
+  constructor(
+    runId: string,
+    private readonly netns: string[],
+    private readonly fs: KeeperFs,
+    private readonly join: string[] = [],
+  ) {
     this.runId = runId;
   }
 
@@ -90,7 +95,30 @@ export class Keeper {
     // The view first (the real root: keyring, read-only view), then the keeper in the sandbox's namespaces.
     const { diskMb, toolsDir, nodeBin, rootfs } = this.fs;
     const view = viewArgv(systemTool('perl'), userns, rootfs, toolsDir, nodeBin);
-    const argv = [...this.join, ...view, 'nsenter', `--user=${userns}`, 'unshare', '--net', '--pid', '--fork', '--kill-child', '--mount', '--uts', '--ipc', '--propagation', 'private', 'sh', '-c', KEEPER_SCRIPT, KEEPER_MARK, this.runId, this.netns.join(' '), String(diskMb), rootfs ?? ''];
+    const argv = [
+      ...this.join,
+      ...view,
+      'nsenter',
+      `--user=${userns}`,
+      'unshare',
+      '--net',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount',
+      '--uts',
+      '--ipc',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      KEEPER_SCRIPT,
+      KEEPER_MARK,
+      this.runId,
+      this.netns.join(' '),
+      String(diskMb),
+      rootfs ?? '',
+    ];
     const proc = startProcess({ argv, detached: true });
     this.proc = proc;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
@@ -162,7 +190,11 @@ async function userNamespace(base: number): Promise<ChildProcess> {
   } catch (err) {
     holder.kill('SIGKILL');
     if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('E')) {
-      throw new EnvironmentError('NO_USERNS', `cannot map ids of the sandbox's user namespace: ${err.message}`, 'user namespaces must be enabled: sysctl user.max_user_namespaces (> 0)');
+      throw new EnvironmentError(
+        'NO_USERNS',
+        `cannot map ids of the sandbox's user namespace: ${err.message}`,
+        'user namespaces must be enabled: sysctl user.max_user_namespaces (> 0)',
+      );
     }
     throw err;
   }
@@ -175,7 +207,10 @@ function firstOutput(child: ChildProcess, what: string, tool: string): Promise<v
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new InternalError(`${what} not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new InternalError(`${what} not ready after ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
     child.once('error', (err) => {
       clearTimeout(timer);
       reject(new EnvironmentError('TOOL_MISSING', `cannot start ${tool}: ${err.message}`, 'install util-linux'));
@@ -195,9 +230,17 @@ function firstOutput(child: ChildProcess, what: string, tool: string): Promise<v
 function keeperFailure(code: number | null, stderr: string): Error {
   const msg = stderr.trim();
   if (/Operation not permitted|Permission denied/.test(msg)) {
-    return new EnvironmentError('NO_PRIVILEGE', `cannot create namespaces: ${msg}`, 'run as root, e.g. `sudo ./lab run LAB`');
+    return new EnvironmentError(
+      'NO_PRIVILEGE',
+      `cannot create namespaces: ${msg}`,
+      'run as root, e.g. `sudo ./lab run LAB`',
+    );
   }
-  return new EnvironmentError('SANDBOX_FAILED', `sandbox keeper exited with ${code}: ${msg || 'no message'}`, 'check that unshare (util-linux) works: `unshare --net --pid --fork --mount true`');
+  return new EnvironmentError(
+    'SANDBOX_FAILED',
+    `sandbox keeper exited with ${code}: ${msg || 'no message'}`,
+    'check that unshare (util-linux) works: `unshare --net --pid --fork --mount true`',
+  );
 }
 
 // The first child of a process (the sandbox's PID 1 under unshare --fork).

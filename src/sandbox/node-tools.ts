@@ -17,7 +17,11 @@ const wrapper = (node: string, dir: string, tool: string): string => `#!/bin/sh\
 function wrappers(binDir: string, node: string, dir: string): string[] {
   const files = TOOLS.map((t) => `${binDir}/${t}`);
   // printf is the shell's own: one process for mkdir and one for chmod, whatever the number of tools.
-  return [`mkdir -p ${binDir}`, ...TOOLS.map((t, i) => `printf '%s' ${shq(wrapper(node, dir, t))} > ${files[i]}`), `chmod 755 ${files.join(' ')}`];
+  return [
+    `mkdir -p ${binDir}`,
+    ...TOOLS.map((t, i) => `printf '%s' ${shq(wrapper(node, dir, t))} > ${files[i]}`),
+    `chmod 755 ${files.join(' ')}`,
+  ];
 }
 
 // A shell word that stands for exactly `s`.

@@ -4,7 +4,17 @@
 // names these open files, never a path inside the sandbox, which its root could replace.
 import { closeSync, openSync, constants as fsc } from 'node:fs';
 import { EnvironmentError } from '../errors.js';
-import { checkNamespace, closeAll, fdPath, fileId, NsRefused, openBeneath, openNamespace, O_PATH, type NsKind } from '../sys/ns-files.js';
+import {
+  checkNamespace,
+  closeAll,
+  fdPath,
+  fileId,
+  NsRefused,
+  openBeneath,
+  openNamespace,
+  O_PATH,
+  type NsKind,
+} from '../sys/ns-files.js';
 
 export type { NsKind } from '../sys/ns-files.js';
 export type NsIds = Partial<Record<NsKind, string>>; // kind -> "dev:ino"
@@ -40,7 +50,10 @@ export class NsHandles {
   openKeeper(): void {
     for (const kind of KEEPER_KINDS) {
       if (this.keeperFds.has(kind)) continue;
-      this.keeperFds.set(kind, this.guard('the sandbox', () => openNamespace(`/proc/${this.initPid}/ns/${kind}`, this.want('', kind))));
+      this.keeperFds.set(
+        kind,
+        this.guard('the sandbox', () => openNamespace(`/proc/${this.initPid}/ns/${kind}`, this.want('', kind))),
+      );
     }
   }
 
@@ -49,7 +62,9 @@ export class NsHandles {
     const dir = PINS[kind];
     if (!dir) return;
     const where = `${dir}/${node}`;
-    const fd = this.guard(node, () => checkNamespace(openBeneath(`/proc/${this.initPid}/root`, where), this.want(node, kind), where));
+    const fd = this.guard(node, () =>
+      checkNamespace(openBeneath(`/proc/${this.initPid}/root`, where), this.want(node, kind), where),
+    );
     this.set(node, kind, fd);
   }
 
@@ -59,7 +74,11 @@ export class NsHandles {
     const userns = this.want('', 'user') ?? this.id(this.keeperFds.get('user'));
     for (const kind of CONTAINER_KINDS) {
       const want = kind === 'user' ? userns : this.expected ? this.want(node, kind) : undefined;
-      this.set(node, kind, this.guard(node, () => openNamespace(`/proc/${pid}/ns/${kind}`, want)));
+      this.set(
+        node,
+        kind,
+        this.guard(node, () => openNamespace(`/proc/${pid}/ns/${kind}`, want)),
+      );
     }
     const root = this.guard(node, () => {
       try {
@@ -70,7 +89,9 @@ export class NsHandles {
     });
     this.rootFds.set(node, root);
     // The process that had that pid when the root was opened is still the container's.
-    this.guard(node, () => closeSync(openNamespace(`/proc/${pid}/ns/mnt`, this.id(this.nodeFds.get(node)?.get('mnt')))));
+    this.guard(node, () =>
+      closeSync(openNamespace(`/proc/${pid}/ns/mnt`, this.id(this.nodeFds.get(node)?.get('mnt')))),
+    );
   }
 
   // A stopped container: only its network namespace (pinned, it stays) is kept.
@@ -107,13 +128,18 @@ export class NsHandles {
 
   // What the journal records: every namespace held, by its device and inode.
   record(): NsRecord {
-    const ids = (m: Map<NsKind, number> | undefined): NsIds => Object.fromEntries([...(m ?? [])].map(([k, fd]) => [k, this.id(fd)]));
+    const ids = (m: Map<NsKind, number> | undefined): NsIds =>
+      Object.fromEntries([...(m ?? [])].map(([k, fd]) => [k, this.id(fd)]));
     return { keeper: ids(this.keeperFds), nodes: Object.fromEntries([...this.nodeFds].map(([n, m]) => [n, ids(m)])) };
   }
 
   // Closes every file held: the namespaces are then the sandbox's alone, and go with it.
   close(): void {
-    closeAll([...this.keeperFds.values(), ...[...this.nodeFds.values()].flatMap((m) => [...m.values()]), ...this.rootFds.values()]);
+    closeAll([
+      ...this.keeperFds.values(),
+      ...[...this.nodeFds.values()].flatMap((m) => [...m.values()]),
+      ...this.rootFds.values(),
+    ]);
     this.keeperFds.clear();
     this.nodeFds.clear();
     this.rootFds.clear();
@@ -149,6 +175,10 @@ export class NsHandles {
   }
 
   private refused(who: string, why: string): EnvironmentError {
-    return new EnvironmentError('SANDBOX_TAMPERED', `refusing to enter ${who} of sandbox ${this.runId}: ${why}`, `something inside the sandbox changed it; nothing was entered. Remove the sandbox: lab clean ${this.runId}`);
+    return new EnvironmentError(
+      'SANDBOX_TAMPERED',
+      `refusing to enter ${who} of sandbox ${this.runId}: ${why}`,
+      `something inside the sandbox changed it; nothing was entered. Remove the sandbox: lab clean ${this.runId}`,
+    );
   }
 }

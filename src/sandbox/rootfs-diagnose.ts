@@ -28,11 +28,13 @@ const RULES: Rule[] = [
     cause: 'root-not-mount-point',
     match: /cannot change root filesystem propagation|propagation.*Invalid argument/,
     why: () => '/ is not a mount point here (a chroot?), so unshare cannot make mounts private',
-    hint: () => `run lab on a real root, or in a root entered with pivot_root, or bind-mount the root onto itself (mount --bind DIR DIR) before entering it; ${RETRY}`,
+    hint: () =>
+      `run lab on a real root, or in a root entered with pivot_root, or bind-mount the root onto itself (mount --bind DIR DIR) before entering it; ${RETRY}`,
   },
   {
     cause: 'no-privilege',
-    match: /unshare failed: Operation not permitted|cannot (?:mount|unshare).*(?:Operation not permitted|Permission denied)|must be run as root|permission denied.*mount/i,
+    match:
+      /unshare failed: Operation not permitted|cannot (?:mount|unshare).*(?:Operation not permitted|Permission denied)|must be run as root|permission denied.*mount/i,
     why: () => 'no privilege to create namespaces or mount',
     hint: () => `run it as root (sudo), outside a restricted container; ${RETRY}`,
   },
@@ -56,14 +58,16 @@ const RULES: Rule[] = [
   },
   {
     cause: 'mirror-unreachable',
-    match: /Failed getting release file|Temporary failure resolving|Could not resolve|Connection refused|Network is unreachable|Connection timed out|No route to host|Unable to connect|Failed getting release signature/,
+    match:
+      /Failed getting release file|Temporary failure resolving|Could not resolve|Connection refused|Network is unreachable|Connection timed out|No route to host|Unable to connect|Failed getting release signature/,
     why: (_line, f) => `the Debian mirror ${f.mirror} cannot be reached`,
     hint: (f) => `check that ${f.mirror} is reachable (LAB_DEBIAN_MIRROR picks another mirror); ${RETRY}`,
   },
   {
     cause: 'download-failed',
     match: /Couldn't download packages|Couldn't download|Failed to download|Hash Sum mismatch|Checksum mismatch/i,
-    why: (_line, f) => `packages could not be downloaded from ${f.mirror} (a missing or inconsistent file on the mirror)`,
+    why: (_line, f) =>
+      `packages could not be downloaded from ${f.mirror} (a missing or inconsistent file on the mirror)`,
     hint: (f) => `try again, or another mirror (LAB_DEBIAN_MIRROR; now ${f.mirror}); ${RETRY}`,
   },
   {
@@ -86,9 +90,19 @@ export function diagnoseRootfsFailure(f: BuildFailure): Diagnosis {
   const ended = typeof f.exit === 'string' ? `was ended by ${f.exit}` : `exited with ${f.exit ?? 'no code'}`;
   for (const rule of RULES) {
     const line = lines.find((l) => rule.match.test(l));
-    if (line) return { cause: rule.cause, message: `root filesystem build failed: ${rule.why(line, f)}`, hint: rule.hint(f) };
+    if (line)
+      return { cause: rule.cause, message: `root filesystem build failed: ${rule.why(line, f)}`, hint: rule.hint(f) };
   }
-  if (typeof f.exit === 'string') return { cause: 'killed', message: `root filesystem build failed: debootstrap ${ended}`, hint: `nothing was cached; ${RETRY}` };
+  if (typeof f.exit === 'string')
+    return {
+      cause: 'killed',
+      message: `root filesystem build failed: debootstrap ${ended}`,
+      hint: `nothing was cached; ${RETRY}`,
+    };
   const last = [...lines].reverse().find((l) => /^E: /.test(l)) ?? lines.at(-1) ?? 'no output';
-  return { cause: 'unknown', message: `root filesystem build failed: debootstrap ${ended}: ${last.slice(0, 200)}`, hint: `read the debootstrap output above; ${RETRY}` };
+  return {
+    cause: 'unknown',
+    message: `root filesystem build failed: debootstrap ${ended}: ${last.slice(0, 200)}`,
+    hint: `read the debootstrap output above; ${RETRY}`,
+  };
 }

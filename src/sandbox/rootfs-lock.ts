@@ -17,7 +17,11 @@ export interface LockOwner {
 }
 
 // Takes the build lock for a recipe hash, telling `onWait` who holds it and since when; bounded by `timeoutMs`.
-export async function takeBuildLock(cache: string, hash: string, opts: { timeoutMs: number; onWait?: (line: string) => void }): Promise<() => Promise<void>> {
+export async function takeBuildLock(
+  cache: string,
+  hash: string,
+  opts: { timeoutMs: number; onWait?: (line: string) => void },
+): Promise<() => Promise<void>> {
   requireTools(['flock', 'setpriv']);
   const file = join(cache, `.build-${hash}.lock`);
   const ownerFile = join(cache, `.build-${hash}.owner`);
@@ -26,10 +30,21 @@ export async function takeBuildLock(cache: string, hash: string, opts: { timeout
     const owner = readOwner(ownerFile);
     opts.onWait?.(`waiting for ${describeOwner(owner, file)}`);
     holder = await flock(file, opts.timeoutMs);
-    if (!holder) throw new EnvironmentError('ROOTFS_LOCKED', `${describeOwner(readOwner(ownerFile) ?? owner, file)} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`, 'wait for it, or stop that process, then run `lab rootfs build`');
+    if (!holder)
+      throw new EnvironmentError(
+        'ROOTFS_LOCKED',
+        `${describeOwner(readOwner(ownerFile) ?? owner, file)} did not finish within ${Math.round(opts.timeoutMs / 1000)} s`,
+        'wait for it, or stop that process, then run `lab rootfs build`',
+      );
   }
   const me = currentOwner();
-  const record: LockOwner = { pid: process.pid, uid: me.uid, user: me.user, command: commandLine(), since: new Date().toISOString() };
+  const record: LockOwner = {
+    pid: process.pid,
+    uid: me.uid,
+    user: me.user,
+    command: commandLine(),
+    since: new Date().toISOString(),
+  };
   writeFileSync(ownerFile, `${JSON.stringify(record)}\n`);
   const held = holder;
   return async () => {
@@ -41,7 +56,9 @@ export async function takeBuildLock(cache: string, hash: string, opts: { timeout
 // This process's command as a person typed it: `lab rootfs build --force`, or its argv when not the CLI.
 function commandLine(): string {
   const [node = 'node', script = '', ...args] = process.argv;
-  return script.endsWith('cli/main.js') ? ['lab', ...args].join(' ') : [basename(node), script, ...args].join(' ').trim();
+  return script.endsWith('cli/main.js')
+    ? ['lab', ...args].join(' ')
+    : [basename(node), script, ...args].join(' ').trim();
 }
 
 // Who holds the lock, as recorded by the holder; undefined when no record (or a record of a dead process).
@@ -65,7 +82,20 @@ export function describeOwner(o: LockOwner | undefined, file: string, now = Date
 function flock(file: string, waitMs: number): Promise<ChildProcess | undefined> {
   const wait = waitMs > 0 ? ['--timeout', (waitMs / 1000).toFixed(3)] : ['--nonblock'];
   // The lock lives as long as `cat` reads our stdin: our exit (any way) ends it; pdeathsig backs that up.
-  const child = startProcess({ argv: ['setpriv', '--pdeathsig', 'KILL', 'flock', '--exclusive', ...wait, file, 'sh', '-c', 'echo locked; exec cat >/dev/null'] });
+  const child = startProcess({
+    argv: [
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      'flock',
+      '--exclusive',
+      ...wait,
+      file,
+      'sh',
+      '-c',
+      'echo locked; exec cat >/dev/null',
+    ],
+  });
   child.stdin?.on('error', () => undefined);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -81,8 +111,16 @@ function flock(file: string, waitMs: number): Promise<ChildProcess | undefined> 
     });
     child.once('exit', (code) => {
       clearTimeout(guard);
-      if (code === 1 && !stderr.trim()) resolve(undefined); // held by someone else (flock's "conflict" exit)
-      else reject(new EnvironmentError('ROOTFS_LOCK_FAILED', `cannot lock ${file}: flock exited with ${code}: ${stderr.trim()}`, 'check that the cache folder is writable (run as root)'));
+      if (code === 1 && !stderr.trim())
+        resolve(undefined); // held by someone else (flock's "conflict" exit)
+      else
+        reject(
+          new EnvironmentError(
+            'ROOTFS_LOCK_FAILED',
+            `cannot lock ${file}: flock exited with ${code}: ${stderr.trim()}`,
+            'check that the cache folder is writable (run as root)',
+          ),
+        );
     });
   });
 }

@@ -20,9 +20,23 @@ const KEY_FILES = ['usr/bin/dash', 'usr/bin/ping', 'usr/bin/ip', 'usr/bin/curl',
 // What every run compares by stat: the top level, programs, libraries and configuration (about 40% of the
 // entries); documentation, locales and package lists (usr/share, var/lib) only `lab rootfs status` reads.
 const EACH_RUN = ['usr/bin/', 'usr/sbin/', 'usr/lib/', 'etc/'];
-const eachRun = (e: ManifestEntry): boolean => !e[0].includes('/') || (e[1] !== 'd' && EACH_RUN.some((p) => e[0].startsWith(p)));
+const eachRun = (e: ManifestEntry): boolean =>
+  !e[0].includes('/') || (e[1] !== 'd' && EACH_RUN.some((p) => e[0].startsWith(p)));
 
-const typeOf = (s: Stats): EntryType => (s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : s.isCharacterDevice() ? 'c' : s.isBlockDevice() ? 'b' : s.isFIFO() ? 'p' : 's');
+const typeOf = (s: Stats): EntryType =>
+  s.isFile()
+    ? 'f'
+    : s.isDirectory()
+      ? 'd'
+      : s.isSymbolicLink()
+        ? 'l'
+        : s.isCharacterDevice()
+          ? 'c'
+          : s.isBlockDevice()
+            ? 'b'
+            : s.isFIFO()
+              ? 'p'
+              : 's';
 
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -80,22 +94,30 @@ function difference(root: string, e: ManifestEntry, hash: boolean): string | und
   if (!s) return `${rel} missing`;
   const now = typeOf(s);
   if (now !== type) return `${rel} changed (was a ${kind(type)}, now a ${kind(now)})`;
-  if ((s.mode & 0o7777) !== mode) return `${rel} changed (mode ${mode.toString(8)} -> ${(s.mode & 0o7777).toString(8)})`;
+  if ((s.mode & 0o7777) !== mode)
+    return `${rel} changed (mode ${mode.toString(8)} -> ${(s.mode & 0o7777).toString(8)})`;
   if (type === 'd') return undefined;
   if (s.size !== size) return `${rel} changed (size ${size} -> ${s.size})`;
   if (type === 'l' && hash && readlinkSync(join(root, rel)) !== digest) return `${rel} changed (link target)`;
-  if (type === 'f' && (hash || s.mtimeMs !== mtime) && sha256(join(root, rel)) !== digest) return `${rel} changed (content)`;
+  if (type === 'f' && (hash || s.mtimeMs !== mtime) && sha256(join(root, rel)) !== digest)
+    return `${rel} changed (content)`;
   return undefined;
 }
 
-const kind = (t: EntryType): string => ({ f: 'file', d: 'folder', l: 'link', c: 'character device', b: 'block device', p: 'fifo', s: 'socket' })[t];
+const kind = (t: EntryType): string =>
+  ({ f: 'file', d: 'folder', l: 'link', c: 'character device', b: 'block device', p: 'fifo', s: 'socket' })[t];
 
 // Compares a build with its manifest. `full`: every entry, every file's hash and link's target, and entries
 // added since; otherwise (every run) the stat of the entries eachRun picks, the hash of a file whose mtime
 // moved, and the hashes of the few key programs.
 export function checkBuild(dir: string, root: string, full: boolean): BuildCheck {
   const m = readManifest(dir);
-  if (!m || m.version !== 1 || !Array.isArray(m.entries)) return { state: 'unverifiable', problems: [`no manifest (${MANIFEST}) in ${dir}: built by an older version`], checked: 0 };
+  if (!m || m.version !== 1 || !Array.isArray(m.entries))
+    return {
+      state: 'unverifiable',
+      problems: [`no manifest (${MANIFEST}) in ${dir}: built by an older version`],
+      checked: 0,
+    };
   const problems: string[] = [];
   let more = 0;
   const add = (p: string | undefined): void => {

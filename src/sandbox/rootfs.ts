@@ -1,6 +1,15 @@
 // The containers' root filesystem: built once with debootstrap from rootfs/recipe.json, cached by hash.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../sys/exec.js';
@@ -33,13 +42,19 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 // Where the recipe and the cache live; tests point the cache elsewhere.
 export function rootfsPaths(): { recipe: string; cache: string } {
-  return { recipe: join(REPO, 'rootfs', 'recipe.json'), cache: process.env.LAB_ROOTFS_CACHE ?? join(REPO, 'rootfs', 'cache') };
+  return {
+    recipe: join(REPO, 'rootfs', 'recipe.json'),
+    cache: process.env.LAB_ROOTFS_CACHE ?? join(REPO, 'rootfs', 'cache'),
+  };
 }
 
 // The recipe, and the hash that names its build on this architecture.
 export function currentRecipe(): { recipe: Recipe; hash: string } {
   const recipe = JSON.parse(readFileSync(rootfsPaths().recipe, 'utf8')) as Recipe;
-  const hash = createHash('sha256').update(JSON.stringify({ recipe, arch: process.arch })).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ recipe, arch: process.arch }))
+    .digest('hex')
+    .slice(0, 12);
   return { recipe, hash };
 }
 
@@ -80,7 +95,9 @@ function stampOf(build: string): string {
 // The cached build for the current recipe, if complete: the newest one.
 export function cachedRootfs(): RootfsInfo | undefined {
   const { hash } = currentRecipe();
-  return cacheStatus().builds.filter((b) => b.hash === hash).pop();
+  return cacheStatus()
+    .builds.filter((b) => b.hash === hash)
+    .pop();
 }
 
 // The current build, pinned for this process's lifetime; re-read after pinning so a build replaced meanwhile is never used.
@@ -100,7 +117,12 @@ function pinnedCurrent(): RootfsInfo | undefined {
 function testSource(): string | undefined {
   const source = process.env.LAB_ROOTFS_SOURCE;
   if (!source) return undefined;
-  if (!process.env.LAB_ROOTFS_CACHE) throw new UsageError('ROOTFS_SOURCE_WITHOUT_CACHE', 'LAB_ROOTFS_SOURCE (a test-only build from a local folder) is set but LAB_ROOTFS_CACHE is not', 'set LAB_ROOTFS_CACHE to a test cache folder too, or unset LAB_ROOTFS_SOURCE');
+  if (!process.env.LAB_ROOTFS_CACHE)
+    throw new UsageError(
+      'ROOTFS_SOURCE_WITHOUT_CACHE',
+      'LAB_ROOTFS_SOURCE (a test-only build from a local folder) is set but LAB_ROOTFS_CACHE is not',
+      'set LAB_ROOTFS_CACHE to a test cache folder too, or unset LAB_ROOTFS_SOURCE',
+    );
   return source;
 }
 
@@ -110,7 +132,8 @@ export function debianMirror(): string {
   for (const f of ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list']) {
     try {
       const text = readFileSync(f, 'utf8');
-      const m = /^URIs:\s*(\S+\/debian)\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\s+\S+\s+main/m.exec(text);
+      const m =
+        /^URIs:\s*(\S+\/debian)\s*$/m.exec(text) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S+\/debian)\s+\S+\s+main/m.exec(text);
       if (m?.[1]) return m[1];
     } catch {
       // not there
@@ -152,7 +175,10 @@ export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo 
   }
   mkdirSync(cache, { recursive: true });
   const { hash } = currentRecipe();
-  const release = await takeBuildLock(cache, hash, { timeoutMs: opts.lockTimeoutMs ?? 20 * 60_000, ...(opts.onProgress ? { onWait: opts.onProgress } : {}) });
+  const release = await takeBuildLock(cache, hash, {
+    timeoutMs: opts.lockTimeoutMs ?? 20 * 60_000,
+    ...(opts.onProgress ? { onWait: opts.onProgress } : {}),
+  });
   try {
     const again = pinnedCurrent();
     // Forced, but another builder finished a new build while we waited: that is the rebuild asked for.
@@ -161,7 +187,10 @@ export async function ensureRootfs(opts: BuildOptions = {}): Promise<RootfsInfo 
     pinnedCurrent();
     if (hit) unpinBuild(cache, hit.build); // this process no longer needs the build it replaced
     const old = collectOldBuilds();
-    for (const k of old.kept) opts.onProgress?.(`previous build ${k.build} kept while in use by ${k.users.join(', ')}; \`lab clean\` or the next build removes it once unused`);
+    for (const k of old.kept)
+      opts.onProgress?.(
+        `previous build ${k.build} kept while in use by ${k.users.join(', ')}; \`lab clean\` or the next build removes it once unused`,
+      );
     for (const r of old.removed) opts.onProgress?.(`previous build ${r} removed (nothing used it)`);
     return { ...info, built: true, old };
   } finally {
@@ -179,7 +208,12 @@ export function collectOldBuilds(view?: MountView): OldBuilds {
   for (const b of replaced) {
     const { users, unknown } = buildUsers(b.path, mounts, livePins(cache, b.build));
     if (users.length || unknown.length) {
-      out.kept.push({ build: b.build, users: users.length ? users : [`possibly the mount namespaces of ${unknown.length} processes this user cannot read`] });
+      out.kept.push({
+        build: b.build,
+        users: users.length
+          ? users
+          : [`possibly the mount namespaces of ${unknown.length} processes this user cannot read`],
+      });
       continue;
     }
     // Renamed first (atomic, so one remover wins), then deleted: a kill midway leaves only a .trash- folder.
@@ -190,7 +224,11 @@ export function collectOldBuilds(view?: MountView): OldBuilds {
       out.removed.push(b.build);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') out.failed.push({ build: b.build, reason: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err) });
+      if (code !== 'ENOENT')
+        out.failed.push({
+          build: b.build,
+          reason: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err),
+        });
     }
   }
   return out;
@@ -205,7 +243,13 @@ export function replacedBuilds(): RootfsInfo[] {
 
 // A new build's folder name, sorting after every existing one of this hash (even if the clock went back).
 function newBuildName(cache: string, hash: string): string {
-  const last = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z$/.exec(stampOf(cacheStatus().builds.filter((b) => b.hash === hash).pop()?.build ?? ''));
+  const last = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)(\d{3})Z$/.exec(
+    stampOf(
+      cacheStatus()
+        .builds.filter((b) => b.hash === hash)
+        .pop()?.build ?? '',
+    ),
+  );
   const lastMs = last ? Date.parse(`${last[1]}-${last[2]}-${last[3]}T${last[4]}:${last[5]}:${last[6]}.${last[7]}Z`) : 0;
   let t = Math.max(Date.now(), lastMs + 1);
   const name = (): string => `${hash}-${new Date(t).toISOString().replace(/[-:.]/g, '')}`;
@@ -228,25 +272,42 @@ async function build(hash: string, opts: BuildOptions): Promise<RootfsInfo> {
   else await debootstrap(recipe, root, tmp, opts);
   const hashing = performance.now();
   const entries = writeManifest(tmp, root);
-  opts.onProgress?.(`manifest: ${entries} entries recorded (sha256 of every file) in ${((performance.now() - hashing) / 1000).toFixed(1)} s`);
+  opts.onProgress?.(
+    `manifest: ${entries} entries recorded (sha256 of every file) in ${((performance.now() - hashing) / 1000).toFixed(1)} s`,
+  );
   const du = await runCommand({ argv: ['du', '-sb', root], display: 'du -sb', node: '' });
   const name = newBuildName(cache, hash);
-  const info: RootfsInfo = { hash, build: name, path: `${name}/root`, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - started), sizeBytes: Number(du.output.split(/\s/)[0]) || 0, recipe };
+  const info: RootfsInfo = {
+    hash,
+    build: name,
+    path: `${name}/root`,
+    builtAt: new Date().toISOString(),
+    buildMs: Math.round(performance.now() - started),
+    sizeBytes: Number(du.output.split(/\s/)[0]) || 0,
+    recipe,
+  };
   writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify(info, null, 2)}\n`); // path relative to the cache
   renameSync(tmp, join(cache, name)); // never replaces anything: a kill before or after leaves one whole build
-  opts.onProgress?.(`root filesystem ${name} ready: ${(info.sizeBytes / 2 ** 20).toFixed(0)} MiB in ${(info.buildMs / 1000).toFixed(0)} s`);
+  opts.onProgress?.(
+    `root filesystem ${name} ready: ${(info.sizeBytes / 2 ** 20).toFixed(0)} MiB in ${(info.buildMs / 1000).toFixed(0)} s`,
+  );
   return { ...info, path: resolveRoot(cache, name) };
 }
 
 // Test-only build: hard-links (or copies) a local folder, so tests never download a second root filesystem.
 async function copyTree(source: string, root: string, tmp: string, opts: BuildOptions): Promise<void> {
   opts.onProgress?.(`copying ${source} (LAB_ROOTFS_SOURCE, a test build)`);
-  const copy = (flags: string) => runCommand({ argv: ['cp', flags, `${source}/.`, root], display: `cp ${flags}`, node: '', timeoutMs: 10 * 60_000 });
+  const copy = (flags: string) =>
+    runCommand({ argv: ['cp', flags, `${source}/.`, root], display: `cp ${flags}`, node: '', timeoutMs: 10 * 60_000 });
   const linked = await copy('-al');
   const r = linked.exitCode === 0 ? linked : await copy('-a');
   if (r.exitCode !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new EnvironmentError('ROOTFS_SOURCE_FAILED', `cannot copy LAB_ROOTFS_SOURCE ${source}: ${r.stderr.trim()}`, 'point LAB_ROOTFS_SOURCE at a readable folder');
+    throw new EnvironmentError(
+      'ROOTFS_SOURCE_FAILED',
+      `cannot copy LAB_ROOTFS_SOURCE ${source}: ${r.stderr.trim()}`,
+      'point LAB_ROOTFS_SOURCE at a readable folder',
+    );
   }
 }
 
@@ -258,8 +319,24 @@ async function debootstrap(recipe: Recipe, root: string, tmp: string, opts: Buil
   // Private mount and PID namespaces: debootstrap's mounts and processes die with this runner.
   let tail: string[] = [];
   const r = await runCommand({
-    argv: ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private',
-      'debootstrap', `--variant=${recipe.variant}`, `--include=${recipe.packages.join(',')}`, recipe.suite, root, mirror],
+    argv: [
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount',
+      '--propagation',
+      'private',
+      'debootstrap',
+      `--variant=${recipe.variant}`,
+      `--include=${recipe.packages.join(',')}`,
+      recipe.suite,
+      root,
+      mirror,
+    ],
     display: 'debootstrap',
     node: '',
     timeoutMs: 30 * 60_000,
@@ -272,11 +349,17 @@ async function debootstrap(recipe: Recipe, root: string, tmp: string, opts: Buil
   });
   if (r.exitCode !== 0) {
     const log = join(root, 'debootstrap', 'debootstrap.log');
-    const why = diagnoseRootfsFailure({ exit: r.exitCode ?? (r.timedOut ? 'timeout' : 'signal'), output: tail, log: existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '', mirror });
+    const why = diagnoseRootfsFailure({
+      exit: r.exitCode ?? (r.timedOut ? 'timeout' : 'signal'),
+      output: tail,
+      log: existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-40).join('\n') : '',
+      mirror,
+    });
     rmSync(tmp, { recursive: true, force: true });
     throw new EnvironmentError('ROOTFS_BUILD_FAILED', why.message, why.hint);
   }
-  for (const p of recipe.prune) for (const entry of safeList(join(root, p))) rmSync(join(root, p, entry), { recursive: true, force: true });
+  for (const p of recipe.prune)
+    for (const entry of safeList(join(root, p))) rmSync(join(root, p, entry), { recursive: true, force: true });
 }
 
 function safeList(dir: string): string[] {
@@ -295,7 +378,8 @@ export function removePartial(cache = rootfsPaths().cache): string[] {
     const pid = Number(name.split('-').pop());
     if (pid && isAlive(pid) && pid !== process.pid) continue;
     const dir = join(cache, name);
-    if (mounts.includes(` ${dir}/`)) throw new InternalError(`refusing to remove ${dir}: something is still mounted below it`);
+    if (mounts.includes(` ${dir}/`))
+      throw new InternalError(`refusing to remove ${dir}: something is still mounted below it`);
     rmSync(dir, { recursive: true, force: true });
     removed.push(name);
   }

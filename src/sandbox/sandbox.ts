@@ -76,7 +76,13 @@ export class Sandbox {
   private ns: NsHandles; // every namespace of the sandbox, held open: the only way in (see enter.ts)
   private eventsFd: number | undefined; // EVENTS_FILE, opened once the baseline made it
 
-  private constructor(runId: string, keeper: Keeper, opts: SandboxOptions, cgroup: SandboxCgroup, limits: SandboxLimits) {
+  private constructor(
+    runId: string,
+    keeper: Keeper,
+    opts: SandboxOptions,
+    cgroup: SandboxCgroup,
+    limits: SandboxLimits,
+  ) {
     this.runId = runId;
     this.nodes = nodeNames(opts.topology);
     this.limits = limits;
@@ -90,7 +96,10 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const limits = opts.limits ?? resolveLimits();
-    const releaseSlot = await takeSandboxSlot({ ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onWait ? { onWait: opts.onWait } : {}) });
+    const releaseSlot = await takeSandboxSlot({
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onWait ? { onWait: opts.onWait } : {}),
+    });
     let cgroup: SandboxCgroup;
     try {
       cgroup = SandboxCgroup.create(runId, limits); // before the keeper: nothing of the sandbox runs outside it
@@ -99,7 +108,17 @@ export class Sandbox {
       throw err;
     }
     // Its mount namespace holds the containers' root view, read-only, from the start (see userns.ts).
-    const keeper = new Keeper(runId, prebuiltNodes(opts.topology), { diskMb: limits.diskMb, toolsDir: TOOLS_DIR, nodeBin: process.execPath, ...(opts.rootfs ? { rootfs: opts.rootfs } : {}) }, cgroup.joinArgv());
+    const keeper = new Keeper(
+      runId,
+      prebuiltNodes(opts.topology),
+      {
+        diskMb: limits.diskMb,
+        toolsDir: TOOLS_DIR,
+        nodeBin: process.execPath,
+        ...(opts.rootfs ? { rootfs: opts.rootfs } : {}),
+      },
+      cgroup.joinArgv(),
+    );
     try {
       await keeper.start();
     } catch (err) {
@@ -121,14 +140,29 @@ export class Sandbox {
     sb.journal();
     // The namespaces exist (the keeper made them): in parallel now the node processes that take longest
     // to start (captures, wan's web server), the baseline that wires the nodes, and each container.
-    const baseline = runChecked({ argv: [...sb.inside(sb.keeperPrefix()), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`], display: 'build sandbox: host, wan, containers', node: '' }, opts.observer).then(() => sb.afterBaseline());
+    const baseline = runChecked(
+      {
+        argv: [...sb.inside(sb.keeperPrefix()), 'sh', '-c', `${baselineScript(opts.topology)}\n${hostToolsScript()}`],
+        display: 'build sandbox: host, wan, containers',
+        node: '',
+      },
+      opts.observer,
+    ).then(() => sb.afterBaseline());
     sb.wired = baseline;
     // A plain node's runner once the baseline has given the node its own hostname.
     const plain = (opts.commandNodes ?? []).filter((n) => !(n in opts.topology.containers));
-    void baseline.then(() => plain.forEach((n) => sb.warm(n)), () => undefined);
+    void baseline.then(
+      () => plain.forEach((n) => sb.warm(n)),
+      () => undefined,
+    );
     const parts: Promise<unknown>[] = [
       baseline,
-      Promise.all([opts.wanHttp === false ? undefined : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS), opts.onNodes?.(sb)]),
+      Promise.all([
+        opts.wanHttp === false
+          ? undefined
+          : sb.startService('wan', [process.execPath, WAN_HTTP, '80'], 'listening', READY_MS),
+        opts.onNodes?.(sb),
+      ]),
       ...autoContainers(opts.topology).map((c) => sb.startContainer(c, true, opts.observer)),
     ];
     try {
@@ -138,8 +172,15 @@ export class Sandbox {
     } catch (err) {
       await sb.teardown();
       // A part of the baseline that did not come up in time: the machine is too busy, not a bug.
-      if (err instanceof ServiceError || (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))) {
-        throw new EnvironmentError('MACHINE_BUSY', `the sandbox could not be built in time: ${err.message.split('\n')[0]}`, 'the machine is overloaded: run fewer labs at once, or set LAB_MAX_SANDBOXES lower');
+      if (
+        err instanceof ServiceError ||
+        (err instanceof InternalError && /did not start: .*not ready after/.test(err.message))
+      ) {
+        throw new EnvironmentError(
+          'MACHINE_BUSY',
+          `the sandbox could not be built in time: ${err.message.split('\n')[0]}`,
+          'the machine is overloaded: run fewer labs at once, or set LAB_MAX_SANDBOXES lower',
+        );
       }
       throw err;
     }
@@ -151,7 +192,21 @@ export class Sandbox {
   }
 
   private journal(): void {
-    const s: SandboxState = { runId: this.runId, lab: this.opts.lab, ...this.keeper.pids, runnerPid: process.pid, kept: this.kept, nodes: this.nodes, containers: Object.fromEntries(this.containers), withoutNetAdmin: Object.entries(this.opts.topology.containers).filter(([, c]) => c.netAdmin === false).map(([n]) => n), startedAt: new Date().toISOString(), namespaces: this.ns.record(), cgroups: this.cgroup.dirs };
+    const s: SandboxState = {
+      runId: this.runId,
+      lab: this.opts.lab,
+      ...this.keeper.pids,
+      runnerPid: process.pid,
+      kept: this.kept,
+      nodes: this.nodes,
+      containers: Object.fromEntries(this.containers),
+      withoutNetAdmin: Object.entries(this.opts.topology.containers)
+        .filter(([, c]) => c.netAdmin === false)
+        .map(([n]) => n),
+      startedAt: new Date().toISOString(),
+      namespaces: this.ns.record(),
+      cgroups: this.cgroup.dirs,
+    };
     writeState(s);
   }
 
@@ -159,7 +214,8 @@ export class Sandbox {
   // lab has run yet): holds them open, and journals what they are.
   private afterBaseline(): void {
     const plain = prebuiltNodes(this.opts.topology).filter((n) => !(n in this.opts.topology.containers));
-    for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) if (kind !== 'net') for (const n of plain) this.ns.openPin(n, kind);
+    for (const kind of Object.keys(PINS) as (keyof typeof PINS)[])
+      if (kind !== 'net') for (const n of plain) this.ns.openPin(n, kind);
     this.eventsFd = openEventsFile(this.initPid, this.keeper.pids.idBase, this.runId);
     this.journal();
   }
@@ -188,10 +244,20 @@ export class Sandbox {
 
   // How to run something the way a student types it in a node: inside the container if it is one.
   enter(node: string): EnterSpec {
-    if (!this.nodes.includes(node)) throw new UsageError('UNKNOWN_NODE', `sandbox ${this.runId} has no node "${node}"`, `its nodes are: ${this.nodes.join(', ')}`);
+    if (!this.nodes.includes(node))
+      throw new UsageError(
+        'UNKNOWN_NODE',
+        `sandbox ${this.runId} has no node "${node}"`,
+        `its nodes are: ${this.nodes.join(', ')}`,
+      );
     const container = node in this.opts.topology.containers;
     const pid = this.containers.get(node);
-    if (container && !pid) throw new UsageError('CONTAINER_NOT_RUNNING', `container ${node} is not running yet`, 'a step must start it first (startContainer)');
+    if (container && !pid)
+      throw new UsageError(
+        'CONTAINER_NOT_RUNNING',
+        `container ${node} is not running yet`,
+        'a step must start it first (startContainer)',
+      );
     const entered = enterNode(this.ns, node, container, this.opts.topology.containers[node]?.netAdmin !== false);
     const spec = { ...entered, argv: this.inside(entered.argv) };
     return container ? spec : { ...spec, env: { ...(spec.env ?? stringEnv()), PATH: nodePath() } };
@@ -200,7 +266,12 @@ export class Sandbox {
   // Network namespace file of a node, as the runner holds it open.
   nsPath(node: string): string {
     const path = this.ns.node(node, 'net');
-    if (!path) throw new UsageError('CONTAINER_NOT_RUNNING', `${node} has no network namespace yet`, 'a step must start it first (startContainer)');
+    if (!path)
+      throw new UsageError(
+        'CONTAINER_NOT_RUNNING',
+        `${node} has no network namespace yet`,
+        'a step must start it first (startContainer)',
+      );
     return path;
   }
 
@@ -211,7 +282,13 @@ export class Sandbox {
   }
 
   // Runs a traffic generator in a node, refusing if that node were the real network namespace.
-  probe(node: string, argv: string[], display: string, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+  probe(
+    node: string,
+    argv: string[],
+    display: string,
+    observer?: CommandObserver,
+    timeoutMs?: number,
+  ): Promise<CommandRecord> {
     return this.run(node, argv, display, true, observer, timeoutMs);
   }
 
@@ -220,8 +297,21 @@ export class Sandbox {
     return this.keeper.died;
   }
 
-  private async run(node: string, argv: string[], display: string, guard: boolean, observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
-    if (this.died) return failedRecord(node, display, `the sandbox is gone: its keeper (pid ${this.keeper.started?.initPid}) died`, observer);
+  private async run(
+    node: string,
+    argv: string[],
+    display: string,
+    guard: boolean,
+    observer?: CommandObserver,
+    timeoutMs?: number,
+  ): Promise<CommandRecord> {
+    if (this.died)
+      return failedRecord(
+        node,
+        display,
+        `the sandbox is gone: its keeper (pid ${this.keeper.started?.initPid}) died`,
+        observer,
+      );
     let p;
     try {
       p = this.enter(node);
@@ -230,10 +320,25 @@ export class Sandbox {
     }
     if (guard) assertNotRunnerNetns(this.nsPath(node), display);
     const agent = this.agent(node, p);
-    const watched: CommandObserver = { start: (s) => observer?.start?.(s), end: (r) => observer?.end?.(this.noteLimits(r)) };
-    if (await agent.ready) return this.noteLimits(await agent.run({ argv, display, node, ...(timeoutMs ? { timeoutMs } : {}) }, watched));
+    const watched: CommandObserver = {
+      start: (s) => observer?.start?.(s),
+      end: (r) => observer?.end?.(this.noteLimits(r)),
+    };
+    if (await agent.ready)
+      return this.noteLimits(await agent.run({ argv, display, node, ...(timeoutMs ? { timeoutMs } : {}) }, watched));
     // No agent there (a root without perl): nsenter for each command.
-    return this.noteLimits(await runCommand({ argv: [...p.argv, ...argv], display, node, ...(p.env ? { env: p.env } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, watched));
+    return this.noteLimits(
+      await runCommand(
+        {
+          argv: [...p.argv, ...argv],
+          display,
+          node,
+          ...(p.env ? { env: p.env } : {}),
+          ...(timeoutMs ? { timeoutMs } : {}),
+        },
+        watched,
+      ),
+    );
   }
 
   // Adds to a command's record the limit the sandbox reached while it ran (its cgroup's counters went
@@ -241,7 +346,10 @@ export class Sandbox {
   private noteLimits(r: CommandRecord): CommandRecord {
     if (r.limit !== undefined) return r;
     const now = this.cgroup.counts();
-    const hit = [now.pids > this.seen.pids ? limitReached('pids', this.limits) : '', now.oom > this.seen.oom ? limitReached('memoryMb', this.limits) : ''].filter(Boolean);
+    const hit = [
+      now.pids > this.seen.pids ? limitReached('pids', this.limits) : '',
+      now.oom > this.seen.oom ? limitReached('memoryMb', this.limits) : '',
+    ].filter(Boolean);
     this.seen = now;
     if (!hit.length) return r;
     r.limit = hit.join('; ');
@@ -287,11 +395,21 @@ export class Sandbox {
         const script = `(${overlay}
 ) || exit 1
 ${containerToolsScript(containerRoot(name))}`;
-        await runChecked({ argv: [...this.inside(this.keeperPrefix()), 'sh', '-c', script, ...args], display: `overlay and tools for ${name}`, node: '' });
+        await runChecked({
+          argv: [...this.inside(this.keeperPrefix()), 'sh', '-c', script, ...args],
+          display: `overlay and tools for ${name}`,
+          node: '',
+        });
         this.rooted.add(name);
       }
       const hostname = this.opts.topology.containers[name]?.hostname ?? name;
-      const child = await this.startService('', [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname, containerRoot(name)], 'ready', READY_MS, this.inside(this.keeperPrefix()));
+      const child = await this.startService(
+        '',
+        [...unshareArgv(name), '/bin/sh', '-c', initScript(setup), 'init', hostname, containerRoot(name)],
+        'ready',
+        READY_MS,
+        this.inside(this.keeperPrefix()),
+      );
       if (!child.pid) throw new InternalError(`container ${name} has no pid`);
       const pid = childOf(childOf(child.pid));
       this.containers.set(name, pid);
@@ -307,7 +425,16 @@ ${containerToolsScript(containerRoot(name))}`;
       exitCode = 1;
       output = err.message;
     }
-    const record: CommandRecord = { display, node: 'host', argv: unshareArgv(name), exitCode, output, stderr: output, durationMs: performance.now() - started, timedOut: false };
+    const record: CommandRecord = {
+      display,
+      node: 'host',
+      argv: unshareArgv(name),
+      exitCode,
+      output,
+      stderr: output,
+      durationMs: performance.now() - started,
+      timedOut: false,
+    };
     observer?.end?.(record);
     if (exitCode !== 0 && setup) throw new InternalError(`container ${name} did not start: ${output}`);
     return record;
@@ -330,7 +457,16 @@ ${containerToolsScript(containerRoot(name))}`;
       this.journal();
       await this.containerEvent('stopped', name);
     } else output = `container ${name} is not running`;
-    const record: CommandRecord = { display, node: 'host', argv: [], exitCode: output ? 1 : 0, output, stderr: output, durationMs: performance.now() - started, timedOut: false };
+    const record: CommandRecord = {
+      display,
+      node: 'host',
+      argv: [],
+      exitCode: output ? 1 : 0,
+      output,
+      stderr: output,
+      durationMs: performance.now() - started,
+      timedOut: false,
+    };
     observer?.end?.(record);
     return record;
   }
@@ -341,8 +477,19 @@ ${containerToolsScript(containerRoot(name))}`;
     if (stop.exitCode !== 0) return stop;
     if (opts.address) {
       const dev = opts.iface ?? 'eth0';
-      const lines = [`addr flush dev ${dev}`, `addr add ${opts.address} dev ${dev}`, ...(opts.gateway ? [`route replace default via ${opts.gateway}`] : [])];
-      const rec = await runCommand({ argv: [...this.nodePrefix(name), 'sh', '-c', `ip -batch - <<'EOF'\n${lines.join('\n')}\nEOF`], display: `ip addr add ${opts.address} dev ${dev}   (${name}'s new address)`, node: name }, observer);
+      const lines = [
+        `addr flush dev ${dev}`,
+        `addr add ${opts.address} dev ${dev}`,
+        ...(opts.gateway ? [`route replace default via ${opts.gateway}`] : []),
+      ];
+      const rec = await runCommand(
+        {
+          argv: [...this.nodePrefix(name), 'sh', '-c', `ip -batch - <<'EOF'\n${lines.join('\n')}\nEOF`],
+          display: `ip addr add ${opts.address} dev ${dev}   (${name}'s new address)`,
+          node: name,
+        },
+        observer,
+      );
       if (rec.exitCode !== 0) return rec;
       await this.containerEvent('address', name);
     }
@@ -367,15 +514,25 @@ ${containerToolsScript(containerRoot(name))}`;
   // every learned entry. One shell in the keeper's namespaces; a node whose namespace is gone is passed over.
   async flushNeighbours(unresolved: string[], all: string[]): Promise<void> {
     const known = (ns: string[]): string[] => ns.filter((n) => this.nodes.includes(n));
-    const script = 'for n in $U; do ip -n "$n" neigh flush nud incomplete 2>/dev/null; done; for n in $A; do ip -n "$n" neigh flush all 2>/dev/null; done; exit 0';
+    const script =
+      'for n in $U; do ip -n "$n" neigh flush nud incomplete 2>/dev/null; done; for n in $A; do ip -n "$n" neigh flush all 2>/dev/null; done; exit 0';
     const env = { ...machineryEnv(), U: known(unresolved).join(' '), A: known(all).join(' ') };
     if (!env.U && !env.A) return;
-    await runCommand({ argv: [...this.keeperPrefix(), 'sh', '-c', script], env, display: 'flush neighbour entries', node: '' });
+    await runCommand({
+      argv: [...this.keeperPrefix(), 'sh', '-c', script],
+      env,
+      display: 'flush neighbour entries',
+      node: '',
+    });
   }
 
   // A node's global IPv4 and IPv6 addresses, as CIDRs.
   private async globalAddresses(node: string): Promise<string[]> {
-    const rec = await runCommand({ argv: [...this.nodePrefix(node), 'ip', '-o', 'addr', 'show', 'scope', 'global'], display: '', node });
+    const rec = await runCommand({
+      argv: [...this.nodePrefix(node), 'ip', '-o', 'addr', 'show', 'scope', 'global'],
+      display: '',
+      node,
+    });
     return [...rec.output.matchAll(/\binet6? (\S+)/g)].map((m) => m[1] ?? '');
   }
 
@@ -407,11 +564,20 @@ ${containerToolsScript(containerRoot(name))}`;
   }
 
   // Starts a server and resolves once it prints its ready line (bounded).
-  async startService(node: string, argv: string[], readyLine: string, timeoutMs = 5_000, prefix?: string[]): Promise<ChildProcess> {
+  async startService(
+    node: string,
+    argv: string[],
+    readyLine: string,
+    timeoutMs = 5_000,
+    prefix?: string[],
+  ): Promise<ChildProcess> {
     const child = this.spawn(node, argv, prefix ?? this.machineryPrefix(node));
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ServiceError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new ServiceError(`${argv.join(' ')} not ready after ${timeoutMs} ms: ${out}`)),
+        timeoutMs,
+      );
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes(readyLine)) {
@@ -496,11 +662,15 @@ function openEventsFile(initPid: number, idBase: number, runId: string): number 
   try {
     fd = openBeneath(`/proc/${initPid}/root`, EVENTS_FILE, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NONBLOCK | fsc.O_NOCTTY);
     const s = fstatSync(fd);
-    if (!s.isFile() || s.uid !== idBase || s.nlink !== 1) throw new Error('not a plain file of the sandbox\'s root');
+    if (!s.isFile() || s.uid !== idBase || s.nlink !== 1) throw new Error("not a plain file of the sandbox's root");
     return fd;
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
-    throw new EnvironmentError('SANDBOX_TAMPERED', `refusing to write the container events of sandbox ${runId}: ${EVENTS_FILE} ${(err as Error).message}`, `remove the sandbox: lab clean ${runId}`);
+    throw new EnvironmentError(
+      'SANDBOX_TAMPERED',
+      `refusing to write the container events of sandbox ${runId}: ${EVENTS_FILE} ${(err as Error).message}`,
+      `remove the sandbox: lab clean ${runId}`,
+    );
   }
 }
 
@@ -510,7 +680,16 @@ export class ServiceError extends Error {}
 // A command that could not even start (e.g. its container is not running), as a failed record.
 function failedRecord(node: string, display: string, message: string, observer?: CommandObserver): CommandRecord {
   observer?.start?.({ argv: [], display, node });
-  const r: CommandRecord = { display, node, argv: [], exitCode: 127, output: message, stderr: message, durationMs: 0, timedOut: false };
+  const r: CommandRecord = {
+    display,
+    node,
+    argv: [],
+    exitCode: 127,
+    output: message,
+    stderr: message,
+    durationMs: 0,
+    timedOut: false,
+  };
   observer?.end?.(r);
   return r;
 }

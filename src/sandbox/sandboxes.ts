@@ -75,9 +75,19 @@ export function listSandboxes(now = Date.now()): { sandboxes: SandboxView[]; bro
     const runnerAlive = aliveSince(s.runnerPid, since);
     const state: SandboxLife = !pids.length ? 'dead' : s.kept ? 'kept' : runnerAlive ? 'running' : 'dead';
     return {
-      runId: s.runId, lab: s.lab, ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? userName(s.uid) }), ...(s.checkout ? { checkout: s.checkout } : {}),
-      state, startedAt: s.startedAt, ageMs: now - since, keeperPids: pids, initPid: s.initPid, runnerPid: s.runnerPid, journaled: true,
-      mine: s.uid === me.uid && s.checkout === here, ...(s.cgroups ? { cgroups: s.cgroups } : {}),
+      runId: s.runId,
+      lab: s.lab,
+      ...(s.uid === undefined ? {} : { uid: s.uid, user: s.user ?? userName(s.uid) }),
+      ...(s.checkout ? { checkout: s.checkout } : {}),
+      state,
+      startedAt: s.startedAt,
+      ageMs: now - since,
+      keeperPids: pids,
+      initPid: s.initPid,
+      runnerPid: s.runnerPid,
+      journaled: true,
+      mine: s.uid === me.uid && s.checkout === here,
+      ...(s.cgroups ? { cgroups: s.cgroups } : {}),
     };
   });
   for (const [runId, pids] of keepers) {
@@ -85,8 +95,15 @@ export function listSandboxes(now = Date.now()): { sandboxes: SandboxView[]; bro
     const started = startedAtMs(first) ?? now;
     const uid = processUid(first);
     sandboxes.push({
-      runId, lab: '?', ...(uid === undefined ? {} : { uid, user: userName(uid) }), state: pids.some(hasLiveRunner) ? 'running' : 'kept',
-      startedAt: new Date(started).toISOString(), ageMs: now - started, keeperPids: pids, journaled: false, mine: false,
+      runId,
+      lab: '?',
+      ...(uid === undefined ? {} : { uid, user: userName(uid) }),
+      state: pids.some(hasLiveRunner) ? 'running' : 'kept',
+      startedAt: new Date(started).toISOString(),
+      ageMs: now - started,
+      keeperPids: pids,
+      journaled: false,
+      mine: false,
     });
   }
   return { sandboxes, broken };

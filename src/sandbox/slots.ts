@@ -31,11 +31,27 @@ const SLOT_SCRIPT = [
 ].join('\n');
 
 // Takes a slot; resolves with its release. `onWait` hears once that the run waits; the signal ends the wait.
-export async function takeSandboxSlot(opts: { signal?: AbortSignal; onWait?: (line: string) => void } = {}): Promise<() => void> {
+export async function takeSandboxSlot(
+  opts: { signal?: AbortSignal; onWait?: (line: string) => void } = {},
+): Promise<() => void> {
   const n = capacity();
   mkdirSync(SLOT_DIR, { recursive: true });
   chmodSync(SLOT_DIR, 0o1777); // every user's runs share the machine's slots
-  const holder = startProcess({ argv: ['setpriv', '--pdeathsig', 'KILL', 'sh', '-c', SLOT_SCRIPT, 'slots', SLOT_DIR, String(n), (WAIT_MS / 1000).toFixed(0)], detached: true });
+  const holder = startProcess({
+    argv: [
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      'sh',
+      '-c',
+      SLOT_SCRIPT,
+      'slots',
+      SLOT_DIR,
+      String(n),
+      (WAIT_MS / 1000).toFixed(0),
+    ],
+    detached: true,
+  });
   holder.stdin?.on('error', () => undefined);
   // Its own process group, killed whole: a waiting flock must not hold the runner's pipes open.
   const release = (): void => {
@@ -58,7 +74,10 @@ export async function takeSandboxSlot(opts: { signal?: AbortSignal; onWait?: (li
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     holder.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('waiting\n') && !out.includes('slot')) opts.onWait?.(`waiting for a sandbox slot: this machine runs at most ${n} sandboxes at once (LAB_MAX_SANDBOXES)`);
+      if (out.includes('waiting\n') && !out.includes('slot'))
+        opts.onWait?.(
+          `waiting for a sandbox slot: this machine runs at most ${n} sandboxes at once (LAB_MAX_SANDBOXES)`,
+        );
       if (/slot \d+\n/.test(out)) {
         opts.signal?.removeEventListener('abort', onAbort);
         resolve();
@@ -68,13 +87,30 @@ export async function takeSandboxSlot(opts: { signal?: AbortSignal; onWait?: (li
       opts.signal?.removeEventListener('abort', onAbort);
       reject(slotError(holder, code, n));
     });
-    holder.once('error', (err) => reject(new EnvironmentError('TOOL_MISSING', `cannot run setpriv/flock: ${err.message}`, 'apt-get install -y util-linux')));
+    holder.once('error', (err) =>
+      reject(
+        new EnvironmentError(
+          'TOOL_MISSING',
+          `cannot run setpriv/flock: ${err.message}`,
+          'apt-get install -y util-linux',
+        ),
+      ),
+    );
   });
   return release;
 }
 
 // The wait passed its bound: the machine is full, said as such (exit 3), never a failed check.
 function slotError(_h: ChildProcess, code: number | null, n: number): EnvironmentError {
-  if (code === 1) return new EnvironmentError('MACHINE_FULL', `this machine already runs ${n} sandboxes, its limit, and none ended within ${Math.round(WAIT_MS / 1000)} s`, 'run fewer labs at once, or set LAB_MAX_SANDBOXES higher if the machine has the CPUs and memory for it');
-  return new EnvironmentError('SLOT_FAILED', `cannot take a sandbox slot in ${SLOT_DIR} (exit ${code})`, `check that ${SLOT_DIR} is writable (run as root)`);
+  if (code === 1)
+    return new EnvironmentError(
+      'MACHINE_FULL',
+      `this machine already runs ${n} sandboxes, its limit, and none ended within ${Math.round(WAIT_MS / 1000)} s`,
+      'run fewer labs at once, or set LAB_MAX_SANDBOXES higher if the machine has the CPUs and memory for it',
+    );
+  return new EnvironmentError(
+    'SLOT_FAILED',
+    `cannot take a sandbox slot in ${SLOT_DIR} (exit ${code})`,
+    `check that ${SLOT_DIR} is writable (run as root)`,
+  );
 }

@@ -33,7 +33,12 @@ export function stateDir(): string {
 export function writeState(s: SandboxState): void {
   mkdirSync(stateDir(), { recursive: true, mode: 0o700 });
   const owner = currentOwner();
-  const entry: SandboxState = { ...s, uid: s.uid ?? owner.uid, user: s.user ?? owner.user, checkout: s.checkout ?? checkoutRoot() };
+  const entry: SandboxState = {
+    ...s,
+    uid: s.uid ?? owner.uid,
+    user: s.user ?? owner.user,
+    checkout: s.checkout ?? checkoutRoot(),
+  };
   writeFileSync(join(stateDir(), `${s.runId}.json`), `${JSON.stringify(entry, null, 2)}\n`);
 }
 
@@ -69,7 +74,11 @@ export function readJournal(): { states: SandboxState[]; broken: string[] } {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { states: [], broken: [] };
-    throw new EnvironmentError('NO_PRIVILEGE', `cannot read the sandbox journal ${stateDir()}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err)}`, 'run it as root (e.g. with sudo), as the labs themselves are run');
+    throw new EnvironmentError(
+      'NO_PRIVILEGE',
+      `cannot read the sandbox journal ${stateDir()}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(err)}`,
+      'run it as root (e.g. with sudo), as the labs themselves are run',
+    );
   }
   const states: SandboxState[] = [];
   const broken: string[] = [];
@@ -78,7 +87,12 @@ export function readJournal(): { states: SandboxState[]; broken: string[] } {
       states.push(JSON.parse(readFileSync(join(stateDir(), n), 'utf8')) as SandboxState);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') throw new EnvironmentError('NO_PRIVILEGE', `cannot read the sandbox journal entry ${join(stateDir(), n)}: permission denied`, 'run it as root (e.g. with sudo)');
+      if (code === 'EACCES' || code === 'EPERM')
+        throw new EnvironmentError(
+          'NO_PRIVILEGE',
+          `cannot read the sandbox journal entry ${join(stateDir(), n)}: permission denied`,
+          'run it as root (e.g. with sudo)',
+        );
       if (code !== 'ENOENT') broken.push(n); // a half-written entry from a crash: clean removes it
     }
   }

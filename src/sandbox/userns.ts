@@ -31,6 +31,23 @@ export const VIEW_DIR = { root: '/run/root', tools: '/run/tools', node: '/run/no
 // write the real filesystem nor lift a flag (a writable view would let a node write the real disk as
 // the real root: a setuid-root file, say).
 // argv prefix: run as the real root, then PROGRAM ARGS...; `userns` is the sandbox's user namespace file.
-export function viewArgv(perl: string, userns: string, rootfs: string | undefined, tools: string, node: string): string[] {
-  return [perl, '-e', perlScript('view'), userns, rootfs ?? '-', tools, node, VIEW_DIR.root, VIEW_DIR.tools, VIEW_DIR.node];
+export function viewArgv(
+  perl: string,
+  userns: string,
+  rootfs: string | undefined,
+  tools: string,
+  node: string,
+): string[] {
+  return [
+    perl,
+    '-e',
+    perlScript('view'),
+    userns,
+    rootfs ?? '-',
+    tools,
+    node,
+    VIEW_DIR.root,
+    VIEW_DIR.tools,
+    VIEW_DIR.node,
+  ];
 }

@@ -7,7 +7,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { perlScript } from './perl.js';
-import { Bounded, DEFAULT_TIMEOUT_MS, finishRecord, labelOf, PIPE_GRACE_MS, startProcess, type CommandObserver, type CommandRecord, type CommandSpec } from './exec.js';
+import {
+  Bounded,
+  DEFAULT_TIMEOUT_MS,
+  finishRecord,
+  labelOf,
+  PIPE_GRACE_MS,
+  startProcess,
+  type CommandObserver,
+  type CommandRecord,
+  type CommandSpec,
+} from './exec.js';
 import { mark } from './timeline.js';
 
 const READY_MS = 10_000;
@@ -84,7 +94,19 @@ export class Agent {
     const id = this.nextId++;
     const bound = spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve) => {
-      const job: Job = { spec, all: new Bounded(), err: new Bounded(), text: { O: new StringDecoder('utf8'), E: new StringDecoder('utf8') }, started: performance.now(), bound, exited: false, closed: false, timedOut: false, observer, resolve };
+      const job: Job = {
+        spec,
+        all: new Bounded(),
+        err: new Bounded(),
+        text: { O: new StringDecoder('utf8'), E: new StringDecoder('utf8') },
+        started: performance.now(),
+        bound,
+        exited: false,
+        closed: false,
+        timedOut: false,
+        observer,
+        resolve,
+      };
       this.jobs.set(id, job);
       if (this.ended) return this.finish(id, job);
       job.timer = setTimeout(() => {
@@ -150,7 +172,20 @@ export class Agent {
   private finish(id: number, job: Job): void {
     if (!this.jobs.delete(id)) return;
     clearTimeout(job.timer);
-    job.resolve(finishRecord(job.spec, { exitCode: job.exitCode, timedOut: job.timedOut, all: job.all, err: job.err, started: job.started, bound: job.bound }, job.observer));
+    job.resolve(
+      finishRecord(
+        job.spec,
+        {
+          exitCode: job.exitCode,
+          timedOut: job.timedOut,
+          all: job.all,
+          err: job.err,
+          started: job.started,
+          bound: job.bound,
+        },
+        job.observer,
+      ),
+    );
   }
 
   // The agent is gone (its node's namespaces died, or it was killed): what ran there ended unreported.

@@ -26,7 +26,11 @@ export interface CgroupView {
 
 // The running machine's view.
 export function machineView(): CgroupView {
-  return { mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'), selfCgroup: readFileSync('/proc/self/cgroup', 'utf8'), read: readText };
+  return {
+    mountinfo: readFileSync('/proc/self/mountinfo', 'utf8'),
+    selfCgroup: readFileSync('/proc/self/cgroup', 'utf8'),
+    read: readText,
+  };
 }
 
 // Each usable controller's place; a controller absent from the map is not usable (not mounted, or v2
@@ -44,7 +48,9 @@ export function controllerPlaces(view: CgroupView): Map<Controller, ControllerPl
       }
     } else if (m.type === 'cgroup2' && m.root === '/') {
       const enabled = (view.read(join(m.point, 'cgroup.subtree_control')) ?? '').split(/\s+/);
-      for (const c of CONTROLLERS) if (!places.has(c) && enabled.includes(c)) places.set(c, { controller: c, version: 2, mount: m.point, parent: m.point });
+      for (const c of CONTROLLERS)
+        if (!places.has(c) && enabled.includes(c))
+          places.set(c, { controller: c, version: 2, mount: m.point, parent: m.point });
     }
   }
   return places;
@@ -54,7 +60,10 @@ export function controllerPlaces(view: CgroupView): Map<Controller, ControllerPl
 export function unifiedMounts(view: CgroupView): { point: string; available: string[] }[] {
   return mounts(view.mountinfo)
     .filter((m) => m.type === 'cgroup2' && m.root === '/')
-    .map((m) => ({ point: m.point, available: (view.read(join(m.point, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean) }));
+    .map((m) => ({
+      point: m.point,
+      available: (view.read(join(m.point, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean),
+    }));
 }
 
 // Folders named like a sandbox's group (lab-NN-xxxxxxxx) anywhere in the machine's cgroup hierarchies.
@@ -64,7 +73,9 @@ export function labCgroups(pattern = /^lab-\d\d-[0-9a-f]{8}$/, depth = 6): strin
   const walk = (dir: string, left: number): void => {
     let names: string[];
     try {
-      names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      names = readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       return;
     }

@@ -58,7 +58,9 @@ export class Bounded {
   }
 
   text(): string {
-    const all = this.cut ? `${this.head}\n[... ${this.cut} bytes of output cut ...]\n${this.tail}` : this.head + this.tail;
+    const all = this.cut
+      ? `${this.head}\n[... ${this.cut} bytes of output cut ...]\n${this.tail}`
+      : this.head + this.tail;
     return all.replace(/\n$/, '');
   }
 }
@@ -103,7 +105,11 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
   mark(`start ${labelOf(spec)}`);
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
-  const child = spawn(file, args, { detached: true, stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], ...(spec.env ? { env: spec.env } : {}) });
+  const child = spawn(file, args, {
+    detached: true,
+    stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(spec.env ? { env: spec.env } : {}),
+  });
   const closed = new Promise((r) => child.once('close', r)); // may come right with the exit: listen from the start
   const all = new Bounded();
   const err = new Bounded();
@@ -156,14 +162,20 @@ export async function runCommand(spec: CommandSpec, observer?: CommandObserver):
 }
 
 // The record of a command that ended (however it ran), told to the observer and the timeline.
-export function finishRecord(spec: CommandSpec, r: { exitCode: number | undefined; timedOut: boolean; all: Bounded; err: Bounded; started: number; bound: number }, observer?: CommandObserver): CommandRecord {
+export function finishRecord(
+  spec: CommandSpec,
+  r: { exitCode: number | undefined; timedOut: boolean; all: Bounded; err: Bounded; started: number; bound: number },
+  observer?: CommandObserver,
+): CommandRecord {
   const record: CommandRecord = {
     display: spec.display,
     node: spec.node,
     argv: spec.argv,
     exitCode: r.timedOut ? undefined : r.exitCode,
     // Said first, where every reporter shows it: which command, where, and the bound it reached.
-    output: r.timedOut ? `\`${spec.display}\` in ${spec.node || 'the sandbox'} did not end within its bound of ${r.bound / 1000} s: its whole process tree was killed\n${r.all.text()}`.trimEnd() : r.all.text(),
+    output: r.timedOut
+      ? `\`${spec.display}\` in ${spec.node || 'the sandbox'} did not end within its bound of ${r.bound / 1000} s: its whole process tree was killed\n${r.all.text()}`.trimEnd()
+      : r.all.text(),
     stderr: r.err.text(),
     durationMs: performance.now() - r.started,
     timedOut: r.timedOut,
@@ -187,7 +199,13 @@ export async function runChecked(spec: CommandSpec, observer?: CommandObserver):
 
 // Converts a failed record into the error the user sees.
 export function commandError(r: CommandRecord): CommandError {
-  return new CommandError({ command: r.display, node: r.node, exitCode: r.exitCode, stderr: r.timedOut ? `timed out; ${r.stderr}` : r.stderr || r.output, durationMs: r.durationMs });
+  return new CommandError({
+    command: r.display,
+    node: r.node,
+    exitCode: r.exitCode,
+    stderr: r.timedOut ? `timed out; ${r.stderr}` : r.stderr || r.output,
+    durationMs: r.durationMs,
+  });
 }
 
 export interface ProcessSpec {
@@ -201,7 +219,11 @@ export function startProcess(spec: ProcessSpec): ChildProcess {
   mark(`spawn ${spec.argv.join(' ').split('\n')[0]?.slice(0, 100)}`);
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
-  return spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(spec.detached ? { detached: true } : {}), ...(spec.env ? { env: spec.env } : {}) });
+  return spawn(file, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(spec.detached ? { detached: true } : {}),
+    ...(spec.env ? { env: spec.env } : {}),
+  });
 }
 
 // Gives the terminal to a program (a person's shell in a node) and returns its exit status.
@@ -209,7 +231,12 @@ export function runOnTerminal(spec: ProcessSpec): number {
   const [file, ...args] = spec.argv;
   if (!file) throw new Error('empty command');
   const r = spawnSync(file, args, { stdio: 'inherit', ...(spec.env ? { env: spec.env } : {}) });
-  if (r.error) throw new EnvironmentError('TOOL_MISSING', `cannot run ${file}: ${r.error.message}`, 'apt-get install -y util-linux');
+  if (r.error)
+    throw new EnvironmentError(
+      'TOOL_MISSING',
+      `cannot run ${file}: ${r.error.message}`,
+      'apt-get install -y util-linux',
+    );
   return r.status ?? 128 + 1;
 }
 
@@ -218,6 +245,11 @@ export function readCommand(argv: string[]): { ok: boolean; stdout: string; erro
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const r = spawnSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-  if (r.error || r.status !== 0) return { ok: false, stdout: r.stdout ?? '', error: r.error?.message ?? (r.stderr || `exit ${r.status}`).split('\n')[0] ?? '' };
+  if (r.error || r.status !== 0)
+    return {
+      ok: false,
+      stdout: r.stdout ?? '',
+      error: r.error?.message ?? (r.stderr || `exit ${r.status}`).split('\n')[0] ?? '',
+    };
   return { ok: true, stdout: r.stdout };
 }

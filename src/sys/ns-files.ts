@@ -8,7 +8,15 @@ export type NsKind = 'user' | 'mnt' | 'pid' | 'uts' | 'ipc' | 'net' | 'cgroup';
 export const NS_KINDS: readonly NsKind[] = ['user', 'mnt', 'pid', 'uts', 'ipc', 'net', 'cgroup'];
 
 // nsenter's option for each kind.
-export const NSENTER_OPTION: Record<NsKind, string> = { user: '--user', mnt: '--mount', pid: '--pid', uts: '--uts', ipc: '--ipc', net: '--net', cgroup: '--cgroup' };
+export const NSENTER_OPTION: Record<NsKind, string> = {
+  user: '--user',
+  mnt: '--mount',
+  pid: '--pid',
+  uts: '--uts',
+  ipc: '--ipc',
+  net: '--net',
+  cgroup: '--cgroup',
+};
 
 export const O_PATH = 0o10000000; // Linux: a handle on the file itself, no open side effects (a FIFO, a device)
 
@@ -62,7 +70,11 @@ export function openBeneath(start: string, rel: string, flags = O_PATH): number 
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const where = parts.slice(0, i + 1).join('/');
-        throw new NsRefused(code === 'ENOTDIR' || code === 'ELOOP' ? `/${where} is a symbolic link or not a folder` : `/${where} cannot be opened (${code})`);
+        throw new NsRefused(
+          code === 'ENOTDIR' || code === 'ELOOP'
+            ? `/${where} is a symbolic link or not a folder`
+            : `/${where} cannot be opened (${code})`,
+        );
       }
       closeSync(dir);
       dir = next;

@@ -1,6 +1,18 @@
 // Files the user names for output (reports, pcaps): reached one folder at a time without following a link
 // that another user planted in a shared folder such as /tmp, and never truncating a file of another user.
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, type Stats, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+  writeSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 
@@ -35,18 +47,37 @@ function mayFollow(link: Stats, dir: Stats): boolean {
 // Errno words a person reads.
 function why(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  const words: Record<string, string> = { ENOSPC: 'no space left on its device', EDQUOT: 'disk quota exceeded', EIO: 'input/output error', EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOENT: 'a folder on its way does not exist', ENOTDIR: 'a part of its path is not a folder', EISDIR: 'it is a folder', ELOOP: 'too many symbolic links, or a link appeared while it was opened', ENXIO: 'nothing reads that fifo or device' };
+  const words: Record<string, string> = {
+    ENOSPC: 'no space left on its device',
+    EDQUOT: 'disk quota exceeded',
+    EIO: 'input/output error',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOENT: 'a folder on its way does not exist',
+    ENOTDIR: 'a part of its path is not a folder',
+    EISDIR: 'it is a folder',
+    ELOOP: 'too many symbolic links, or a link appeared while it was opened',
+    ENXIO: 'nothing reads that fifo or device',
+  };
   return `${(e.code && words[e.code]) ?? e.message}${e.code ? ` (${e.code})` : ''}`;
 }
 
-const fail = (path: string, err: unknown): OutputFileError => (err instanceof OutputFileError ? err : new OutputFileError(path, why(err), 'free some space there or name another file, then run again'));
+const fail = (path: string, err: unknown): OutputFileError =>
+  err instanceof OutputFileError
+    ? err
+    : new OutputFileError(path, why(err), 'free some space there or name another file, then run again');
 
-const refuse = (path: string, what: string): OutputFileError => new OutputFileError(path, what, 'remove it, or name a file in a folder of your own');
+const refuse = (path: string, what: string): OutputFileError =>
+  new OutputFileError(path, what, 'remove it, or name a file in a folder of your own');
 
 // "alice (uid 1001)": whom a refused link or file belongs to.
 function userOf(uid: number): string {
   try {
-    const name = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid))?.split(':')[0];
+    const name = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid))
+      ?.split(':')[0];
     return name ? `${name} (uid ${uid})` : `uid ${uid}`;
   } catch {
     return `uid ${uid}`;
@@ -81,7 +112,11 @@ function walk(shown: string, path: string, make: boolean, hops = 0): Parent {
       }
       if (st.isSymbolicLink()) {
         const parent = fstatSync(fd);
-        if (!mayFollow(st, parent)) throw refuse(shown, `${resolve(dir, part)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${dir}; it is not followed`);
+        if (!mayFollow(st, parent))
+          throw refuse(
+            shown,
+            `${resolve(dir, part)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${dir}; it is not followed`,
+          );
         if (hops >= MAX_LINKS) throw refuse(shown, 'too many symbolic links on its way');
         const next = resolve(dir, readlinkSync(via), ...parts.slice(i + 1), name);
         closeSync(fd);
@@ -118,7 +153,8 @@ function refusal(st: Stats, p: Parent): string | undefined {
   const judged = st.isFile() || (st.isFIFO() && shared(p.stat)) || st.isSocket();
   if (judged && !ownUids().has(st.uid)) return `it belongs to another user, ${userOf(st.uid)}; it is not overwritten`;
   // Another name of one of the caller's files (a hard link), placed where anyone may write: not truncated.
-  if (shared(p.stat) && st.isFile() && st.nlink > 1) return `it has ${st.nlink} names and lies in the shared folder ${p.dir}; it is not overwritten`;
+  if (shared(p.stat) && st.isFile() && st.nlink > 1)
+    return `it has ${st.nlink} names and lies in the shared folder ${p.dir}; it is not overwritten`;
   return undefined;
 }
 
@@ -130,14 +166,19 @@ export function openOutputFile(path: string, shown = path, hops = 0): number {
     const via = `/proc/self/fd/${p.fd}/${p.name}`;
     const st = entry(p);
     if (st?.isSymbolicLink()) {
-      if (!mayFollow(st, p.stat)) throw refuse(shown, `${resolve(p.dir, p.name)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${p.dir}; it is not followed`);
+      if (!mayFollow(st, p.stat))
+        throw refuse(
+          shown,
+          `${resolve(p.dir, p.name)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${p.dir}; it is not followed`,
+        );
       const target = readlinkSync(via);
       // A magic link of /proc (a descriptor, a pipe): no path to walk; the kernel follows it.
       if (p.dir.startsWith('/proc/') && !target.startsWith('/')) return openSync(via, constants.O_WRONLY);
       if (hops >= MAX_LINKS) throw refuse(shown, 'too many symbolic links on its way');
       return openOutputFile(resolve(p.dir, target), shown, hops + 1);
     }
-    if (!st) return openSync(via, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
+    if (!st)
+      return openSync(via, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o666);
     const no = refusal(st, p);
     if (no) throw refuse(shown, no);
     const fd = openSync(via, constants.O_WRONLY | constants.O_NOFOLLOW | (st.isFIFO() ? constants.O_NONBLOCK : 0));
@@ -162,7 +203,11 @@ export function checkOutputFile(path: string, shown = path, hops = 0): void {
     const st = entry(p);
     if (!st) return;
     if (st.isSymbolicLink()) {
-      if (!mayFollow(st, p.stat)) throw refuse(shown, `${resolve(p.dir, p.name)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${p.dir}; it is not followed`);
+      if (!mayFollow(st, p.stat))
+        throw refuse(
+          shown,
+          `${resolve(p.dir, p.name)} is a symbolic link that ${userOf(st.uid)} made in the shared folder ${p.dir}; it is not followed`,
+        );
       const target = readlinkSync(`/proc/self/fd/${p.fd}/${p.name}`);
       if (p.dir.startsWith('/proc/') && !target.startsWith('/')) return;
       if (hops >= MAX_LINKS) throw refuse(shown, 'too many symbolic links on its way');
@@ -183,7 +228,7 @@ export function writeOutputFile(path: string, data: string | Buffer): void {
   const fd = openOutputFile(path);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
   } catch (err) {
     closeSync(fd);
     throw fail(path, err);

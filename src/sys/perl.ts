@@ -13,7 +13,9 @@ const cache = new Map<PerlScript, string>();
 export function perlScript(name: PerlScript): string {
   let text = cache.get(name);
   if (text === undefined) {
-    const code = readFileSync(perlFile(name), 'utf8').split('\n').filter((l) => !/^\s*#/.test(l));
+    const code = readFileSync(perlFile(name), 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*#/.test(l));
     text = `${perlSyscallTable()}\n${code.join('\n')}`;
     cache.set(name, text);
   }

@@ -26,8 +26,16 @@ function rules(text: string): string {
 function links(): string {
   const raw = read('ip', ['-j', 'link', 'show']);
   try {
-    const list = JSON.parse(raw) as { ifname: string; flags: string[]; mtu: number; address?: string; master?: string }[];
-    return list.map((l) => `${l.ifname} ${l.flags.join(',')} mtu=${l.mtu} ${l.address ?? ''} ${l.master ?? ''}`).join('\n');
+    const list = JSON.parse(raw) as {
+      ifname: string;
+      flags: string[];
+      mtu: number;
+      address?: string;
+      master?: string;
+    }[];
+    return list
+      .map((l) => `${l.ifname} ${l.flags.join(',')} mtu=${l.mtu} ${l.address ?? ''} ${l.master ?? ''}`)
+      .join('\n');
   } catch {
     return raw;
   }

@@ -3,18 +3,60 @@
 // (asm/unistd_64.h on x86_64; asm-generic/unistd.h, which arm64 uses).
 import { EnvironmentError } from '../errors.js';
 
-const NAMES = ['setns', 'unshare', 'mount', 'umount2', 'pivot_root', 'sethostname', 'init_module', 'keyctl', 'add_key', 'open_tree', 'move_mount', 'mount_setattr', 'openat2'] as const;
+const NAMES = [
+  'setns',
+  'unshare',
+  'mount',
+  'umount2',
+  'pivot_root',
+  'sethostname',
+  'init_module',
+  'keyctl',
+  'add_key',
+  'open_tree',
+  'move_mount',
+  'mount_setattr',
+  'openat2',
+] as const;
 export type SyscallName = (typeof NAMES)[number];
 
 // Node's name of an architecture -> the kernel's name and its numbers.
 const TABLES: Record<string, { arch: string; nr: Record<SyscallName, number> }> = {
   x64: {
     arch: 'x86_64',
-    nr: { setns: 308, unshare: 272, mount: 165, umount2: 166, pivot_root: 155, sethostname: 170, init_module: 175, keyctl: 250, add_key: 248, open_tree: 428, move_mount: 429, mount_setattr: 442, openat2: 437 },
+    nr: {
+      setns: 308,
+      unshare: 272,
+      mount: 165,
+      umount2: 166,
+      pivot_root: 155,
+      sethostname: 170,
+      init_module: 175,
+      keyctl: 250,
+      add_key: 248,
+      open_tree: 428,
+      move_mount: 429,
+      mount_setattr: 442,
+      openat2: 437,
+    },
   },
   arm64: {
     arch: 'aarch64',
-    nr: { setns: 268, unshare: 97, mount: 40, umount2: 39, pivot_root: 41, sethostname: 161, init_module: 105, keyctl: 219, add_key: 217, open_tree: 428, move_mount: 429, mount_setattr: 442, openat2: 437 },
+    nr: {
+      setns: 268,
+      unshare: 97,
+      mount: 40,
+      umount2: 39,
+      pivot_root: 41,
+      sethostname: 161,
+      init_module: 105,
+      keyctl: 219,
+      add_key: 217,
+      open_tree: 428,
+      move_mount: 429,
+      mount_setattr: 442,
+      openat2: 437,
+    },
   },
 };
 
@@ -22,8 +64,14 @@ const TABLES: Record<string, { arch: string; nr: Record<SyscallName, number> }> 
 export function syscallNumbers(arch: string = process.arch): Record<SyscallName, number> {
   const table = TABLES[arch];
   if (!table) {
-    const known = Object.values(TABLES).map((t) => t.arch).join(' and ');
-    throw new EnvironmentError('UNSUPPORTED_ARCH', `this machine's architecture (${arch}) is not supported: the sandbox's system calls are known for ${known} only`, `run lab on an ${known} machine`);
+    const known = Object.values(TABLES)
+      .map((t) => t.arch)
+      .join(' and ');
+    throw new EnvironmentError(
+      'UNSUPPORTED_ARCH',
+      `this machine's architecture (${arch}) is not supported: the sandbox's system calls are known for ${known} only`,
+      `run lab on an ${known} machine`,
+    );
   }
   return table.nr;
 }

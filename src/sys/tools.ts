@@ -68,5 +68,9 @@ export function requireTools(tools: string[]): void {
   const missing = tools.filter((t) => !which(t));
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((t) => TOOL_PACKAGES[t] ?? t))];
-  throw new EnvironmentError('TOOL_MISSING', `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`, `install with: apt-get install -y ${pkgs.join(' ')}   (or run ./lab, which installs them)`);
+  throw new EnvironmentError(
+    'TOOL_MISSING',
+    `missing tool${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`,
+    `install with: apt-get install -y ${pkgs.join(' ')}   (or run ./lab, which installs them)`,
+  );
 }

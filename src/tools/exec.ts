@@ -12,11 +12,25 @@ const TIMEOUT_MS = 15_000;
 
 // Runs a program to completion; a missing program or a timeout is an environment error.
 export function run(file: string, args: string[], input?: string): RunResult {
-  const r = spawnSync(file, args, { encoding: 'utf8', timeout: TIMEOUT_MS, killSignal: 'SIGKILL', input: input ?? '', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(file, args, {
+    encoding: 'utf8',
+    timeout: TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    input: input ?? '',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ToolError(TOOL_EXIT.environment, `${file} not found on PATH; install it (Debian: iproute2 / iptables) in this node`);
-    if (code === 'ETIMEDOUT') throw new ToolError(TOOL_EXIT.environment, `${file} ${args.join(' ')} did not finish within ${TIMEOUT_MS / 1000} s`);
+    if (code === 'ENOENT')
+      throw new ToolError(
+        TOOL_EXIT.environment,
+        `${file} not found on PATH; install it (Debian: iproute2 / iptables) in this node`,
+      );
+    if (code === 'ETIMEDOUT')
+      throw new ToolError(
+        TOOL_EXIT.environment,
+        `${file} ${args.join(' ')} did not finish within ${TIMEOUT_MS / 1000} s`,
+      );
     throw new ToolError(TOOL_EXIT.environment, `${file} could not be run: ${r.error.message}`);
   }
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

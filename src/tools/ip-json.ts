@@ -41,10 +41,18 @@ export function lkBridges(links: readonly IpLink[], bridgeNames: ReadonlySet<str
   return links
     .filter((l) => l.ifname.startsWith(BRIDGE_PREFIX) && bridgeNames.has(l.ifname))
     .map((l) => {
-      const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local !== undefined && a.prefixlen !== undefined);
+      const v4 = (l.addr_info ?? []).filter(
+        (a) => a.family === 'inet' && a.local !== undefined && a.prefixlen !== undefined,
+      );
       const first = v4[0];
       const subnets = v4.map((a) => subnetOf(parseIpv4(a.local ?? '') ?? 0, a.prefixlen ?? 32));
       const gw = first?.local !== undefined ? parseIpv4(first.local) : undefined;
-      return { name: l.ifname, project: l.ifname.slice(BRIDGE_PREFIX.length), subnets, gateway: gw === undefined ? undefined : formatIpv4(gw), up: (l.flags ?? []).includes('UP') };
+      return {
+        name: l.ifname,
+        project: l.ifname.slice(BRIDGE_PREFIX.length),
+        subnets,
+        gateway: gw === undefined ? undefined : formatIpv4(gw),
+        up: (l.flags ?? []).includes('UP'),
+      };
     });
 }

@@ -45,13 +45,13 @@ export function formatCidr4(c: Cidr4): string {
 
 // True when the address lies inside the subnet.
 export function contains4(c: Cidr4, addr: number): boolean {
-  return ((addr & maskOf(c.len)) >>> 0) === c.net;
+  return (addr & maskOf(c.len)) >>> 0 === c.net;
 }
 
 // True when two subnets share any address (one contains the other).
 export function overlaps4(a: Cidr4, b: Cidr4): boolean {
   const len = Math.min(a.len, b.len);
-  return ((a.net & maskOf(len)) >>> 0) === ((b.net & maskOf(len)) >>> 0);
+  return (a.net & maskOf(len)) >>> 0 === (b.net & maskOf(len)) >>> 0;
 }
 
 export const SEARCH_FIRST = parseIpv4('10.1.1.0') ?? 0;

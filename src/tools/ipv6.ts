@@ -31,7 +31,7 @@ export function parseIpv6(text: string): Words | undefined {
 export function formatIpv6(words: Words): string {
   let bestAt = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -74,7 +74,9 @@ export function parsePrefix6(text: string, maxLen = 128): { prefix: Prefix6 } | 
   if (len < 1 || len > maxLen) return { error: `length /${len} is out of range (1-${maxLen})` };
   const masked = maskWords(words, len);
   if (!masked.every((w, i) => w === words[i])) {
-    return { error: `${m[1]}/${len} has host bits set: it is an address, not a prefix (the prefix is ${formatIpv6(masked)}/${len})` };
+    return {
+      error: `${m[1]}/${len} has host bits set: it is an address, not a prefix (the prefix is ${formatIpv6(masked)}/${len})`,
+    };
   }
   return { prefix: { words: masked, len } };
 }

@@ -41,9 +41,15 @@ export interface PortSpec {
 // Refuses a project name that cannot make a bridge name: letters, digits, "_" and "-", and lk-NAME within 15.
 export function validateProject(name: string | undefined): string {
   if (name === undefined || name === '') throw usageError('PROJECT is required (e.g. lk net create web)');
-  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw usageError(`PROJECT "${name}" may hold only lowercase letters, digits, "_" and "-", and must start with a letter or digit`);
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name))
+    throw usageError(
+      `PROJECT "${name}" may hold only lowercase letters, digits, "_" and "-", and must start with a letter or digit`,
+    );
   const bridge = BRIDGE_PREFIX + name;
-  if (bridge.length > 15) throw usageError(`PROJECT "${name}" is too long: its bridge ${bridge} would be ${bridge.length} characters, and Linux allows 15 (so at most ${15 - BRIDGE_PREFIX.length} for the project)`);
+  if (bridge.length > 15)
+    throw usageError(
+      `PROJECT "${name}" is too long: its bridge ${bridge} would be ${bridge.length} characters, and Linux allows 15 (so at most ${15 - BRIDGE_PREFIX.length} for the project)`,
+    );
   return name;
 }
 
@@ -54,11 +60,15 @@ export function bridgeOf(project: string): string {
 
 // The comment a rule of a project carries, e.g. "lk:web:masq" or "lk:web:port:8080:10.1.2.2:80:tcp".
 export function commentOf(project: string, role: Role, p?: PortSpec): string {
-  return role === 'port' && p ? `lk:${project}:port:${p.hostPort}:${p.ip}:${p.port}:${p.proto}` : `lk:${project}:${role}`;
+  return role === 'port' && p
+    ? `lk:${project}:port:${p.hostPort}:${p.ip}:${p.port}:${p.proto}`
+    : `lk:${project}:${role}`;
 }
 
 // Reads a comment back into project, role and port; undefined for anything lk did not write.
-export function parseComment(comment: string | undefined): { project: string; role: Role; port?: PortSpec } | undefined {
+export function parseComment(
+  comment: string | undefined,
+): { project: string; role: Role; port?: PortSpec } | undefined {
   const parts = comment?.split(':') ?? [];
   if (parts[0] !== 'lk' || parts.length < 3) return undefined;
   const project = parts[1] ?? '';
@@ -81,7 +91,10 @@ export function lkRules(t: Tables): LkRule[] {
 }
 
 // The rule text (after "-A CHAIN") of each expected rule of a project; the comment names project and role.
-export function netRuleSpecs(project: string, subnet: Cidr4): { role: Role; table: 'nat' | 'filter'; chain: string; spec: string }[] {
+export function netRuleSpecs(
+  project: string,
+  subnet: Cidr4,
+): { role: Role; table: 'nat' | 'filter'; chain: string; spec: string }[] {
   const br = bridgeOf(project);
   const s = formatCidr4(subnet);
   const c = (role: Role): string => `-m comment --comment ${quoteWord(commentOf(project, role))}`;
@@ -112,9 +125,11 @@ export function baseLines(t: Tables): { filter: string[]; nat: string[] } {
   const filter: string[] = [];
   const nat: string[] = [];
   if (!t.filter.chains.includes(FORWARD_CHAIN)) filter.push(`-N ${FORWARD_CHAIN}`);
-  if (!hasJump(t.filter, 'FORWARD', FORWARD_CHAIN)) filter.push(`-I FORWARD 1 -m comment --comment ${JUMP_COMMENT} -j ${FORWARD_CHAIN}`);
+  if (!hasJump(t.filter, 'FORWARD', FORWARD_CHAIN))
+    filter.push(`-I FORWARD 1 -m comment --comment ${JUMP_COMMENT} -j ${FORWARD_CHAIN}`);
   if (!t.nat.chains.includes(PREROUTING_CHAIN)) nat.push(`-N ${PREROUTING_CHAIN}`);
-  if (!hasJump(t.nat, 'PREROUTING', PREROUTING_CHAIN)) nat.push(`-I PREROUTING 1 -m comment --comment ${JUMP_COMMENT} -j ${PREROUTING_CHAIN}`);
+  if (!hasJump(t.nat, 'PREROUTING', PREROUTING_CHAIN))
+    nat.push(`-I PREROUTING 1 -m comment --comment ${JUMP_COMMENT} -j ${PREROUTING_CHAIN}`);
   return { filter, nat };
 }
 
@@ -129,16 +144,21 @@ export function restoreText(lines: { filter: string[]; nat: string[] }): string 
 
 // Parses "HOSTPORT[/tcp|/udp]" and "IP:PORT" for a port forward into the project's subnet.
 export function parsePort(hostText: string | undefined, targetText: string | undefined, subnet: Cidr4): PortSpec {
-  if (hostText === undefined || targetText === undefined) throw usageError('write lk port PROJECT HOSTPORT[/tcp|/udp] CONTAINER_IP:PORT');
+  if (hostText === undefined || targetText === undefined)
+    throw usageError('write lk port PROJECT HOSTPORT[/tcp|/udp] CONTAINER_IP:PORT');
   const h = /^(\d{1,5})(?:\/(tcp|udp))?$/.exec(hostText);
   const hostPort = Number(h?.[1]);
-  if (!h || hostPort < 1 || hostPort > 65535) throw usageError(`HOSTPORT "${hostText}" is not a port (1-65535, optionally /tcp or /udp)`);
+  if (!h || hostPort < 1 || hostPort > 65535)
+    throw usageError(`HOSTPORT "${hostText}" is not a port (1-65535, optionally /tcp or /udp)`);
   const m = /^([\d.]+):(\d{1,5})$/.exec(targetText);
   const addr = m ? parseIpv4(m[1] ?? '') : undefined;
   const port = Number(m?.[2]);
-  if (!m || addr === undefined || port < 1 || port > 65535) throw usageError(`CONTAINER_IP:PORT "${targetText}" is not an IPv4 address and port (e.g. 10.1.2.2:80)`);
+  if (!m || addr === undefined || port < 1 || port > 65535)
+    throw usageError(`CONTAINER_IP:PORT "${targetText}" is not an IPv4 address and port (e.g. 10.1.2.2:80)`);
   if (!contains4(subnet, addr) || addr === subnet.net || addr === subnet.net + 255 || addr === subnet.net + 1) {
-    throw usageError(`CONTAINER_IP ${m[1]} is not a container address in the project's subnet ${formatCidr4(subnet)} (.2 to .254)`);
+    throw usageError(
+      `CONTAINER_IP ${m[1]} is not a container address in the project's subnet ${formatCidr4(subnet)} (.2 to .254)`,
+    );
   }
   return { hostPort, ip: formatIpv4(addr), port, proto: (h[2] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
 }

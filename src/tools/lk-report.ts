@@ -1,6 +1,17 @@
 // lk status: what the kernel has for each project, compared with what it must have (drift). Pure.
 import { formatCidr4 } from './ipv4.js';
-import { bridgeOf, FORWARD_CHAIN, hasJump, lkRules, netRuleSpecs, PREROUTING_CHAIN, type Bridge, type LkRule, type PortSpec, type Tables } from './lk-model.js';
+import {
+  bridgeOf,
+  FORWARD_CHAIN,
+  hasJump,
+  lkRules,
+  netRuleSpecs,
+  PREROUTING_CHAIN,
+  type Bridge,
+  type LkRule,
+  type PortSpec,
+  type Tables,
+} from './lk-model.js';
 import { optionValue } from './saved-rules.js';
 
 export interface ProjectReport {
@@ -31,9 +42,11 @@ export function report(bridges: readonly Bridge[], t: Tables): Report {
   };
   if (names.length) {
     if (!chains.filter) drift.push(`chain ${FORWARD_CHAIN} is missing from the filter table`);
-    else if (!chains.forwardJump) drift.push(`the jump from FORWARD to ${FORWARD_CHAIN} is missing (filter FORWARD -j ${FORWARD_CHAIN})`);
+    else if (!chains.forwardJump)
+      drift.push(`the jump from FORWARD to ${FORWARD_CHAIN} is missing (filter FORWARD -j ${FORWARD_CHAIN})`);
     if (!chains.nat) drift.push(`chain ${PREROUTING_CHAIN} is missing from the nat table`);
-    else if (!chains.preroutingJump) drift.push(`the jump from PREROUTING to ${PREROUTING_CHAIN} is missing (nat PREROUTING -j ${PREROUTING_CHAIN})`);
+    else if (!chains.preroutingJump)
+      drift.push(`the jump from PREROUTING to ${PREROUTING_CHAIN} is missing (nat PREROUTING -j ${PREROUTING_CHAIN})`);
   }
   const projects = names.map((project): ProjectReport => {
     const bridge = bridges.find((b) => b.project === project);
@@ -44,10 +57,17 @@ export function report(bridges: readonly Bridge[], t: Tables): Report {
       else {
         for (const e of netRuleSpecs(project, subnet)) {
           const found = mine.find((r) => r.role === e.role && r.rule.table === e.table && r.rule.chain === e.chain);
-          const what = { masq: 'masquerade rule', out: 'forward rule (out of the bridge)', in: 'forward rule (into the bridge)', port: '' }[e.role];
+          const what = {
+            masq: 'masquerade rule',
+            out: 'forward rule (out of the bridge)',
+            in: 'forward rule (into the bridge)',
+            port: '',
+          }[e.role];
           if (!found) drift.push(`${project}: ${what} missing: ${e.table} ${e.chain} ${e.spec}`);
           else if (e.role === 'masq' && optionValue(found.rule.args, '-s') !== formatCidr4(subnet)) {
-            drift.push(`${project}: masquerade rule is for ${optionValue(found.rule.args, '-s') ?? 'any source'} but ${bridge.name} has ${formatCidr4(subnet)}`);
+            drift.push(
+              `${project}: masquerade rule is for ${optionValue(found.rule.args, '-s') ?? 'any source'} but ${bridge.name} has ${formatCidr4(subnet)}`,
+            );
           } else if (e.role !== 'masq' && optionValue(found.rule.args, e.role === 'in' ? '-o' : '-i') !== bridge.name) {
             drift.push(`${project}: ${what} does not name ${bridge.name}: ${found.rule.line}`);
           }
@@ -55,7 +75,9 @@ export function report(bridges: readonly Bridge[], t: Tables): Report {
       }
       if (!bridge.up) drift.push(`${project}: bridge ${bridge.name} is down`);
     } else {
-      drift.push(`${project}: ${mine.length} rule(s) left without a bridge ${bridgeOf(project)} (stale; remove them with lk cleanup ${project})`);
+      drift.push(
+        `${project}: ${mine.length} rule(s) left without a bridge ${bridgeOf(project)} (stale; remove them with lk cleanup ${project})`,
+      );
     }
     const ports = new Map<string, PortSpec & { dnat: boolean; accept: boolean }>();
     for (const r of mine.filter((x) => x.role === 'port' && x.port)) {
@@ -86,12 +108,18 @@ export function formatReport(r: Report): string {
   if (r.projects.length === 0) lines.push('no projects');
   for (const p of r.projects) {
     const b = p.bridge;
-    lines.push(b ? `project ${p.project}: bridge ${b.name} ${b.subnets.map(formatCidr4).join(', ') || 'no address'}${b.gateway ? ` gateway ${b.gateway}` : ''} ${b.up ? 'up' : 'down'}` : `project ${p.project}: no bridge`);
+    lines.push(
+      b
+        ? `project ${p.project}: bridge ${b.name} ${b.subnets.map(formatCidr4).join(', ') || 'no address'}${b.gateway ? ` gateway ${b.gateway}` : ''} ${b.up ? 'up' : 'down'}`
+        : `project ${p.project}: no bridge`,
+    );
     for (const x of p.rules) lines.push(`  ${x.rule.table} ${x.rule.line.replace(/^-A /, '')}`);
-    for (const x of p.ports) lines.push(`  port ${x.proto} ${x.hostPort} -> ${x.ip}:${x.port} (${[x.dnat ? 'DNAT' : '', x.accept ? 'ACCEPT' : ''].filter(Boolean).join(' + ') || 'none'})`);
+    for (const x of p.ports)
+      lines.push(
+        `  port ${x.proto} ${x.hostPort} -> ${x.ip}:${x.port} (${[x.dnat ? 'DNAT' : '', x.accept ? 'ACCEPT' : ''].filter(Boolean).join(' + ') || 'none'})`,
+      );
   }
   if (r.drift.length === 0) lines.push('drift: none');
   else lines.push('drift:', ...r.drift.map((d) => `  ${d}`));
   return `${lines.join('\n')}\n`;
 }
-

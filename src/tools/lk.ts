@@ -4,7 +4,21 @@
 import { run, runOk } from './exec.js';
 import { lkBridges, parseIpJson, usedSubnets } from './ip-json.js';
 import { firstFree24, formatCidr4, formatIpv4, parseIpv4 } from './ipv4.js';
-import { baseLines, bridgeOf, commentOf, FORWARD_CHAIN, lkRules, netRuleSpecs, parsePort, portRuleSpecs, PREROUTING_CHAIN, restoreText, validateProject, type Bridge, type Tables } from './lk-model.js';
+import {
+  baseLines,
+  bridgeOf,
+  commentOf,
+  FORWARD_CHAIN,
+  lkRules,
+  netRuleSpecs,
+  parsePort,
+  portRuleSpecs,
+  PREROUTING_CHAIN,
+  restoreText,
+  validateProject,
+  type Bridge,
+  type Tables,
+} from './lk-model.js';
 import { formatReport, report } from './lk-report.js';
 import { LK_HELP as HELP } from './lk-help.js';
 import { deleteLine, optionValue, parseSave, type SavedTable } from './saved-rules.js';
@@ -25,7 +39,11 @@ function readTable(table: 'filter' | 'nat'): SavedTable {
 function readState(): State {
   const links = parseIpJson(runOk('ip', ['-j', 'addr', 'show']));
   const bridgeNames = new Set(parseIpJson(runOk('ip', ['-j', 'link', 'show', 'type', 'bridge'])).map((l) => l.ifname));
-  return { links, bridges: lkBridges(links, bridgeNames), tables: { filter: readTable('filter'), nat: readTable('nat') } };
+  return {
+    links,
+    bridges: lkBridges(links, bridgeNames),
+    tables: { filter: readTable('filter'), nat: readTable('nat') },
+  };
 }
 
 // Applies an iptables-restore --noflush input; a refusal is exit 1 with iptables-restore's message.
@@ -37,7 +55,10 @@ function restore(text: string): void {
 function requireBridge(s: State, project: string): Bridge & { subnet: NonNullable<Bridge['subnets'][0]> } {
   const b = s.bridges.find((x) => x.project === project);
   const subnet = b?.subnets[0];
-  if (!b) throw usageError(`PROJECT "${project}" has no bridge ${bridgeOf(project)} here; run lk net create ${project} first`);
+  if (!b)
+    throw usageError(
+      `PROJECT "${project}" has no bridge ${bridgeOf(project)} here; run lk net create ${project} first`,
+    );
   if (!subnet) throw usageError(`bridge ${b.name} has no IPv4 address; run lk cleanup ${project} and create it again`);
   return { ...b, subnet };
 }
@@ -48,10 +69,15 @@ function create(project: string): number {
   const existing = s.bridges.find((b) => b.project === project);
   let subnet = existing?.subnets[0];
   let made = false;
-  if (existing && !subnet) throw usageError(`bridge ${existing.name} exists without an IPv4 address; run lk cleanup ${project} first`);
+  if (existing && !subnet)
+    throw usageError(`bridge ${existing.name} exists without an IPv4 address; run lk cleanup ${project} first`);
   if (!subnet) {
     subnet = firstFree24(usedSubnets(s.links));
-    if (!subnet) throw new ToolError(TOOL_EXIT.environment, 'no free /24 between 10.1.1.0 and 10.255.255.0: every one overlaps a subnet on an interface here; remove a project with lk cleanup PROJECT');
+    if (!subnet)
+      throw new ToolError(
+        TOOL_EXIT.environment,
+        'no free /24 between 10.1.1.0 and 10.255.255.0: every one overlaps a subnet on an interface here; remove a project with lk cleanup PROJECT',
+      );
     const br = bridgeOf(project);
     runOk('ip', ['link', 'add', br, 'type', 'bridge']);
     made = true;
@@ -78,7 +104,11 @@ function create(project: string): number {
     throw err;
   }
   const where = `${bridgeOf(project)} ${formatCidr4(subnet)} gateway ${formatIpv4(subnet.net + 1)}`;
-  process.stdout.write(made ? `created ${where}\n` : `${where} exists; ${missing ? `put back ${missing} missing rule(s)` : 'its rules are in place'}\n`);
+  process.stdout.write(
+    made
+      ? `created ${where}\n`
+      : `${where} exists; ${missing ? `put back ${missing} missing rule(s)` : 'its rules are in place'}\n`,
+  );
   return TOOL_EXIT.ok;
 }
 
@@ -88,7 +118,10 @@ function port(project: string, hostText: string | undefined, target: string | un
   const b = requireBridge(s, project);
   const p = parsePort(hostText, target, b.subnet);
   const clash = lkRules(s.tables).find((r) => r.port && r.port.hostPort === p.hostPort && r.port.proto === p.proto);
-  if (clash) throw usageError(`HOSTPORT ${p.hostPort}/${p.proto} is already forwarded (${clash.rule.comment}); remove it with lk unport ${clash.project} ${clash.port?.ip}`);
+  if (clash)
+    throw usageError(
+      `HOSTPORT ${p.hostPort}/${p.proto} is already forwarded (${clash.rule.comment}); remove it with lk unport ${clash.project} ${clash.port?.ip}`,
+    );
   const lines = baseLines(s.tables);
   const spec = portRuleSpecs(project, p);
   lines.nat.push(`-A ${PREROUTING_CHAIN} ${spec.nat}`);
@@ -118,28 +151,39 @@ function cleanup(project: string): number {
   const all = lkRules(s.tables);
   const mine = all.filter((r) => r.project === project);
   const bridge = s.bridges.find((b) => b.project === project);
-  if (!mine.length && !bridge) throw usageError(`no project ${project} here: no bridge ${bridgeOf(project)} and no rule commented lk:${project}:...`);
+  if (!mine.length && !bridge)
+    throw usageError(
+      `no project ${project} here: no bridge ${bridgeOf(project)} and no rule commented lk:${project}:...`,
+    );
   const lines = { filter: [] as string[], nat: [] as string[] };
   for (const r of mine) lines[r.rule.table as 'filter' | 'nat'].push(deleteLine(r.rule));
-  const others = [...new Set([...s.bridges.map((b) => b.project), ...all.map((r) => r.project)])].filter((p) => p !== project);
+  const others = [...new Set([...s.bridges.map((b) => b.project), ...all.map((r) => r.project)])].filter(
+    (p) => p !== project,
+  );
   let chains = `kept ${FORWARD_CHAIN}, ${PREROUTING_CHAIN} and their jumps (still used by ${others.join(', ')})`;
   if (others.length === 0) {
     chains = `removed ${FORWARD_CHAIN}, ${PREROUTING_CHAIN} and their jumps (no project left)`;
     const mineRules = new Set(mine.map((r) => r.rule));
-    for (const [table, from, to] of [['filter', 'FORWARD', FORWARD_CHAIN], ['nat', 'PREROUTING', PREROUTING_CHAIN]] as const) {
+    for (const [table, from, to] of [
+      ['filter', 'FORWARD', FORWARD_CHAIN],
+      ['nat', 'PREROUTING', PREROUTING_CHAIN],
+    ] as const) {
       const t = s.tables[table];
       const foreign = t.rules.filter((x) => x.chain === to && !mineRules.has(x));
       if (foreign.length) {
         chains = `kept ${to} and its jump: it holds ${foreign.length} rule(s) lk did not write`;
         continue;
       }
-      for (const r of t.rules.filter((x) => x.chain === from && optionValue(x.args, '-j') === to)) lines[table].push(deleteLine(r));
+      for (const r of t.rules.filter((x) => x.chain === from && optionValue(x.args, '-j') === to))
+        lines[table].push(deleteLine(r));
       if (t.chains.includes(to)) lines[table].push(`-X ${to}`);
     }
   }
   restore(restoreText(lines));
   if (bridge) runOk('ip', ['link', 'del', bridge.name]);
-  process.stdout.write(`removed ${mine.length} rule(s)${bridge ? ` and bridge ${bridge.name}` : ''} of ${project}; ${chains}\n`);
+  process.stdout.write(
+    `removed ${mine.length} rule(s)${bridge ? ` and bridge ${bridge.name}` : ''} of ${project}; ${chains}\n`,
+  );
   return TOOL_EXIT.ok;
 }
 
@@ -154,8 +198,21 @@ function status(args: string[]): number {
       chains: r.chains,
       projects: r.projects.map((p) => ({
         project: p.project,
-        bridge: p.bridge ? { name: p.bridge.name, subnets: p.bridge.subnets.map(formatCidr4), gateway: p.bridge.gateway, up: p.bridge.up } : null,
-        rules: p.rules.map((x) => ({ table: x.rule.table, chain: x.rule.chain, role: x.role, comment: x.rule.comment, line: x.rule.line })),
+        bridge: p.bridge
+          ? {
+              name: p.bridge.name,
+              subnets: p.bridge.subnets.map(formatCidr4),
+              gateway: p.bridge.gateway,
+              up: p.bridge.up,
+            }
+          : null,
+        rules: p.rules.map((x) => ({
+          table: x.rule.table,
+          chain: x.rule.chain,
+          role: x.role,
+          comment: x.rule.comment,
+          line: x.rule.line,
+        })),
         ports: p.ports,
       })),
       drift: r.drift,
@@ -183,7 +240,8 @@ function main(argv: string[]): number {
       process.stdout.write(HELP);
       return TOOL_EXIT.ok;
     case 'net':
-      if (rest[0] !== 'create') throw usageError(`unknown command "net ${rest[0] ?? ''}" (expected lk net create PROJECT)`);
+      if (rest[0] !== 'create')
+        throw usageError(`unknown command "net ${rest[0] ?? ''}" (expected lk net create PROJECT)`);
       if (rest.length > 2) throw usageError(`too many arguments: "${rest.slice(2).join(' ')}"`);
       return create(validateProject(rest[1]));
     case 'port':
@@ -198,7 +256,9 @@ function main(argv: string[]): number {
     case 'status':
       return status(rest);
     default:
-      throw usageError(`unknown command "${cmd}" (expected net create, port, unport, cleanup or status; see lk --help)`);
+      throw usageError(
+        `unknown command "${cmd}" (expected net create, port, unport, cleanup or status; see lk --help)`,
+      );
   }
 }
 

@@ -33,17 +33,28 @@ export function validIfaceName(name: string): boolean {
 }
 
 // Parses the INTERNAL and EXTERNAL arguments; a usage error (exit 2) names the argument that is wrong.
-export function parseMappingArgs(iface: string, internalText: string | undefined, externalText: string | undefined): Mapping {
-  if (!validIfaceName(iface)) throw usageError(`IFACE "${iface}" is not an interface name (1-15 characters, no "/", ":" or spaces)`);
-  if (internalText === undefined || externalText === undefined) throw usageError('INTERNAL/LEN and EXTERNAL/LEN are both required, e.g. nat66 eth0 add fd00:0:0:1::/64 2001:db8:1::/64');
+export function parseMappingArgs(
+  iface: string,
+  internalText: string | undefined,
+  externalText: string | undefined,
+): Mapping {
+  if (!validIfaceName(iface))
+    throw usageError(`IFACE "${iface}" is not an interface name (1-15 characters, no "/", ":" or spaces)`);
+  if (internalText === undefined || externalText === undefined)
+    throw usageError(
+      'INTERNAL/LEN and EXTERNAL/LEN are both required, e.g. nat66 eth0 add fd00:0:0:1::/64 2001:db8:1::/64',
+    );
   const i = parsePrefix6(internalText, 64);
   if ('error' in i) throw usageError(`INTERNAL ${i.error}`);
   const e = parsePrefix6(externalText, 64);
   if ('error' in e) throw usageError(`EXTERNAL ${e.error}`);
   if (i.prefix.len !== e.prefix.len) {
-    throw usageError(`INTERNAL is /${i.prefix.len} but EXTERNAL is /${e.prefix.len}: RFC 6296 maps prefixes of the same length`);
+    throw usageError(
+      `INTERNAL is /${i.prefix.len} but EXTERNAL is /${e.prefix.len}: RFC 6296 maps prefixes of the same length`,
+    );
   }
-  if (prefixesOverlap(i.prefix, e.prefix)) throw usageError(`INTERNAL ${formatPrefix6(i.prefix)} and EXTERNAL ${formatPrefix6(e.prefix)} overlap`);
+  if (prefixesOverlap(i.prefix, e.prefix))
+    throw usageError(`INTERNAL ${formatPrefix6(i.prefix)} and EXTERNAL ${formatPrefix6(e.prefix)} overlap`);
   return { iface, internal: i.prefix, external: e.prefix };
 }
 
@@ -74,11 +85,16 @@ export function mappingsFromRules(rules: readonly SavedRule[]): SeenMapping[] {
 export function conflictOf(m: Mapping, existing: readonly Mapping[]): string | undefined {
   for (const x of existing) {
     const same = mappingComment(x) === mappingComment(m);
-    if (same) return `mapping ${describeMapping({ ...x, snpt: undefined, dnpt: undefined }).split(' (')[0]} already exists`;
+    if (same)
+      return `mapping ${describeMapping({ ...x, snpt: undefined, dnpt: undefined }).split(' (')[0]} already exists`;
     const what = `existing mapping ${x.iface} ${formatPrefix6(x.internal)} <-> ${formatPrefix6(x.external)}`;
     if (x.iface === m.iface || x.iface === '*') {
-      for (const [name, p] of [['INTERNAL', m.internal], ['EXTERNAL', m.external]] as const) {
-        if (prefixesOverlap(p, x.internal) || prefixesOverlap(p, x.external)) return `${name} ${formatPrefix6(p)} overlaps the ${what}`;
+      for (const [name, p] of [
+        ['INTERNAL', m.internal],
+        ['EXTERNAL', m.external],
+      ] as const) {
+        if (prefixesOverlap(p, x.internal) || prefixesOverlap(p, x.external))
+          return `${name} ${formatPrefix6(p)} overlaps the ${what}`;
       }
     } else if (prefixesOverlap(m.external, x.external)) {
       return `EXTERNAL ${formatPrefix6(m.external)} overlaps the ${what}`;

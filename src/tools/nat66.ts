@@ -3,7 +3,16 @@
 import { run, runOk } from './exec.js';
 import { formatPrefix6 } from './ipv6.js';
 import { nptMap } from './npt.js';
-import { addRestoreText, conflictOf, delRestoreText, describeMapping, mappingComment, mappingsFromRules, parseMappingArgs, type SeenMapping } from './nat66-model.js';
+import {
+  addRestoreText,
+  conflictOf,
+  delRestoreText,
+  describeMapping,
+  mappingComment,
+  mappingsFromRules,
+  parseMappingArgs,
+  type SeenMapping,
+} from './nat66-model.js';
 import { parseSave } from './saved-rules.js';
 import { runTool, TOOL_EXIT, usageError } from './tool-error.js';
 
@@ -47,7 +56,10 @@ function readMappings(): SeenMapping[] {
 // Refuses an interface that this namespace does not have (asked over netlink, so it is this namespace's view).
 function requireIface(iface: string): void {
   const r = run('ip', ['-j', 'link', 'show', 'dev', iface]);
-  if (r.status !== 0) throw usageError(`IFACE "${iface}": no such interface in this network namespace (${r.stderr.trim() || `ip exited ${r.status}`})`);
+  if (r.status !== 0)
+    throw usageError(
+      `IFACE "${iface}": no such interface in this network namespace (${r.stderr.trim() || `ip exited ${r.status}`})`,
+    );
 }
 
 // Applies a restore text atomically; a refusal is exit 1 with ip6tables-restore's own message.
@@ -73,7 +85,9 @@ function del(iface: string, internal: string | undefined, external: string | und
   const found = all.find((x) => mappingComment(x) === mappingComment(m));
   if (!found) {
     const here = all.filter((x) => x.iface === iface).map((x) => describeMapping(x));
-    throw usageError(`no mapping ${iface} ${formatPrefix6(m.internal)} <-> ${formatPrefix6(m.external)} to delete${here.length ? ` (${iface} has: ${here.join('; ')})` : ''}`);
+    throw usageError(
+      `no mapping ${iface} ${formatPrefix6(m.internal)} <-> ${formatPrefix6(m.external)} to delete${here.length ? ` (${iface} has: ${here.join('; ')})` : ''}`,
+    );
   }
   restore(delRestoreText(found));
   process.stdout.write(`deleted ${iface} ${formatPrefix6(m.internal)} <-> ${formatPrefix6(m.external)}\n`);
@@ -86,7 +100,14 @@ function status(args: string[]): number {
   if (extra.length) throw usageError(`status takes no argument but --json (got "${extra.join(' ')}")`);
   const maps = readMappings();
   if (args.includes('--json')) {
-    const rows = maps.map((m) => ({ iface: m.iface, internal: formatPrefix6(m.internal), external: formatPrefix6(m.external), complete: Boolean(m.snpt && m.dnpt), snpt: Boolean(m.snpt), dnpt: Boolean(m.dnpt) }));
+    const rows = maps.map((m) => ({
+      iface: m.iface,
+      internal: formatPrefix6(m.internal),
+      external: formatPrefix6(m.external),
+      complete: Boolean(m.snpt && m.dnpt),
+      snpt: Boolean(m.snpt),
+      dnpt: Boolean(m.dnpt),
+    }));
     process.stdout.write(`${JSON.stringify({ mappings: rows }, null, 2)}\n`);
   } else if (maps.length === 0) {
     process.stdout.write('no mappings in this network namespace\n');
@@ -109,7 +130,11 @@ function main(argv: string[]): number {
   }
   if (first === 'status') return status(argv.slice(1));
   if (verb !== 'add' && verb !== 'del') {
-    throw usageError(verb === undefined ? `missing command after IFACE "${first}": write nat66 ${first} add|del INTERNAL/LEN EXTERNAL/LEN` : `unknown command "${verb}" (expected add or del; see nat66 --help)`);
+    throw usageError(
+      verb === undefined
+        ? `missing command after IFACE "${first}": write nat66 ${first} add|del INTERNAL/LEN EXTERNAL/LEN`
+        : `unknown command "${verb}" (expected add or del; see nat66 --help)`,
+    );
   }
   if (rest.length > 2) throw usageError(`too many arguments: "${rest.slice(2).join(' ')}"`);
   return verb === 'add' ? add(first, rest[0], rest[1]) : del(first, rest[0], rest[1]);

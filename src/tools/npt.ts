@@ -50,7 +50,10 @@ export function nptTranslateWords(address: Words, from: Prefix6, to: Prefix6): N
   if (len > 48) {
     idx = 4;
     while (idx < 8 && words[idx] === 0xffff) idx++;
-    if (idx === 8) throw new Error(`${formatIpv6(address)} cannot be translated: words 4-7 are all ffff (the kernel drops such a packet)`);
+    if (idx === 8)
+      throw new Error(
+        `${formatIpv6(address)} cannot be translated: words 4-7 are all ffff (the kernel drops such a packet)`,
+      );
   }
   const adjustment = nptAdjustment(from, to);
   const before = words[idx] ?? 0;

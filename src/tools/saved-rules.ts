@@ -59,7 +59,13 @@ export function parseSave(text: string): Map<string, SavedTable> {
     } else if (line.startsWith('-A ') && current) {
       const words = splitWords(line);
       const args = words.slice(2);
-      current.t.rules.push({ table: current.name, chain: words[1] ?? '', args, line, comment: optionValue(args, '--comment') });
+      current.t.rules.push({
+        table: current.name,
+        chain: words[1] ?? '',
+        args,
+        line,
+        comment: optionValue(args, '--comment'),
+      });
     }
   }
   return tables;

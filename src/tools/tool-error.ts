@@ -35,7 +35,9 @@ export function runTool(name: string, main: (argv: string[]) => number): void {
       process.stderr.write(`${name}: ${err.message}\n`);
       code = err.exitCode;
     } else {
-      process.stderr.write(`${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       code = TOOL_EXIT.internal;
     }
   }

@@ -74,9 +74,19 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
           rendererOptions: { persistentOutput: true },
         },
         ...stepTasks,
-        { title: 'teardown', task: async (_c: unknown, task: Task) => void (task.output = await teardown.promise), rendererOptions: { persistentOutput: true } },
+        {
+          title: 'teardown',
+          task: async (_c: unknown, task: Task) => void (task.output = await teardown.promise),
+          rendererOptions: { persistentOutput: true },
+        },
       ],
-      { concurrent: false, exitOnError: false, registerSignalListeners: false, renderer: opts.renderer ?? defaultRenderer(), rendererOptions: { collapseErrors: false, collapseSubtasks: false } },
+      {
+        concurrent: false,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer: opts.renderer ?? defaultRenderer(),
+        rendererOptions: { collapseErrors: false, collapseSubtasks: false },
+      },
     );
     // A failed step is the run's verdict, told by its task; anything else listr2 throws is a real error.
     running = list.run().then(
@@ -89,7 +99,9 @@ export function attachCiReporter(events: LabEvents, opts: CiReporterOptions = {}
   const setupLine = (line: string): void => void (rootfsTask ? (rootfsTask.output = line) : rootfsLines.push(line));
   events.on('rootfs-progress', (e) => setupLine(e.line));
   events.on('sandbox-waiting', (e) => setupLine(e.line)); // the machine runs its limit of sandboxes
-  events.on('sandbox-ready', (e) => sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`));
+  events.on('sandbox-ready', (e) =>
+    sandboxReady.resolve(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms: nodes ${e.nodes.join(', ')}`),
+  );
   events.on('step-start', (e) => tracks.get(e.step.id)?.started.resolve(true));
   events.onAny((e) => {
     const told = stepLines(e, Boolean(opts.verbose), withBefore);

@@ -28,7 +28,10 @@ function fit(label: string): string {
 
 // The flows a lane draws, oldest first.
 function laneFlows(flows: Flow[]): Flow[] {
-  return flows.filter((f) => !isNoise(f)).sort((a, b) => a.firstUs - b.firstUs).slice(0, MAX_ROWS);
+  return flows
+    .filter((f) => !isNoise(f))
+    .sort((a, b) => a.firstUs - b.firstUs)
+    .slice(0, MAX_ROWS);
 }
 
 // Which end of a flow a rewrite changed, so the lane can highlight it.
@@ -51,16 +54,24 @@ export function sequenceSvg(r: CheckResult): string {
   const rowY = (i: number): number => TOP + i * ROW_H;
   lanes.forEach((lane, li) => {
     const x = 10 + li * (LANE_W + GAP);
-    parts.push(`<rect class="lane" x="${x}" y="4" width="${LANE_W}" height="${height - 8}" rx="6"/><text class="lanehead" x="${x + LANE_W / 2}" y="22" text-anchor="middle">capture at ${esc(lane.point)}</text>`);
+    parts.push(
+      `<rect class="lane" x="${x}" y="4" width="${LANE_W}" height="${height - 8}" rx="6"/><text class="lanehead" x="${x + LANE_W / 2}" y="22" text-anchor="middle">capture at ${esc(lane.point)}</text>`,
+    );
     lane.flows.forEach((f, i) => {
       const y = rowY(i);
       const hi = changed(rw, lane.point, f);
       const a = formatEndpoint(f.a);
       const b = formatEndpoint(f.b);
-      parts.push(`<text class="ep${hi === 'a' ? ' rewritten' : ''}" x="${x + 8}" y="${y + 12}">${esc(a)}</text><text class="ep${hi === 'b' ? ' rewritten' : ''}" x="${x + LANE_W - 8}" y="${y + 12}" text-anchor="end">${esc(b)}</text>`);
-      parts.push(`<line class="req" x1="${x + 8}" y1="${y + 30}" x2="${x + LANE_W - 14}" y2="${y + 30}" marker-end="url(#${id}a)"/><text class="lbl" x="${x + LANE_W / 2}" y="${y + 26}" text-anchor="middle">${fit(sideLabel(f, false))}</text>`);
+      parts.push(
+        `<text class="ep${hi === 'a' ? ' rewritten' : ''}" x="${x + 8}" y="${y + 12}">${esc(a)}</text><text class="ep${hi === 'b' ? ' rewritten' : ''}" x="${x + LANE_W - 8}" y="${y + 12}" text-anchor="end">${esc(b)}</text>`,
+      );
+      parts.push(
+        `<line class="req" x1="${x + 8}" y1="${y + 30}" x2="${x + LANE_W - 14}" y2="${y + 30}" marker-end="url(#${id}a)"/><text class="lbl" x="${x + LANE_W / 2}" y="${y + 26}" text-anchor="middle">${fit(sideLabel(f, false))}</text>`,
+      );
       const reply = f.rev.packets > 0;
-      parts.push(`<line class="${reply ? 'rep' : 'norep'}" x1="${x + LANE_W - 8}" y1="${y + 50}" x2="${x + 14}" y2="${y + 50}" ${reply ? `marker-end="url(#${id}r)"` : ''}/><text class="lbl${reply ? '' : ' bad'}" x="${x + LANE_W / 2}" y="${y + 46}" text-anchor="middle">${fit(sideLabel(f, true))}</text>`);
+      parts.push(
+        `<line class="${reply ? 'rep' : 'norep'}" x1="${x + LANE_W - 8}" y1="${y + 50}" x2="${x + 14}" y2="${y + 50}" ${reply ? `marker-end="url(#${id}r)"` : ''}/><text class="lbl${reply ? '' : ' bad'}" x="${x + LANE_W / 2}" y="${y + 46}" text-anchor="middle">${fit(sideLabel(f, true))}</text>`,
+      );
     });
   });
   for (const x of rw) {
@@ -78,7 +89,9 @@ export function sequenceSvg(r: CheckResult): string {
     const now = x.what === 'source' ? x.to.flow.a : x.to.flow.b;
     const mx = (x1 + x2) / 2;
     parts.push(`<path class="nat" d="M${x1} ${y1} C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}"/>`);
-    parts.push(`<text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 20}" text-anchor="middle">${esc(`${x.what} rewritten`)}</text><text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 7}" text-anchor="middle">${esc(`${formatEndpoint(was)} → ${formatEndpoint(now)}`)}</text>`);
+    parts.push(
+      `<text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 20}" text-anchor="middle">${esc(`${x.what} rewritten`)}</text><text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 7}" text-anchor="middle">${esc(`${formatEndpoint(was)} → ${formatEndpoint(now)}`)}</text>`,
+    );
   }
   const defs = `<defs><marker id="${id}a" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" class="ahead"/></marker><marker id="${id}r" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" class="aheadrep"/></marker></defs>`;
   return `<svg class="sequence" role="img" aria-label="flows per capture point" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${parts.join('')}</svg>`;

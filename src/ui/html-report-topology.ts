@@ -30,19 +30,30 @@ export function columns(nodes: NodeFacts[]): NodeFacts[][] {
 // A row's words, as drawn: addresses, bridge membership, kind, state.
 function rowText(r: IfaceFacts): string {
   const addrs = r.addrs.length > 2 ? `${r.addrs[0]} +${r.addrs.length - 1} more` : r.addrs.join(' ');
-  return [addrs, r.master ? `on ${r.master}` : '', r.kind === 'bridge' ? 'bridge' : '', r.up ? '' : 'down'].filter(Boolean).join(' · ');
+  return [addrs, r.master ? `on ${r.master}` : '', r.kind === 'bridge' ? 'bridge' : '', r.up ? '' : 'down']
+    .filter(Boolean)
+    .join(' · ');
 }
 
 // Wide enough for the longest row (monospace, 12px: about 7.3 px a character).
 function boxWidth(nodes: NodeFacts[], points: string[]): number {
-  const chars = Math.max(16, ...nodes.flatMap((n) => shownIfaces(n, points).map((r) => r.name.length + 1 + rowText(r).length)));
+  const chars = Math.max(
+    16,
+    ...nodes.flatMap((n) => shownIfaces(n, points).map((r) => r.name.length + 1 + rowText(r).length)),
+  );
   return Math.ceil(chars * 7.3) + 36;
 }
 
 // Places the boxes, column by column, each column centred vertically.
-function place(nodes: NodeFacts[], BOX_W: number, points: string[]): { placed: Placed[]; width: number; height: number } {
+function place(
+  nodes: NodeFacts[],
+  BOX_W: number,
+  points: string[],
+): { placed: Placed[]; width: number; height: number } {
   const cols = columns(nodes);
-  const heights = cols.map((c) => c.reduce((h, n) => h + HEAD_H + Math.max(1, shownIfaces(n, points).length) * ROW_H + 8 + GAP_Y, -GAP_Y));
+  const heights = cols.map((c) =>
+    c.reduce((h, n) => h + HEAD_H + Math.max(1, shownIfaces(n, points).length) * ROW_H + 8 + GAP_Y, -GAP_Y),
+  );
   const height = Math.max(...heights, 60) + 20;
   const placed: Placed[] = [];
   cols.forEach((col, ci) => {
@@ -71,14 +82,22 @@ export function topologySvg(nodes: NodeFacts[], points: string[]): string {
   const { placed, width, height } = place(nodes, BOX_W, points);
   const parts: string[] = [];
   for (const p of placed) {
-    parts.push(`<g class="node"><rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${p.h}" rx="6"/><text class="nodename" x="${p.x + 10}" y="${p.y + 18}">${esc(p.node)}</text>`);
-    if (!p.rows.length) parts.push(`<text class="iface muted" x="${p.x + 10}" y="${p.y + HEAD_H + 13}">(no interfaces yet)</text>`);
+    parts.push(
+      `<g class="node"><rect x="${p.x}" y="${p.y}" width="${BOX_W}" height="${p.h}" rx="6"/><text class="nodename" x="${p.x + 10}" y="${p.y + 18}">${esc(p.node)}</text>`,
+    );
+    if (!p.rows.length)
+      parts.push(`<text class="iface muted" x="${p.x + 10}" y="${p.y + HEAD_H + 13}">(no interfaces yet)</text>`);
     p.rows.forEach((r, i) => {
       const y = p.y + HEAD_H + i * ROW_H + 13;
       const cap = points.includes(`${p.node}:${r.name}`);
       const what = rowText(r);
-      parts.push(`<text class="iface" x="${p.x + 24}" y="${y}"><title>${esc(`${r.name} (${r.kind}) ${r.addrs.join(' ')}`)}</title><tspan class="ifname">${esc(r.name)}</tspan> <tspan class="addr">${esc(what)}</tspan></text>`);
-      if (cap) parts.push(`<circle class="capture" cx="${p.x + 12}" cy="${y - 4}" r="5"><title>capture point ${esc(`${p.node}:${r.name}`)}</title></circle>`);
+      parts.push(
+        `<text class="iface" x="${p.x + 24}" y="${y}"><title>${esc(`${r.name} (${r.kind}) ${r.addrs.join(' ')}`)}</title><tspan class="ifname">${esc(r.name)}</tspan> <tspan class="addr">${esc(what)}</tspan></text>`,
+      );
+      if (cap)
+        parts.push(
+          `<circle class="capture" cx="${p.x + 12}" cy="${y - 4}" r="5"><title>capture point ${esc(`${p.node}:${r.name}`)}</title></circle>`,
+        );
     });
     parts.push('</g>');
   }
@@ -95,8 +114,13 @@ export function topologySvg(nodes: NodeFacts[], points: string[]): string {
       const [l, r] = a.p.x <= b.p.x ? [a, b] : [b, a];
       const x1 = l.p.x + BOX_W;
       const x2 = l.p.x === r.p.x ? r.p.x : r.p.x;
-      const d = l.p.x === r.p.x ? `M${x1} ${l.y} C${x1 + 40} ${l.y} ${x1 + 40} ${r.y} ${x1} ${r.y}` : `M${x1} ${l.y} C${(x1 + x2) / 2} ${l.y} ${(x1 + x2) / 2} ${r.y} ${x2} ${r.y}`;
-      parts.push(`<path class="link" d="${d}"><title>veth ${esc(`${n.node}:${i.name} — ${i.peer.node}:${i.peer.iface}`)}</title></path>`);
+      const d =
+        l.p.x === r.p.x
+          ? `M${x1} ${l.y} C${x1 + 40} ${l.y} ${x1 + 40} ${r.y} ${x1} ${r.y}`
+          : `M${x1} ${l.y} C${(x1 + x2) / 2} ${l.y} ${(x1 + x2) / 2} ${r.y} ${x2} ${r.y}`;
+      parts.push(
+        `<path class="link" d="${d}"><title>veth ${esc(`${n.node}:${i.name} — ${i.peer.node}:${i.peer.iface}`)}</title></path>`,
+      );
     }
   }
   const legend = `<g class="legend"><circle class="capture" cx="16" cy="${height + 8}" r="5"/><text x="26" y="${height + 12}">capture point</text><path class="link" d="M130 ${height + 8} h40"/><text x="178" y="${height + 12}">veth pair</text></g>`;

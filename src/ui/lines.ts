@@ -16,7 +16,8 @@ export function commandLine(r: CommandRecord, expectFail: boolean, ok: boolean):
 
 // iptables' words for any refusal, which mislead in a container whose root lacks the capability.
 const NOT_ROOT = /\(you must be root\)/;
-const NOT_ROOT_NOTE = '(iptables says "you must be root" whenever the kernel refuses: here the user is root, but without CAP_NET_ADMIN in this namespace, so the kernel says Permission denied)';
+const NOT_ROOT_NOTE =
+  '(iptables says "you must be root" whenever the kernel refuses: here the user is root, but without CAP_NET_ADMIN in this namespace, so the kernel says Permission denied)';
 
 // Command output, indented, at most a few lines unless verbose; iptables' "you must be root" explained.
 export function outputLines(output: string, max = 8): string[] {
@@ -44,15 +45,24 @@ export function hintLines(r: CheckResult): string[] {
 
 // Lines a step's events add to its story, the same in every text reporter; undefined for other events.
 // `withBefore` remembers which steps had a before-check, so their two verdicts are told apart.
-export function stepLines(e: LabEvent, verbose: boolean, withBefore: Set<string>): { stepId: string; lines: string[] } | undefined {
+export function stepLines(
+  e: LabEvent,
+  verbose: boolean,
+  withBefore: Set<string>,
+): { stepId: string; lines: string[] } | undefined {
   if (e.type === 'command-end') {
     if (e.setup) return undefined;
-    const out = e.record.output && (verbose || !e.ok || e.expectFail || e.shows) ? outputLines(e.record.output, e.shows ? 20 : 8) : [];
+    const out =
+      e.record.output && (verbose || !e.ok || e.expectFail || e.shows)
+        ? outputLines(e.record.output, e.shows ? 20 : 8)
+        : [];
     return { stepId: e.stepId, lines: [commandLine(e.record, e.expectFail, e.ok), ...out] };
   }
   if (e.type === 'check-result') {
     if (e.phase === 'before') withBefore.add(e.stepId);
-    const head = withBefore.has(e.stepId) ? [e.phase === 'before' ? 'before the commands:' : 'after the commands:'] : [];
+    const head = withBefore.has(e.stepId)
+      ? [e.phase === 'before' ? 'before the commands:' : 'after the commands:']
+      : [];
     const pcaps = e.result.points.flatMap((p) => (p.pcapPath ? [`pcap ${p.point}: ${p.pcapPath}`] : []));
     return { stepId: e.stepId, lines: [...head, ...checkLines(e.result, verbose), ...pcaps] };
   }
@@ -63,7 +73,8 @@ export function stepLines(e: LabEvent, verbose: boolean, withBefore: Set<string>
 // What teardown said: removed, kept (and how to enter), or what it left behind.
 export function teardownLine(e: Extract<LabEvent, { type: 'teardown-end' }>): string {
   if (e.kept) return `sandbox kept; enter it with: ${e.shell}`;
-  if (!e.ok) return `teardown incomplete after ${Math.round(e.durationMs)} ms; left behind: ${e.leftovers.join('; ')} (run \`lab clean\`)`;
+  if (!e.ok)
+    return `teardown incomplete after ${Math.round(e.durationMs)} ms; left behind: ${e.leftovers.join('; ')} (run \`lab clean\`)`;
   return `sandbox removed in ${Math.round(e.durationMs)} ms`;
 }
 
@@ -72,9 +83,11 @@ export function summaryLine(r: LabResult): string {
   const failed = r.steps.filter((s) => s.status === 'failed').length;
   const passed = r.steps.filter((s) => s.status === 'passed').length;
   const secs = (r.durationMs / 1000).toFixed(1);
-  if (r.stoppedEarly) return `${r.lab}: stopped after ${r.stoppedEarly.after} of ${r.stoppedEarly.of} steps (${passed} passed, ${failed} failed, ${secs} s)`;
+  if (r.stoppedEarly)
+    return `${r.lab}: stopped after ${r.stoppedEarly.after} of ${r.stoppedEarly.of} steps (${passed} passed, ${failed} failed, ${secs} s)`;
   if (r.status === 'error' || r.status === 'interrupted') return `${r.lab}: ${r.status} after ${secs} s`;
-  const before = r.resumedAt === 1 ? 'step 1 was' : r.resumedAt === 2 ? 'steps 1 and 2 were' : `steps 1 to ${r.resumedAt} were`;
+  const before =
+    r.resumedAt === 1 ? 'step 1 was' : r.resumedAt === 2 ? 'steps 1 and 2 were' : `steps 1 to ${r.resumedAt} were`;
   const earlier = r.resumedAt ? ` here; ${before} done in an earlier run (replayed)` : '';
   return `${r.lab}: ${r.status === 'passed' ? 'PASSED' : 'FAILED'} — ${passed} step${passed === 1 ? '' : 's'} passed, ${failed} failed, ${r.steps.length} run${earlier} (${secs} s)`;
 }

@@ -2,7 +2,10 @@
 import { createInterface } from 'node:readline';
 
 // The hook the runner calls on a failed step: how to enter each node, then wait for Enter (or end of input, or a signal).
-export function pauseOnFail(signal?: AbortSignal, write: (s: string) => void = (s) => process.stdout.write(s)): (f: { stepId: string; runId: string; nodes: string[] }) => Promise<void> {
+export function pauseOnFail(
+  signal?: AbortSignal,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): (f: { stepId: string; runId: string; nodes: string[] }) => Promise<void> {
   return async (f) => {
     write(`\nstep ${f.stepId} failed; its sandbox ${f.runId} stays up. Enter a node from another terminal:\n`);
     for (const n of f.nodes) write(`  lab shell ${f.runId} ${n}\n`);

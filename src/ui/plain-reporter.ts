@@ -16,11 +16,17 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
   events.on('lab-start', (e) => out(`== ${e.lab.id}: ${e.lab.title}`));
   events.on('rootfs-progress', (e) => out(`rootfs: ${e.line}`));
   events.on('sandbox-waiting', (e) => out(e.line));
-  events.on('rootfs-ready', (e) => out(`root filesystem ${e.hash} ${e.built ? `built in ${(e.buildMs / 1000).toFixed(0)} s` : 'cached'}`));
-  events.on('sandbox-ready', (e) => out(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`));
+  events.on('rootfs-ready', (e) =>
+    out(`root filesystem ${e.hash} ${e.built ? `built in ${(e.buildMs / 1000).toFixed(0)} s` : 'cached'}`),
+  );
+  events.on('sandbox-ready', (e) =>
+    out(`sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`),
+  );
   events.on('step-start', (e) => {
     out('');
-    out(`-- step ${e.step.index + 1}/${e.step.total} ${e.step.id}: ${e.step.title}${e.skipped ? '   [commands skipped]' : ''}`);
+    out(
+      `-- step ${e.step.index + 1}/${e.step.total} ${e.step.id}: ${e.step.title}${e.skipped ? '   [commands skipped]' : ''}`,
+    );
     if (opts.explain) out(`   ${e.step.explain}`);
   });
   events.onAny((e) => {
@@ -28,7 +34,11 @@ export function attachPlainReporter(events: LabEvents, opts: PlainOptions = {}):
   });
   let ready = false; // containers started with the sandbox are not news
   events.on('sandbox-ready', () => (ready = true));
-  events.on('container', (e) => ready && out(`  (container ${e.container} ${e.event}${e.addresses.length ? `: ${e.addresses.join(', ')}` : ''})`));
+  events.on(
+    'container',
+    (e) =>
+      ready && out(`  (container ${e.container} ${e.event}${e.addresses.length ? `: ${e.addresses.join(', ')}` : ''})`),
+  );
   events.on('step-end', (e) => out(`  => ${e.stepId}: ${e.status}`));
   events.on('teardown-end', (e) => out(teardownLine(e)));
   return { done: async () => undefined };

@@ -46,7 +46,8 @@ export function gatherStory(events: LabEvents, onEnd: (s: RunStory) => void): Ru
     story.run.push({ info: e.step, skipped: e.skipped, commands: [], checks: [], durationMs: 0 });
   });
   events.on('command-end', (e) => {
-    if (!e.setup && !e.check) current(e.stepId)?.commands.push({ record: e.record, ok: e.ok, expectFail: e.expectFail });
+    if (!e.setup && !e.check)
+      current(e.stepId)?.commands.push({ record: e.record, ok: e.ok, expectFail: e.expectFail });
   });
   events.on('check-result', (e) => {
     const now = performance.now();

@@ -21,7 +21,10 @@ export class LiveCheck {
   private stopped = false;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly ctx: WalkContext, private readonly stepId: string) {}
+  constructor(
+    private readonly ctx: WalkContext,
+    private readonly stepId: string,
+  ) {}
 
   // What the shell wrote on fd 3; anything but c and p is ignored.
   onSignal(data: string): void {

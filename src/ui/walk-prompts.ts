@@ -17,13 +17,26 @@ function wrapChoice(name: string): string {
 
 // Asks one question; Ctrl-C at the prompt, or a signal meanwhile, is an interrupt (teardown, exit 130).
 // `keepQuestion` leaves the question on screen above the answer (predictions).
-export async function ask<T>(message: string, choices: Choice<T>[], signal?: AbortSignal, keepQuestion = false): Promise<T> {
+export async function ask<T>(
+  message: string,
+  choices: Choice<T>[],
+  signal?: AbortSignal,
+  keepQuestion = false,
+): Promise<T> {
   if (signal?.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'));
   let value: T;
   try {
-    value = await select<T>({ message: wrap(message, '  ', '').join('\n'), choices: choices.map((c) => ({ ...c, name: wrapChoice(c.name) })), loop: false }, { clearPromptOnDone: true, ...(signal ? { signal } : {}) });
+    value = await select<T>(
+      {
+        message: wrap(message, '  ', '').join('\n'),
+        choices: choices.map((c) => ({ ...c, name: wrapChoice(c.name) })),
+        loop: false,
+      },
+      { clearPromptOnDone: true, ...(signal ? { signal } : {}) },
+    );
   } catch (err) {
-    if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError')) throw new InterruptedError(String(signal?.reason ?? 'SIGINT'));
+    if (err instanceof Error && (err.name === 'ExitPromptError' || err.name === 'AbortPromptError'))
+      throw new InterruptedError(String(signal?.reason ?? 'SIGINT'));
     throw err;
   }
   const name = choices.find((c) => c.value === value)?.name ?? String(value);

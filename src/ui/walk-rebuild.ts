@@ -25,7 +25,9 @@ async function replayIn(session: LabSession, upTo: number, signal: AbortSignal, 
     if (signal.aborted) throw new InterruptedError(String(signal.reason ?? 'SIGINT'));
     const bad = cmds.filter((c) => !c.ok);
     if (!all && !bad.length) continue;
-    lines.push(`  ${bad.length ? paint('red', '!') : paint('green', '✓')} ${info.index + 1}. ${info.title} (${cmds.length} command${cmds.length === 1 ? '' : 's'}${bad.length ? `, ${bad.length} failed: ${bad.map((c) => c.display).join('; ')}` : ''})`);
+    lines.push(
+      `  ${bad.length ? paint('red', '!') : paint('green', '✓')} ${info.index + 1}. ${info.title} (${cmds.length} command${cmds.length === 1 ? '' : 's'}${bad.length ? `, ${bad.length} failed: ${bad.map((c) => c.display).join('; ')}` : ''})`,
+    );
   }
   return lines;
 }
@@ -77,7 +79,16 @@ export async function backToStart(ctx: WalkContext, index: number): Promise<void
   const t0 = performance.now();
   const info = ctx.session.steps[index];
   if (!info) return;
-  say('', ...wrap(paint('dim', `Going back to the start of step ${index + 1} (${info.id}): a fresh sandbox${index ? `, steps 1 to ${index} replayed` : ''}...`), '  '));
+  say(
+    '',
+    ...wrap(
+      paint(
+        'dim',
+        `Going back to the start of step ${index + 1} (${info.id}): a fresh sandbox${index ? `, steps 1 to ${index} replayed` : ''}...`,
+      ),
+      '  ',
+    ),
+  );
   const spare = ctx.spare?.index === index ? ctx.spare : undefined;
   if (spare) ctx.spare = undefined;
   else await dropSpare(ctx);
@@ -94,5 +105,13 @@ export async function backToStart(ctx: WalkContext, index: number): Promise<void
   }
   ctx.session = fresh.session;
   say(...fresh.failed);
-  say(...wrap(paint('dim', `(back at the start of step ${index + 1} in ${((performance.now() - t0) / 1000).toFixed(1)} s: your earlier changes in this step are gone)`), '  '));
+  say(
+    ...wrap(
+      paint(
+        'dim',
+        `(back at the start of step ${index + 1} in ${((performance.now() - t0) / 1000).toFixed(1)} s: your earlier changes in this step are gone)`,
+      ),
+      '  ',
+    ),
+  );
 }

@@ -19,30 +19,41 @@ export function unsent(output: string): string | undefined {
 export function checkReportLines(r: CheckResult): string[] {
   const out: string[] = [];
   for (const pr of r.probes.filter((x) => !x.ok)) {
-    out.push(`  ${verdict(false)} probe [${pr.node}] ${pr.command}: ${pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`}`);
+    out.push(
+      `  ${verdict(false)} probe [${pr.node}] ${pr.command}: ${pr.probe.expectFail ? 'the lab says it fails, but it succeeded' : `exited ${pr.exitCode}, and the lab says it succeeds`}`,
+    );
   }
   // A probe the lab expects to fail that could not even send says so: it got no answer because nothing left.
   for (const pr of r.probes.filter((x) => x.ok && x.probe.expectFail)) {
     const why = unsent(pr.output);
-    if (why) out.push(`  ${paint('dim', `[${pr.node}] ${pr.command}: not sent (${why}), as the lab expects it to fail`)}`);
+    if (why)
+      out.push(`  ${paint('dim', `[${pr.node}] ${pr.command}: not sent (${why}), as the lab expects it to fail`)}`);
   }
   for (const l of r.looks) {
     out.push(`  ${verdict(l.pass)} ${l.message}${l.look.why ? `   (${l.look.why})` : ''}`);
     for (const o of l.pass ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 8)) out.push(`       | ${o}`);
   }
   for (const p of r.points) {
-    const aboutIcmp6 = r.expectations.some((x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6');
+    const aboutIcmp6 = r.expectations.some(
+      (x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6',
+    );
     const shown = aboutIcmp6 ? p.flows : p.flows.filter((f) => !isChatter(f));
-    out.push(`  ${paint('bold', `at ${p.point}`)} (${count(p.packets, 'packet')} in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`);
+    out.push(
+      `  ${paint('bold', `at ${p.point}`)} (${count(p.packets, 'packet')} in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`,
+    );
     for (const f of shown) out.push(`     ${formatFlow(f)}`);
     const folded = p.flows.length - shown.length;
-    if (folded) out.push(`     ${paint('dim', `+ ${folded} ND/MLD/IGMP flow${folded === 1 ? '' : 's'} (link-local chatter, folded)`)}`);
+    if (folded)
+      out.push(
+        `     ${paint('dim', `+ ${folded} ND/MLD/IGMP flow${folded === 1 ? '' : 's'} (link-local chatter, folded)`)}`,
+      );
     if (p.drops > 0) out.push(`     libpcap dropped ${count(p.drops, 'packet')}`);
     for (const x of r.expectations.filter((e) => e.expectation.point === p.point)) {
       out.push(`    ${verdict(x.pass)} ${x.message}${x.expectation.why ? `   (${x.expectation.why})` : ''}`);
       for (const n of x.pass ? [] : x.nearMisses) {
         out.push(`         ${x.expectation.kind === 'expect' ? 'nearest' : 'seen'}: ${n.flow}`);
-        for (const d of n.diffs) out.push(`           ${d.field}: expected ${d.expected}, seen ${paint('yellow', d.seen)}`);
+        for (const d of n.diffs)
+          out.push(`           ${d.field}: expected ${d.expected}, seen ${paint('yellow', d.seen)}`);
       }
     }
   }
@@ -61,7 +72,8 @@ function highlightRewrites(lines: string[]): string[] {
     if (!/rewritten between/.test(out[i] ?? '')) continue;
     const [pa, wa] = split(out[i + 1] ?? '');
     const [pb, wb] = split(out[i + 2] ?? '');
-    const mark = (w: string[], other: string[]): string => w.map((x, j) => (x !== other[j] ? paint('yellow', x) : x)).join(' ');
+    const mark = (w: string[], other: string[]): string =>
+      w.map((x, j) => (x !== other[j] ? paint('yellow', x) : x)).join(' ');
     out[i + 1] = pa + mark(wa, wb);
     out[i + 2] = pb + mark(wb, wa);
   }

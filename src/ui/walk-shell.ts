@@ -29,18 +29,39 @@ export function commandGroups(run: LabCommand[]): CommandGroup[] {
 // stops the running command); leaving is `exit` or Ctrl-D. With `live`, the step is checked as the student types.
 export async function openShell(ctx: WalkContext, node: string, cmds: string[], live?: LiveCheck): Promise<void> {
   const spec = ctx.session.shell(node);
-  say('', ...wrap(`A shell opens in ${node} (prompt [${node}]#). Type ${cmds.length === 1 ? 'this command' : 'these commands'}${live ? '; the lab checks the step after each one' : ''}:`, '  '));
+  say(
+    '',
+    ...wrap(
+      `A shell opens in ${node} (prompt [${node}]#). Type ${cmds.length === 1 ? 'this command' : 'these commands'}${live ? '; the lab checks the step after each one' : ''}:`,
+      '  ',
+    ),
+  );
   for (const c of cmds) say(...commandLines(node, c, '    '));
-  say(...wrap(`Ctrl-C clears the line or stops a running command. When you are done: \`exit\` (or Ctrl-D), and the lab checks the step.`, '  '), '');
+  say(
+    ...wrap(
+      `Ctrl-C clears the line or stops a running command. When you are done: \`exit\` (or Ctrl-D), and the lab checks the step.`,
+      '  ',
+    ),
+    '',
+  );
   const env = { ...spec.env, ...(live ? LIVE_SHELL_ENV : {}) };
-  const exit = await spawnOnTerminal({ argv: spec.argv, env, ...(live ? { onSignal: (d: string) => live.onSignal(d) } : {}) });
+  const exit = await spawnOnTerminal({
+    argv: spec.argv,
+    env,
+    ...(live ? { onSignal: (d: string) => live.onSignal(d) } : {}),
+  });
   await live?.stop();
   if (ctx.signal.aborted) throw new InterruptedError(String(ctx.signal.reason ?? 'SIGINT'));
   say(paint('dim', `  (left the shell in ${node}${exit.signal ? `: it ended on ${exit.signal}` : ''})`));
 }
 
 // Runs the engine's container starts of a step, then a shell per group of the student's commands.
-export async function typeCommands(ctx: WalkContext, stepId: string, groups: CommandGroup[], firstTime: boolean): Promise<void> {
+export async function typeCommands(
+  ctx: WalkContext,
+  stepId: string,
+  groups: CommandGroup[],
+  firstTime: boolean,
+): Promise<void> {
   const run = ctx.session.step(stepId).run;
   for (const g of groups) {
     if (g.start) {
@@ -52,6 +73,11 @@ export async function typeCommands(ctx: WalkContext, stepId: string, groups: Com
       ctx.showCommands = false;
       continue;
     }
-    await openShell(ctx, g.node, g.indexes.map((i) => run[i]?.cmd ?? ''), new LiveCheck(ctx, stepId));
+    await openShell(
+      ctx,
+      g.node,
+      g.indexes.map((i) => run[i]?.cmd ?? ''),
+      new LiveCheck(ctx, stepId),
+    );
   }
 }

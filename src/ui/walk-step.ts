@@ -20,14 +20,22 @@ const NO_GUESS = -1;
 // The step as the student first sees it: title, why, commands with their nodes, and the probes to come.
 export function showStep(ctx: WalkContext, info: StepInfo): void {
   const step = ctx.session.step(info.id);
-  say('', ...wrap(paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), '   ', ''), ...wrap(info.explain, '   '));
+  say(
+    '',
+    ...wrap(paint('bold', `── Step ${info.index + 1} of ${info.total}: ${info.title}`), '   ', ''),
+    ...wrap(info.explain, '   '),
+  );
   if (info.arrange.length) {
     say('', ...wrap('First the lab sets the scene (this runs even if you skip the step):', '   '));
     for (const c of info.arrange) say(...commandLines(c.node, c.cmd.split('\n')[0] ?? c.cmd, '     '));
   }
   if (step.run.length) {
     say('', '   Commands:');
-    for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '), ...(c.expectFail ? ['       (the lab expects this one to fail)'] : []));
+    for (const c of step.run)
+      say(
+        ...commandLines(c.node, c.cmd, '     '),
+        ...(c.expectFail ? ['       (the lab expects this one to fail)'] : []),
+      );
   }
   if (step.before) say('', ...wrap('Before the commands, the lab checks the state they start from.', '   '));
   const check = step.check;
@@ -35,7 +43,10 @@ export function showStep(ctx: WalkContext, info: StepInfo): void {
     say('', `   Then the lab sends${check.points.length ? ` and watches ${check.points.join(', ')}` : ''}:`);
     for (const p of check.probes) {
       const pc = probeCommand(p);
-      say(...commandLines(pc.node, pc.display, '     '), ...(p.expectFail ? ['       (the lab says this one fails)'] : []));
+      say(
+        ...commandLines(pc.node, pc.display, '     '),
+        ...(p.expectFail ? ['       (the lab says this one fails)'] : []),
+      );
     }
   } else if (check?.looks?.length) {
     say('', '   Then the lab looks at the state:');
@@ -45,7 +56,10 @@ export function showStep(ctx: WalkContext, info: StepInfo): void {
 
 // Asks the prediction; never blocks: "no guess" is always a choice.
 async function predict(ctx: WalkContext, p: Prediction): Promise<number> {
-  const choices: Choice<number>[] = [...p.choices.map((name, value) => ({ name, value })), { name: 'no guess: just show me', value: NO_GUESS }];
+  const choices: Choice<number>[] = [
+    ...p.choices.map((name, value) => ({ name, value })),
+    { name: 'no guess: just show me', value: NO_GUESS },
+  ];
   say('');
   return ask(`Predict: ${p.question}`, choices, ctx.signal, true);
 }
@@ -57,7 +71,9 @@ function reveal(ctx: WalkContext, stepId: string, p: Prediction, choice: number)
   else {
     const right = choice === p.answer;
     ctx.progress.predictions[stepId] = { choice, right };
-    const head = right ? paint('green', 'Your prediction was right:') : `${paint('yellow', 'Your prediction was wrong:')} you said ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
+    const head = right
+      ? paint('green', 'Your prediction was right:')
+      : `${paint('yellow', 'Your prediction was wrong:')} you said ${p.choices[choice] ?? ''}. ${paint('bold', 'The answer:')}`;
     say('', ...wrap(`${head} ${answer} — ${p.why}`, '   ', '  '));
   }
 }
@@ -73,12 +89,12 @@ export function showCheck(r: CheckResult | undefined, label = 'The packets:'): v
 // The packet's path (session.trace, built in the engine): a choice after a check, offered only when the
 // session has it, so a student can see where the packet died, or which rules it met on its way.
 export function traceChoice<T>(ctx: WalkContext, value: T): Choice<T>[] {
-  return canTrace(ctx.session) ? [{ name: 'see the packet\'s path (which rules it met, where it stopped)', value }] : [];
+  return canTrace(ctx.session) ? [{ name: "see the packet's path (which rules it met, where it stopped)", value }] : [];
 }
 
 // Shows the path of the step's first probe packet, as the engine traces it.
 export async function showTrace(ctx: WalkContext, stepId: string): Promise<void> {
-  say('', '  The packet\'s path:', ...(await traceLines(ctx.session, stepId)).flatMap((l) => wrap(l, '      ', '    ')));
+  say('', "  The packet's path:", ...(await traceLines(ctx.session, stepId)).flatMap((l) => wrap(l, '      ', '    ')));
 }
 
 // The student's choice of what to do with the step.
@@ -122,9 +138,13 @@ type AfterFail = 'retry' | 'keep' | 'solution' | 'run' | 'trace' | 'quit';
 
 // "Type it myself" until the check passes, or the student has it run, or quits. A retry and "have it
 // run for me" start from the step's starting state (a fresh sandbox), never on top of the attempt.
-async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<{ check: CheckResult | undefined; quit: boolean }> {
+async function typeLoop(
+  ctx: WalkContext,
+  info: StepInfo,
+  sr: StepResult,
+): Promise<{ check: CheckResult | undefined; quit: boolean }> {
   const step = ctx.session.step(info.id);
-  say('', ...wrap('Your goal: make the packets show it, by typing the step\'s commands yourself.', '   '));
+  say('', ...wrap("Your goal: make the packets show it, by typing the step's commands yourself.", '   '));
   const groups = commandGroups(step.run);
   let fresh = true; // the sandbox is at the step's start: the engine's container starts are due
   for (;;) {
@@ -136,14 +156,18 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
     prepareStart(ctx, info.index); // a retry from the step's start then costs only the swap
     let next: AfterFail;
     for (;;) {
-      next = await ask('The check failed. Now:', [
-        { name: 'retry from the step\'s start (a fresh sandbox, your changes undone)', value: 'retry' },
-        { name: 'see the solution', value: 'solution' },
-        { name: 'have it run for me (from the step\'s start)', value: 'run' },
-        { name: 'back to the shell, keeping what you typed', value: 'keep' },
-        ...traceChoice(ctx, 'trace' as const),
-        { name: quitChoice(ctx, info.index), value: 'quit' },
-      ], ctx.signal);
+      next = await ask(
+        'The check failed. Now:',
+        [
+          { name: "retry from the step's start (a fresh sandbox, your changes undone)", value: 'retry' },
+          { name: 'see the solution', value: 'solution' },
+          { name: "have it run for me (from the step's start)", value: 'run' },
+          { name: 'back to the shell, keeping what you typed', value: 'keep' },
+          ...traceChoice(ctx, 'trace' as const),
+          { name: quitChoice(ctx, info.index), value: 'quit' },
+        ],
+        ctx.signal,
+      );
       if (next === 'trace') await showTrace(ctx, info.id);
       else if (next === 'solution') {
         say('', '   The solution:');
@@ -165,15 +189,32 @@ async function typeLoop(ctx: WalkContext, info: StepInfo, sr: StepResult): Promi
 
 // Walks one step; 'quit' when the student quits before or during it. `again`: the step is walked once
 // more (from its start), so its prediction is not asked twice.
-export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boolean, again = false): Promise<StepResult | 'quit'> {
+export async function walkStep(
+  ctx: WalkContext,
+  info: StepInfo,
+  forcedSkip: boolean,
+  again = false,
+): Promise<StepResult | 'quit'> {
   const step = ctx.session.step(info.id);
   showStep(ctx, info);
   const known = ctx.progress.predictions[info.id]?.choice;
-  const choice = !step.prediction || forcedSkip ? undefined : again || known !== undefined ? known ?? NO_GUESS : await predict(ctx, step.prediction);
+  const choice =
+    !step.prediction || forcedSkip
+      ? undefined
+      : again || known !== undefined
+        ? (known ?? NO_GUESS)
+        : await predict(ctx, step.prediction);
   const action = await chooseAction(ctx, info, forcedSkip);
   if (action === 'quit') return 'quit';
   const t0 = performance.now();
-  const sr: StepResult = { id: info.id, title: info.title, status: 'passed', skipped: action === 'skip', commands: [], durationMs: 0 };
+  const sr: StepResult = {
+    id: info.id,
+    title: info.title,
+    status: 'passed',
+    skipped: action === 'skip',
+    commands: [],
+    durationMs: 0,
+  };
   // The step's scene (its arrange part) is set whatever the student chose, as in --check.
   const arranged = await ctx.session.arrange(info.id);
   if (arranged.length) sr.arrange = arranged;
@@ -195,10 +236,24 @@ export async function walkStep(ctx: WalkContext, info: StepInfo, forcedSkip: boo
   if (check) sr.check = check;
   if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, choice);
   const checksOk = (!check || check.pass) && (!before || before.pass);
-  sr.status = ![...sr.commands, ...(sr.arrange ?? [])].every((c) => c.ok) || !checksOk ? 'failed' : check || before ? 'passed' : sr.skipped ? 'skipped-commands' : 'not-checked';
+  sr.status =
+    ![...sr.commands, ...(sr.arrange ?? [])].every((c) => c.ok) || !checksOk
+      ? 'failed'
+      : check || before
+        ? 'passed'
+        : sr.skipped
+          ? 'skipped-commands'
+          : 'not-checked';
   sr.durationMs = performance.now() - t0;
   const how = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
-  ctx.progress.steps[info.id] = { done: !sr.skipped && (sr.status === 'passed' || sr.status === 'not-checked'), how, passed: sr.status === 'passed' };
-  say('', `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : sr.skipped ? 'Step skipped: its commands were left out.' : `Step ${sr.status}.`}`);
+  ctx.progress.steps[info.id] = {
+    done: !sr.skipped && (sr.status === 'passed' || sr.status === 'not-checked'),
+    how,
+    passed: sr.status === 'passed',
+  };
+  say(
+    '',
+    `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : sr.skipped ? 'Step skipped: its commands were left out.' : `Step ${sr.status}.`}`,
+  );
   return sr;
 }

@@ -13,6 +13,7 @@ export function canTrace(session: LabSession): boolean {
 export async function traceLines(session: LabSession, stepId: string): Promise<string[]> {
   const out = await (session as unknown as Traceable).trace?.(stepId);
   if (Array.isArray(out)) return out.map(String);
-  if (out && typeof out === 'object' && Array.isArray((out as { lines?: unknown }).lines)) return (out as { lines: unknown[] }).lines.map(String);
+  if (out && typeof out === 'object' && Array.isArray((out as { lines?: unknown }).lines))
+    return (out as { lines: unknown[] }).lines.map(String);
   return typeof out === 'string' ? out.split('\n') : [];
 }

@@ -26,27 +26,49 @@ export interface WalkOptions {
 // Prints what the session does that the student should see: the step commands, the rootfs build.
 function listen(events: LabEvents, showCommands: () => boolean, quiet: () => boolean): void {
   events.on('rootfs-progress', (e) => say(paint('dim', `  rootfs: ${e.line}`)));
-  events.on('sandbox-ready', (e) => quiet() || say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)));
+  events.on(
+    'sandbox-ready',
+    (e) =>
+      quiet() ||
+      say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)),
+  );
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
-    const out = e.record.output && (!e.ok || e.expectFail || e.shows) ? outputLines(e.record.output, e.shows ? 20 : 8).flatMap(wrapLine) : [];
+    const out =
+      e.record.output && (!e.ok || e.expectFail || e.shows)
+        ? outputLines(e.record.output, e.shows ? 20 : 8).flatMap(wrapLine)
+        : [];
     const node = e.record.node || 'sandbox';
     const note = commandLine(e.record, e.expectFail, e.ok).slice(`[${node}] $ ${e.record.display}`.length).trim();
-    say(...commandLines(node, e.record.display, '  '), ...(note ? [`      ${e.ok ? note : paint('red', note)}`] : []), ...out);
+    say(
+      ...commandLines(node, e.record.display, '  '),
+      ...(note ? [`      ${e.ok ? note : paint('red', note)}`] : []),
+      ...out,
+    );
   });
 }
 
 // Where to start: at the step reached last time (after asking), or at the beginning.
-async function startAt(lab: LoadedLab, progress: LabProgress | undefined, signal: AbortSignal): Promise<{ start: number; progress: LabProgress }> {
+async function startAt(
+  lab: LoadedLab,
+  progress: LabProgress | undefined,
+  signal: AbortSignal,
+): Promise<{ start: number; progress: LabProgress }> {
   const steps = lab.def.steps;
   const fresh = newProgress(lab.def.id, steps.length);
   if (!progress || progress.reached <= 0 || progress.reached >= steps.length) return { start: 0, progress: fresh };
   const at = steps[progress.reached];
-  const choice = await ask(`You stopped before step ${progress.reached + 1} of ${steps.length} (${at?.id}). Resume there?`, [
-    { name: `resume at step ${progress.reached + 1}: ${at?.title ?? ''}`, value: 'resume' },
-    { name: 'start over', value: 'over' },
-  ], signal);
-  return choice === 'resume' ? { start: progress.reached, progress: { ...progress, total: steps.length } } : { start: 0, progress: fresh };
+  const choice = await ask(
+    `You stopped before step ${progress.reached + 1} of ${steps.length} (${at?.id}). Resume there?`,
+    [
+      { name: `resume at step ${progress.reached + 1}: ${at?.title ?? ''}`, value: 'resume' },
+      { name: 'start over', value: 'over' },
+    ],
+    signal,
+  );
+  return choice === 'resume'
+    ? { start: progress.reached, progress: { ...progress, total: steps.length } }
+    : { start: 0, progress: fresh };
 }
 
 // Runs the lab as a walkthrough and always resolves with a result; the sandbox is gone (or kept).
@@ -57,7 +79,11 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
   const events = new LabEvents();
   let session: LabSession | undefined;
   let ctx: WalkContext | undefined;
-  listen(events, () => ctx?.showCommands ?? false, () => false);
+  listen(
+    events,
+    () => ctx?.showCommands ?? false,
+    () => false,
+  );
   // One signal for the walk: the run's (SIGINT/SIGTERM/SIGHUP), or the terminal going away under a prompt.
   const stop = new AbortController();
   const onAbort = (): void => {
@@ -89,8 +115,16 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
     const reopen = async (signal: AbortSignal): Promise<LabSession> => {
       const own = new LabEvents();
       let made: LabSession | undefined;
-      listen(own, () => ctx?.session === made && (ctx?.showCommands ?? false), () => ctx?.session !== made);
-      made = await LabSession.open(loaded, { events: own, signal, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
+      listen(
+        own,
+        () => ctx?.session === made && (ctx?.showCommands ?? false),
+        () => ctx?.session !== made,
+      );
+      made = await LabSession.open(loaded, {
+        events: own,
+        signal,
+        ...(opts.savePcap ? { savePcap: opts.savePcap } : {}),
+      });
       return made;
     };
     ctx = { session, signal: stop.signal, progress, showCommands: false, reopen, retired: [] };
@@ -113,7 +147,10 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
       }
       done.set(info.id, sr);
       if (progress.steps[info.id]?.done) ctx.retired.push(dropSpare(ctx)); // no retry of it is coming
-      progress.reached = firstNotDone(progress, def.steps.map((s) => s.id));
+      progress.reached = firstNotDone(
+        progress,
+        def.steps.map((s) => s.id),
+      );
       saveProgress(progress);
       if (opts.until === info.id) break;
       const next = await afterStep(ctx, info, sr);
@@ -145,8 +182,22 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
       }
     }
     result.steps = def.steps.flatMap((s) => done.get(s.id) ?? []);
-    progress.reached = firstNotDone(progress, def.steps.map((s) => s.id));
-    if (result.stoppedEarly) say('', ...wrap(resumeLine(def.id, progress, def.steps.map((s) => s.id)), '  '));
+    progress.reached = firstNotDone(
+      progress,
+      def.steps.map((s) => s.id),
+    );
+    if (result.stoppedEarly)
+      say(
+        '',
+        ...wrap(
+          resumeLine(
+            def.id,
+            progress,
+            def.steps.map((s) => s.id),
+          ),
+          '  ',
+        ),
+      );
     saveProgress(progress);
   } catch (err) {
     const e = toLabError(stop.signal.aborted ? new InterruptedError(String(stop.signal.reason ?? 'SIGINT')) : err);
@@ -167,7 +218,11 @@ export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise
       await dropSpare(ctx);
       await Promise.allSettled(ctx.retired);
     }
-    if (keep && session) result.kept = { runId: session.runId, shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})` };
+    if (keep && session)
+      result.kept = {
+        runId: session.runId,
+        shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})`,
+      };
     if (report && !report.ok) result.teardown = report;
     process.off('uncaughtException', onTerminalGone);
   }
@@ -191,18 +246,26 @@ function resumeLine(lab: string, p: LabProgress, ids: string[]): string {
 // The last step is behind, but an earlier one is not done: go back to it, end here, or quit.
 async function atTheEnd(ctx: WalkContext, open: number): Promise<'back' | 'end' | 'quit'> {
   const info = ctx.session.steps[open];
-  return ask(`That was the last step, but step ${open + 1} (${info?.id ?? ''}) is not done. Now:`, [
-    { name: `go back to step ${open + 1}: ${info?.title ?? ''} (from its start)`, value: 'back' as const },
-    { name: `end the lab here (step ${open + 1} stays not done)`, value: 'end' as const },
-    { name: quitChoice(ctx, open), value: 'quit' as const },
-  ], ctx.signal);
+  return ask(
+    `That was the last step, but step ${open + 1} (${info?.id ?? ''}) is not done. Now:`,
+    [
+      { name: `go back to step ${open + 1}: ${info?.title ?? ''} (from its start)`, value: 'back' as const },
+      { name: `end the lab here (step ${open + 1} stays not done)`, value: 'end' as const },
+      { name: quitChoice(ctx, open), value: 'quit' as const },
+    ],
+    ctx.signal,
+  );
 }
 
 type AfterStep = 'next' | 'again' | 'back' | 'trace' | 'quit' | 'end';
 
 // After a step: a passed one goes on (or ends the lab after the last); a failed or skipped one never
 // ends the lab: do it now (from its start), go on, go back a step, or quit.
-async function afterStep(ctx: WalkContext, info: StepInfo, sr: StepResult): Promise<'next' | 'again' | 'back' | 'quit'> {
+async function afterStep(
+  ctx: WalkContext,
+  info: StepInfo,
+  sr: StepResult,
+): Promise<'next' | 'again' | 'back' | 'quit'> {
   const last = info.index + 1 >= info.total;
   const ok = ctx.progress.steps[info.id]?.done ?? false;
   if (ok && last) return 'next';
@@ -219,7 +282,9 @@ async function afterStep(ctx: WalkContext, info: StepInfo, sr: StepResult): Prom
   if (sr.check) choices.push(...traceChoice(ctx, 'trace' as const)); // after a pass too: which rules it met and why the others did not match
   choices.push({ name: quitChoice(ctx, ok ? info.index + 1 : info.index), value: 'quit' });
   if (!ok) prepareStart(ctx, info.index); // "do it now" then costs only the swap
-  const question = ok ? 'Next?' : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;
+  const question = ok
+    ? 'Next?'
+    : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;
   for (;;) {
     const next = await ask(question, choices, ctx.signal);
     if (next === 'trace') await showTrace(ctx, info.id);

@@ -23,7 +23,8 @@ test('no container process or overlay mount is left', (t) => {
     try {
       const root = readlinkSync(`/proc/${pid}/root`);
       if (root.startsWith('/run/containers/')) leftovers.push(`process ${pid} in ${root}`);
-      if (readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes('/run/containers/')) leftovers.push(`process ${pid} sees a container overlay`);
+      if (readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes('/run/containers/'))
+        leftovers.push(`process ${pid} sees a container overlay`);
     } catch {
       // gone meanwhile
     }
@@ -33,7 +34,10 @@ test('no container process or overlay mount is left', (t) => {
 
 test('no sandbox keeper process and no journal entry is left', (t) => {
   t.deepEqual([...findKeepers().keys()], []);
-  t.deepEqual(listStates().map((s) => s.runId), []);
+  t.deepEqual(
+    listStates().map((s) => s.runId),
+    [],
+  );
 });
 
 test("no sandbox's cgroup (lab-RUNID, in any hierarchy) is left", (t) => {

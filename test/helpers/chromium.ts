@@ -4,13 +4,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // Runs chromium on a local file with a fresh profile folder, removed afterwards.
 async function chromium(args: string[]): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'lab-chromium-'));
   try {
-    const r = await execa('chromium', [...FLAGS, `--user-data-dir=${profile}`, ...args], { reject: false, timeout: 30_000 });
+    const r = await execa('chromium', [...FLAGS, `--user-data-dir=${profile}`, ...args], {
+      reject: false,
+      timeout: 30_000,
+    });
     if (r.exitCode !== 0) throw new Error(`chromium exited ${r.exitCode}: ${r.stderr}`);
     return r.stdout;
   } finally {

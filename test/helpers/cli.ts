@@ -13,13 +13,23 @@ export interface CliResult {
 
 // Runs `lab ARGS` to completion.
 export async function lab(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const r = await execa(process.execPath, [MAIN, ...args], { reject: false, cwd: ROOT, env: { CI: 'true', ...env }, timeout: 120_000 });
+  const r = await execa(process.execPath, [MAIN, ...args], {
+    reject: false,
+    cwd: ROOT,
+    env: { CI: 'true', ...env },
+    timeout: 120_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
 // Starts `lab ARGS` without waiting, for signal tests.
 export function labProcess(args: string[], env: Record<string, string> = {}): ResultPromise {
-  return execa(process.execPath, [MAIN, ...args], { reject: false, cwd: ROOT, env: { CI: 'true', ...env }, timeout: 120_000 });
+  return execa(process.execPath, [MAIN, ...args], {
+    reject: false,
+    cwd: ROOT,
+    env: { CI: 'true', ...env },
+    timeout: 120_000,
+  });
 }
 
 export interface JsonExpectation {
@@ -34,7 +44,11 @@ export interface JsonStep {
   status: string;
   skipped: boolean;
   commands: { display: string; node: string; exitCode: number; ok: boolean }[];
-  check?: { pass: boolean; expectations: JsonExpectation[]; points: { point: string; ready: boolean; drops: number; flows: unknown[]; error?: string }[] };
+  check?: {
+    pass: boolean;
+    expectations: JsonExpectation[];
+    points: { point: string; ready: boolean; drops: number; flows: unknown[]; error?: string }[];
+  };
 }
 export interface JsonResult {
   exitCode: number;
@@ -46,7 +60,10 @@ export interface JsonResult {
 }
 
 // Runs a lab with --check --json and parses the result.
-export async function runJson(args: string[], env: Record<string, string> = {}): Promise<{ cli: CliResult; result: JsonResult }> {
+export async function runJson(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ cli: CliResult; result: JsonResult }> {
   const cli = await lab(['run', ...args, '--check', '--json'], env);
   let result: JsonResult;
   try {

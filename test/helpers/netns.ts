@@ -43,7 +43,8 @@ export class Netns {
 
   // Refuses to go on if this namespace is the test runner's own (the real one).
   private guard(): void {
-    if (readlinkSync(`/proc/${this.pid}/ns/net`) === OWN_NETNS) throw new Error('refusing: the namespace is the real one');
+    if (readlinkSync(`/proc/${this.pid}/ns/net`) === OWN_NETNS)
+      throw new Error('refusing: the namespace is the real one');
   }
 
   // argv prefixed to run a program inside this namespace.
@@ -75,7 +76,8 @@ export class Netns {
       const links = JSON.parse(r.stdout) as { ifname: string; operstate: string }[];
       return ifaces.every((i) => links.some((l) => l.ifname === i && l.operstate === 'UP'));
     };
-    if (!(await waitFor(up, timeoutMs))) throw new Error(`interfaces ${ifaces.join(', ')} not up within ${timeoutMs} ms`);
+    if (!(await waitFor(up, timeoutMs)))
+      throw new Error(`interfaces ${ifaces.join(', ')} not up within ${timeoutMs} ms`);
   }
 
   // Runs a built tool (nat66, lk) in the namespace, as `node dist/src/tools/NAME.js ARGS`.

@@ -16,9 +16,15 @@ export async function makeOtherUser(tag: string): Promise<OtherUser> {
   const uid = Number((await execa('id', ['-u', name])).stdout);
   const gid = Number((await execa('id', ['-g', name])).stdout);
   return {
-    name, uid, gid,
+    name,
+    uid,
+    gid,
     run: async (argv) => {
-      const r = await execa('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...argv], { reject: false, all: true, timeout: 30_000 });
+      const r = await execa('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...argv], {
+        reject: false,
+        all: true,
+        timeout: 30_000,
+      });
       return { exitCode: r.exitCode ?? -1, all: String(r.all) };
     },
     remove: async () => void (await execa('userdel', [name], { reject: false })),

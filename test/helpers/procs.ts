@@ -44,7 +44,15 @@ export function journal(dir: string): { runId: string; initPid: number; outerPid
   try {
     return readdirSync(dir)
       .filter((n) => n.endsWith('.json'))
-      .map((n) => JSON.parse(readFileSync(`${dir}/${n}`, 'utf8')) as { runId: string; initPid: number; outerPid: number; kept: boolean });
+      .map(
+        (n) =>
+          JSON.parse(readFileSync(`${dir}/${n}`, 'utf8')) as {
+            runId: string;
+            initPid: number;
+            outerPid: number;
+            kept: boolean;
+          },
+      );
   } catch {
     return [];
   }

@@ -8,9 +8,13 @@ const NEEDS_ROOT = ' (skipped: needs root)';
 // a title skips that test; a hook (a function first) does nothing.
 function skipping(): typeof test {
   const call = (first: unknown, ...rest: unknown[]): void => {
-    if (typeof first === 'string') (test.skip as (title: string, ...args: unknown[]) => void)(`${first}${NEEDS_ROOT}`, ...rest);
+    if (typeof first === 'string')
+      (test.skip as (title: string, ...args: unknown[]) => void)(`${first}${NEEDS_ROOT}`, ...rest);
   };
-  const proxy: unknown = new Proxy(call, { get: () => proxy, apply: (_f, _this, args: unknown[]) => call(args[0], ...args.slice(1)) });
+  const proxy: unknown = new Proxy(call, {
+    get: () => proxy,
+    apply: (_f, _this, args: unknown[]) => call(args[0], ...args.slice(1)),
+  });
   return proxy as typeof test;
 }
 

@@ -18,7 +18,9 @@ export class Pane {
   // Starts `lab ARGS` in an 80x50 pane, without CI (so it is interactive), with this environment.
   static async start(args: string[], env: Record<string, string> = {}): Promise<Pane> {
     const pane = new Pane(mkdtempSync(join(tmpdir(), 'lab-tmux-')));
-    const envs = Object.entries({ TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
+    const envs = Object.entries({ TERM: 'xterm-256color', ...env })
+      .map(([k, v]) => `${k}='${v}'`)
+      .join(' ');
     const cmd = `cd '${ROOT}' && env -u CI ${envs} '${process.execPath}' '${MAIN}' ${args.join(' ')}; echo $? > '${pane.exitFile}.tmp'; mv '${pane.exitFile}.tmp' '${pane.exitFile}'; sleep 600`;
     await pane.tmux.start(cmd, 80, 50, {}, 20_000);
     return pane;

@@ -7,21 +7,66 @@ export class Tmux {
   readonly socket = `lab-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   // Starts `cmd` (a shell line) in a cols x rows window with these environment variables.
-  async start(cmd: string, cols: number, rows: number, env: Record<string, string>, historyLines = 2_000): Promise<void> {
+  async start(
+    cmd: string,
+    cols: number,
+    rows: number,
+    env: Record<string, string>,
+    historyLines = 2_000,
+  ): Promise<void> {
     const e = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     // The history limit is a new pane's: set before the session's pane is made.
-    await execa('tmux', ['-L', this.socket, '-f', '/dev/null', 'start-server', ';', 'set-option', '-g', 'history-limit', String(historyLines), ';', 'new-session', '-d', '-s', 't', '-x', String(cols), '-y', String(rows), ...e, cmd]);
+    await execa('tmux', [
+      '-L',
+      this.socket,
+      '-f',
+      '/dev/null',
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'history-limit',
+      String(historyLines),
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      't',
+      '-x',
+      String(cols),
+      '-y',
+      String(rows),
+      ...e,
+      cmd,
+    ]);
   }
 
   // The screen as text (escapes: with colours as SGR sequences).
   async screen(escapes = false): Promise<string> {
-    const r = await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 't'], { reject: false });
+    const r = await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', 't'], {
+      reject: false,
+    });
     return String(r.stdout);
   }
 
   // Everything printed so far (scrollback and screen); joined: lines the terminal wrapped are one again.
   async history(joined = false, escapes = false): Promise<string> {
-    const r = await execa('tmux', ['-L', this.socket, 'capture-pane', '-p', ...(joined ? ['-J'] : []), ...(escapes ? ['-e'] : []), '-S', '-', '-t', 't'], { reject: false });
+    const r = await execa(
+      'tmux',
+      [
+        '-L',
+        this.socket,
+        'capture-pane',
+        '-p',
+        ...(joined ? ['-J'] : []),
+        ...(escapes ? ['-e'] : []),
+        '-S',
+        '-',
+        '-t',
+        't',
+      ],
+      { reject: false },
+    );
     return String(r.stdout);
   }
 
@@ -41,7 +86,11 @@ export class Tmux {
   }
 
   // Polls the screen (or the joined history) until `cond` holds or the bound passes; the last text either way.
-  async waitFor(cond: (text: string) => boolean, timeoutMs: number, where: 'screen' | 'history' = 'screen'): Promise<{ ok: boolean; screen: string }> {
+  async waitFor(
+    cond: (text: string) => boolean,
+    timeoutMs: number,
+    where: 'screen' | 'history' = 'screen',
+  ): Promise<{ ok: boolean; screen: string }> {
     const end = Date.now() + timeoutMs;
     const read = (): Promise<string> => (where === 'screen' ? this.screen() : this.history(true));
     let text = '';
@@ -89,7 +138,19 @@ export function findBoxes(screen: string): { boxes: Box[]; broken: string[] } {
       const sides = Array.from({ length: b - y - 1 }, (_, i) => at(y + 1 + i, r)).every((c) => '│├┤'.includes(c));
       const bottom = Array.from({ length: r - x - 1 }, (_, i) => at(b, x + 1 + i)).every((c) => '─┴┬'.includes(c));
       if (!sides || !bottom || at(b, r) !== '┘') broken.push(`box at row ${y} col ${x}: border overwritten`);
-      else boxes.push({ top: y, left: x, bottom: b, right: r, label: g[y]?.slice(x + 1, r).join('').replace(/─/g, ' ').trim() ?? '' });
+      else
+        boxes.push({
+          top: y,
+          left: x,
+          bottom: b,
+          right: r,
+          label:
+            g[y]
+              ?.slice(x + 1, r)
+              .join('')
+              .replace(/─/g, ' ')
+              .trim() ?? '',
+        });
     }
   }
   return { boxes, broken };
@@ -116,7 +177,8 @@ export function blackText(escaped: string): string[] {
     for (const part of row.split(/(\x1b\[[0-9;:]*m)/)) {
       const sgr = /^\x1b\[([0-9;:]*)m$/.exec(part);
       if (!sgr) {
-        if (fg === 'black' && bg === 'default') run += part.replace(/\x1b\[[^a-zA-Z]*[a-zA-Z]|\x1b[()][0-9A-Za-z]/g, '');
+        if (fg === 'black' && bg === 'default')
+          run += part.replace(/\x1b\[[^a-zA-Z]*[a-zA-Z]|\x1b[()][0-9A-Za-z]/g, '');
         continue;
       }
       flush();
@@ -149,5 +211,7 @@ export function blackText(escaped: string): string[] {
 
 // Whether a `capture-pane -e` screen sets any colour at all (NO_COLOR allows bold, underline, inverse only).
 export function coloured(escaped: string): string[] {
-  return [...escaped.matchAll(/\x1b\[([0-9;:]*)m/g)].map((m) => m[1] ?? '').filter((p) => p.split(/[;:]/).some((c) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(c)));
+  return [...escaped.matchAll(/\x1b\[([0-9;:]*)m/g)]
+    .map((m) => m[1] ?? '')
+    .filter((p) => p.split(/[;:]/).some((c) => /^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$/.test(c)));
 }

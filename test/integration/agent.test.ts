@@ -7,7 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from '../../src/sys/agent.js';
 
 const ENTER = ['unshare', '--net'];
-const run = (a: Agent, argv: string[], timeoutMs?: number) => a.run({ argv, display: argv.join(' '), node: 'n1', ...(timeoutMs ? { timeoutMs } : {}) });
+const run = (a: Agent, argv: string[], timeoutMs?: number) =>
+  a.run({ argv, display: argv.join(' '), node: 'n1', ...(timeoutMs ? { timeoutMs } : {}) });
 
 // The process group ids of live processes whose command line is exactly argv.
 function groupsOf(argv: string[]): number[] {
@@ -125,7 +126,10 @@ test('a command ending while the agent waits for the runner to read (a busy runn
   const [b, ...s] = await Promise.all([big, ...short]);
   t.is(b?.exitCode, 4);
   t.regex(b?.output ?? '', /\[\.\.\. \d+ bytes of output cut \.\.\.\]/);
-  t.deepEqual(s.map((r) => r.exitCode), s.map(() => 0));
+  t.deepEqual(
+    s.map((r) => r.exitCode),
+    s.map(() => 0),
+  );
   t.true(a.alive, 'the agent is still there');
   a.child.stdin?.end();
 });

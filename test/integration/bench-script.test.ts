@@ -29,43 +29,97 @@ async function script(args: string[]): Promise<{ exitCode: number; stdout: strin
     .split('\n')
     .map((l) => LINE.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pass: m[1] === 'PASS', step: m[2]!, point: m[3]!, kind: m[4] as 'expect' | 'none', what: m[5]!, ...(m[6] ? { min: Number(m[6]) } : {}), detail: m[7]! }));
+    .map((m) => ({
+      pass: m[1] === 'PASS',
+      step: m[2]!,
+      point: m[3]!,
+      kind: m[4] as 'expect' | 'none',
+      what: m[5]!,
+      ...(m[6] ? { min: Number(m[6]) } : {}),
+      detail: m[7]!,
+    }));
   return { exitCode: r.exitCode ?? -1, stdout: `${String(r.stdout)}\n${String(r.stderr)}`, verdicts };
 }
 
 // The three runs share the machine; started together they take the time of one.
-const runs = { plain: script([]), masquerade: script(['--skip', 'masquerade']), forward: script(['--skip', 'forward']) };
+const runs = {
+  plain: script([]),
+  masquerade: script(['--skip', 'masquerade']),
+  forward: script(['--skip', 'forward']),
+};
 
 test('lab03.sh passes, with the very 17 expectations of lab 03-masquerade, in order', async (t) => {
   const r = await runs.plain;
   t.is(r.exitCode, 0, r.stdout);
   const { def } = await loadLab('03-masquerade');
   const lab = def.steps.flatMap((s) =>
-    (s.check?.expectations ?? []).map((e) => ({ step: s.id, point: e.point, kind: e.kind === 'expect' ? 'expect' : 'none', what: formatMatcher(e.matcher), ...(e.kind === 'expect' ? { min: e.count?.min ?? 1 } : {}) })),
+    (s.check?.expectations ?? []).map((e) => ({
+      step: s.id,
+      point: e.point,
+      kind: e.kind === 'expect' ? 'expect' : 'none',
+      what: formatMatcher(e.matcher),
+      ...(e.kind === 'expect' ? { min: e.count?.min ?? 1 } : {}),
+    })),
   );
   t.is(lab.length, 17);
   t.deepEqual(
-    r.verdicts.map(({ step, point, kind, what, min }) => ({ step, point, kind, what, ...(min !== undefined ? { min } : {}) })),
+    r.verdicts.map(({ step, point, kind, what, min }) => ({
+      step,
+      point,
+      kind,
+      what,
+      ...(min !== undefined ? { min } : {}),
+    })),
     lab,
   );
-  t.true(r.verdicts.every((v) => v.pass), r.stdout);
+  t.true(
+    r.verdicts.every((v) => v.pass),
+    r.stdout,
+  );
 });
 
 test('lab03.sh --skip masquerade fails (exit 1) and names the rewritten request that never left eth0', async (t) => {
   const r = await runs.masquerade;
   t.is(r.exitCode, 1, r.stdout);
   const failed = r.verdicts.filter((v) => !v.pass);
-  t.true(failed.some((v) => v.step === 'masquerade' && v.point === 'host:eth0' && v.what === 'ICMP echo-request src=10.0.2.15 dst=203.0.113.8 ttl=63' && v.detail === 'seen 0'), r.stdout);
-  t.true(failed.some((v) => v.kind === 'none' && v.what === 'IP src=172.17.0.0/24' && v.detail === 'seen 3'), r.stdout);
-  t.true(failed.every((v) => v.step === 'masquerade'), r.stdout);
+  t.true(
+    failed.some(
+      (v) =>
+        v.step === 'masquerade' &&
+        v.point === 'host:eth0' &&
+        v.what === 'ICMP echo-request src=10.0.2.15 dst=203.0.113.8 ttl=63' &&
+        v.detail === 'seen 0',
+    ),
+    r.stdout,
+  );
+  t.true(
+    failed.some((v) => v.kind === 'none' && v.what === 'IP src=172.17.0.0/24' && v.detail === 'seen 3'),
+    r.stdout,
+  );
+  t.true(
+    failed.every((v) => v.step === 'masquerade'),
+    r.stdout,
+  );
 });
 
 test('lab03.sh --skip forward fails (exit 1) and names the forwarded request with ttl 63', async (t) => {
   const r = await runs.forward;
   t.is(r.exitCode, 1, r.stdout);
   const failed = r.verdicts.filter((v) => !v.pass);
-  t.true(failed.some((v) => v.step === 'forward' && v.point === 'host:eth0' && v.what === 'ICMP echo-request src=172.17.0.100 dst=203.0.113.8 ttl=63' && v.detail === 'seen 0'), r.stdout);
-  t.false(r.verdicts.some((v) => v.step === 'bridge' && !v.pass), r.stdout);
+  t.true(
+    failed.some(
+      (v) =>
+        v.step === 'forward' &&
+        v.point === 'host:eth0' &&
+        v.what === 'ICMP echo-request src=172.17.0.100 dst=203.0.113.8 ttl=63' &&
+        v.detail === 'seen 0',
+    ),
+    r.stdout,
+  );
+  t.false(
+    r.verdicts.some((v) => v.step === 'bridge' && !v.pass),
+    r.stdout,
+  );
 });
 
 test('lab03.sh refuses an unknown step with exit 2', async (t) => {

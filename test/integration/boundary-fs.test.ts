@@ -40,7 +40,9 @@ function attacks(node: string, cache: string, m: string): string {
     FIND_KEY,
   ];
   if (node === 'box') {
-    lines.push(`perl -e 'mkdir "/x"; chroot "/x"; chdir "../../../../.."; chroot "."; exec "/bin/sh", "-c", "test -e ${ROOT}package.json && echo HOLE-chroot-escape"'`);
+    lines.push(
+      `perl -e 'mkdir "/x"; chroot "/x"; chdir "../../../../.."; chroot "."; exec "/bin/sh", "-c", "test -e ${ROOT}package.json && echo HOLE-chroot-escape"'`,
+    );
     lines.push(`dd if=/dev/zero of=/big bs=1M count=1024 2>&1 | tail -4; rm -f /big`);
   } else {
     lines.push(`dd if=/dev/zero of=/tmp/big bs=1M count=1024 2>&1 | tail -4; rm -f /tmp/big`);
@@ -49,7 +51,8 @@ function attacks(node: string, cache: string, m: string): string {
 }
 
 // Last, from plain nodes: take the sandbox's tmpfs away and write what is under it (the real folders).
-const reveal = (m: string): string => `for d in ${REAL_DIRS.join(' ')}; do umount -l $d 2>/dev/null; echo x > $d/${m}.real 2>/dev/null && echo "HOLE-real $d"; done; echo tried`;
+const reveal = (m: string): string =>
+  `for d in ${REAL_DIRS.join(' ')}; do umount -l $d 2>/dev/null; echo x > $d/${m}.real 2>/dev/null && echo "HOLE-real $d"; done; echo tried`;
 const PLAIN = NODES.filter((n) => n !== 'box');
 
 // A lab of the four kinds of node, whose steps are the writes and the attacks.
@@ -57,13 +60,28 @@ function boundaryLab(cache: string, m: string) {
   return defineLab({
     id: '96-boundary',
     title: 'Boundary fixture',
-    summary: 'fixture: the attacks of the boundary test, as a lab\'s step commands',
+    summary: "fixture: the attacks of the boundary test, as a lab's step commands",
     topology: { containers: { box: {} }, nodes: { peer: { role: 'an extra node' } } },
     limits: { diskMb: DISK_MB },
     steps: [
-      { id: 'inside', title: 'Writes inside', explain: 'Each node writes its temporary folders.', run: NODES.map((n) => on(n, inside(m))) },
-      { id: 'attack', title: 'Attacks', explain: 'Each node tries the ways out.', run: NODES.map((n) => on(n, attacks(n, cache, m))) },
-      { id: 'reveal', title: 'Under the tmpfs', explain: 'Each plain node writes under its tmpfs.', run: PLAIN.map((n) => on(n, reveal(m))) },
+      {
+        id: 'inside',
+        title: 'Writes inside',
+        explain: 'Each node writes its temporary folders.',
+        run: NODES.map((n) => on(n, inside(m))),
+      },
+      {
+        id: 'attack',
+        title: 'Attacks',
+        explain: 'Each node tries the ways out.',
+        run: NODES.map((n) => on(n, attacks(n, cache, m))),
+      },
+      {
+        id: 'reveal',
+        title: 'Under the tmpfs',
+        explain: 'Each plain node writes under its tmpfs.',
+        run: PLAIN.map((n) => on(n, reveal(m))),
+      },
     ],
   });
 }
@@ -75,11 +93,15 @@ async function attempt(t: ExecutionContext, way: string, run: Runner): Promise<v
   const rootfs = cachedRootfs();
   if (!rootfs) throw new Error('no cached root filesystem: run `lab rootfs build` first');
   const m = mark(way);
-  const session = await LabSession.open({ def: boundaryLab(rootfs.path, m), file: 'boundary' }, { events: new LabEvents() });
+  const session = await LabSession.open(
+    { def: boundaryLab(rootfs.path, m), file: 'boundary' },
+    { events: new LabEvents() },
+  );
   try {
     for (const node of NODES) {
       const out = await run(session, node, inside(m));
-      for (const d of REAL_DIRS) t.regex(out, new RegExp(`^wrote ${d}$`, 'm'), `${way} ${node}: its own ${d} is writable: ${out}`);
+      for (const d of REAL_DIRS)
+        t.regex(out, new RegExp(`^wrote ${d}$`, 'm'), `${way} ${node}: its own ${d} is writable: ${out}`);
     }
     for (const node of NODES) {
       const out = await run(session, node, attacks(node, rootfs.path, m));
@@ -108,16 +130,20 @@ async function attempt(t: ExecutionContext, way: string, run: Runner): Promise<v
   if (existsSync(`${rootfs.path}/${m}`)) rmSync(`${rootfs.path}/${m}`);
 }
 
-test.serial('through a person\'s shell in each node, nothing gets out and nothing is left', async (t) => {
+test.serial("through a person's shell in each node, nothing gets out and nothing is left", async (t) => {
   // The shell starts from a process whose session keyring holds a secret, as a login session's would.
   await attempt(t, 'shell', async (session, node, line) => {
     const sh = session.shell(node, ['sh', '-c', line]);
-    const r = await execa('perl', ['-e', `syscall(${NR.keyctl}, 1, 0) >= 0 or die; ${ADD_KEY}; exec { $ARGV[0] } @ARGV`, ...sh.argv], { env: sh.env, extendEnv: false, reject: false, timeout: 30_000, all: true });
+    const r = await execa(
+      'perl',
+      ['-e', `syscall(${NR.keyctl}, 1, 0) >= 0 or die; ${ADD_KEY}; exec { $ARGV[0] } @ARGV`, ...sh.argv],
+      { env: sh.env, extendEnv: false, reject: false, timeout: 30_000, all: true },
+    );
     return String(r.all);
   });
 });
 
-test.serial('through a lab\'s step commands in each node, nothing gets out and nothing is left', async (t) => {
+test.serial("through a lab's step commands in each node, nothing gets out and nothing is left", async (t) => {
   // The secret goes into this process's own session keyring (a child's add_key lands in the keyring it shares).
   const key = await execa('perl', ['-e', ADD_KEY], { reject: false });
   t.is(key.exitCode, 0, `a key in the runner's session keyring: ${key.stderr}`);
@@ -134,21 +160,29 @@ test.serial('through a lab\'s step commands in each node, nothing gets out and n
   });
 });
 
-test.serial('from a checkout in a private folder under /tmp, the nodes and the containers run nat66 (labs 07 and 06 pass)', async (t) => {
-  // A copy of the build where no node can follow its path: under /tmp (each sandbox has its own) in a
-  // folder only the real root may enter. The tools reach the nodes bound in by the real root.
-  const dir = mkdtempSync(join(tmpdir(), 'lab-checkout-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const co = join(dir, 'co');
-  mkdirSync(join(co, 'rootfs'), { recursive: true });
-  cpSync(join(ROOT, 'dist'), join(co, 'dist'), { recursive: true });
-  cpSync(join(ROOT, 'package.json'), join(co, 'package.json'));
-  cpSync(join(ROOT, 'rootfs/recipe.json'), join(co, 'rootfs/recipe.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(co, 'node_modules'));
-  const env = { CI: 'true', LAB_ROOTFS_CACHE: join(ROOT, 'rootfs/cache'), LAB_STATE_DIR: join(dir, 'state') };
-  for (const id of ['07-nptv6', '06-project-networks']) {
-    const r = await execa(process.execPath, [join(co, 'dist/src/cli/main.js'), 'check', id], { env, reject: false, timeout: 120_000, all: true });
-    t.is(r.exitCode, 0, `${id} from ${co}: ${String(r.all).slice(-2000)}`);
-    t.notRegex(String(r.all), /Cannot find module/, id);
-  }
-});
+test.serial(
+  'from a checkout in a private folder under /tmp, the nodes and the containers run nat66 (labs 07 and 06 pass)',
+  async (t) => {
+    // A copy of the build where no node can follow its path: under /tmp (each sandbox has its own) in a
+    // folder only the real root may enter. The tools reach the nodes bound in by the real root.
+    const dir = mkdtempSync(join(tmpdir(), 'lab-checkout-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const co = join(dir, 'co');
+    mkdirSync(join(co, 'rootfs'), { recursive: true });
+    cpSync(join(ROOT, 'dist'), join(co, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(co, 'package.json'));
+    cpSync(join(ROOT, 'rootfs/recipe.json'), join(co, 'rootfs/recipe.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(co, 'node_modules'));
+    const env = { CI: 'true', LAB_ROOTFS_CACHE: join(ROOT, 'rootfs/cache'), LAB_STATE_DIR: join(dir, 'state') };
+    for (const id of ['07-nptv6', '06-project-networks']) {
+      const r = await execa(process.execPath, [join(co, 'dist/src/cli/main.js'), 'check', id], {
+        env,
+        reject: false,
+        timeout: 120_000,
+        all: true,
+      });
+      t.is(r.exitCode, 0, `${id} from ${co}: ${String(r.all).slice(-2000)}`);
+      t.notRegex(String(r.all), /Cannot find module/, id);
+    }
+  },
+);

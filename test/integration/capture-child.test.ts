@@ -17,8 +17,13 @@ interface Child {
 
 // A namespace with lo and two veth pairs up, and the child in it with `args`.
 async function start(args: string[]): Promise<Child> {
-  const setup = 'ip link set lo up && ip link add a0 type veth peer name b0 && ip link add a1 type veth peer name b1 && for i in a0 b0 a1 b1; do ip link set $i up; done && mount -t sysfs t-sys /sys && exec "$0" "$@"';
-  const p = spawn('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', setup, process.execPath, CHILD, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const setup =
+    'ip link set lo up && ip link add a0 type veth peer name b0 && ip link add a1 type veth peer name b1 && for i in a0 b0 a1 b1; do ip link set $i up; done && mount -t sysfs t-sys /sys && exec "$0" "$@"';
+  const p = spawn(
+    'unshare',
+    ['--net', '--mount', '--propagation', 'private', 'sh', '-c', setup, process.execPath, CHILD, ...args],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const reader = new FrameReader();
   const waiting = new Map<number, (r: SyncReply) => void>();
   let ready!: () => void;
@@ -33,19 +38,24 @@ async function start(args: string[]): Promise<Child> {
     }),
   );
   const exited = new Promise<void>((r) => p.once('exit', () => r()));
-  await Promise.race([isReady, exited.then(() => Promise.reject(new Error('capture child exited before it was ready')))]);
+  await Promise.race([
+    isReady,
+    exited.then(() => Promise.reject(new Error('capture child exited before it was ready'))),
+  ]);
   let id = 0;
   return {
-    sync: (req = {}) => new Promise((resolve) => {
-      waiting.set(++id, resolve);
-      p.stdin.write(`${JSON.stringify({ op: 'sync', id, ...req })}\n`);
-    }),
+    sync: (req = {}) =>
+      new Promise((resolve) => {
+        waiting.set(++id, resolve);
+        p.stdin.write(`${JSON.stringify({ op: 'sync', id, ...req })}\n`);
+      }),
     want: (ifaces) => void p.stdin.write(`${JSON.stringify({ op: 'want', ifaces })}\n`),
     raw: (text) => void p.stdin.write(text),
-    run: (cmd) => new Promise((resolve, reject) => {
-      const c = spawn('nsenter', ['-t', String(p.pid), '--net', 'sh', '-c', cmd], { stdio: 'ignore' });
-      c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd}: exit ${code}`))));
-    }),
+    run: (cmd) =>
+      new Promise((resolve, reject) => {
+        const c = spawn('nsenter', ['-t', String(p.pid), '--net', 'sh', '-c', cmd], { stdio: 'ignore' });
+        c.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd}: exit ${code}`))));
+      }),
     end: async () => {
       p.stdin.end();
       await exited;
@@ -70,7 +80,10 @@ test('a blank line asks nothing: the child answers the next request', async (t) 
   try {
     c.raw('\n  \n');
     const r = await c.sync();
-    t.deepEqual(r.ifaces.map((i) => i.name), ['a0']);
+    t.deepEqual(
+      r.ifaces.map((i) => i.name),
+      ['a0'],
+    );
   } finally {
     await c.end();
   }
@@ -95,9 +108,21 @@ test('an interface no longer wanted closes after the next opening sync answers; 
     c.want(['a0']);
     // The opening sync answers first, with b1 still open; b1 closes right after, while probes would run.
     t.deepEqual((await c.sync({ ifaces: ['a0'], opening: true })).ifaces.map((i) => i.name).sort(), ['a0', 'b1']);
-    t.deepEqual((await c.sync()).ifaces.map((i) => i.name), ['a0'], 'b1 closed, and the scans leave it closed');
-    t.deepEqual((await c.sync({ ifaces: ['b1'], opening: true })).ifaces.map((i) => i.name).sort(), ['a0', 'b1'], 'a window asking for b1 opens it');
-    t.deepEqual((await c.sync({ ifaces: ['b1'] })).ifaces.map((i) => i.name).sort(), ['a0', 'b1'], 'and it stays open through that window');
+    t.deepEqual(
+      (await c.sync()).ifaces.map((i) => i.name),
+      ['a0'],
+      'b1 closed, and the scans leave it closed',
+    );
+    t.deepEqual(
+      (await c.sync({ ifaces: ['b1'], opening: true })).ifaces.map((i) => i.name).sort(),
+      ['a0', 'b1'],
+      'a window asking for b1 opens it',
+    );
+    t.deepEqual(
+      (await c.sync({ ifaces: ['b1'] })).ifaces.map((i) => i.name).sort(),
+      ['a0', 'b1'],
+      'and it stays open through that window',
+    );
   } finally {
     await c.end();
   }

@@ -22,7 +22,13 @@ function realDisk(): string | undefined {
 // One line in a node, typed through a person's shell path; exit code and all output.
 async function inNode(session: LabSession, node: string, line: string): Promise<{ code: number; out: string }> {
   const sh = session.shell(node, ['sh', '-c', line]);
-  const r = await execa(sh.argv[0]!, sh.argv.slice(1), { env: sh.env, extendEnv: false, reject: false, timeout: 10_000, all: true });
+  const r = await execa(sh.argv[0]!, sh.argv.slice(1), {
+    env: sh.env,
+    extendEnv: false,
+    reject: false,
+    timeout: 10_000,
+    all: true,
+  });
   return { code: r.exitCode ?? -1, out: String(r.all) };
 }
 
@@ -47,23 +53,48 @@ test('from every node, each escape is refused by the kernel and the real machine
       // Root inside, an unprivileged id range outside.
       const map = (await inNode(session, node, 'cat /proc/self/uid_map')).out.trim().split(/\s+/).map(Number);
       t.is(map[0], 0, `${node}: root inside`);
-      t.true((map[1] ?? 0) >= 65_536 && map[2] === 65_536, `${node}: mapped to an unprivileged range, not the real root: ${map.join(' ')}`);
-      if (disk) await refused(`mount /dev/${disk}`, `mkdir -p /tmp/m && mount -o ro /dev/${disk} /tmp/m`, /permission denied|not permitted|does not exist|No such file/i);
-      await refused('mount devtmpfs', 'mkdir -p /tmp/d && mount -t devtmpfs lab-escape /tmp/d', /permission denied|not permitted/i);
+      t.true(
+        (map[1] ?? 0) >= 65_536 && map[2] === 65_536,
+        `${node}: mapped to an unprivileged range, not the real root: ${map.join(' ')}`,
+      );
+      if (disk)
+        await refused(
+          `mount /dev/${disk}`,
+          `mkdir -p /tmp/m && mount -o ro /dev/${disk} /tmp/m`,
+          /permission denied|not permitted|does not exist|No such file/i,
+        );
+      await refused(
+        'mount devtmpfs',
+        'mkdir -p /tmp/d && mount -t devtmpfs lab-escape /tmp/d',
+        /permission denied|not permitted/i,
+      );
       await refused('mknod', 'mknod /tmp/lab-disk b 8 0', /Operation not permitted/);
-      await refused('write /proc/sys/kernel', 'cat /proc/sys/kernel/panic > /proc/sys/kernel/panic', /Permission denied|Read-only/i);
+      await refused(
+        'write /proc/sys/kernel',
+        'cat /proc/sys/kernel/panic > /proc/sys/kernel/panic',
+        /Permission denied|Read-only/i,
+      );
       // init_module(2) itself (x86-64: 175): EPERM is the refusal; the real root would get EFAULT/EINVAL.
       // A kernel built without modules answers ENOSYS (38) to everyone, the real root included.
       const mod = await inNode(session, node, INIT_MODULE);
-      t.is(mod.out.trim(), outsideModule === '38' ? '38' : '1', `${node}: loading a module was not refused: errno ${mod.out}`);
+      t.is(
+        mod.out.trim(),
+        outsideModule === '38' ? '38' : '1',
+        `${node}: loading a module was not refused: errno ${mod.out}`,
+      );
       // A container's /etc is its own overlay; the real /etc is checked untouched at the end.
-      if (node === 'mycontainer') t.is((await inNode(session, node, `touch ${marker}`)).code, 0, 'its own /etc is writable');
+      if (node === 'mycontainer')
+        t.is((await inNode(session, node, `touch ${marker}`)).code, 0, 'its own /etc is writable');
       else await refused('write the real /etc', `touch ${marker}`, /Permission denied|Read-only file system/);
       await refused('signal a process outside', `kill -TERM ${victim.pid}`, /No such process|not permitted/i);
       // Hostname: every node starts named after itself, in a UTS namespace of its own (host's rename,
       // one turn of this loop earlier, does not reach wan), and may rename it, never the machine.
       t.is((await inNode(session, node, 'hostname')).out.trim(), node, `${node}: its own name`);
-      const named = await inNode(session, node, `hostname lab-escape-${node} && hostname && readlink /proc/self/ns/uts /proc/self/ns/ipc`);
+      const named = await inNode(
+        session,
+        node,
+        `hostname lab-escape-${node} && hostname && readlink /proc/self/ns/uts /proc/self/ns/ipc`,
+      );
       t.is(named.code, 0, `${node}: hostname in its own UTS namespace: ${named.out}`);
       const [, uts, ipc] = named.out.trim().split('\n');
       t.not(uts, realUts, `${node}: shares the real UTS namespace`);
@@ -71,7 +102,11 @@ test('from every node, each escape is refused by the kernel and the real machine
       utsSeen.add(uts ?? '');
       t.not(ipc, realIpc, `${node}: shares the real IPC namespace`);
       // And the lab's own kind of steps still work there.
-      const own = await inNode(session, node, 'ip link add lab-esc0 type veth peer name lab-esc1 && ip link del lab-esc0 && sysctl -qw net.ipv4.ip_forward=0');
+      const own = await inNode(
+        session,
+        node,
+        'ip link add lab-esc0 type veth peer name lab-esc1 && ip link del lab-esc0 && sysctl -qw net.ipv4.ip_forward=0',
+      );
       t.is(own.code, 0, `${node}: a lab step was refused: ${own.out}`);
     }
     // Plain nodes see the sandbox's own /run, /tmp, /etc/hosts and /etc/resolv.conf.

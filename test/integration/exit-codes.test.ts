@@ -23,12 +23,20 @@ test('a lab that cannot be run as written, or an unknown lab: exit 2', async (t)
 });
 
 test('no privilege to build namespaces: exit 3, saying what to run', async (t) => {
-  const nobody = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'dist/src/cli/main.js', 'check', PROBES], { reject: false, cwd: ROOT, env: { CI: 'true' } });
+  const nobody = await execa(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'dist/src/cli/main.js', 'check', PROBES],
+    { reject: false, cwd: ROOT, env: { CI: 'true' } },
+  );
   t.is(nobody.exitCode, EXIT.environment, String(nobody.stderr));
   t.regex(String(nobody.stderr), /hint: .*sudo/);
 });
 
-for (const [signal, code] of [['SIGINT', EXIT.interrupted], ['SIGTERM', EXIT.terminated], ['SIGHUP', EXIT.hangup]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', EXIT.interrupted],
+  ['SIGTERM', EXIT.terminated],
+  ['SIGHUP', EXIT.hangup],
+] as const) {
   test(`${signal} during a run: teardown, then exit ${code}`, async (t) => {
     const p = labProcess(['check', '03-masquerade', '--reporter', 'plain']);
     let out = '';

@@ -20,7 +20,10 @@ function processesOf(dir: string, cmd = ''): number[] {
     .filter((n) => {
       try {
         if (readFileSync(`/proc/${n}/stat`, 'utf8').includes(') Z ')) return false;
-        return readFileSync(`/proc/${n}/environ`, 'latin1').includes(needle) && readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(cmd);
+        return (
+          readFileSync(`/proc/${n}/environ`, 'latin1').includes(needle) &&
+          readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(cmd)
+        );
       } catch {
         return false;
       }
@@ -34,7 +37,11 @@ function sleeping(container: number | undefined): boolean {
   const ns = pidNamespace(container);
   return readdirSync('/proc').some((n) => {
     try {
-      return /^\d+$/.test(n) && readFileSync(`/proc/${n}/cmdline`, 'utf8') === 'sleep\u00004\u0000' && pidNamespace(Number(n)) === ns;
+      return (
+        /^\d+$/.test(n) &&
+        readFileSync(`/proc/${n}/cmdline`, 'utf8') === 'sleep\u00004\u0000' &&
+        pidNamespace(Number(n)) === ns
+      );
     } catch {
       return false;
     }
@@ -54,23 +61,35 @@ test('a command that never ends stops at its bound, whole tree killed, naming co
   const t0 = performance.now();
   // --pause-on-fail holds the sandbox up after the failed step: the killed command's group is looked at
   // while nothing else (the teardown) could have ended it.
-  const run = labProcess(['run', FAULTS, '--check', '--until', 'hang', '--reporter', 'plain', '--pause-on-fail'], { LAB_STATE_DIR: dir });
+  const run = labProcess(['run', FAULTS, '--check', '--until', 'hang', '--reporter', 'plain', '--pause-on-fail'], {
+    LAB_STATE_DIR: dir,
+  });
   let out = '';
   run.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   await waitFor(() => /lab shell /.test(out), 30_000);
   t.true(performance.now() - t0 < 15_000, 'bounded by the step, not by the sleep');
-  t.deepEqual(processesOf(dir, 'sleep\u00001000'), [], 'the background sleep of the killed command is gone too (its process group was killed, not only its leader)');
+  t.deepEqual(
+    processesOf(dir, 'sleep\u00001000'),
+    [],
+    'the background sleep of the killed command is gone too (its process group was killed, not only its leader)',
+  );
   run.stdin?.end();
   const r = await run;
   t.is(r.exitCode, 1, out);
-  t.regex(out, /`sh -c "sleep 1000 & sleep 1000"` in host did not end within its bound of 1 s: its whole process tree was killed/);
+  t.regex(
+    out,
+    /`sh -c "sleep 1000 & sleep 1000"` in host did not end within its bound of 1 s: its whole process tree was killed/,
+  );
   await nothingLeft(t, dir);
 });
 
 test('a lab bound outside the limits is exit 2 naming the field', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-bound-'));
   const file = join(dir, 'bound.mjs');
-  const src = readFileSync(join(ROOT, 'dist/fixtures/labs/faults.js'), 'utf8').replace('timeoutMs: 1_000', 'timeoutMs: 10').replace('timeoutMs: 1e3', 'timeoutMs: 10').replace(/from '\.\.\/\.\.\/src\/lab\.js'/, `from '${join(ROOT, 'dist/src/lab.js')}'`);
+  const src = readFileSync(join(ROOT, 'dist/fixtures/labs/faults.js'), 'utf8')
+    .replace('timeoutMs: 1_000', 'timeoutMs: 10')
+    .replace('timeoutMs: 1e3', 'timeoutMs: 10')
+    .replace(/from '\.\.\/\.\.\/src\/lab\.js'/, `from '${join(ROOT, 'dist/src/lab.js')}'`);
   mkdirSync(dir, { recursive: true });
   (await import('node:fs')).writeFileSync(file, src);
   const r = await lab(['check', file]);
@@ -80,18 +99,27 @@ test('a lab bound outside the limits is exit 2 naming the field', async (t) => {
 
 test('200 MB of output: bounded head and tail, said to be cut, the real exit code, small peak memory', async (t) => {
   const dir = stateDir();
-  const proc = execa(process.execPath, [MAIN, 'run', FAULTS, '--check', '--skip', 'hang', '--until', 'flood', '--json'], { reject: false, cwd: ROOT, env: { CI: 'true', LAB_STATE_DIR: dir }, timeout: 120_000 });
+  const proc = execa(
+    process.execPath,
+    [MAIN, 'run', FAULTS, '--check', '--skip', 'hang', '--until', 'flood', '--json'],
+    { reject: false, cwd: ROOT, env: { CI: 'true', LAB_STATE_DIR: dir }, timeout: 120_000 },
+  );
   let peakKb = 0;
   const sample = setInterval(() => {
     try {
-      peakKb = Math.max(peakKb, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0));
+      peakKb = Math.max(
+        peakKb,
+        Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1] ?? 0),
+      );
     } catch {
       // gone
     }
   }, 50);
   const r = await proc;
   clearInterval(sample);
-  const result = JSON.parse(String(r.stdout)) as { steps: { id: string; commands: { exitCode: number; output: string; ok: boolean }[] }[] };
+  const result = JSON.parse(String(r.stdout)) as {
+    steps: { id: string; commands: { exitCode: number; output: string; ok: boolean }[] }[];
+  };
   const flood = result.steps.find((s) => s.id === 'flood')?.commands[0];
   t.is(flood?.exitCode, 3, 'the real exit code');
   t.true(flood?.ok);
@@ -102,11 +130,16 @@ test('200 MB of output: bounded head and tail, said to be cut, the real exit cod
 });
 
 // Starts the long step and kills what `victim` names when its first command runs; returns the run's result.
-async function killDuringStep(victim: (dir: string, entry: { initPid: number; containers?: Record<string, number> }) => number[]) {
+async function killDuringStep(
+  victim: (dir: string, entry: { initPid: number; containers?: Record<string, number> }) => number[],
+) {
   const dir = stateDir();
-  const proc = labProcess(['run', FAULTS, '--check', '--skip', 'hang', '--skip', 'flood', '--reporter', 'plain'], { LAB_STATE_DIR: dir });
+  const proc = labProcess(['run', FAULTS, '--check', '--skip', 'hang', '--skip', 'flood', '--reporter', 'plain'], {
+    LAB_STATE_DIR: dir,
+  });
   // The step is under way once the container runs its `sleep 4` (reporters print a step when it ends).
-  const entryOf = () => journal(dir)[0] as unknown as { initPid: number; containers?: Record<string, number> } | undefined;
+  const entryOf = () =>
+    journal(dir)[0] as unknown as { initPid: number; containers?: Record<string, number> } | undefined;
   const started = await waitFor(() => sleeping(entryOf()?.containers?.box), 150_000); // it may wait for a slot first
   await delay(300);
   const entry = entryOf();
@@ -127,8 +160,10 @@ test('the keeper killed during a step: that step fails, saying the sandbox died 
 
 // The hub restarts a capture that died between check windows (a death inside a window fails that
 // check: session.test.ts), so the verdict stays honest and the run passes.
-test('a capture child killed during a step\'s commands is replaced for the check window: honest verdict, nothing left', async (t) => {
-  const r = await killDuringStep((dir) => processesOf(dir, `${process.execPath}\0${join(ROOT, 'dist/src/capture/child.js')}`).slice(0, 1));
+test("a capture child killed during a step's commands is replaced for the check window: honest verdict, nothing left", async (t) => {
+  const r = await killDuringStep((dir) =>
+    processesOf(dir, `${process.execPath}\0${join(ROOT, 'dist/src/capture/child.js')}`).slice(0, 1),
+  );
   t.is(r.pids.length, 1);
   t.is(r.exitCode, 0, r.out);
   t.regex(r.out, /PASS seen 1 ICMP echo-reply src=203\.0\.113\.8 at host:eth0/);
@@ -166,7 +201,29 @@ test('a full pcap disk (a small tmpfs in a private mount namespace) is exit 3 na
   const dir = stateDir();
   const pcaps = mkdtempSync(join(tmpdir(), 'lab-full-'));
   const script = 'mount -t tmpfs -o size=16k lab-full "$1" && head -c 20000 /dev/zero > "$1/filler"; shift; exec "$@"';
-  const r = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', pcaps, process.execPath, MAIN, 'run', 'fixtures/labs/probes.ts', '--check', '--save-pcap', pcaps, '--reporter', 'plain'], { reject: false, cwd: ROOT, env: { CI: 'true', LAB_STATE_DIR: dir }, timeout: 60_000 });
+  const r = await execa(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      pcaps,
+      process.execPath,
+      MAIN,
+      'run',
+      'fixtures/labs/probes.ts',
+      '--check',
+      '--save-pcap',
+      pcaps,
+      '--reporter',
+      'plain',
+    ],
+    { reject: false, cwd: ROOT, env: { CI: 'true', LAB_STATE_DIR: dir }, timeout: 60_000 },
+  );
   t.is(r.exitCode, 3, String(r.stdout));
   t.regex(String(r.stdout) + String(r.stderr), /cannot write .*host-eth0\.pcap: no space left on its disk/);
   t.deepEqual(readdirSync(pcaps), [], 'the real folder was never written: the tmpfs was private');

@@ -24,7 +24,8 @@ function groupsOf(runId: string): string[] {
   return listStates().find((s) => s.runId === runId)?.cgroups ?? [];
 }
 
-const read = (dir: string | undefined, file: string): string => readFileSync(join(dir ?? '/nonexistent', file), 'utf8').trim();
+const read = (dir: string | undefined, file: string): string =>
+  readFileSync(join(dir ?? '/nonexistent', file), 'utf8').trim();
 const pidsGroup = (dirs: string[]): string | undefined => dirs.find((d) => d.includes('/pids/')) ?? dirs[0];
 
 // Resolves once the group holds at least `n` tasks (the bomb reached the limit), or after the bound.
@@ -49,51 +50,65 @@ async function untilMember(dir: string, boundMs: number): Promise<boolean> {
   return false;
 }
 
-test.serial("a fork bomb stops at the lab's process limit while the machine forks; a 2 GiB allocation is killed; each record names its limit; the cgroup goes at close", async (t) => {
-  const session = await LabSession.open(await loadLab(FIXTURE), { events: new LabEvents() });
-  const dirs = groupsOf(session.runId);
-  try {
-    t.true(dirs.length > 0, 'the run journals its cgroup');
-    const pids = pidsGroup(dirs);
-    t.is(read(pids, 'pids.max'), '200', "the lab's own limit");
-    let most = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        most = Math.max(most, Number(read(pids, 'pids.current')));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const bomb = session.runCommands('bomb');
-    // During the bomb, at its limit, the real machine still starts processes.
-    const reached = await untilTasks(pids, 195, 5_000);
-    const real = await execa('sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true || exit 1; done; echo forked'], { reject: false, timeout: 10_000 });
-    const [rec] = await bomb;
-    sampling = false;
-    await sampler;
-    t.true(reached >= 195, `the bomb filled the sandbox to its limit (${reached} tasks)`);
-    t.is(real.stdout, 'forked', `the real machine forks during the bomb: ${real.stderr}`);
-    t.true(most <= 200, `never more than 200 tasks in the sandbox (saw ${most})`);
-    t.true(Number(/^max (\d+)$/m.exec(read(pids, 'pids.events'))?.[1]) > 0, 'the kernel refused forks at pids.max');
-    t.is(rec?.limit, 'the sandbox reached its limit of 200 processes');
-    t.false(rec?.ok, 'the step fails');
-    t.regex(rec?.output ?? '', /the sandbox reached its limit of 200 processes$/);
+test.serial(
+  "a fork bomb stops at the lab's process limit while the machine forks; a 2 GiB allocation is killed; each record names its limit; the cgroup goes at close",
+  async (t) => {
+    const session = await LabSession.open(await loadLab(FIXTURE), { events: new LabEvents() });
+    const dirs = groupsOf(session.runId);
+    try {
+      t.true(dirs.length > 0, 'the run journals its cgroup');
+      const pids = pidsGroup(dirs);
+      t.is(read(pids, 'pids.max'), '200', "the lab's own limit");
+      let most = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          most = Math.max(most, Number(read(pids, 'pids.current')));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      const bomb = session.runCommands('bomb');
+      // During the bomb, at its limit, the real machine still starts processes.
+      const reached = await untilTasks(pids, 195, 5_000);
+      const real = await execa(
+        'sh',
+        [
+          '-c',
+          'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true || exit 1; done; echo forked',
+        ],
+        { reject: false, timeout: 10_000 },
+      );
+      const [rec] = await bomb;
+      sampling = false;
+      await sampler;
+      t.true(reached >= 195, `the bomb filled the sandbox to its limit (${reached} tasks)`);
+      t.is(real.stdout, 'forked', `the real machine forks during the bomb: ${real.stderr}`);
+      t.true(most <= 200, `never more than 200 tasks in the sandbox (saw ${most})`);
+      t.true(Number(/^max (\d+)$/m.exec(read(pids, 'pids.events'))?.[1]) > 0, 'the kernel refused forks at pids.max');
+      t.is(rec?.limit, 'the sandbox reached its limit of 200 processes');
+      t.false(rec?.ok, 'the step fails');
+      t.regex(rec?.output ?? '', /the sandbox reached its limit of 200 processes$/);
 
-    const [mem] = await session.runCommands('memory');
-    t.is(mem?.limit, 'the sandbox reached its limit of 512 MiB of memory');
-    t.false(mem?.ok);
-    t.notRegex(mem?.output ?? '', /allocated/, 'the allocation never completed');
+      const [mem] = await session.runCommands('memory');
+      t.is(mem?.limit, 'the sandbox reached its limit of 512 MiB of memory');
+      t.false(mem?.ok);
+      t.notRegex(mem?.output ?? '', /allocated/, 'the allocation never completed');
 
-    const [after] = await session.runCommands('after');
-    t.is(after?.output, 'still here', 'the sandbox is usable once the bomb and the allocation are gone');
-    t.true(after?.ok);
-    t.is(after?.limit, undefined, 'a later command is not blamed for an earlier limit');
-  } finally {
-    const report = await session.close();
-    t.deepEqual(report.leftovers, []);
-  }
-  t.deepEqual(labCgroups().filter((d) => dirs.includes(d) || d.endsWith(session.runId)), [], 'no cgroup of the run is left');
-});
+      const [after] = await session.runCommands('after');
+      t.is(after?.output, 'still here', 'the sandbox is usable once the bomb and the allocation are gone');
+      t.true(after?.ok);
+      t.is(after?.limit, undefined, 'a later command is not blamed for an earlier limit');
+    } finally {
+      const report = await session.close();
+      t.deepEqual(report.leftovers, []);
+    }
+    t.deepEqual(
+      labCgroups().filter((d) => dirs.includes(d) || d.endsWith(session.runId)),
+      [],
+      'no cgroup of the run is left',
+    );
+  },
+);
 
 test.serial('LAB_* variables set the cgroup files, over the lab', async (t) => {
   const saved = { ...process.env };
@@ -119,14 +134,21 @@ test.serial('LAB_* variables set the cgroup files, over the lab', async (t) => {
   } finally {
     await session.close();
   }
-  t.deepEqual(labCgroups().filter((d) => d.endsWith(session.runId)), []);
+  t.deepEqual(
+    labCgroups().filter((d) => d.endsWith(session.runId)),
+    [],
+  );
 });
 
 test('bad limits exit 2 before anything is built, naming the variable or the field', async (t) => {
   const env = await lab(['run', FIXTURE, '--check'], { LAB_MEMORY_MB: '512M' });
   t.is(env.exitCode, 2, env.stderr);
   t.regex(env.stderr, /LAB_MEMORY_MB="512M": must be a whole number from 64/);
-  const field = await lab(['run', fileURLToPath(new URL('../../../fixtures/labs/bad-limits.ts', import.meta.url)), '--check']);
+  const field = await lab([
+    'run',
+    fileURLToPath(new URL('../../../fixtures/labs/bad-limits.ts', import.meta.url)),
+    '--check',
+  ]);
   t.is(field.exitCode, 2, field.stderr);
   t.regex(field.stderr, /bad-limits\.ts: 3 problems[\s\S]*limits\.pids: 3 must be a whole number/);
 });
@@ -150,30 +172,49 @@ test('on the cgroup2 hierarchy, a process joins the group before it runs; what i
   } finally {
     await removeCgroups([dir], runId);
   }
-  t.deepEqual(labCgroups().filter((d) => d === dir), []);
+  t.deepEqual(
+    labCgroups().filter((d) => d === dir),
+    [],
+  );
 });
 
 // Serial: with its clock moved on, the sweep would take any empty group made by a test beside it.
-test.serial('a new sandbox sweeps the empty groups of runs that died without teardown, never one in use or just made', async (t) => {
-  const point = unifiedMounts(machineView())[0]?.point;
-  if (!point) return t.pass('no cgroup2 hierarchy on this machine');
-  const [dead, busy, fresh] = [0, 1, 2].map(() => `99-${randomBytes(4).toString('hex')}`) as [string, string, string];
-  const dir = (id: string): string => join(point, cgroupName(id));
-  for (const id of [dead, busy, fresh]) mkdirSync(dir(id));
-  const [sh = 'sh', ...rest] = joinArgv([dir(busy)]);
-  const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
-  try {
-    if (!(await untilMember(dir(busy), 20_000))) return t.fail('the sleeper never joined its group');
-    t.deepEqual(sweepStale([point]).filter((d) => d.includes('/lab-99-')), [], 'nothing is a minute old yet');
-    t.deepEqual(sweepStale([point], Date.now() + 120_000).filter((d) => [dead, busy, fresh].some((id) => d.endsWith(id))).sort(), [dir(dead), dir(fresh)].sort(), 'the empty ones, once old');
-    t.not(read(dir(busy), 'cgroup.procs'), '', 'the group in use stays, its process in it');
-  } finally {
-    await removeCgroups([dir(busy)], busy);
-    await sleeper;
-    for (const id of [dead, fresh]) await removeCgroups([dir(id)], id);
-  }
-  t.deepEqual(labCgroups().filter((d) => d.includes('/lab-99-')), []);
-});
+test.serial(
+  'a new sandbox sweeps the empty groups of runs that died without teardown, never one in use or just made',
+  async (t) => {
+    const point = unifiedMounts(machineView())[0]?.point;
+    if (!point) return t.pass('no cgroup2 hierarchy on this machine');
+    const [dead, busy, fresh] = [0, 1, 2].map(() => `99-${randomBytes(4).toString('hex')}`) as [string, string, string];
+    const dir = (id: string): string => join(point, cgroupName(id));
+    for (const id of [dead, busy, fresh]) mkdirSync(dir(id));
+    const [sh = 'sh', ...rest] = joinArgv([dir(busy)]);
+    const sleeper = execa(sh, [...rest, 'sleep', '60'], { reject: false });
+    try {
+      if (!(await untilMember(dir(busy), 20_000))) return t.fail('the sleeper never joined its group');
+      t.deepEqual(
+        sweepStale([point]).filter((d) => d.includes('/lab-99-')),
+        [],
+        'nothing is a minute old yet',
+      );
+      t.deepEqual(
+        sweepStale([point], Date.now() + 120_000)
+          .filter((d) => [dead, busy, fresh].some((id) => d.endsWith(id)))
+          .sort(),
+        [dir(dead), dir(fresh)].sort(),
+        'the empty ones, once old',
+      );
+      t.not(read(dir(busy), 'cgroup.procs'), '', 'the group in use stays, its process in it');
+    } finally {
+      await removeCgroups([dir(busy)], busy);
+      await sleeper;
+      for (const id of [dead, fresh]) await removeCgroups([dir(id)], id);
+    }
+    t.deepEqual(
+      labCgroups().filter((d) => d.includes('/lab-99-')),
+      [],
+    );
+  },
+);
 
 test('LAB_LIMITS=off runs without a cgroup, on purpose', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-limits-off-'));
@@ -186,7 +227,10 @@ test('LAB_LIMITS=off runs without a cgroup, on purpose', async (t) => {
     runId = name.replace(/\.json$/, '');
     const entry = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { initPid: number; cgroups?: string[] };
     t.deepEqual(entry.cgroups, []);
-    t.deepEqual(labCgroups().filter((d) => d.endsWith(runId)), []);
+    t.deepEqual(
+      labCgroups().filter((d) => d.endsWith(runId)),
+      [],
+    );
     t.notRegex(readFileSync(`/proc/${entry.initPid}/cgroup`, 'utf8'), /lab-/, 'the keeper is in no sandbox group');
   } finally {
     if (runId) t.is((await lab(['clean', runId], env)).exitCode, 0);

@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Netns, saved } from '../helpers/netns.js';
 
 const SERVER = "require('net').createServer((s) => s.end(process.argv[1])).listen(80, () => console.log('ready'))";
-const CLIENT = "const s = require('net').connect(8080, '192.0.2.1'); let d = ''; s.on('data', (b) => (d += b)); s.on('end', () => { console.log(d); process.exit(0); }); s.on('error', (e) => { console.log('error ' + e.code); process.exit(1); }); setTimeout(() => { console.log('timeout'); process.exit(1); }, 3000);";
+const CLIENT =
+  "const s = require('net').connect(8080, '192.0.2.1'); let d = ''; s.on('data', (b) => (d += b)); s.on('end', () => { console.log(d); process.exit(0); }); s.on('error', (e) => { console.log('error ' + e.code); process.exit(1); }); setTimeout(() => { console.log('timeout'); process.exit(1); }, 3000);";
 
 // Starts a one-line TCP banner server on port 80 in a namespace and waits until it listens.
 async function banner(ns: Netns, text: string): Promise<ChildProcess> {
@@ -29,7 +30,9 @@ async function banner(ns: Netns, text: string): Promise<ChildProcess> {
 
 // Attaches a container namespace to a project's bridge with an address and a default route.
 async function attach(host: Netns, c: Netns, project: string, ip: string, gw: string): Promise<void> {
-  host.sh(`ip link add v-${project} type veth peer name eth0 netns ${c.pid}; ip link set v-${project} master lk-${project} up`);
+  host.sh(
+    `ip link add v-${project} type veth peer name eth0 netns ${c.pid}; ip link set v-${project} master lk-${project} up`,
+  );
   c.sh(`ip addr add ${ip}/24 dev eth0; ip link set eth0 up; ip route add default via ${gw}`);
   await host.waitUp([`v-${project}`]);
   await c.waitUp(['eth0']);
@@ -42,15 +45,26 @@ test('lk net create skips a decoy on 10.1.1.0/24 and takes 10.1.2.0/24, then 10.
     const web = host.tool('lk', ['net', 'create', 'web']);
     t.is(web.status, 0, web.stderr);
     t.is(web.stdout, 'created lk-web 10.1.2.0/24 gateway 10.1.2.1\n');
-    const addr = JSON.parse(host.run(['ip', '-j', 'addr', 'show', 'dev', 'lk-web']).stdout) as { addr_info: { family: string; local: string; prefixlen: number }[] }[];
-    t.deepEqual(addr[0]?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`), ['10.1.2.1/24']);
+    const addr = JSON.parse(host.run(['ip', '-j', 'addr', 'show', 'dev', 'lk-web']).stdout) as {
+      addr_info: { family: string; local: string; prefixlen: number }[];
+    }[];
+    t.deepEqual(
+      addr[0]?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+      ['10.1.2.1/24'],
+    );
     t.is(host.tool('lk', ['net', 'create', 'db']).stdout, 'created lk-db 10.1.3.0/24 gateway 10.1.3.1\n');
     // Again on an existing project: same subnet, nothing added.
-    t.is(host.tool('lk', ['net', 'create', 'web']).stdout, 'lk-web 10.1.2.0/24 gateway 10.1.2.1 exists; its rules are in place\n');
+    t.is(
+      host.tool('lk', ['net', 'create', 'web']).stdout,
+      'lk-web 10.1.2.0/24 gateway 10.1.2.1 exists; its rules are in place\n',
+    );
     const rules = host.run(['iptables-save']).stdout;
     t.regex(rules, /^-A FORWARD -m comment --comment "lk:jump" -j LAB_FORWARD$/m);
     t.regex(rules, /^-A PREROUTING -m comment --comment "lk:jump" -j LAB_PREROUTING$/m);
-    t.regex(rules, /^-A POSTROUTING -s 10\.1\.2\.0\/24 ! -d 10\.1\.2\.0\/24 -m comment --comment "lk:web:masq" -j MASQUERADE$/m);
+    t.regex(
+      rules,
+      /^-A POSTROUTING -s 10\.1\.2\.0\/24 ! -d 10\.1\.2\.0\/24 -m comment --comment "lk:web:masq" -j MASQUERADE$/m,
+    );
     t.regex(rules, /^-A LAB_FORWARD ! -i lk-db -o lk-db -m comment --comment "lk:db:in" -j ACCEPT$/m);
     t.is(rules.match(/-j LAB_FORWARD/g)?.length, 1, 'one jump, however many projects');
     t.regex(host.tool('lk', ['status']).stdout, /^drift: none$/m);
@@ -132,20 +146,31 @@ test('ports, unport, drift and cleanup with real traffic from wan; the last clea
     t.notRegex(host.run(['iptables-save']).stdout, /lk:web:port/);
 
     // A rule deleted by hand is named by status; create puts it back.
-    host.sh('iptables -t nat -D POSTROUTING -s 10.1.3.0/24 ! -d 10.1.3.0/24 -m comment --comment lk:db:masq -j MASQUERADE');
+    host.sh(
+      'iptables -t nat -D POSTROUTING -s 10.1.3.0/24 ! -d 10.1.3.0/24 -m comment --comment lk:db:masq -j MASQUERADE',
+    );
     const drifted = host.tool('lk', ['status']);
     t.is(drifted.status, 0);
-    t.regex(drifted.stdout, /^drift:\n {2}db: masquerade rule missing: nat POSTROUTING -s 10\.1\.3\.0\/24 ! -d 10\.1\.3\.0\/24 .*lk:db:masq -j MASQUERADE$/m);
+    t.regex(
+      drifted.stdout,
+      /^drift:\n {2}db: masquerade rule missing: nat POSTROUTING -s 10\.1\.3\.0\/24 ! -d 10\.1\.3\.0\/24 .*lk:db:masq -j MASQUERADE$/m,
+    );
     const json = JSON.parse(host.tool('lk', ['status', '--json']).stdout) as { drift: string[] };
     t.is(json.drift.length, 1);
     t.not(ping(db), 0, 'without its masquerade db cannot reach wan');
-    t.is(host.tool('lk', ['net', 'create', 'db']).stdout, 'lk-db 10.1.3.0/24 gateway 10.1.3.1 exists; put back 1 missing rule(s)\n');
+    t.is(
+      host.tool('lk', ['net', 'create', 'db']).stdout,
+      'lk-db 10.1.3.0/24 gateway 10.1.3.1 exists; put back 1 missing rule(s)\n',
+    );
     t.regex(host.tool('lk', ['status']).stdout, /^drift: none$/m);
 
     // cleanup web: its rules and bridge go; the chains and jumps stay, and db's traffic still flows.
     const clean = host.tool('lk', ['cleanup', 'web']);
     t.is(clean.status, 0, clean.stderr);
-    t.is(clean.stdout, 'removed 3 rule(s) and bridge lk-web of web; kept LAB_FORWARD, LAB_PREROUTING and their jumps (still used by db)\n');
+    t.is(
+      clean.stdout,
+      'removed 3 rule(s) and bridge lk-web of web; kept LAB_FORWARD, LAB_PREROUTING and their jumps (still used by db)\n',
+    );
     const after = host.run(['iptables-save']).stdout;
     t.notRegex(after, /lk:web:/);
     t.regex(after, /^:LAB_FORWARD /m);

@@ -14,8 +14,18 @@ const RUNS = Number(process.env.LOAD_RUNS ?? 8);
 
 test(`${RUNS} runs of 03-masquerade at once all pass, and nothing is left`, async (t) => {
   t.timeout(300_000);
-  const r = await execa(process.execPath, [join(ROOT, 'scripts/load.mjs'), String(RUNS), '03-masquerade'], { reject: false, cwd: ROOT });
-  const s = JSON.parse(String(r.stdout)) as { passed: number; failed: unknown[]; left: string[]; journals: string[]; cgroups: string[]; wallMs: number };
+  const r = await execa(process.execPath, [join(ROOT, 'scripts/load.mjs'), String(RUNS), '03-masquerade'], {
+    reject: false,
+    cwd: ROOT,
+  });
+  const s = JSON.parse(String(r.stdout)) as {
+    passed: number;
+    failed: unknown[];
+    left: string[];
+    journals: string[];
+    cgroups: string[];
+    wallMs: number;
+  };
   t.log(`${s.passed}/${RUNS} passed in ${s.wallMs} ms`);
   t.is(s.passed, RUNS, JSON.stringify(s.failed));
   t.deepEqual(s.left, [], 'no process of any run is left');
@@ -29,10 +39,16 @@ test('a full machine is said up front: exit 3 naming the limit, nothing built', 
   const state = mkdtempSync(join(tmpdir(), 'lab-slots-state-'));
   const hog = spawn('flock', [join(slots, 'slot-0'), 'sleep', '60'], { stdio: 'ignore' });
   t.teardown(() => hog.kill('SIGKILL'));
-  const held = async (): Promise<boolean> => (await execa('flock', ['-n', join(slots, 'slot-0'), 'true'], { reject: false })).exitCode === 1;
+  const held = async (): Promise<boolean> =>
+    (await execa('flock', ['-n', join(slots, 'slot-0'), 'true'], { reject: false })).exitCode === 1;
   for (let i = 0; i < 100 && !(await held()); i++) await new Promise((r) => setTimeout(r, 20));
   t.true(await held(), 'the test holds the only slot');
-  const r = await lab(['run', '02-bridge-veth', '--check', '--reporter', 'plain'], { LAB_SLOT_DIR: slots, LAB_MAX_SANDBOXES: '1', LAB_SLOT_WAIT_MS: '1000', LAB_STATE_DIR: state });
+  const r = await lab(['run', '02-bridge-veth', '--check', '--reporter', 'plain'], {
+    LAB_SLOT_DIR: slots,
+    LAB_MAX_SANDBOXES: '1',
+    LAB_SLOT_WAIT_MS: '1000',
+    LAB_STATE_DIR: state,
+  });
   t.is(r.exitCode, 3, r.stdout + r.stderr);
   t.regex(r.stdout + r.stderr, /this machine already runs 1 sandboxes, its limit, and none ended within 1 s/);
   t.deepEqual(journal(state), [], 'nothing was built');

@@ -34,7 +34,7 @@ async function run(inWindow: boolean) {
   }
 }
 
-test('inWindow: the look\'s own echo request is captured and judged; without it, it is not', async (t) => {
+test("inWindow: the look's own echo request is captured and judged; without it, it is not", async (t) => {
   t.timeout(120_000);
   const inside = await run(true);
   t.true(inside?.pass, JSON.stringify(inside?.expectations.map((e) => e.message)));
@@ -42,5 +42,8 @@ test('inWindow: the look\'s own echo request is captured and judged; without it,
   const after = await run(false);
   t.is(after?.looks[0]?.pass, true, 'the look itself still works');
   t.false(after?.pass ?? true);
-  t.regex(after?.expectations[0]?.message ?? '', /expected ICMP echo-request src=10\.0\.2\.15 dst=203\.0\.113\.8 at host:eth0: not seen/);
+  t.regex(
+    after?.expectations[0]?.message ?? '',
+    /expected ICMP echo-request src=10\.0\.2\.15 dst=203\.0\.113\.8 at host:eth0: not seen/,
+  );
 });

@@ -41,7 +41,10 @@ async function world(): Promise<World> {
 }
 
 // Captures the first ICMPv6 echo request on wan:eth0 while `send` runs; returns its source address and send's exit.
-async function captureEchoSource(wan: Netns, send: () => number): Promise<{ source: string | undefined; sendStatus: number; line: string }> {
+async function captureEchoSource(
+  wan: Netns,
+  send: () => number,
+): Promise<{ source: string | undefined; sendStatus: number; line: string }> {
   const [file, ...args] = wan.enter(['tcpdump', '-n', '-l', '-i', 'eth0', '-c', '1', 'icmp6 and ip6[40] == 128']);
   const dump = spawn(file ?? 'nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -65,7 +68,11 @@ async function captureEchoSource(wan: Netns, send: () => number): Promise<{ sour
     await exited;
     clearTimeout(timer);
     const line = out.trim().split('\n')[0] ?? '';
-    return { source: /^\S+ IP6 (\S+) > /.exec(line)?.[1], sendStatus, line: line || `nothing captured; tcpdump said: ${err.trim()}` };
+    return {
+      source: /^\S+ IP6 (\S+) > /.exec(line)?.[1],
+      sendStatus,
+      line: line || `nothing captured; tcpdump said: ${err.trim()}`,
+    };
   } finally {
     if (dump.exitCode === null) dump.kill('SIGKILL');
   }
@@ -77,9 +84,24 @@ function ping(w: World, from: string): number {
 }
 
 const CASES = [
-  { name: '/48: the subnet ID (word 3) carries the adjustment', internal: 'fd00::/48', external: '2001:db8:1::/48', from: 'fd00:0:0:1::2' },
-  { name: '/64: word 4 of the interface identifier carries it', internal: 'fd00:0:0:1::/64', external: '2001:db8:1:1::/64', from: 'fd00:0:0:1::2' },
-  { name: '/64 with word 4 = ffff: word 5 carries it', internal: 'fd00:0:0:1::/64', external: '2001:db8:1:1::/64', from: 'fd00:0:0:1:ffff:0:0:9' },
+  {
+    name: '/48: the subnet ID (word 3) carries the adjustment',
+    internal: 'fd00::/48',
+    external: '2001:db8:1::/48',
+    from: 'fd00:0:0:1::2',
+  },
+  {
+    name: '/64: word 4 of the interface identifier carries it',
+    internal: 'fd00:0:0:1::/64',
+    external: '2001:db8:1:1::/64',
+    from: 'fd00:0:0:1::2',
+  },
+  {
+    name: '/64 with word 4 = ffff: word 5 carries it',
+    internal: 'fd00:0:0:1::/64',
+    external: '2001:db8:1:1::/64',
+    from: 'fd00:0:0:1:ffff:0:0:9',
+  },
 ];
 
 test('a ping through a nat66 mapping leaves with the source nptMap computes, and its reply is translated back', async (t) => {
@@ -129,7 +151,10 @@ test("a mapping in the sender's own namespace (a container mapping its own prefi
     await container.waitUp(['eth0']);
     await wan.waitUp(['eth0']);
     t.is(container.tool('nat66', ['eth0', 'add', 'fd00::/48', '2001:db8:7::/48']).status, 0);
-    const seen = await captureEchoSource(wan, () => container.run(['ping', '-6', '-n', '-c', '1', '-W', '3', '-I', 'fd00:0:0:7::2', '2001:db8:ff::2']).status);
+    const seen = await captureEchoSource(
+      wan,
+      () => container.run(['ping', '-6', '-n', '-c', '1', '-W', '3', '-I', 'fd00:0:0:7::2', '2001:db8:ff::2']).status,
+    );
     t.is(seen.source, nptMap('fd00:0:0:7::2', 'fd00::/48', '2001:db8:7::/48'), seen.line);
     t.is(seen.sendStatus, 0, 'the reply is translated back by DNPT and delivered locally');
   } finally {

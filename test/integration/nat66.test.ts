@@ -15,19 +15,72 @@ async function withMapping(): Promise<Netns> {
 }
 
 const BAD: { name: string; args: string[]; stderr: RegExp }[] = [
-  { name: 'prefixes of different lengths', args: ['eth0', 'add', 'fd00:1::/48', '2001:db8:2::/64'], stderr: /INTERNAL is \/48 but EXTERNAL is \/64/ },
-  { name: 'a length over 64', args: ['eth0', 'add', 'fd00:1::/80', '2001:db8:2::/80'], stderr: /INTERNAL length \/80 is out of range \(1-64\)/ },
-  { name: 'an address that is not a prefix', args: ['eth0', 'add', 'fd01::1/64', '2001:db8:2::/64'], stderr: /INTERNAL fd01::1\/64 has host bits set/ },
-  { name: 'host bits in the external prefix', args: ['eth0', 'add', 'fd01::/48', '2001:db8:2::9/48'], stderr: /EXTERNAL 2001:db8:2::9\/48 has host bits set/ },
-  { name: 'nonsense as a prefix', args: ['eth0', 'add', 'banana', '2001:db8:2::/64'], stderr: /INTERNAL "banana" is not an IPv6 prefix/ },
-  { name: 'nonsense as a command', args: ['eth0', 'frobnicate', 'fd01::/48', '2001:db8:2::/48'], stderr: /unknown command "frobnicate"/ },
-  { name: 'a missing prefix', args: ['eth0', 'add', 'fd01::/48'], stderr: /INTERNAL\/LEN and EXTERNAL\/LEN are both required/ },
-  { name: 'an internal prefix overlapping a mapping', args: ['eth0', 'add', 'fd00:0:0:7::/64', '2001:db8:2::/64'], stderr: /INTERNAL fd00:0:0:7::\/64 overlaps the existing mapping eth0 fd00::\/48 <-> 2001:db8:1::\/48/ },
-  { name: 'an external prefix overlapping one on another interface', args: ['peer0', 'add', 'fd01::/48', '2001:db8:1::/48'], stderr: /EXTERNAL 2001:db8:1::\/48 overlaps the existing mapping eth0/ },
-  { name: 'the same mapping twice', args: ['eth0', 'add', 'fd00::/48', '2001:db8:1::/48'], stderr: /mapping eth0 fd00::\/48 <-> 2001:db8:1::\/48 already exists/ },
-  { name: 'an unknown interface', args: ['nosuch0', 'add', 'fd01::/48', '2001:db8:3::/48'], stderr: /IFACE "nosuch0": no such interface in this network namespace/ },
-  { name: 'an interface name that cannot be one', args: ['a/b', 'add', 'fd01::/48', '2001:db8:3::/48'], stderr: /IFACE "a\/b" is not an interface name/ },
-  { name: 'deleting a mapping that does not exist', args: ['eth0', 'del', 'fd01::/48', '2001:db8:3::/48'], stderr: /no mapping eth0 fd01::\/48 <-> 2001:db8:3::\/48 to delete \(eth0 has: eth0 fd00::\/48 <-> 2001:db8:1::\/48\)/ },
+  {
+    name: 'prefixes of different lengths',
+    args: ['eth0', 'add', 'fd00:1::/48', '2001:db8:2::/64'],
+    stderr: /INTERNAL is \/48 but EXTERNAL is \/64/,
+  },
+  {
+    name: 'a length over 64',
+    args: ['eth0', 'add', 'fd00:1::/80', '2001:db8:2::/80'],
+    stderr: /INTERNAL length \/80 is out of range \(1-64\)/,
+  },
+  {
+    name: 'an address that is not a prefix',
+    args: ['eth0', 'add', 'fd01::1/64', '2001:db8:2::/64'],
+    stderr: /INTERNAL fd01::1\/64 has host bits set/,
+  },
+  {
+    name: 'host bits in the external prefix',
+    args: ['eth0', 'add', 'fd01::/48', '2001:db8:2::9/48'],
+    stderr: /EXTERNAL 2001:db8:2::9\/48 has host bits set/,
+  },
+  {
+    name: 'nonsense as a prefix',
+    args: ['eth0', 'add', 'banana', '2001:db8:2::/64'],
+    stderr: /INTERNAL "banana" is not an IPv6 prefix/,
+  },
+  {
+    name: 'nonsense as a command',
+    args: ['eth0', 'frobnicate', 'fd01::/48', '2001:db8:2::/48'],
+    stderr: /unknown command "frobnicate"/,
+  },
+  {
+    name: 'a missing prefix',
+    args: ['eth0', 'add', 'fd01::/48'],
+    stderr: /INTERNAL\/LEN and EXTERNAL\/LEN are both required/,
+  },
+  {
+    name: 'an internal prefix overlapping a mapping',
+    args: ['eth0', 'add', 'fd00:0:0:7::/64', '2001:db8:2::/64'],
+    stderr: /INTERNAL fd00:0:0:7::\/64 overlaps the existing mapping eth0 fd00::\/48 <-> 2001:db8:1::\/48/,
+  },
+  {
+    name: 'an external prefix overlapping one on another interface',
+    args: ['peer0', 'add', 'fd01::/48', '2001:db8:1::/48'],
+    stderr: /EXTERNAL 2001:db8:1::\/48 overlaps the existing mapping eth0/,
+  },
+  {
+    name: 'the same mapping twice',
+    args: ['eth0', 'add', 'fd00::/48', '2001:db8:1::/48'],
+    stderr: /mapping eth0 fd00::\/48 <-> 2001:db8:1::\/48 already exists/,
+  },
+  {
+    name: 'an unknown interface',
+    args: ['nosuch0', 'add', 'fd01::/48', '2001:db8:3::/48'],
+    stderr: /IFACE "nosuch0": no such interface in this network namespace/,
+  },
+  {
+    name: 'an interface name that cannot be one',
+    args: ['a/b', 'add', 'fd01::/48', '2001:db8:3::/48'],
+    stderr: /IFACE "a\/b" is not an interface name/,
+  },
+  {
+    name: 'deleting a mapping that does not exist',
+    args: ['eth0', 'del', 'fd01::/48', '2001:db8:3::/48'],
+    stderr:
+      /no mapping eth0 fd01::\/48 <-> 2001:db8:3::\/48 to delete \(eth0 has: eth0 fd00::\/48 <-> 2001:db8:1::\/48\)/,
+  },
   { name: 'a status with an argument', args: ['status', 'eth0'], stderr: /status takes no argument but --json/ },
 ];
 
@@ -65,21 +118,35 @@ test('add, status and del round trip through the kernel and leave the table as i
     t.is(add2.status, 0, add2.stderr);
 
     const rules = ns.run(['ip6tables', '-t', 'mangle', '-S']).stdout;
-    t.regex(rules, /-A POSTROUTING -s fd00:0:0:1::\/64 -o eth0 -m comment --comment "nat66 eth0 fd00:0:0:1::\/64 2001:db8:1:1::\/64" -j SNPT --src-pfx fd00:0:0:1::\/64 --dst-pfx 2001:db8:1:1::\/64/);
-    t.regex(rules, /-A PREROUTING -d 2001:db8:1:1::\/64 -i eth0 -m comment --comment "nat66 eth0 fd00:0:0:1::\/64 2001:db8:1:1::\/64" -j DNPT --src-pfx 2001:db8:1:1::\/64 --dst-pfx fd00:0:0:1::\/64/);
+    t.regex(
+      rules,
+      /-A POSTROUTING -s fd00:0:0:1::\/64 -o eth0 -m comment --comment "nat66 eth0 fd00:0:0:1::\/64 2001:db8:1:1::\/64" -j SNPT --src-pfx fd00:0:0:1::\/64 --dst-pfx 2001:db8:1:1::\/64/,
+    );
+    t.regex(
+      rules,
+      /-A PREROUTING -d 2001:db8:1:1::\/64 -i eth0 -m comment --comment "nat66 eth0 fd00:0:0:1::\/64 2001:db8:1:1::\/64" -j DNPT --src-pfx 2001:db8:1:1::\/64 --dst-pfx fd00:0:0:1::\/64/,
+    );
 
     const status = ns.tool('nat66', ['status']);
     t.is(status.status, 0);
     t.is(status.stdout, 'eth0 fd00:0:0:1::/64 <-> 2001:db8:1:1::/64\npeer0 fd00:0:0:2::/64 <-> 2001:db8:2:2::/64\n');
-    const json = JSON.parse(ns.tool('nat66', ['status', '--json']).stdout) as { mappings: { iface: string; internal: string; external: string; complete: boolean }[] };
-    t.deepEqual(json.mappings.map((m) => [m.iface, m.internal, m.external, m.complete]), [
-      ['eth0', 'fd00:0:0:1::/64', '2001:db8:1:1::/64', true],
-      ['peer0', 'fd00:0:0:2::/64', '2001:db8:2:2::/64', true],
-    ]);
+    const json = JSON.parse(ns.tool('nat66', ['status', '--json']).stdout) as {
+      mappings: { iface: string; internal: string; external: string; complete: boolean }[];
+    };
+    t.deepEqual(
+      json.mappings.map((m) => [m.iface, m.internal, m.external, m.complete]),
+      [
+        ['eth0', 'fd00:0:0:1::/64', '2001:db8:1:1::/64', true],
+        ['peer0', 'fd00:0:0:2::/64', '2001:db8:2:2::/64', true],
+      ],
+    );
 
     // A rule deleted by hand shows as an incomplete mapping, read back from the kernel.
     ns.sh('ip6tables -t mangle -D PREROUTING 1');
-    t.regex(ns.tool('nat66', ['status']).stdout, /^eth0 fd00:0:0:1::\/64 <-> 2001:db8:1:1::\/64 \(incomplete: outbound SNPT only, the inbound DNPT rule is missing\)$/m);
+    t.regex(
+      ns.tool('nat66', ['status']).stdout,
+      /^eth0 fd00:0:0:1::\/64 <-> 2001:db8:1:1::\/64 \(incomplete: outbound SNPT only, the inbound DNPT rule is missing\)$/m,
+    );
 
     t.is(ns.tool('nat66', ['eth0', 'del', 'fd00:0:0:1::/64', '2001:db8:1:1::/64']).status, 0);
     const del2 = ns.tool('nat66', ['peer0', 'del', 'fd00:0:0:2::/64', '2001:db8:2:2::/64']);

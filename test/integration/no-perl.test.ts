@@ -21,14 +21,18 @@ test('a container root without perl: its commands run through nsenter, and lab 0
   rmSync(join(source, 'usr/bin/perl'));
   const env = { LAB_ROOTFS_CACHE: join(base, 'cache'), LAB_ROOTFS_SOURCE: source, LAB_STATE_DIR: join(base, 'state') };
   t.is((await lab(['rootfs', 'build'], env)).exitCode, 0);
-  const status = JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as { builds: { path: string; check?: { state: string } }[] };
+  const status = JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as {
+    builds: { path: string; check?: { state: string } }[];
+  };
   const root = status.builds[0]?.path ?? '';
   t.is(status.builds[0]?.check?.state, 'healthy');
   t.false(existsSync(join(root, 'usr/bin/perl')));
   t.true(existsSync(join(shared.path, 'usr/bin/perl')), 'the shared root keeps its perl');
   const r = await lab(['check', '03-masquerade', '--json'], env);
   t.is(r.exitCode, 0, r.stderr);
-  const result = JSON.parse(r.stdout) as { steps: { id: string; commands: { node: string; cmd?: string; display?: string; exitCode: number }[] }[] };
+  const result = JSON.parse(r.stdout) as {
+    steps: { id: string; commands: { node: string; cmd?: string; display?: string; exitCode: number }[] }[];
+  };
   const inContainer = result.steps.flatMap((s) => s.commands).filter((c) => c.node === 'mycontainer');
   t.true(inContainer.length >= 3, JSON.stringify(inContainer));
   t.true(inContainer.every((c) => c.exitCode === 0));

@@ -28,9 +28,22 @@ test('--json, --junit, --report and --save-pcap through a link another user plan
     const planted = join(shared, flag.slice(2));
     t.is((await other.run(['ln', '-s', flag === '--save-pcap' ? vault : secret, planted])).exitCode, 0);
     const started = performance.now();
-    const r = await lab(['check', PROBES, '--reporter', 'plain', flag, flag === '--save-pcap' ? join(planted, 'x') : planted]);
+    const r = await lab([
+      'check',
+      PROBES,
+      '--reporter',
+      'plain',
+      flag,
+      flag === '--save-pcap' ? join(planted, 'x') : planted,
+    ]);
     t.is(r.exitCode, EXIT.usage, `${flag}: ${r.stdout}${r.stderr}`);
-    t.regex(r.stderr, new RegExp(`${flag} .*symbolic link that ${other.name} \\(uid ${other.uid}\\) made in the shared folder ${shared}`), flag);
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `${flag} .*symbolic link that ${other.name} \\(uid ${other.uid}\\) made in the shared folder ${shared}`,
+      ),
+      flag,
+    );
     t.notRegex(r.stdout, /PASS|sandbox/, `${flag}: refused before anything was built`);
     t.true(performance.now() - started < 20_000, flag);
   }
@@ -48,11 +61,20 @@ test('--json /dev/full and --junit /dev/full: exit 3 naming the file, never 0 an
   }
 });
 
-test('standard output on a full device: exit 3 saying so, for a run\'s JSON, a run\'s report and lab list', async (t) => {
+test("standard output on a full device: exit 3 saying so, for a run's JSON, a run's report and lab list", async (t) => {
   for (const args of [['check', PROBES, '--json'], ['check', PROBES, '--reporter', 'plain'], ['list']]) {
-    const r = await execa('sh', ['-c', 'exec "$0" "$@" > /dev/full', process.execPath, MAIN, ...args], { reject: false, cwd: ROOT, env: { CI: 'true' }, timeout: 120_000 });
+    const r = await execa('sh', ['-c', 'exec "$0" "$@" > /dev/full', process.execPath, MAIN, ...args], {
+      reject: false,
+      cwd: ROOT,
+      env: { CI: 'true' },
+      timeout: 120_000,
+    });
     t.is(r.exitCode, EXIT.environment, `${args.join(' ')}: ${String(r.stderr)}`);
-    t.regex(String(r.stderr), /^error: cannot write standard output: no space left on its device \(ENOSPC\)$/m, args.join(' '));
+    t.regex(
+      String(r.stderr),
+      /^error: cannot write standard output: no space left on its device \(ENOSPC\)$/m,
+      args.join(' '),
+    );
     t.notRegex(String(r.stderr), /bug in lab|at .*\.js:\d+/, args.join(' '));
   }
 });

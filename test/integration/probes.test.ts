@@ -9,7 +9,15 @@ import { lab, runJson } from '../helpers/cli.js';
 test('http, tcp, udp and ping probes from host are seen on host:eth0, and pcaps are saved', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-pcap-'));
   const { cli, result } = await runJson(['fixtures/labs/probes.ts', '--save-pcap', dir]);
-  t.is(cli.exitCode, 0, JSON.stringify(result.steps[0]?.check?.expectations.filter((e) => !e.pass), null, 2));
+  t.is(
+    cli.exitCode,
+    0,
+    JSON.stringify(
+      result.steps[0]?.check?.expectations.filter((e) => !e.pass),
+      null,
+      2,
+    ),
+  );
   t.true(result.steps[0]?.check?.expectations.every((e) => e.pass));
   const file = join(dir, '94-probes', '01-probes', 'host-eth0.pcap');
   t.true(existsSync(file));

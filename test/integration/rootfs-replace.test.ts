@@ -16,8 +16,11 @@ function testEnv(): Record<string, string> {
   return { LAB_ROOTFS_CACHE: join(base, 'cache'), LAB_ROOTFS_SOURCE: shared.path, LAB_STATE_DIR: join(base, 'state') };
 }
 
-interface Status { builds: { build: string; path: string; replaced: boolean; usedBy?: string[] }[] }
-const status = async (env: Record<string, string>): Promise<Status> => JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as Status;
+interface Status {
+  builds: { build: string; path: string; replaced: boolean; usedBy?: string[] }[];
+}
+const status = async (env: Record<string, string>): Promise<Status> =>
+  JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as Status;
 
 test('--force while a kept sandbox uses the build: the old build stays until that sandbox is removed', async (t) => {
   t.timeout(300_000); // each build records its manifest, and each status verifies it whole
@@ -33,7 +36,12 @@ test('--force while a kept sandbox uses the build: the old build stays until tha
 
   const force = await lab(['rootfs', 'build', '--force'], env);
   t.is(force.exitCode, 0, force.stderr);
-  t.regex(force.stdout, new RegExp(`kept replaced root filesystem build ${old.build}: in use by sandbox ${entry.runId} \\(02-bridge-veth, kept\\)`));
+  t.regex(
+    force.stdout,
+    new RegExp(
+      `kept replaced root filesystem build ${old.build}: in use by sandbox ${entry.runId} \\(02-bridge-veth, kept\\)`,
+    ),
+  );
   const after = await status(env);
   t.is(after.builds.length, 2);
   t.like(after.builds[0], { build: old.build, replaced: true });
@@ -41,7 +49,10 @@ test('--force while a kept sandbox uses the build: the old build stays until tha
   t.false(after.builds[1]?.replaced);
   t.true(existsSync(join(old.path, 'bin', 'sh')), 'the old build is whole');
   // The container still runs on it: its files are there, and it still answers.
-  const sh = await lab(['shell', entry.runId, 'mycontainer', 'sh', '-c', 'cat /etc/debian_version && ip -o -4 addr show dev eth0'], env);
+  const sh = await lab(
+    ['shell', entry.runId, 'mycontainer', 'sh', '-c', 'cat /etc/debian_version && ip -o -4 addr show dev eth0'],
+    env,
+  );
   t.is(sh.exitCode, 0, sh.stderr);
   t.regex(sh.stdout, /172\.17\.0\.100\/24/);
 
@@ -51,7 +62,10 @@ test('--force while a kept sandbox uses the build: the old build stays until tha
   t.regex(clean.stdout, new RegExp(`removed replaced root filesystem build ${old.build}: nothing uses it any more`));
   t.false(existsSync(join(env.LAB_ROOTFS_CACHE ?? '', old.build)));
   const final = await status(env);
-  t.deepEqual(final.builds.map((b) => b.build), [after.builds[1]?.build]);
+  t.deepEqual(
+    final.builds.map((b) => b.build),
+    [after.builds[1]?.build],
+  );
   t.true(await waitFor(() => !alive(entry.initPid), 5_000));
 });
 
@@ -66,8 +80,17 @@ test('a second build waits on the lock and says who holds it and since when', as
   waiter.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   const told = await waitFor(() => out.includes('waiting for'), 20_000);
   t.true(told, out);
-  t.regex(out, new RegExp(`waiting for the root filesystem build of root \\(uid 0, pid ${process.pid}, \`[^\`]+\`\\), running since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ s\\)`));
-  t.deepEqual(readdirSync(cache).filter((n) => /^[0-9a-f]{12}/.test(n)), [], 'nothing is built while the lock is held');
+  t.regex(
+    out,
+    new RegExp(
+      `waiting for the root filesystem build of root \\(uid 0, pid ${process.pid}, \`[^\`]+\`\\), running since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ s\\)`,
+    ),
+  );
+  t.deepEqual(
+    readdirSync(cache).filter((n) => /^[0-9a-f]{12}/.test(n)),
+    [],
+    'nothing is built while the lock is held',
+  );
   await release();
   const r = await waiter;
   t.is(r.exitCode, 0, String(r.stderr));
@@ -84,7 +107,10 @@ test('SIGKILL of `rootfs build --force` at any instant never loses the current b
   for (const delayMs of [0, 20, 60, 120, 200, 300]) {
     const p = labProcess(['rootfs', 'build', '--force'], env);
     // A fast build may be whole before the folder is ever seen: then this instant is simply past its end.
-    const started = await waitFor(() => existsSync(join(cache, `.tmp-${currentRecipe().hash}-${p.pid}`)) || p.exitCode !== null, 20_000);
+    const started = await waitFor(
+      () => existsSync(join(cache, `.tmp-${currentRecipe().hash}-${p.pid}`)) || p.exitCode !== null,
+      20_000,
+    );
     t.true(started, 'the build started');
     await new Promise((r) => setTimeout(r, delayMs));
     p.kill('SIGKILL');
@@ -92,7 +118,10 @@ test('SIGKILL of `rootfs build --force` at any instant never loses the current b
     const s = await status(env);
     const current = s.builds.at(-1);
     t.truthy(current, `after a kill at +${delayMs} ms there is a build`);
-    t.true(existsSync(join(current?.path ?? '/nonexistent', 'bin', 'sh')), `after a kill at +${delayMs} ms the current build is whole`);
+    t.true(
+      existsSync(join(current?.path ?? '/nonexistent', 'bin', 'sh')),
+      `after a kill at +${delayMs} ms the current build is whole`,
+    );
   }
   // The next build finds its way: it removes the killed builds' folders and the builds nothing uses.
   const r = await lab(['rootfs', 'build', '--force'], env);

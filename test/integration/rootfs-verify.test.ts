@@ -9,7 +9,9 @@ import { cachedRootfs } from '../../src/sandbox/rootfs.js';
 import { lab } from '../helpers/cli.js';
 import { journal } from '../helpers/procs.js';
 
-interface Status { builds: { build: string; path: string; check?: { state: string; problems: string[] } }[] }
+interface Status {
+  builds: { build: string; path: string; check?: { state: string; problems: string[] } }[];
+}
 
 test('bin/sh deleted and ping truncated in the cache: status names them, the next run rebuilds and passes', async (t) => {
   t.timeout(300_000);
@@ -18,11 +20,19 @@ test('bin/sh deleted and ping truncated in the cache: status names them, the nex
   const base = mkdtempSync(join(tmpdir(), 'lab-rootfs-verify-'));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
   // A test build hard-links the shared root (LAB_ROOTFS_SOURCE): unlinking a name there leaves the shared one.
-  const env = { LAB_ROOTFS_CACHE: join(base, 'cache'), LAB_ROOTFS_SOURCE: shared.path, LAB_STATE_DIR: join(base, 'state') };
+  const env = {
+    LAB_ROOTFS_CACHE: join(base, 'cache'),
+    LAB_ROOTFS_SOURCE: shared.path,
+    LAB_STATE_DIR: join(base, 'state'),
+  };
   t.is((await lab(['rootfs', 'build'], env)).exitCode, 0);
   const status = async (): Promise<{ code: number; text: string; json: Status }> => {
     const text = await lab(['rootfs', 'status'], env);
-    return { code: text.exitCode, text: text.stdout, json: JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as Status };
+    return {
+      code: text.exitCode,
+      text: text.stdout,
+      json: JSON.parse((await lab(['rootfs', 'status', '--json'], env)).stdout) as Status,
+    };
   };
   const healthy = await status();
   t.is(healthy.code, 0, healthy.text);
@@ -42,12 +52,25 @@ test('bin/sh deleted and ping truncated in the cache: status names them, the nex
 
   const damaged = await status();
   t.is(damaged.code, EXIT.environment, damaged.text);
-  t.regex(damaged.text, new RegExp(`DAMAGED: usr/bin/ping changed \\(size ${size} -> 0\\); usr/bin/sh missing\\n    the next run rebuilds it`));
-  t.like(damaged.json.builds[0]?.check, { state: 'damaged', problems: [`usr/bin/ping changed (size ${size} -> 0)`, 'usr/bin/sh missing'] });
+  t.regex(
+    damaged.text,
+    new RegExp(
+      `DAMAGED: usr/bin/ping changed \\(size ${size} -> 0\\); usr/bin/sh missing\\n    the next run rebuilds it`,
+    ),
+  );
+  t.like(damaged.json.builds[0]?.check, {
+    state: 'damaged',
+    problems: [`usr/bin/ping changed (size ${size} -> 0)`, 'usr/bin/sh missing'],
+  });
 
   const run = await lab(['check', '02-bridge-veth', '--reporter', 'plain'], env);
   t.is(run.exitCode, 0, run.stdout + run.stderr);
-  t.regex(run.stdout, new RegExp(`rootfs: root filesystem ${b.build} is damaged \\(usr/bin/ping changed \\(size ${size} -> 0\\), usr/bin/sh missing\\): rebuilding it`));
+  t.regex(
+    run.stdout,
+    new RegExp(
+      `rootfs: root filesystem ${b.build} is damaged \\(usr/bin/ping changed \\(size ${size} -> 0\\), usr/bin/sh missing\\): rebuilding it`,
+    ),
+  );
   const after = await status();
   t.is(after.code, 0, after.text);
   t.not(after.json.builds.at(-1)?.build, b.build);

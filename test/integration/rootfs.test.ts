@@ -24,7 +24,10 @@ test('SIGKILL during lab rootfs build: no cache, debootstrap gone, the next buil
   const cache = mkdtempSync(join(tmpdir(), 'lab-rootfs-'));
   const env = { LAB_ROOTFS_CACHE: cache };
   const build = labProcess(['rootfs', 'build'], env);
-  const started = await waitFor(() => readdirSync(cache).some((n) => n.startsWith('.tmp-')) && processesMentioning(cache).length > 1, 30_000);
+  const started = await waitFor(
+    () => readdirSync(cache).some((n) => n.startsWith('.tmp-')) && processesMentioning(cache).length > 1,
+    30_000,
+  );
   t.true(started, 'debootstrap started');
   build.kill('SIGKILL');
   await build;

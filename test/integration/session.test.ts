@@ -9,36 +9,46 @@ import { LabEvents } from '../../src/engine/events.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
 
-
 async function open(ref: string): Promise<{ session: LabSession; events: LabEvents }> {
   const events = new LabEvents();
   const session = await LabSession.open(await loadLab(ref), { events });
   return { session, events };
 }
 
-test.serial('lab 03: the masquerade check fails, a person types the rule in the host shell, the same check passes', async (t) => {
-  const { session } = await open('03-masquerade');
-  try {
-    const runId = session.runId;
-    for (const step of ['bridge', 'veth', 'observe', 'forward']) {
-      for (const c of await session.runCommands(step)) t.true(c.ok, `${step}: ${c.display}`);
-      t.true((await session.check(step))?.pass, step);
+test.serial(
+  'lab 03: the masquerade check fails, a person types the rule in the host shell, the same check passes',
+  async (t) => {
+    const { session } = await open('03-masquerade');
+    try {
+      const runId = session.runId;
+      for (const step of ['bridge', 'veth', 'observe', 'forward']) {
+        for (const c of await session.runCommands(step)) t.true(c.ok, `${step}: ${c.display}`);
+        t.true((await session.check(step))?.pass, step);
+      }
+      const before = await session.check('masquerade');
+      t.false(before?.pass);
+      t.true(
+        before?.expectations.some(
+          (x) => !x.pass && x.expectation.point === 'host:eth0' && /echo-request/.test(x.message),
+        ),
+      );
+      // The student's shell: the session's argv and environment, typed into on stdin.
+      const sh = session.shell('host');
+      t.is(sh.env.PS1, '[host]# ');
+      const typed = await execa(sh.argv[0]!, sh.argv.slice(1), {
+        env: sh.env,
+        input: 'iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE\nexit\n',
+        reject: false,
+      });
+      t.is(typed.exitCode, 0, String(typed.stderr));
+      const after = await session.check('masquerade');
+      t.true(after?.pass, formatCheckReport(after!).join('\n'));
+      t.is(session.runId, runId, 'no rebuild');
+    } finally {
+      await session.close();
     }
-    const before = await session.check('masquerade');
-    t.false(before?.pass);
-    t.true(before?.expectations.some((x) => !x.pass && x.expectation.point === 'host:eth0' && /echo-request/.test(x.message)));
-    // The student's shell: the session's argv and environment, typed into on stdin.
-    const sh = session.shell('host');
-    t.is(sh.env.PS1, '[host]# ');
-    const typed = await execa(sh.argv[0]!, sh.argv.slice(1), { env: sh.env, input: 'iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE\nexit\n', reject: false });
-    t.is(typed.exitCode, 0, String(typed.stderr));
-    const after = await session.check('masquerade');
-    t.true(after?.pass, formatCheckReport(after!).join('\n'));
-    t.is(session.runId, runId, 'no rebuild');
-  } finally {
-    await session.close();
-  }
-});
+  },
+);
 
 for (const step of ['long', 'quiet'] as const) {
   test.serial(`a capture child killed during the ${step} window fails the check and names the point`, async (t) => {
@@ -48,7 +58,9 @@ for (const step of ['long', 'quiet'] as const) {
       const checking = session.check(step);
       await armed;
       await delay(100);
-      const victims = descendants('capture/child.js').filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsenter'));
+      const victims = descendants('capture/child.js').filter(
+        (pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsenter'),
+      );
       t.true(victims.length > 0, 'found the capture child');
       for (const pid of victims) process.kill(pid, 'SIGKILL');
       const r = await checking;
@@ -64,25 +76,32 @@ for (const step of ['long', 'quiet'] as const) {
   });
 }
 
-test.serial('a capture child that stalls during a must-not-see window fails the check as stalled, naming the point', async (t) => {
-  const { session, events } = await open('fixtures/labs/session.ts');
-  const victims: number[] = [];
-  try {
-    const armed = new Promise<void>((resolve) => events.on('capture-ready', () => resolve()));
-    const checking = session.check('quiet');
-    await armed;
-    victims.push(...descendants('capture/child.js').filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsenter')));
-    t.true(victims.length > 0, 'found the capture child');
-    for (const pid of victims) process.kill(pid, 'SIGSTOP');
-    const r = await checking;
-    t.false(r?.pass);
-    t.regex(r?.points.find((p) => p.point === 'host:eth0')?.error ?? '', /stalled/);
-    t.regex(r?.expectations[0]?.message ?? '', /cannot prove no .* at host:eth0/);
-  } finally {
-    for (const pid of victims) process.kill(pid, 'SIGCONT');
-    await session.close();
-  }
-});
+test.serial(
+  'a capture child that stalls during a must-not-see window fails the check as stalled, naming the point',
+  async (t) => {
+    const { session, events } = await open('fixtures/labs/session.ts');
+    const victims: number[] = [];
+    try {
+      const armed = new Promise<void>((resolve) => events.on('capture-ready', () => resolve()));
+      const checking = session.check('quiet');
+      await armed;
+      victims.push(
+        ...descendants('capture/child.js').filter(
+          (pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('nsenter'),
+        ),
+      );
+      t.true(victims.length > 0, 'found the capture child');
+      for (const pid of victims) process.kill(pid, 'SIGSTOP');
+      const r = await checking;
+      t.false(r?.pass);
+      t.regex(r?.points.find((p) => p.point === 'host:eth0')?.error ?? '', /stalled/);
+      t.regex(r?.expectations[0]?.message ?? '', /cannot prove no .* at host:eth0/);
+    } finally {
+      for (const pid of victims) process.kill(pid, 'SIGCONT');
+      await session.close();
+    }
+  },
+);
 
 test('a probe that must succeed but exits 1 fails the check and shows its output', async (t) => {
   const { session } = await open('fixtures/labs/session.ts');

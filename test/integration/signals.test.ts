@@ -20,7 +20,10 @@ function processesOf(dir: string): number[] {
     .filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)
     .filter((n) => {
       try {
-        return readFileSync(`/proc/${n}/environ`, 'latin1').includes(needle) && !readFileSync(`/proc/${n}/stat`, 'utf8').includes(') Z ');
+        return (
+          readFileSync(`/proc/${n}/environ`, 'latin1').includes(needle) &&
+          !readFileSync(`/proc/${n}/stat`, 'utf8').includes(') Z ')
+        );
       } catch {
         return false;
       }
@@ -75,30 +78,42 @@ async function signalled(reporter: string, sig: keyof typeof CODES, at: number, 
   if (sent && second) setTimeout(send, 30);
   const r = await proc;
   await waitFor(() => processesOf(dir).length === 0, 3_000);
-  return { at, sent, exitCode: r.exitCode, signal: r.signal, left: processesOf(dir), journal: journal(dir).length, tail: out.slice(-400) };
+  return {
+    at,
+    sent,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    left: processesOf(dir),
+    journal: journal(dir).length,
+    tail: out.slice(-400),
+  };
 }
 
 for (const reporter of ['listr', 'plain']) {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    test.serial(`${sig} at ${INSTANTS} instants of a run, ${reporter} reporter: exit ${CODES[sig]}, nothing left`, async (t) => {
-      t.timeout(180_000);
-      const total = await measure();
-      const queue = Array.from({ length: INSTANTS }, (_, i) => Math.round((total * (i + 0.5)) / INSTANTS));
-      const outcomes: Outcome[] = [];
-      await Promise.all(
-        Array.from({ length: AT_ONCE }, async () => {
-          for (let at = queue.shift(); at !== undefined; at = queue.shift()) outcomes.push(await signalled(reporter, sig, at, sig === 'SIGINT'));
-        }),
-      );
-      for (const o of outcomes) {
-        const what = `${sig} at ${o.at} ms (${reporter}): exit ${o.exitCode ?? o.signal}\n${o.tail}`;
-        // Before the CLI installs its handlers the kernel ends it by the signal: a shell shows the same code.
-        if (o.sent) t.true(o.exitCode === CODES[sig] || (o.exitCode === undefined && o.signal === sig), what);
-        else t.is(o.exitCode, 0, what);
-        t.deepEqual(o.left, [], `${what}\nprocesses left`);
-        t.is(o.journal, 0, `${what}\njournal left`);
-      }
-      t.true(outcomes.filter((o) => o.sent).length >= INSTANTS / 2, 'most signals landed during the run');
-    });
+    test.serial(
+      `${sig} at ${INSTANTS} instants of a run, ${reporter} reporter: exit ${CODES[sig]}, nothing left`,
+      async (t) => {
+        t.timeout(180_000);
+        const total = await measure();
+        const queue = Array.from({ length: INSTANTS }, (_, i) => Math.round((total * (i + 0.5)) / INSTANTS));
+        const outcomes: Outcome[] = [];
+        await Promise.all(
+          Array.from({ length: AT_ONCE }, async () => {
+            for (let at = queue.shift(); at !== undefined; at = queue.shift())
+              outcomes.push(await signalled(reporter, sig, at, sig === 'SIGINT'));
+          }),
+        );
+        for (const o of outcomes) {
+          const what = `${sig} at ${o.at} ms (${reporter}): exit ${o.exitCode ?? o.signal}\n${o.tail}`;
+          // Before the CLI installs its handlers the kernel ends it by the signal: a shell shows the same code.
+          if (o.sent) t.true(o.exitCode === CODES[sig] || (o.exitCode === undefined && o.signal === sig), what);
+          else t.is(o.exitCode, 0, what);
+          t.deepEqual(o.left, [], `${what}\nprocesses left`);
+          t.is(o.journal, 0, `${what}\njournal left`);
+        }
+        t.true(outcomes.filter((o) => o.sent).length >= INSTANTS / 2, 'most signals landed during the run');
+      },
+    );
   }
 }

@@ -13,7 +13,10 @@ async function startRun(signalAfter: 'sandbox' | 'step', dir: string) {
   const proc = labProcess(['run', '03-masquerade', '--check', '--reporter', 'plain'], { LAB_STATE_DIR: dir });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  const ok = await waitFor(() => journal(dir).length === 1 && (signalAfter === 'sandbox' || out.includes('step 2/5')), 20_000);
+  const ok = await waitFor(
+    () => journal(dir).length === 1 && (signalAfter === 'sandbox' || out.includes('step 2/5')),
+    20_000,
+  );
   const entry = journal(dir)[0];
   if (!ok || !entry) throw new Error(`run did not start: ${out}`);
   return { proc, entry, pidns: pidNamespace(entry.initPid) };
@@ -67,7 +70,10 @@ test('--keep leaves the sandbox up; lab shell runs inside a node; lab clean remo
   const [entry] = journal(dir);
   t.true(entry?.kept);
   t.true(alive(entry?.initPid ?? 0));
-  const sh = await lab(['shell', '02-bridge-veth', 'mycontainer', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'], env);
+  const sh = await lab(
+    ['shell', '02-bridge-veth', 'mycontainer', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'],
+    env,
+  );
   t.is(sh.exitCode, 0, sh.stderr);
   t.regex(sh.stdout, /172\.17\.0\.100\/24/);
   // The command's argv reaches the node unchanged: sh -c gets one script, not words joined again.
@@ -93,7 +99,18 @@ test('lab shell into a kept sandbox enters a container started without CAP_NET_A
   try {
     t.is(run.exitCode, 0, run.stdout + run.stderr);
     // Bit 12 of CapEff is CAP_NET_ADMIN; the same node's command in the live run is checked by lab 07 itself.
-    const caps = (node: string) => lab(['shell', entry?.runId ?? '', node, 'sh', '-c', 'echo $(( 0x$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status) >> 12 & 1 ))'], env);
+    const caps = (node: string) =>
+      lab(
+        [
+          'shell',
+          entry?.runId ?? '',
+          node,
+          'sh',
+          '-c',
+          'echo $(( 0x$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status) >> 12 & 1 ))',
+        ],
+        env,
+      );
     const locked = await caps('locked');
     t.is(locked.exitCode, 0, locked.stderr);
     t.is(locked.stdout.trim(), '0', 'the locked container is entered without CAP_NET_ADMIN');

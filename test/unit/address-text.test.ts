@@ -1,5 +1,12 @@
 import test from 'ava';
-import { ipv4Text, ipv4ToString, ipv6Text, ipv6ToString, macText, macToString } from '../../src/capture/address-text.js';
+import {
+  ipv4Text,
+  ipv4ToString,
+  ipv6Text,
+  ipv6ToString,
+  macText,
+  macToString,
+} from '../../src/capture/address-text.js';
 
 // A seeded generator, so a failure names a reproducible address.
 function rng(seed: number): () => number {

@@ -12,7 +12,15 @@ function problemsOf(edit: (lab: Record<string, any>) => void): string[] {
     id: '99-bad',
     title: 'bad input',
     topology: { containers: { box: {} } },
-    steps: [{ id: 's', title: 't', explain: 'e', run: [host('ip link add br0 type bridge')], check: observe(['host:br0'], ping('host', WAN.dns)).expect('host:br0', icmp.echoRequest()) }],
+    steps: [
+      {
+        id: 's',
+        title: 't',
+        explain: 'e',
+        run: [host('ip link add br0 type bridge')],
+        check: observe(['host:br0'], ping('host', WAN.dns)).expect('host:br0', icmp.echoRequest()),
+      },
+    ],
   };
   edit(lab);
   try {
@@ -25,7 +33,10 @@ function problemsOf(edit: (lab: Record<string, any>) => void): string[] {
 }
 
 test('a valid lab has no problems', (t) => {
-  t.deepEqual(problemsOf(() => undefined), []);
+  t.deepEqual(
+    problemsOf(() => undefined),
+    [],
+  );
 });
 
 test('hostnames follow the kernel rules; an injection attempt is refused naming the field', (t) => {
@@ -43,9 +54,16 @@ test('hostnames follow the kernel rules; an injection attempt is refused naming 
 });
 
 test("a command's bound must be 1 s to 300 s", (t) => {
-  t.deepEqual(problemsOf((l) => (l.steps[0].run[0].timeoutMs = 5_000)), []);
+  t.deepEqual(
+    problemsOf((l) => (l.steps[0].run[0].timeoutMs = 5_000)),
+    [],
+  );
   for (const bad of [10, 999, 300_001, 1.5e3 + 0.5, '30s']) {
-    t.deepEqual(problemsOf((l) => (l.steps[0].run[0].timeoutMs = bad)), ['steps[0].run[0].timeoutMs: must be a whole number of ms from 1000 to 300000'], String(bad));
+    t.deepEqual(
+      problemsOf((l) => (l.steps[0].run[0].timeoutMs = bad)),
+      ['steps[0].run[0].timeoutMs: must be a whole number of ms from 1000 to 300000'],
+      String(bad),
+    );
   }
 });
 
@@ -53,7 +71,18 @@ test('a capture point on an interface no command creates is refused before anyth
   const p = problemsOf((l) => {
     l.steps[0].check = observe(['host:br9'], ping('host', WAN.dns)).expect('host:br9', icmp.echoRequest());
   });
-  t.deepEqual(p, ['steps[0].check.points[0]: "host:br9": no command of the lab creates an interface br9, and host has none at the start (it has lo, eth0)']);
+  t.deepEqual(p, [
+    'steps[0].check.points[0]: "host:br9": no command of the lab creates an interface br9, and host has none at the start (it has lo, eth0)',
+  ]);
   // Baseline interfaces, and interfaces a command creates, are fine.
-  t.deepEqual(problemsOf((l) => (l.steps[0].check = observe(['host:eth0', 'wan:up0'], ping('host', WAN.dns)).expect('host:eth0', icmp.echoRequest()))), []);
+  t.deepEqual(
+    problemsOf(
+      (l) =>
+        (l.steps[0].check = observe(['host:eth0', 'wan:up0'], ping('host', WAN.dns)).expect(
+          'host:eth0',
+          icmp.echoRequest(),
+        )),
+    ),
+    [],
+  );
 });

@@ -26,19 +26,32 @@ const HYBRID: CgroupView = {
 };
 
 // A default Debian bookworm/trixie: one unified hierarchy, systemd has the controllers enabled.
-const unified = (point: string, subtree: string, available = 'cpuset cpu io memory hugetlb pids rdma misc'): CgroupView => ({
+const unified = (
+  point: string,
+  subtree: string,
+  available = 'cpuset cpu io memory hugetlb pids rdma misc',
+): CgroupView => ({
   mountinfo: `25 20 0:22 / ${point} rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot`,
   selfCgroup: '0::/user.slice/user-0.slice/session-3.scope\n',
-  read: (p) => (p.endsWith('cgroup.subtree_control') ? subtree : p.endsWith('cgroup.controllers') ? available : undefined),
+  read: (p) =>
+    p.endsWith('cgroup.subtree_control') ? subtree : p.endsWith('cgroup.controllers') ? available : undefined,
 });
 
-test('cgroup v1: a group per hierarchy, under the runner\'s own; memory with swap, CPU shares', (t) => {
+test("cgroup v1: a group per hierarchy, under the runner's own; memory with swap, CPU shares", (t) => {
   const plan = cgroupPlan(controllerPlaces(HYBRID), '03-0123abcd', DEFAULT_LIMITS);
-  t.deepEqual(plan.dirs, ['/sys/fs/cgroup/pids/lab-03-0123abcd', '/sys/fs/cgroup/memory/process_api/abc/lab-03-0123abcd', '/sys/fs/cgroup/cpu/lab-03-0123abcd']);
+  t.deepEqual(plan.dirs, [
+    '/sys/fs/cgroup/pids/lab-03-0123abcd',
+    '/sys/fs/cgroup/memory/process_api/abc/lab-03-0123abcd',
+    '/sys/fs/cgroup/cpu/lab-03-0123abcd',
+  ]);
   t.deepEqual(plan.writes, [
     { file: '/sys/fs/cgroup/pids/lab-03-0123abcd/pids.max', value: '512' },
     { file: '/sys/fs/cgroup/memory/process_api/abc/lab-03-0123abcd/memory.limit_in_bytes', value: String(512 * MiB) },
-    { file: '/sys/fs/cgroup/memory/process_api/abc/lab-03-0123abcd/memory.memsw.limit_in_bytes', value: String(512 * MiB), optional: true },
+    {
+      file: '/sys/fs/cgroup/memory/process_api/abc/lab-03-0123abcd/memory.memsw.limit_in_bytes',
+      value: String(512 * MiB),
+      optional: true,
+    },
     { file: '/sys/fs/cgroup/cpu/lab-03-0123abcd/cpu.shares', value: '1024' },
   ]);
   t.is(plan.pidsEvents, '/sys/fs/cgroup/pids/lab-03-0123abcd/pids.events');
@@ -46,7 +59,11 @@ test('cgroup v1: a group per hierarchy, under the runner\'s own; memory with swa
 });
 
 test('cgroup v2: one group at the root, memory.max and no swap, cpu.weight', (t) => {
-  const plan = cgroupPlan(controllerPlaces(unified('/sys/fs/cgroup', 'cpuset cpu io memory pids')), '03-0123abcd', { ...DEFAULT_LIMITS, memoryMb: 300, cpuShare: 50 });
+  const plan = cgroupPlan(controllerPlaces(unified('/sys/fs/cgroup', 'cpuset cpu io memory pids')), '03-0123abcd', {
+    ...DEFAULT_LIMITS,
+    memoryMb: 300,
+    cpuShare: 50,
+  });
   t.deepEqual(plan.dirs, ['/sys/fs/cgroup/lab-03-0123abcd']);
   t.deepEqual(plan.writes, [
     { file: '/sys/fs/cgroup/lab-03-0123abcd/pids.max', value: '512' },
@@ -58,13 +75,27 @@ test('cgroup v2: one group at the root, memory.max and no swap, cpu.weight', (t)
 });
 
 test('a missing controller is exit 3 saying what to run, or LAB_LIMITS=off; never a run without limits', (t) => {
-  const v2off = t.throws(() => SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => unified('/sys/fs/cgroup', 'cpu io'), {}), { instanceOf: EnvironmentError });
+  const v2off = t.throws(
+    () => SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => unified('/sys/fs/cgroup', 'cpu io'), {}),
+    { instanceOf: EnvironmentError },
+  );
   t.is(v2off?.exitCode, 3);
-  t.is(v2off?.message, "the sandbox's limits need the pids, memory cgroup controllers, which are not usable on this machine");
-  t.regex(v2off?.hint ?? '', /^enable them: echo '\+pids \+memory' > \/sys\/fs\/cgroup\/cgroup\.subtree_control; or set LAB_LIMITS=off/);
-  const none = t.throws(() => SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => ({ ...HYBRID, mountinfo: '' }), {}), { instanceOf: EnvironmentError });
+  t.is(
+    v2off?.message,
+    "the sandbox's limits need the pids, memory cgroup controllers, which are not usable on this machine",
+  );
+  t.regex(
+    v2off?.hint ?? '',
+    /^enable them: echo '\+pids \+memory' > \/sys\/fs\/cgroup\/cgroup\.subtree_control; or set LAB_LIMITS=off/,
+  );
+  const none = t.throws(
+    () => SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => ({ ...HYBRID, mountinfo: '' }), {}),
+    { instanceOf: EnvironmentError },
+  );
   t.regex(none?.hint ?? '', /mount -t cgroup -o pids cgroup \/sys\/fs\/cgroup\/pids/);
-  const off = SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => ({ ...HYBRID, mountinfo: '' }), { LAB_LIMITS: 'off' });
+  const off = SandboxCgroup.create('03-0123abcd', DEFAULT_LIMITS, () => ({ ...HYBRID, mountinfo: '' }), {
+    LAB_LIMITS: 'off',
+  });
   t.deepEqual(off.dirs, []);
   t.deepEqual(off.joinArgv(), []);
   t.deepEqual(off.counts(), { pids: 0, oom: 0 });
@@ -99,7 +130,9 @@ test('removal touches only folders named after the run', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'lab-cgroup-'));
   try {
     mkdirSync(join(root, 'system.slice'));
-    t.deepEqual(await removeCgroups([join(root, 'system.slice')], '03-0123abcd'), [`cgroup ${join(root, 'system.slice')}: not a group of run 03-0123abcd, left alone`]);
+    t.deepEqual(await removeCgroups([join(root, 'system.slice')], '03-0123abcd'), [
+      `cgroup ${join(root, 'system.slice')}: not a group of run 03-0123abcd, left alone`,
+    ]);
     t.deepEqual(joinArgv([]), [], 'no limits: nothing joined');
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,10 +1,24 @@
 // Matchers: builders produce data, matching names the field that differs, CIDRs and flag sets compare right.
 import test from 'ava';
-import { arp, http, icmp, ip, matchPacket, parseAddressOrCidr, tcp, udp, validateMatcher } from '../../src/check/matchers.js';
+import {
+  arp,
+  http,
+  icmp,
+  ip,
+  matchPacket,
+  parseAddressOrCidr,
+  tcp,
+  udp,
+  validateMatcher,
+} from '../../src/check/matchers.js';
 import { arpPkt, echo, seg } from '../helpers/packets.js';
 
 test('builders are plain data with a label', (t) => {
-  t.deepEqual(icmp.echoRequest({ src: '10.0.2.15', ttl: 63 }), { proto: 'icmp', label: 'ICMP echo-request', fields: { src: '10.0.2.15', ttl: 63, icmpType: 'echo-request' } });
+  t.deepEqual(icmp.echoRequest({ src: '10.0.2.15', ttl: 63 }), {
+    proto: 'icmp',
+    label: 'ICMP echo-request',
+    fields: { src: '10.0.2.15', ttl: 63, icmpType: 'echo-request' },
+  });
   t.is(tcp.synAck().fields.tcpFlags, 'SYN,ACK');
   t.is(http.response(200).label, 'HTTP 200');
   t.is(http.request().fields.httpMethod, 'GET');
@@ -15,7 +29,9 @@ test('builders are plain data with a label', (t) => {
 test('a match has no diffs; a mismatch names each differing field', (t) => {
   const p = echo('request', '172.17.0.100', '203.0.113.8', 63);
   t.deepEqual(matchPacket(icmp.echoRequest({ src: '172.17.0.100', ttl: 63 }), p), []);
-  t.deepEqual(matchPacket(icmp.echoRequest({ src: '10.0.2.15', ttl: 63 }), p), [{ field: 'src', expected: '10.0.2.15', seen: '172.17.0.100' }]);
+  t.deepEqual(matchPacket(icmp.echoRequest({ src: '10.0.2.15', ttl: 63 }), p), [
+    { field: 'src', expected: '10.0.2.15', seen: '172.17.0.100' },
+  ]);
   t.deepEqual(matchPacket(icmp.echoReply({ ttl: 64 }), p), [
     { field: 'ttl', expected: '64', seen: '63' },
     { field: 'icmpType', expected: 'echo-reply', seen: 'echo-request' },
@@ -28,7 +44,10 @@ test('src and dst accept IPv4 and IPv6 prefixes', (t) => {
   t.deepEqual(matchPacket(ip({ src: '172.17.0.0/24' }), p), []);
   t.is(matchPacket(ip({ src: '172.17.1.0/24' }), p)[0]?.field, 'src');
   t.deepEqual(matchPacket(ip({ dst: '0.0.0.0/0' }), p), []);
-  const v6 = { ...p, ip: { version: 6 as const, src: '2001:db8:1::5', dst: '2001:db8:2::1', ttl: 64, proto: 58, len: 64 } };
+  const v6 = {
+    ...p,
+    ip: { version: 6 as const, src: '2001:db8:1::5', dst: '2001:db8:2::1', ttl: 64, proto: 58, len: 64 },
+  };
   t.deepEqual(matchPacket(ip({ src: '2001:db8:1::/48' }), v6), []);
   t.is(matchPacket(ip({ src: '2001:db8:2::/48' }), v6)[0]?.field, 'src');
   t.is(matchPacket(ip({ src: '172.17.0.0/16' }), v6)[0]?.field, 'src');
@@ -54,7 +73,9 @@ test('arp matchers use sender and target IPs', (t) => {
 });
 
 test('validation names the field', (t) => {
-  t.deepEqual(validateMatcher(icmp.echoRequest({ src: '172.17.0.300' })), ['fields.src: "172.17.0.300" is not an IPv4/IPv6 address or CIDR']);
+  t.deepEqual(validateMatcher(icmp.echoRequest({ src: '172.17.0.300' })), [
+    'fields.src: "172.17.0.300" is not an IPv4/IPv6 address or CIDR',
+  ]);
   t.deepEqual(validateMatcher(tcp({ dport: 70000 })), ['fields.dport: 70000 is not a port']);
   t.deepEqual(validateMatcher(tcp({ tcpFlags: 'SIN' })), ['fields.tcpFlags: unknown flag "SIN"']);
   t.deepEqual(validateMatcher(icmp.echoReply({ ttl: 300 })), ['fields.ttl: 300 must be 0..255']);

@@ -12,7 +12,8 @@ test('--help exits 0 and lists the commands and exit codes', async (t) => {
 test('run --help documents --skip, --until, --keep, --json and --save-pcap', async (t) => {
   const r = await lab(['run', '--help']);
   t.is(r.exitCode, 0);
-  for (const o of ['--check', '--skip <step>', '--until <step>', '--keep', '--json', '--save-pcap <dir>']) t.true(r.stdout.includes(o), o);
+  for (const o of ['--check', '--skip <step>', '--until <step>', '--keep', '--json', '--save-pcap <dir>'])
+    t.true(r.stdout.includes(o), o);
 });
 
 test('an unknown option exits 2', async (t) => {
@@ -58,7 +59,13 @@ test('a lab id prefix selects the lab; list shows the labs', async (t) => {
   const r = await lab(['list', '--json']);
   t.is(r.exitCode, 0);
   const labs = JSON.parse(r.stdout) as { id: string; steps: string[] }[];
-  t.deepEqual(labs.find((l) => l.id === '03-masquerade')?.steps, ['bridge', 'veth', 'observe', 'forward', 'masquerade']);
+  t.deepEqual(labs.find((l) => l.id === '03-masquerade')?.steps, [
+    'bridge',
+    'veth',
+    'observe',
+    'forward',
+    'masquerade',
+  ]);
   const ambiguous = await lab(['run', '0', '--check']);
   t.is(ambiguous.exitCode, 2);
   t.regex(ambiguous.stderr, /did you mean one of: 01-namespaces, 02-bridge-veth, 03-masquerade, 04-port-mapping/);

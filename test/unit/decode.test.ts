@@ -27,7 +27,13 @@ test('ARP request and reply from a real capture', (t) => {
   const [req, rep] = decodeAll('icmp-echo.pcap');
   t.is(req?.proto, 'arp');
   t.deepEqual(req?.eth, { src: '02:42:ac:11:00:64', dst: 'ff:ff:ff:ff:ff:ff', type: 0x0806 });
-  t.deepEqual(req?.arp, { op: 'request', senderMac: '02:42:ac:11:00:64', senderIp: '172.17.0.100', targetMac: '00:00:00:00:00:00', targetIp: '172.17.0.1' });
+  t.deepEqual(req?.arp, {
+    op: 'request',
+    senderMac: '02:42:ac:11:00:64',
+    senderIp: '172.17.0.100',
+    targetMac: '00:00:00:00:00:00',
+    targetIp: '172.17.0.1',
+  });
   t.is(rep?.arp?.op, 'reply');
   t.is(rep?.arp?.senderMac, '02:42:ac:11:00:01');
   t.is(describePacket(req!), 'ARP who-has 172.17.0.1 tell 172.17.0.100');
@@ -37,9 +43,18 @@ test('ARP request and reply from a real capture', (t) => {
 test('ICMP echo through a router: ids, sequences and both TTLs', (t) => {
   const ps = decodeAll('icmp-echo.pcap').slice(2);
   t.is(ps.length, 6);
-  t.deepEqual(ps.map((p) => p.icmp?.name), ['echo-request', 'echo-reply', 'echo-request', 'echo-reply', 'echo-request', 'echo-reply']);
-  t.deepEqual(ps.map((p) => p.icmp?.seq), [1, 1, 2, 2, 3, 3]);
-  t.deepEqual(ps.map((p) => p.ip?.ttl), [64, 63, 64, 63, 64, 63]);
+  t.deepEqual(
+    ps.map((p) => p.icmp?.name),
+    ['echo-request', 'echo-reply', 'echo-request', 'echo-reply', 'echo-request', 'echo-reply'],
+  );
+  t.deepEqual(
+    ps.map((p) => p.icmp?.seq),
+    [1, 1, 2, 2, 3, 3],
+  );
+  t.deepEqual(
+    ps.map((p) => p.ip?.ttl),
+    [64, 63, 64, 63, 64, 63],
+  );
   const first = ps[0]!;
   t.is(first.proto, 'icmp');
   t.is(first.tsUs, 1795562950426287);
@@ -70,7 +85,10 @@ test('Ethernet padding is not counted as TCP payload', (t) => {
 
 test('HTTP request and status lines, handshake and teardown flags', (t) => {
   const ps = decodeAll('http.pcap');
-  t.deepEqual(ps.map((p) => p.tcp?.flags), ['SYN', 'SYN,ACK', 'ACK', 'PSH,ACK', 'ACK', 'PSH,ACK', 'ACK', 'PSH,ACK', 'ACK', 'FIN,ACK', 'FIN,ACK', 'ACK', 'ACK']);
+  t.deepEqual(
+    ps.map((p) => p.tcp?.flags),
+    ['SYN', 'SYN,ACK', 'ACK', 'PSH,ACK', 'ACK', 'PSH,ACK', 'ACK', 'PSH,ACK', 'ACK', 'FIN,ACK', 'FIN,ACK', 'ACK', 'ACK'],
+  );
   t.deepEqual(ps[3]?.http, { method: 'GET', path: '/' });
   t.is(ps[3]?.tcp?.payloadLen, 78);
   t.deepEqual(ps[5]?.http, { status: 200 });
@@ -141,7 +159,10 @@ test('ICMPv6: MLDv2 behind a hop-by-hop header, ND, echo; compressed addresses',
   t.is(dad.ip?.dst, 'ff02::1:ff00:6b02');
   t.is(dad.icmp?.target, 'fe80::ff:fe00:6b02');
   const ns = ps[6]!;
-  t.deepEqual([ns.ip?.src, ns.ip?.dst, ns.ip?.ttl, ns.icmp?.target], ['2001:db8::a', 'ff02::1:ff00:b', 255, '2001:db8::b']);
+  t.deepEqual(
+    [ns.ip?.src, ns.ip?.dst, ns.ip?.ttl, ns.icmp?.target],
+    ['2001:db8::a', 'ff02::1:ff00:b', 255, '2001:db8::b'],
+  );
   t.deepEqual(ps[7]?.icmp, { version: 6, type: 136, code: 0, name: 'neighbor-advertisement', target: '2001:db8::b' });
   t.deepEqual(ps[8]?.icmp, { version: 6, type: 128, code: 0, name: 'echo-request', id: 0x1532, seq: 1 });
   t.is(ps[9]?.icmp?.name, 'echo-reply');
@@ -155,7 +176,11 @@ test('Linux cooked captures (SLL and SLL2)', (t) => {
     const { linktype, frames } = fixture(name);
     t.is(linktype, name === 'sll.pcap' ? 113 : 276);
     const ps = frames.map((f) => decodeFrame(f, linktype));
-    t.deepEqual(ps.map((p) => p.icmp?.name), ['echo-request', 'echo-reply'], name);
+    t.deepEqual(
+      ps.map((p) => p.icmp?.name),
+      ['echo-request', 'echo-reply'],
+      name,
+    );
     t.is(ps[0]?.ip?.src, '127.0.0.1');
     t.is(ps[0]?.eth, undefined);
     t.is(decodeFrame(frames[0]!, 1).proto, 'other', `${name} read as Ethernet`);
@@ -164,7 +189,11 @@ test('Linux cooked captures (SLL and SLL2)', (t) => {
 
 test('one 802.1Q tag is skipped', (t) => {
   const ping = nth('icmp-echo.pcap', 2);
-  const tagged = Buffer.concat([ping.data.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 0x2a]), ping.data.subarray(12)]);
+  const tagged = Buffer.concat([
+    ping.data.subarray(0, 12),
+    Buffer.from([0x81, 0x00, 0x00, 0x2a]),
+    ping.data.subarray(12),
+  ]);
   const p = decodeFrame(frameOf(tagged));
   t.is(p.eth?.type, 0x0800);
   t.is(p.proto, 'icmp');
@@ -253,7 +282,15 @@ function parse6(s: string): Buffer {
 
 test('every truncation of every fixture frame decodes without throwing', (t) => {
   let n = 0;
-  for (const name of ['icmp-echo.pcap', 'tcp-rst.pcap', 'http.pcap', 'udp.pcap', 'icmpv6.pcap', 'sll.pcap', 'sll2.pcap']) {
+  for (const name of [
+    'icmp-echo.pcap',
+    'tcp-rst.pcap',
+    'http.pcap',
+    'udp.pcap',
+    'icmpv6.pcap',
+    'sll.pcap',
+    'sll2.pcap',
+  ]) {
     const { linktype, frames } = fixture(name);
     for (const f of frames) {
       for (let cut = 0; cut <= f.data.length; cut++) {
@@ -270,12 +307,22 @@ test('every truncation of every fixture frame decodes without throwing', (t) => 
 // Every truncation of every fixture frame, decoded, against the snapshot taken with the decoder as it was
 // before its fast paths (cached address text and the like): a change shows as the fields that differ.
 // A deliberate decoding change updates it: npx ava --update-snapshots dist/test/unit/decode.test.js
-for (const name of ['icmp-echo.pcap', 'tcp-rst.pcap', 'http.pcap', 'udp.pcap', 'icmpv6.pcap', 'sll.pcap', 'sll2.pcap']) {
+for (const name of [
+  'icmp-echo.pcap',
+  'tcp-rst.pcap',
+  'http.pcap',
+  'udp.pcap',
+  'icmpv6.pcap',
+  'sll.pcap',
+  'sll2.pcap',
+]) {
   test(`every truncation of ${name} decodes as the snapshot says`, (t) => {
     const { linktype, frames } = fixture(name);
     const decoded = frames.map((f, i) => ({
       frame: i + 1,
-      cuts: Array.from({ length: f.data.length + 1 }, (_, cut) => decodeFrame({ ...f, caplen: cut, data: f.data.subarray(0, cut) }, linktype)),
+      cuts: Array.from({ length: f.data.length + 1 }, (_, cut) =>
+        decodeFrame({ ...f, caplen: cut, data: f.data.subarray(0, cut) }, linktype),
+      ),
     }));
     t.snapshot(decoded);
   });
@@ -346,7 +393,8 @@ test('random garbage never throws, whatever the link type', (t) => {
     const head = heads[i % heads.length]!;
     if (d.length >= 14) Buffer.from(head).copy(d, 12);
     if (d.length >= 15 && i % 2) d[14] = i % 4 ? 0x45 : 0x60;
-    for (const lt of [1, 113, 276, 101, 999]) t.notThrows(() => decodeFrame({ tsUs: 0, caplen: rnd() % 130, len: 0, data: d }, lt));
+    for (const lt of [1, 113, 276, 101, 999])
+      t.notThrows(() => decodeFrame({ tsUs: 0, caplen: rnd() % 130, len: 0, data: d }, lt));
   }
   t.is(decodeFrame({ tsUs: 0, caplen: 0, len: 0, data: Buffer.alloc(0) }).proto, 'other');
   t.is(decodeFrame(nth('icmp-echo.pcap', 2), 999).proto, 'other');

@@ -13,14 +13,71 @@ const raw = [
   {
     node: 'host',
     links: [
-      { ifindex: 1, ifname: 'lo', link_type: 'loopback', flags: ['UP'], addr_info: [{ local: '127.0.0.1', prefixlen: 8, scope: 'host' }] },
-      { ifindex: 4, ifname: 'br0', flags: ['UP'], linkinfo: { info_kind: 'bridge' }, addr_info: [{ local: '172.17.0.1', prefixlen: 24, scope: 'global' }, { local: 'fe80::1', prefixlen: 64, scope: 'link' }] },
-      { ifindex: 5, ifname: 'veth1', flags: ['UP'], master: 'br0', link_index: 2, link_netnsid: 1, linkinfo: { info_kind: 'veth' } },
-      { ifindex: 2, ifname: 'eth0', flags: ['UP'], link_index: 2, link_netnsid: 0, linkinfo: { info_kind: 'veth' }, addr_info: [{ local: '10.0.2.15', prefixlen: 24, scope: 'global' }] },
+      {
+        ifindex: 1,
+        ifname: 'lo',
+        link_type: 'loopback',
+        flags: ['UP'],
+        addr_info: [{ local: '127.0.0.1', prefixlen: 8, scope: 'host' }],
+      },
+      {
+        ifindex: 4,
+        ifname: 'br0',
+        flags: ['UP'],
+        linkinfo: { info_kind: 'bridge' },
+        addr_info: [
+          { local: '172.17.0.1', prefixlen: 24, scope: 'global' },
+          { local: 'fe80::1', prefixlen: 64, scope: 'link' },
+        ],
+      },
+      {
+        ifindex: 5,
+        ifname: 'veth1',
+        flags: ['UP'],
+        master: 'br0',
+        link_index: 2,
+        link_netnsid: 1,
+        linkinfo: { info_kind: 'veth' },
+      },
+      {
+        ifindex: 2,
+        ifname: 'eth0',
+        flags: ['UP'],
+        link_index: 2,
+        link_netnsid: 0,
+        linkinfo: { info_kind: 'veth' },
+        addr_info: [{ local: '10.0.2.15', prefixlen: 24, scope: 'global' }],
+      },
     ],
   },
-  { node: 'wan', links: [{ ifindex: 2, ifname: 'up0', flags: ['UP'], link_index: 2, link_netnsid: 0, linkinfo: { info_kind: 'veth' }, addr_info: [{ local: '10.0.2.2', prefixlen: 24, scope: 'global' }] }] },
-  { node: 'mycontainer', links: [{ ifindex: 2, ifname: 'eth0', flags: ['UP'], link_index: 5, link_netnsid: 0, linkinfo: { info_kind: 'veth' }, addr_info: [{ local: '172.17.0.100', prefixlen: 24, scope: 'global' }] }] },
+  {
+    node: 'wan',
+    links: [
+      {
+        ifindex: 2,
+        ifname: 'up0',
+        flags: ['UP'],
+        link_index: 2,
+        link_netnsid: 0,
+        linkinfo: { info_kind: 'veth' },
+        addr_info: [{ local: '10.0.2.2', prefixlen: 24, scope: 'global' }],
+      },
+    ],
+  },
+  {
+    node: 'mycontainer',
+    links: [
+      {
+        ifindex: 2,
+        ifname: 'eth0',
+        flags: ['UP'],
+        link_index: 5,
+        link_netnsid: 0,
+        linkinfo: { info_kind: 'veth' },
+        addr_info: [{ local: '172.17.0.100', prefixlen: 24, scope: 'global' }],
+      },
+    ],
+  },
 ];
 
 test('veth ends are paired across nodes by their indexes; link-scope addresses are left out', (t) => {
@@ -38,17 +95,32 @@ test('the topology drawing fits the width it is given, and marks capture points'
   const facts = linkFacts(raw);
   for (const w of [100, 60, 40]) {
     const lines = topologyLines(facts, ['host:br0'], w);
-    t.true(lines.every((l) => lineWidth(l) <= w), `width ${w}`);
+    t.true(
+      lines.every((l) => lineWidth(l) <= w),
+      `width ${w}`,
+    );
   }
-  const text = topologyLines(facts, ['host:br0'], 100).map((l) => l.map((s) => s.text).join('')).join('\n');
+  const text = topologyLines(facts, ['host:br0'], 100)
+    .map((l) => l.map((s) => s.text).join(''))
+    .join('\n');
   t.regex(text, /●br0 172\.17\.0\.1\/24/);
   t.regex(text, /eth0 172\.17\.0\.100\/24 ├/);
 });
 
-const echo = (src: string, dst: string, name: string, seq: number, tsUs: number): Packet => ({ tsUs, caplen: 98, len: 98, proto: 'icmp', ip: { version: 4, src, dst, ttl: 64, proto: 1, len: 84 }, icmp: { version: 4, type: name === 'echo-request' ? 8 : 0, code: 0, name, id: 7, seq } });
+const echo = (src: string, dst: string, name: string, seq: number, tsUs: number): Packet => ({
+  tsUs,
+  caplen: 98,
+  len: 98,
+  proto: 'icmp',
+  ip: { version: 4, src, dst, ttl: 64, proto: 1, len: 84 },
+  icmp: { version: 4, type: name === 'echo-request' ? 8 : 0, code: 0, name, id: 7, seq },
+});
 
 // The highlighted text of a row's whole line, if any.
-const lit = (r: PacketRow): string[] => fitPacket(r, 200).filter((x) => x.style === HIGHLIGHT).map((x) => x.text);
+const lit = (r: PacketRow): string[] =>
+  fitPacket(r, 200)
+    .filter((x) => x.style === HIGHLIGHT)
+    .map((x) => x.text);
 
 test('a packet seen at two points with one end changed is a NAT twin: the later copy has that end highlighted', (t) => {
   const f = new PacketLines(0);
@@ -82,7 +154,11 @@ test('segments measure and cut terminal columns: a wide character counts two and
 test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SRC → DST proto kind stay whole', (t) => {
   const req = packetRow(echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 25_860_000), 0);
   t.is(text(fitPacket(req, 200)), '  25.860 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64');
-  t.is(text(fitPacket(req, 58)), '25.860 ▶ 172.17.0.100 → 203.0.113.8 ICMP echo-request', 'seq and ttl go before the time');
+  t.is(
+    text(fitPacket(req, 58)),
+    '25.860 ▶ 172.17.0.100 → 203.0.113.8 ICMP echo-request',
+    'seq and ttl go before the time',
+  );
   t.is(text(fitPacket(req, 38)), '▶ 172.17.0.100 → 203.0.113.8 ICMP echo', 'half of 80 columns: ▶ says request');
   t.is(text(fitPacket(req, 34)), '▶ 172.17.0.100 → 203.0.113.8 echo');
   t.is(text(fitPacket(req, 26)), '▶ 172.17.0.100→203.0.113.8', 'the marker and the ends alone');
@@ -92,7 +168,14 @@ test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SR
   for (let w = 0; w <= 80; w++) {
     const l = fitPacket(req, w);
     t.true(lineWidth(l) <= w, `width ${w}: ${text(l)}`);
-    if (w >= 26) t.deepEqual(text(l).split(/ +|→/).filter((x) => !words.has(x)), [], `width ${w}: ${text(l)}`);
+    if (w >= 26)
+      t.deepEqual(
+        text(l)
+          .split(/ +|→/)
+          .filter((x) => !words.has(x)),
+        [],
+        `width ${w}: ${text(l)}`,
+      );
   }
   // The NAT highlight survives the narrowing.
   const f = new PacketLines(0);
@@ -102,23 +185,63 @@ test('packet lines fit narrow panes: the least useful parts go first, ▶/◀ SR
   const back = f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 3, 2_000));
   f.row('host:eth0', echo('203.0.113.8', '10.0.2.15', 'echo-reply', 3, 1_900));
   t.is(text(fitPacket(back, 38)), '◀ 203.0.113.8 → 172.17.0.100 ICMP echo');
-  t.deepEqual(fitPacket(back, 38).filter((x) => x.style === HIGHLIGHT).map((x) => x.text), ['172.17.0.100']);
+  t.deepEqual(
+    fitPacket(back, 38)
+      .filter((x) => x.style === HIGHLIGHT)
+      .map((x) => x.text),
+    ['172.17.0.100'],
+  );
   t.is(text(fitPacket(rep, 38)), '◀ 203.0.113.8 → 10.0.2.15 ICMP echo');
   // ARP and TCP give up the same way; an IPv6 pair of ends too wide for the pane is cut with "…".
-  const arp: Packet = { tsUs: 0, caplen: 42, len: 42, proto: 'arp', arp: { op: 'request', senderMac: '02:00:00:00:00:01', senderIp: '172.17.0.100', targetMac: '00:00:00:00:00:00', targetIp: '172.17.0.1' } };
+  const arp: Packet = {
+    tsUs: 0,
+    caplen: 42,
+    len: 42,
+    proto: 'arp',
+    arp: {
+      op: 'request',
+      senderMac: '02:00:00:00:00:01',
+      senderIp: '172.17.0.100',
+      targetMac: '00:00:00:00:00:00',
+      targetIp: '172.17.0.1',
+    },
+  };
   t.is(text(fitPacket(packetRow(arp, 0), 200)), '   0.000 ▶ 172.17.0.100 -> 172.17.0.1 ARP who-has');
   t.is(text(fitPacket(packetRow(arp, 0), 38)), '▶ 172.17.0.100 → 172.17.0.1 who-has');
-  const syn: Packet = { tsUs: 0, caplen: 74, len: 74, proto: 'tcp', ip: { version: 6, src: 'fd00:172:17::100', dst: 'fd00:203:0:113::8', ttl: 64, proto: 6, len: 60 }, tcp: { sport: 40000, dport: 80, flags: 'SYN', seq: 1, ack: 0, payloadLen: 0 } };
-  t.is(text(fitPacket(packetRow(syn, 0), 200)), '   0.000 ▶ [fd00:172:17::100]:40000 -> [fd00:203:0:113::8]:80 TCP SYN hlim=64');
-  t.is(text(fitPacket(packetRow(syn, 0), 56)), '▶ [fd00:172:17::100]:40000 → [fd00:203:0:113::8]:80 SYN', 'SYN names TCP');
+  const syn: Packet = {
+    tsUs: 0,
+    caplen: 74,
+    len: 74,
+    proto: 'tcp',
+    ip: { version: 6, src: 'fd00:172:17::100', dst: 'fd00:203:0:113::8', ttl: 64, proto: 6, len: 60 },
+    tcp: { sport: 40000, dport: 80, flags: 'SYN', seq: 1, ack: 0, payloadLen: 0 },
+  };
+  t.is(
+    text(fitPacket(packetRow(syn, 0), 200)),
+    '   0.000 ▶ [fd00:172:17::100]:40000 -> [fd00:203:0:113::8]:80 TCP SYN hlim=64',
+  );
+  t.is(
+    text(fitPacket(packetRow(syn, 0), 56)),
+    '▶ [fd00:172:17::100]:40000 → [fd00:203:0:113::8]:80 SYN',
+    'SYN names TCP',
+  );
   t.is(text(fitPacket(packetRow(syn, 0), 38)), '▶ [fd00:172:17::100]:40000→[fd00:203:…');
 });
 
 test('the palette never paints text black or white, keeps gray only on terminals with 16 colours or more, and NO_COLOR keeps no colour', (t) => {
-  const line: Line = [{ text: 'a', style: 'gray-fg' }, { text: 'b', style: 'white-fg' }, { text: 'c', style: HIGHLIGHT }, { text: 'd', style: 'red-fg}{bold' }];
+  const line: Line = [
+    { text: 'a', style: 'gray-fg' },
+    { text: 'b', style: 'white-fg' },
+    { text: 'c', style: HIGHLIGHT },
+    { text: 'd', style: 'red-fg}{bold' },
+  ];
   const draw = (p: Palette): string => line.map((s) => paint(s.style ?? '', p).join(',')).join(' | ');
   t.is(draw({ colours: 256, noColor: false }), 'gray-fg |  | white-fg,blue-bg,bold | red-fg,bold');
-  t.is(draw({ colours: 8, noColor: false }), ' |  | white-fg,blue-bg,bold | red-fg,bold', 'on 8 colours blessed would draw gray as black');
+  t.is(
+    draw({ colours: 8, noColor: false }),
+    ' |  | white-fg,blue-bg,bold | red-fg,bold',
+    'on 8 colours blessed would draw gray as black',
+  );
   t.is(draw({ colours: 256, noColor: true }), ' |  | inverse,bold | bold');
   t.is(terminalColours(8, 'tmux-256color'), 256, 'blessed cannot read this terminfo: the name is trusted');
   t.is(terminalColours(8, 'screen-256color'), 256);
@@ -127,7 +250,7 @@ test('the palette never paints text black or white, keeps gray only on terminals
   t.false(noColorWanted({ NO_COLOR: '' }));
 });
 
-test('a reply rewritten back is highlighted on every point of the inside (br0 and the container\'s veth), whatever order the captures deliver it in', (t) => {
+test("a reply rewritten back is highlighted on every point of the inside (br0 and the container's veth), whatever order the captures deliver it in", (t) => {
   const f = new PacketLines(0);
   const veth = f.row('host:veth1', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 3_020));
   const br0 = f.row('host:br0', echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 3_010));
@@ -141,16 +264,27 @@ test('packet lines keep the field the step is about: ttl stays at 38 columns whe
   const req = packetRow(echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 25_860_000), 0);
   t.is(text(fitPacket(req, 38)), '▶ 172.17.0.100 → 203.0.113.8 ICMP echo', 'no ttl when the step does not name it');
   t.is(text(fitPacket(req, 38, keepFor(['src', 'dst', 'ttl']))), '▶ 172.17.0.100→203.0.113.8 echo ttl=64');
-  t.is(text(fitPacket(req, 30, keepFor(['ttl']))), '▶ 172.17.0.100→203.0.113.8 tt…', 'narrower: cut, and the cut shows');
+  t.is(
+    text(fitPacket(req, 30, keepFor(['ttl']))),
+    '▶ 172.17.0.100→203.0.113.8 tt…',
+    'narrower: cut, and the cut shows',
+  );
   t.deepEqual(keepFor(['src', 'icmpType']), {});
   t.deepEqual(keepFor(['mtu']), { details: true });
 });
 
 test('a command line wraps between words, later rows indented, styles kept', (t) => {
-  const l: Line = [{ text: '[host] $ ', style: 'cyan-fg' }, { text: 'ip link add veth1 type veth peer name eth0 netns mycontainer' }];
+  const l: Line = [
+    { text: '[host] $ ', style: 'cyan-fg' },
+    { text: 'ip link add veth1 type veth peer name eth0 netns mycontainer' },
+  ];
   const rows = wrapLine(l, 30, 4);
   t.deepEqual(rows.map(text), ['[host] $ ip link add veth1', '    type veth peer name eth0', '    netns mycontainer']);
   t.is(rows[0]?.[0]?.style, 'cyan-fg');
   t.true(rows.every((r) => lineWidth(r) <= 30));
-  t.deepEqual(wrapLine(plain('x'.repeat(25)), 10, 2).map(text), ['xxxxxxxxxx', '  xxxxxxxx', '  xxxxxxx'], 'a word longer than a row is broken');
+  t.deepEqual(
+    wrapLine(plain('x'.repeat(25)), 10, 2).map(text),
+    ['xxxxxxxxxx', '  xxxxxxxx', '  xxxxxxx'],
+    'a word longer than a row is broken',
+  );
 });

@@ -18,7 +18,11 @@ const asRoot = process.getuid?.() === 0 ? test : test.skip;
 
 asRoot('without root, a run exits 3 and says how to run it (needs root to drop to nobody)', async (t) => {
   t.truthy(which('setpriv'), 'setpriv (util-linux) is needed to drop privileges');
-  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'check', '02-bridge-veth'], { reject: false, cwd: ROOT, env: { CI: 'true' } });
+  const r = await execa(
+    'setpriv',
+    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'check', '02-bridge-veth'],
+    { reject: false, cwd: ROOT, env: { CI: 'true' } },
+  );
   t.is(r.exitCode, 3, String(r.stderr));
   t.regex(String(r.stderr), /needs root/);
   t.regex(String(r.stderr), /hint: run it as root: sudo \.\/lab run 02-bridge-veth/);

@@ -28,8 +28,20 @@ test('ARP and ICMP echo through a router become two flows', (t) => {
   t.is(echo?.proto, 'icmp');
   t.deepEqual(echo?.a, { addr: '172.17.0.100' });
   t.deepEqual(echo?.b, { addr: '203.0.113.8' });
-  t.deepEqual(echo?.fwd, { packets: 3, bytes: 294, ttls: [64], kinds: ['echo-request'], kindCounts: { 'echo-request': 3 } });
-  t.deepEqual(echo?.rev, { packets: 3, bytes: 294, ttls: [63], kinds: ['echo-reply'], kindCounts: { 'echo-reply': 3 } });
+  t.deepEqual(echo?.fwd, {
+    packets: 3,
+    bytes: 294,
+    ttls: [64],
+    kinds: ['echo-request'],
+    kindCounts: { 'echo-request': 3 },
+  });
+  t.deepEqual(echo?.rev, {
+    packets: 3,
+    bytes: 294,
+    ttls: [63],
+    kinds: ['echo-reply'],
+    kindCounts: { 'echo-reply': 3 },
+  });
   t.is(echo?.firstUs, 1795562950426287);
   t.is(echo?.lastUs, 1795562950830591);
 });
@@ -78,18 +90,21 @@ test('UDP request/response datagrams share a flow', (t) => {
 
 test('ICMPv6: echo by id, other messages by (src, dst, type), in order of first packet', (t) => {
   const flows = assembleFlows(packets('icmpv6.pcap'));
-  t.deepEqual(flows.map((f) => f.key), [
-    'icmp6 :: -> ff02::16 mldv2-report',
-    'icmp6 :: -> ff02::1:ff00:6b02 neighbor-solicitation',
-    'icmp6 :: -> ff02::1:ff00:6a01 neighbor-solicitation',
-    'icmp6 2001:db8::a -> ff02::1:ff00:b neighbor-solicitation',
-    'icmp6 2001:db8::b -> 2001:db8::a neighbor-advertisement',
-    'icmp6 2001:db8::a <-> 2001:db8::b id=0x1532',
-    'icmp6 fe80::ff:fe00:6b02 -> ff02::16 mldv2-report',
-    'icmp6 fe80::ff:fe00:6b02 -> ff02::2 router-solicitation',
-    'icmp6 fe80::ff:fe00:6a01 -> ff02::16 mldv2-report',
-    'icmp6 fe80::ff:fe00:6a01 -> ff02::2 router-solicitation',
-  ]);
+  t.deepEqual(
+    flows.map((f) => f.key),
+    [
+      'icmp6 :: -> ff02::16 mldv2-report',
+      'icmp6 :: -> ff02::1:ff00:6b02 neighbor-solicitation',
+      'icmp6 :: -> ff02::1:ff00:6a01 neighbor-solicitation',
+      'icmp6 2001:db8::a -> ff02::1:ff00:b neighbor-solicitation',
+      'icmp6 2001:db8::b -> 2001:db8::a neighbor-advertisement',
+      'icmp6 2001:db8::a <-> 2001:db8::b id=0x1532',
+      'icmp6 fe80::ff:fe00:6b02 -> ff02::16 mldv2-report',
+      'icmp6 fe80::ff:fe00:6b02 -> ff02::2 router-solicitation',
+      'icmp6 fe80::ff:fe00:6a01 -> ff02::16 mldv2-report',
+      'icmp6 fe80::ff:fe00:6a01 -> ff02::2 router-solicitation',
+    ],
+  );
   t.is(flows[0]?.fwd.packets, 4);
   t.is(flows[0]?.rev.packets, 0);
   const echo = flows[5]!;
@@ -98,7 +113,10 @@ test('ICMPv6: echo by id, other messages by (src, dst, type), in order of first 
   t.deepEqual(echo.fwd.ttls, [64]);
   t.deepEqual(flows[3]?.fwd.ttls, [255]);
   const firsts = flows.map((f) => f.firstUs);
-  t.deepEqual(firsts, [...firsts].sort((x, y) => x - y));
+  t.deepEqual(
+    firsts,
+    [...firsts].sort((x, y) => x - y),
+  );
 });
 
 test('loopback echo (same address both ways) still splits request and reply', (t) => {
@@ -116,7 +134,10 @@ test('FlowTable fed one packet at a time matches assembleFlows', (t) => {
   for (const p of ps) table.add(p);
   const flows = table.flows();
   t.deepEqual(flows, assembleFlows(ps));
-  t.deepEqual(flows.map((f) => f.proto), ['arp', 'icmp', 'tcp', 'udp']);
+  t.deepEqual(
+    flows.map((f) => f.proto),
+    ['arp', 'icmp', 'tcp', 'udp'],
+  );
 });
 
 function icmp(src: string, dst: string, type: number, name: string, id?: number): Packet {
@@ -141,24 +162,35 @@ test('flow keys separate echo ids, ICMP error types, ports and protocols', (t) =
     icmp('10.0.0.1', '10.0.0.9', 3, 'dest-unreachable'),
   ];
   const udp = (sport: number, dport: number, src = '10.0.0.1', dst = '10.0.0.2'): Packet => ({
-    tsUs: 2, caplen: 60, len: 60, proto: 'udp',
+    tsUs: 2,
+    caplen: 60,
+    len: 60,
+    proto: 'udp',
     ip: { version: 4, src, dst, ttl: 64, proto: 17, len: 46 },
     udp: { sport, dport, payloadLen: 18 },
   });
   ps.push(udp(1000, 53), udp(53, 1000, '10.0.0.2', '10.0.0.1'), udp(1001, 53), udp(53, 1000));
-  ps.push({ ...udp(1000, 53), proto: 'tcp', udp: undefined, tcp: { sport: 1000, dport: 53, flags: 'SYN', seq: 1, ack: 0, payloadLen: 0 } });
+  ps.push({
+    ...udp(1000, 53),
+    proto: 'tcp',
+    udp: undefined,
+    tcp: { sport: 1000, dport: 53, flags: 'SYN', seq: 1, ack: 0, payloadLen: 0 },
+  });
   const flows = assembleFlows(ps);
-  t.deepEqual(flows.map((f) => [f.key, f.fwd.packets, f.rev.packets]), [
-    ['icmp 10.0.0.1 <-> 10.0.0.2 id=0x0001', 1, 0],
-    ['icmp 10.0.0.1 <-> 10.0.0.2 id=0x0002', 1, 1],
-    ['icmp 10.0.0.9 -> 10.0.0.1 dest-unreachable', 2, 0],
-    ['icmp 10.0.0.9 -> 10.0.0.1 time-exceeded', 1, 0],
-    ['icmp 10.0.0.1 -> 10.0.0.9 dest-unreachable', 1, 0],
-    ['udp 10.0.0.1:1000 <-> 10.0.0.2:53', 1, 1],
-    ['udp 10.0.0.1:1001 <-> 10.0.0.2:53', 1, 0],
-    ['udp 10.0.0.1:53 <-> 10.0.0.2:1000', 1, 0],
-    ['tcp 10.0.0.1:1000 <-> 10.0.0.2:53', 1, 0],
-  ]);
+  t.deepEqual(
+    flows.map((f) => [f.key, f.fwd.packets, f.rev.packets]),
+    [
+      ['icmp 10.0.0.1 <-> 10.0.0.2 id=0x0001', 1, 0],
+      ['icmp 10.0.0.1 <-> 10.0.0.2 id=0x0002', 1, 1],
+      ['icmp 10.0.0.9 -> 10.0.0.1 dest-unreachable', 2, 0],
+      ['icmp 10.0.0.9 -> 10.0.0.1 time-exceeded', 1, 0],
+      ['icmp 10.0.0.1 -> 10.0.0.9 dest-unreachable', 1, 0],
+      ['udp 10.0.0.1:1000 <-> 10.0.0.2:53', 1, 1],
+      ['udp 10.0.0.1:1001 <-> 10.0.0.2:53', 1, 0],
+      ['udp 10.0.0.1:53 <-> 10.0.0.2:1000', 1, 0],
+      ['tcp 10.0.0.1:1000 <-> 10.0.0.2:53', 1, 0],
+    ],
+  );
 });
 
 test('distinct TTLs are kept in order of first appearance', (t) => {

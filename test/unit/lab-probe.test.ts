@@ -17,9 +17,16 @@ test('a lab that loops and one that waits are hung; the one after them returns; 
 });
 
 test('loadLab refuses a lab that never returns with exit 2 naming its file', async (t) => {
-  const e = await t.throwsAsync(loadLab(fixture('loops-forever.mjs'), undefined, undefined, 1_000), { instanceOf: LabDefinitionError });
+  const e = await t.throwsAsync(loadLab(fixture('loops-forever.mjs'), undefined, undefined, 1_000), {
+    instanceOf: LabDefinitionError,
+  });
   t.is(e?.exitCode, EXIT.usage);
-  t.regex(e?.message ?? '', /^fixtures\/labs\/loops-forever\.mjs: does not finish loading: its top-level code ran over 1 s/);
+  t.regex(
+    e?.message ?? '',
+    /^fixtures\/labs\/loops-forever\.mjs: does not finish loading: its top-level code ran over 1 s/,
+  );
   // And a lab that is only wrong is told as before.
-  await t.throwsAsync(loadLab(fixture('no-steps.mjs'), undefined, undefined, 1_000), { message: /no-steps\.mjs: [\s\S]*steps: must be a non-empty array/ });
+  await t.throwsAsync(loadLab(fixture('no-steps.mjs'), undefined, undefined, 1_000), {
+    message: /no-steps\.mjs: [\s\S]*steps: must be a non-empty array/,
+  });
 });

@@ -31,7 +31,9 @@ test('every step with commands in labs 01-08 declares at least two plausible mis
       if (!s.run.length) continue;
       const n = s.mistakes?.length ?? 0;
       if (n < 2) missing.push(`${id} ${s.id}: ${n} mistake(s)`);
-      for (const m of s.mistakes ?? []) if (!m.run.length || !(m.hint instanceof RegExp)) missing.push(`${id} ${s.id}: a mistake without commands or hint`);
+      for (const m of s.mistakes ?? [])
+        if (!m.run.length || !(m.hint instanceof RegExp))
+          missing.push(`${id} ${s.id}: a mistake without commands or hint`);
     }
   }
   t.deepEqual(missing, []);
@@ -39,14 +41,35 @@ test('every step with commands in labs 01-08 declares at least two plausible mis
 
 test('a bad prediction, bad hints and bad mistakes are named by field (exit 2)', async (t) => {
   const file = fileURLToPath(new URL('../../../fixtures/labs/bad-teaching.ts', import.meta.url));
-  const err = await loadLab(file).then(() => undefined, (e: unknown) => e);
+  const err = await loadLab(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.true(err instanceof LabDefinitionError);
   const e = err as LabDefinitionError;
   t.is(e.exitCode, 2);
-  t.true(e.problems.some((p) => p.startsWith('steps[0].prediction.answer: 2 must be the index')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[0].when: "maybe"')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[1].field: "colour"')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[0].run: must be a non-empty array')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[0].hint: "port" must be a RegExp')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].mistakes[1].run[0].node: unknown node "nowhere"')), e.problems.join('\n'));
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].prediction.answer: 2 must be the index')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[0].when: "maybe"')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].hints[1].field: "colour"')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].mistakes[0].run: must be a non-empty array')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].mistakes[0].hint: "port" must be a RegExp')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].mistakes[1].run[0].node: unknown node "nowhere"')),
+    e.problems.join('\n'),
+  );
 });

@@ -13,7 +13,15 @@ const lab = (tools: unknown, extra: Record<string, unknown> = {}) => ({
     title: 'tools',
     summary: 'fixture',
     topology: { containers: {} },
-    steps: [{ id: 's', title: 't', explain: 'e', run: [host('conntrack -L')], check: observe(['host:eth0'], ping('host', WAN.dns)).expect('host:eth0', icmp.echoReply) }],
+    steps: [
+      {
+        id: 's',
+        title: 't',
+        explain: 'e',
+        run: [host('conntrack -L')],
+        check: observe(['host:eth0'], ping('host', WAN.dns)).expect('host:eth0', icmp.echoReply),
+      },
+    ],
   }),
   tools,
   ...extra,
@@ -23,7 +31,10 @@ test('a lab may declare tools the runner knows; any other is refused naming tool
   t.deepEqual(validateLab(lab(['conntrack', 'tcpdump']), 'x.ts').tools, ['conntrack', 'tcpdump']);
   const e = t.throws(() => validateLab(lab(['conntrack', 'conntrak']), 'x.ts'), { instanceOf: LabDefinitionError });
   t.is(e?.exitCode, 2);
-  t.true(e?.problems.some((p) => p.startsWith('tools[1]: "conntrak" is not a tool the runner knows (known: ')), e?.problems.join('\n'));
+  t.true(
+    e?.problems.some((p) => p.startsWith('tools[1]: "conntrak" is not a tool the runner knows (known: ')),
+    e?.problems.join('\n'),
+  );
   const notList = t.throws(() => validateLab(lab('conntrack'), 'x.ts'), { instanceOf: LabDefinitionError });
   t.true(notList?.problems.includes("tools: must be a list of command names, e.g. ['conntrack']"));
   const port = t.throws(() => validateLab(lab([], { vxlanPort: 70000 }), 'x.ts'), { instanceOf: LabDefinitionError });

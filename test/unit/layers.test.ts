@@ -29,8 +29,14 @@ test('packages and dynamic imports are checked too: execa in the UI, import() of
   const dir = mkdtempSync(join(tmpdir(), 'layers-'));
   mkdirSync(join(dir, 'src', 'ui'), { recursive: true });
   mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
-  writeFileSync(join(dir, 'src', 'ui', 'x.ts'), "import { execa } from 'execa';\nimport { spawn } from 'node:child_process';\n");
-  writeFileSync(join(dir, 'src', 'cli', 'y.ts'), "const m = await import('../sandbox/keeper.js');\nimport blessed from 'blessed';\n");
+  writeFileSync(
+    join(dir, 'src', 'ui', 'x.ts'),
+    "import { execa } from 'execa';\nimport { spawn } from 'node:child_process';\n",
+  );
+  writeFileSync(
+    join(dir, 'src', 'cli', 'y.ts'),
+    "const m = await import('../sandbox/keeper.js');\nimport blessed from 'blessed';\n",
+  );
   const r = await execa('node', [script, dir], { reject: false });
   t.is(r.exitCode, 1);
   const err = String(r.stderr);

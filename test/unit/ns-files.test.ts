@@ -17,21 +17,46 @@ symlinkSync('/proc/self/ns/net', join(dir, 'run/netns/link'));
 symlinkSync(join(dir, 'run/netns'), join(dir, 'run/dirlink'));
 
 test('a link as the last component or on the way is refused; a plain file is not a namespace', (t) => {
-  t.throws(() => checkNamespace(openBeneath(dir, 'run/netns/link'), undefined, 'link'), { instanceOf: NsRefused, message: /link is a symbolic link/ });
-  t.throws(() => openBeneath(dir, 'run/dirlink/plain'), { instanceOf: NsRefused, message: /\/run\/dirlink is a symbolic link or not a folder/ });
+  t.throws(() => checkNamespace(openBeneath(dir, 'run/netns/link'), undefined, 'link'), {
+    instanceOf: NsRefused,
+    message: /link is a symbolic link/,
+  });
+  t.throws(() => openBeneath(dir, 'run/dirlink/plain'), {
+    instanceOf: NsRefused,
+    message: /\/run\/dirlink is a symbolic link or not a folder/,
+  });
   t.throws(() => openBeneath(dir, 'run/../run/netns/plain'), { instanceOf: NsRefused });
-  t.throws(() => checkNamespace(openBeneath(dir, 'run/netns/plain'), undefined, 'plain'), { instanceOf: NsRefused, message: /plain is not a namespace file/ });
+  t.throws(() => checkNamespace(openBeneath(dir, 'run/netns/plain'), undefined, 'plain'), {
+    instanceOf: NsRefused,
+    message: /plain is not a namespace file/,
+  });
 });
 
-test('the real machine\'s own namespaces are refused; another is taken only if it is the one recorded', async (t) => {
-  t.throws(() => openNamespace('/proc/self/ns/net', undefined), { instanceOf: NsRefused, message: /namespace of the real machine/ });
+test("the real machine's own namespaces are refused; another is taken only if it is the one recorded", async (t) => {
+  t.throws(() => openNamespace('/proc/self/ns/net', undefined), {
+    instanceOf: NsRefused,
+    message: /namespace of the real machine/,
+  });
   const own = readlinkSync('/proc/self/ns/uts');
   const child = spawn('unshare', ['--uts', 'sleep', '10'], { stdio: 'ignore' });
   try {
     const path = `/proc/${child.pid}/ns/uts`;
     const end = Date.now() + 5_000;
-    while (Date.now() < end && (() => { try { return readlinkSync(path) === own; } catch { return true; } })()) await delay(10);
-    t.throws(() => openNamespace(path, '1:2'), { instanceOf: NsRefused, message: /not the namespace the sandbox was built with/ });
+    while (
+      Date.now() < end &&
+      (() => {
+        try {
+          return readlinkSync(path) === own;
+        } catch {
+          return true;
+        }
+      })()
+    )
+      await delay(10);
+    t.throws(() => openNamespace(path, '1:2'), {
+      instanceOf: NsRefused,
+      message: /not the namespace the sandbox was built with/,
+    });
     const fd = openNamespace(path, undefined);
     const id = fileId(fd);
     closeSync(fd);

@@ -1,7 +1,19 @@
 // Output files the user names: never through another user's link in a shared folder, never another user's
 // file truncated, and a failed write names the file (exit 3). A second user is made for the test and removed.
 import test from 'ava';
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/errors.js';
@@ -37,49 +49,67 @@ function scene(): { shared: string; vault: string; secret: string } {
   return { shared, vault, secret };
 }
 
-withOtherUser('a link another user planted in a sticky folder is not followed: the root file stays as it was (needs root to add a user)', async (t) => {
-  const { shared, secret } = scene();
-  const planted = join(shared, 'report.json');
-  t.is((await other.run(['ln', '-s', secret, planted])).exitCode, 0);
-  const e = t.throws(() => writeOutputFile(planted, '{"x":1}\n'), { instanceOf: OutputFileError });
-  t.is(e?.exitCode, EXIT.environment);
-  t.regex(e?.message ?? '', new RegExp(`cannot write ${planted}: .*symbolic link that ${other.name} \\(uid ${other.uid}\\) made in the shared folder`));
-  t.throws(() => checkOutputFile(planted), { instanceOf: OutputFileError });
-  t.throws(() => PcapWriter.open(planted), { message: /symbolic link that/ });
-  t.is(readFileSync(secret, 'utf8'), SECRET);
-});
+withOtherUser(
+  'a link another user planted in a sticky folder is not followed: the root file stays as it was (needs root to add a user)',
+  async (t) => {
+    const { shared, secret } = scene();
+    const planted = join(shared, 'report.json');
+    t.is((await other.run(['ln', '-s', secret, planted])).exitCode, 0);
+    const e = t.throws(() => writeOutputFile(planted, '{"x":1}\n'), { instanceOf: OutputFileError });
+    t.is(e?.exitCode, EXIT.environment);
+    t.regex(
+      e?.message ?? '',
+      new RegExp(
+        `cannot write ${planted}: .*symbolic link that ${other.name} \\(uid ${other.uid}\\) made in the shared folder`,
+      ),
+    );
+    t.throws(() => checkOutputFile(planted), { instanceOf: OutputFileError });
+    t.throws(() => PcapWriter.open(planted), { message: /symbolic link that/ });
+    t.is(readFileSync(secret, 'utf8'), SECRET);
+  },
+);
 
-withOtherUser('a planted link as a folder on the way is not followed either, for a file or a --save-pcap folder (needs root to add a user)', async (t) => {
-  const { shared, vault, secret } = scene();
-  t.is((await other.run(['ln', '-s', vault, join(shared, 'sub')])).exitCode, 0);
-  t.throws(() => writeOutputFile(join(shared, 'sub', 'secret'), 'x'), { message: /symbolic link that .* made in the shared folder/ });
-  t.throws(() => makeOutputDir(join(shared, 'sub', 'lab', '01-step')), { message: /symbolic link that/ });
-  t.is(readFileSync(secret, 'utf8'), SECRET);
-  t.deepEqual(readdirSync(vault), ['secret']);
-});
+withOtherUser(
+  'a planted link as a folder on the way is not followed either, for a file or a --save-pcap folder (needs root to add a user)',
+  async (t) => {
+    const { shared, vault, secret } = scene();
+    t.is((await other.run(['ln', '-s', vault, join(shared, 'sub')])).exitCode, 0);
+    t.throws(() => writeOutputFile(join(shared, 'sub', 'secret'), 'x'), {
+      message: /symbolic link that .* made in the shared folder/,
+    });
+    t.throws(() => makeOutputDir(join(shared, 'sub', 'lab', '01-step')), { message: /symbolic link that/ });
+    t.is(readFileSync(secret, 'utf8'), SECRET);
+    t.deepEqual(readdirSync(vault), ['secret']);
+  },
+);
 
-withOtherUser('another user\'s file is never truncated, in a shared folder or in one of root\'s (needs root to add a user)', async (t) => {
-  const { shared } = scene();
-  const theirs = join(shared, 'theirs.xml');
-  t.is((await other.run(['sh', '-c', `echo theirs > ${theirs}`])).exitCode, 0);
-  t.throws(() => writeOutputFile(theirs, 'mine'), { message: new RegExp(`belongs to another user, ${other.name}`) });
-  t.is(readFileSync(theirs, 'utf8'), 'theirs\n');
-  const own = mkdtempSync(join(tmpdir(), 'lab-out-own-'));
-  made.push(own);
-  writeFileSync(join(own, 'r.html'), 'theirs\n');
-  chownSync(join(own, 'r.html'), other.uid, other.gid);
-  t.throws(() => writeOutputFile(join(own, 'r.html'), 'mine'), { message: /belongs to another user/ });
-  t.is(readFileSync(join(own, 'r.html'), 'utf8'), 'theirs\n');
-});
+withOtherUser(
+  "another user's file is never truncated, in a shared folder or in one of root's (needs root to add a user)",
+  async (t) => {
+    const { shared } = scene();
+    const theirs = join(shared, 'theirs.xml');
+    t.is((await other.run(['sh', '-c', `echo theirs > ${theirs}`])).exitCode, 0);
+    t.throws(() => writeOutputFile(theirs, 'mine'), { message: new RegExp(`belongs to another user, ${other.name}`) });
+    t.is(readFileSync(theirs, 'utf8'), 'theirs\n');
+    const own = mkdtempSync(join(tmpdir(), 'lab-out-own-'));
+    made.push(own);
+    writeFileSync(join(own, 'r.html'), 'theirs\n');
+    chownSync(join(own, 'r.html'), other.uid, other.gid);
+    t.throws(() => writeOutputFile(join(own, 'r.html'), 'mine'), { message: /belongs to another user/ });
+    t.is(readFileSync(join(own, 'r.html'), 'utf8'), 'theirs\n');
+  },
+);
 
 test.serial('a second name of a root file in a shared folder is not truncated', (t) => {
   const { shared, secret } = scene();
   linkSync(secret, join(shared, 'hard.json'));
-  t.throws(() => writeOutputFile(join(shared, 'hard.json'), 'x'), { message: /has 2 names and lies in the shared folder/ });
+  t.throws(() => writeOutputFile(join(shared, 'hard.json'), 'x'), {
+    message: /has 2 names and lies in the shared folder/,
+  });
   t.is(readFileSync(secret, 'utf8'), SECRET);
 });
 
-test.serial('the caller\'s own links and files are used as usual: followed, created, truncated', (t) => {
+test.serial("the caller's own links and files are used as usual: followed, created, truncated", (t) => {
   const { shared } = scene();
   const own = mkdtempSync(join(tmpdir(), 'lab-out-own-'));
   made.push(own);
@@ -93,7 +123,9 @@ test.serial('the caller\'s own links and files are used as usual: followed, crea
   t.true(existsSync(join(own, 'a', 'b', 'c')));
   mkdirSync(join(own, 'dir'));
   t.throws(() => writeOutputFile(join(own, 'dir'), 'x'), { message: /it is a folder/ });
-  t.throws(() => writeOutputFile(join(own, 'no', 'such', 'f.json'), 'x'), { message: new RegExp(`cannot write ${own}/no/such/f.json: .*ENOENT`) });
+  t.throws(() => writeOutputFile(join(own, 'no', 'such', 'f.json'), 'x'), {
+    message: new RegExp(`cannot write ${own}/no/such/f.json: .*ENOENT`),
+  });
 });
 
 test.serial('a full device is exit 3 naming the file, not a bug', (t) => {

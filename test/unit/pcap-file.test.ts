@@ -16,7 +16,15 @@ const TCPDUMP = ['/usr/sbin/tcpdump', '/usr/bin/tcpdump'].find((p) => existsSync
 
 test('reads the fixtures: link types, counts, timestamps, lengths', (t) => {
   const counts = FIXTURES.map((n) => [n, readPcap(fixturePath(n)).frames.length]);
-  t.deepEqual(counts, [['icmp-echo.pcap', 8], ['tcp-rst.pcap', 2], ['http.pcap', 13], ['udp.pcap', 6], ['icmpv6.pcap', 19], ['sll.pcap', 2], ['sll2.pcap', 2]]);
+  t.deepEqual(counts, [
+    ['icmp-echo.pcap', 8],
+    ['tcp-rst.pcap', 2],
+    ['http.pcap', 13],
+    ['udp.pcap', 6],
+    ['icmpv6.pcap', 19],
+    ['sll.pcap', 2],
+    ['sll2.pcap', 2],
+  ]);
   const { linktype, frames } = readPcap(fixturePath('icmp-echo.pcap'));
   t.is(linktype, 1);
   const f = frames[0]!;
@@ -39,7 +47,7 @@ test('writing what was read reproduces the fixture byte for byte', (t) => {
   }
 });
 
-test('frames are plain Node Buffers viewing the file\'s bytes, not copies', (t) => {
+test("frames are plain Node Buffers viewing the file's bytes, not copies", (t) => {
   const { frames } = readPcap(fixturePath('http.pcap'));
   const file = readFileSync(fixturePath('http.pcap'));
   const first = frames[0]!.data;
@@ -90,12 +98,15 @@ test('write then read round trip keeps timestamps, lengths and data', (t) => {
   writePcap(out, frames, 276);
   const back = readPcap(out);
   t.is(back.linktype, 276);
-  t.deepEqual(back.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]), [
-    [1_700_000_000_999_999, 3, 3, '010203'],
-    [1_700_000_001_000_000, 4, 1500, '09080706'],
-    [5, 2, 2, 'aabb'],
-    [6, 0, 0, ''],
-  ]);
+  t.deepEqual(
+    back.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]),
+    [
+      [1_700_000_000_999_999, 3, 3, '010203'],
+      [1_700_000_001_000_000, 4, 1500, '09080706'],
+      [5, 2, 2, 'aabb'],
+      [6, 0, 0, ''],
+    ],
+  );
   const raw = readFileSync(out);
   t.is(raw.readUInt32LE(0), 0xa1b2c3d4);
   t.is(raw.readUInt32LE(16), 262144);
@@ -112,7 +123,7 @@ function variant(src: Buffer, bigEndian: boolean, nano: boolean): Buffer {
   w16(src.readUInt16LE(4), 4);
   w16(src.readUInt16LE(6), 6);
   for (const o of [8, 12, 16, 20]) w32(src.readUInt32LE(o), o);
-  for (let off = 24; off < src.length; ) {
+  for (let off = 24; off < src.length;) {
     const incl = src.readUInt32LE(off + 8);
     w32(src.readUInt32LE(off), off);
     w32(src.readUInt32LE(off + 4) * (nano ? 1000 : 1) + (nano ? 789 : 0), off + 4);
@@ -126,14 +137,22 @@ function variant(src: Buffer, bigEndian: boolean, nano: boolean): Buffer {
 test('reads big-endian and nanosecond files as the same frames', (t) => {
   const original = readFileSync(fixturePath('icmpv6.pcap'));
   const expected = readPcap(fixturePath('icmpv6.pcap'));
-  for (const [be, nano] of [[true, false], [false, true], [true, true]] as const) {
+  for (const [be, nano] of [
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const) {
     const out = join(dir, `variant-${be}-${nano}.pcap`);
     const bytes = variant(original, be, nano);
     t.false(bytes.equals(original));
     writeFileSync(out, bytes);
     const got = readPcap(out);
     t.is(got.linktype, 1);
-    t.deepEqual(got.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]), expected.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]), `be=${be} nano=${nano}`);
+    t.deepEqual(
+      got.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]),
+      expected.frames.map((f) => [f.tsUs, f.caplen, f.len, f.data.toString('hex')]),
+      `be=${be} nano=${nano}`,
+    );
   }
 });
 
@@ -162,7 +181,15 @@ test('PcapWriter copies each frame at write time and streams many frames', (t) =
   t.throws(() => w.write({ tsUs: 0, caplen: 0, len: 0, data: Buffer.alloc(0) }), { message: /after close/ });
   const { frames } = readPcap(out);
   t.is(frames.length, 300);
-  t.true(frames.every((f, i) => f.tsUs === 1_000_000 * i + i && f.data.length === 1000 && f.data[0] === (i & 0xff) && f.data[999] === (i & 0xff)));
+  t.true(
+    frames.every(
+      (f, i) =>
+        f.tsUs === 1_000_000 * i + i &&
+        f.data.length === 1000 &&
+        f.data[0] === (i & 0xff) &&
+        f.data[999] === (i & 0xff),
+    ),
+  );
   t.is(readFileSync(out).length, 24 + 300 * 1016);
 });
 

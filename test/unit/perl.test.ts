@@ -32,7 +32,8 @@ test('each script uses only system call names the table has', (t) => {
   for (const name of scripts) {
     const text = readFileSync(join(DIR, name), 'utf8');
     t.notRegex(text, /syscall\(\s*\d/, `${name}: a bare system call number`);
-    for (const m of text.matchAll(/\$NR\{(\w+)\}/g)) t.true(known.has(m[1] ?? ''), `${name}: $NR{${m[1]}} is not in the table`);
+    for (const m of text.matchAll(/\$NR\{(\w+)\}/g))
+      t.true(known.has(m[1] ?? ''), `${name}: $NR{${m[1]}} is not in the table`);
   }
 });
 

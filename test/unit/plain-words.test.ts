@@ -5,8 +5,29 @@ import { plainWords } from '../../src/sandbox/plain-words.js';
 test('plain words are the argv the shell would make', (t) => {
   t.deepEqual(plainWords('ip link add br0 type bridge'), ['ip', 'link', 'add', 'br0', 'type', 'bridge']);
   t.deepEqual(plainWords('sysctl -w net.ipv4.ip_forward=1'), ['sysctl', '-w', 'net.ipv4.ip_forward=1']);
-  t.deepEqual(plainWords('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE'), ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-s', '172.17.0.0/24', '!', '-o', 'br0', '-j', 'MASQUERADE']);
-  t.deepEqual(plainWords('ip  -6 addr add 2001:db8::1/64 dev eth0'), ['ip', '-6', 'addr', 'add', '2001:db8::1/64', 'dev', 'eth0']);
+  t.deepEqual(plainWords('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE'), [
+    'iptables',
+    '-t',
+    'nat',
+    '-A',
+    'POSTROUTING',
+    '-s',
+    '172.17.0.0/24',
+    '!',
+    '-o',
+    'br0',
+    '-j',
+    'MASQUERADE',
+  ]);
+  t.deepEqual(plainWords('ip  -6 addr add 2001:db8::1/64 dev eth0'), [
+    'ip',
+    '-6',
+    'addr',
+    'add',
+    '2001:db8::1/64',
+    'dev',
+    'eth0',
+  ]);
 });
 
 test('anything the shell reads differently keeps the shell', (t) => {
@@ -29,5 +50,6 @@ test('anything the shell reads differently keeps the shell', (t) => {
     'multi\nline',
     '',
     '   ',
-  ]) t.is(plainWords(cmd), undefined, JSON.stringify(cmd));
+  ])
+    t.is(plainWords(cmd), undefined, JSON.stringify(cmd));
 });

@@ -3,7 +3,14 @@ import test from 'ava';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allProgress, loadProgress, newProgress, progressDir, resetProgress, saveProgress } from '../../src/ui/progress-store.js';
+import {
+  allProgress,
+  loadProgress,
+  newProgress,
+  progressDir,
+  resetProgress,
+  saveProgress,
+} from '../../src/ui/progress-store.js';
 
 test('save, load, list and reset, in $XDG_STATE_HOME/lab/progress', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-progress-'));
@@ -19,7 +26,10 @@ test('save, load, list and reset, in $XDG_STATE_HOME/lab/progress', (t) => {
     saveProgress(p);
     t.deepEqual(loadProgress('03-masquerade')?.predictions, { bridge: { choice: 1, right: true } });
     t.is(loadProgress('03-masquerade')?.reached, 3);
-    t.deepEqual(allProgress().map((x) => x.lab), ['03-masquerade']);
+    t.deepEqual(
+      allProgress().map((x) => x.lab),
+      ['03-masquerade'],
+    );
     writeFileSync(join(progressDir(), '04-port-mapping.json'), '{ half a file');
     t.is(loadProgress('04-port-mapping'), undefined); // unreadable: started afresh, not a crash
     t.true(resetProgress('03-masquerade'));

@@ -3,7 +3,12 @@ import test from 'ava';
 import { diagnoseRootfsFailure, type BuildFailure } from '../../src/sandbox/rootfs-diagnose.js';
 
 const mirror = 'http://deb.debian.org/debian';
-const fail = (output: string[], extra: Partial<BuildFailure> = {}): BuildFailure => ({ exit: 1, output, mirror, ...extra });
+const fail = (output: string[], extra: Partial<BuildFailure> = {}): BuildFailure => ({
+  exit: 1,
+  output,
+  mirror,
+  ...extra,
+});
 
 test('unshare in a chroot (root not a mount point) is not blamed on the mirror', (t) => {
   const d = diagnoseRootfsFailure(fail(['unshare: cannot change root filesystem propagation: Invalid argument']));
@@ -14,7 +19,13 @@ test('unshare in a chroot (root not a mount point) is not blamed on the mirror',
 });
 
 test('an unreachable mirror names the mirror and LAB_DEBIAN_MIRROR', (t) => {
-  const d = diagnoseRootfsFailure(fail(['I: Retrieving InRelease ', 'W: Failure trying to run: wget ...', `E: Failed getting release file ${mirror}/dists/bookworm/Release`]));
+  const d = diagnoseRootfsFailure(
+    fail([
+      'I: Retrieving InRelease ',
+      'W: Failure trying to run: wget ...',
+      `E: Failed getting release file ${mirror}/dists/bookworm/Release`,
+    ]),
+  );
   t.is(d.cause, 'mirror-unreachable');
   t.regex(d.message, /deb\.debian\.org\/debian cannot be reached/);
   t.regex(d.hint, /LAB_DEBIAN_MIRROR/);
@@ -26,7 +37,12 @@ test('each known cause, from output or from debootstrap.log', (t) => {
     [['E: No such script: /usr/share/debootstrap/scripts/trixie'], 'unknown-suite'],
     [['E: Release signed by unknown key (key id 6ED0E7B82643E131)'], 'keyring'],
     [["E: Couldn't download packages: libc6"], 'download-failed'],
-    [['W: Failure trying to run: chroot "/x/root" dpkg --force-depends --install /var/cache/apt/archives/base-files.deb'], 'package-failed'],
+    [
+      [
+        'W: Failure trying to run: chroot "/x/root" dpkg --force-depends --install /var/cache/apt/archives/base-files.deb',
+      ],
+      'package-failed',
+    ],
     [['tar: ./usr/bin/x: Cannot write: No space left on device'], 'no-space'],
     [['W: Failure trying to run: chroot ... mount -t proc proc /proc'], 'package-failed'],
     [['W: see the log'], 'no-space', 'dpkg: error: No space left on device'],
@@ -45,7 +61,9 @@ test('killed by a signal, or an unknown failure: says so, with the last error li
   const k = diagnoseRootfsFailure(fail(['I: Retrieving Packages'], { exit: 'SIGKILL' }));
   t.is(k.cause, 'killed');
   t.regex(k.message, /ended by SIGKILL/);
-  const u = diagnoseRootfsFailure(fail(['I: Validating foo', 'E: something nobody expected', 'trailing noise'], { exit: 2 }));
+  const u = diagnoseRootfsFailure(
+    fail(['I: Validating foo', 'E: something nobody expected', 'trailing noise'], { exit: 2 }),
+  );
   t.is(u.cause, 'unknown');
   t.regex(u.message, /exited with 2: E: something nobody expected/);
   t.notRegex(u.hint, /reachable/);

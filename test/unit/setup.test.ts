@@ -2,7 +2,19 @@
 // on PATH (a temp dir) and the project is a temp folder: fast, no network, the real script.
 import test from 'ava';
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
@@ -20,7 +32,8 @@ done; exit $rc`,
 if [[ $* == *install* && -n \${APT_FAIL:-} ]]; then echo "E: Unable to locate package x" >&2; exit 100; fi
 if [[ $* == *install* ]]; then for p in "$@"; do case $p in -*|install) ;; *) echo "$p" >>"$STATE" ;; esac; done; fi
 if [[ $* == *install*nodejs* ]]; then echo v20.19.2 > "$STATE.node"; fi`,
-  'apt-cache': 'echo "apt-cache $*" >>"$CALLS"; echo "$2:"; echo "  Installed: (none)"; echo "  Candidate: ${STUB_APT_NODE:-(none)}"',
+  'apt-cache':
+    'echo "apt-cache $*" >>"$CALLS"; echo "$2:"; echo "  Installed: (none)"; echo "  Candidate: ${STUB_APT_NODE:-(none)}"',
   id: 'echo "id $*" >>"$CALLS"; echo "${STUB_UID:-0}"',
   npm: `echo "npm $*" >>"$CALLS"
 if [[ -n \${NPM_FAIL:-} ]]; then echo "$NPM_FAIL" >&2; exit 1; fi
@@ -63,11 +76,23 @@ function world(t: { teardown: (f: () => void) => void }, installed: string[], op
     const r = await execa('bash', [SETUP], {
       reject: false,
       cwd: dir,
-      env: { PATH: `${bin}:/usr/bin:/bin`, LAB_SETUP_DIR: project, LAB_SETUP_DPKG_STATUS: join(dir, 'dpkg-status'), LAB_SETUP_SKIP_BUILD: '1', CALLS: join(dir, 'calls'), STATE: join(dir, 'state'), ...env },
+      env: {
+        PATH: `${bin}:/usr/bin:/bin`,
+        LAB_SETUP_DIR: project,
+        LAB_SETUP_DPKG_STATUS: join(dir, 'dpkg-status'),
+        LAB_SETUP_SKIP_BUILD: '1',
+        CALLS: join(dir, 'calls'),
+        STATE: join(dir, 'state'),
+        ...env,
+      },
       extendEnv: false,
       timeout: 20_000,
     });
-    return { exitCode: r.exitCode ?? -1, stderr: String(r.stderr), calls: readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean) };
+    return {
+      exitCode: r.exitCode ?? -1,
+      stderr: String(r.stderr),
+      calls: readFileSync(join(dir, 'calls'), 'utf8').split('\n').filter(Boolean),
+    };
   };
   return { dir, project, run };
 }
@@ -76,7 +101,8 @@ const lines = (s: string) => s.split('\n').filter(Boolean);
 
 test('the package list is the one the README names', (t) => {
   t.true(PKGS.length >= 10);
-  for (const p of ['iproute2', 'iptables', 'nftables', 'conntrack', 'libpcap-dev', 'tcpdump', 'debootstrap', 'g++']) t.true(PKGS.includes(p), p);
+  for (const p of ['iproute2', 'iptables', 'nftables', 'conntrack', 'libpcap-dev', 'tcpdump', 'debootstrap', 'g++'])
+    t.true(PKGS.includes(p), p);
 });
 
 test('nothing missing: exit 0, silent, nothing installed; the next run decides without dpkg-query or node', async (t) => {
@@ -84,7 +110,10 @@ test('nothing missing: exit 0, silent, nothing installed; the next run decides w
   const r = await w.run();
   t.is(r.exitCode, 0, r.stderr);
   t.is(r.stderr, '');
-  t.deepEqual(r.calls.filter((c) => /^(apt-get|npm|id)/.test(c)), []);
+  t.deepEqual(
+    r.calls.filter((c) => /^(apt-get|npm|id)/.test(c)),
+    [],
+  );
   t.is(r.calls.filter((c) => c.startsWith('dpkg-query')).length, 1, 'one dpkg-query for all packages');
   rmSync(join(w.project, '.setup.lock'));
   const again = await w.run();
@@ -97,40 +126,71 @@ test('nothing missing: exit 0, silent, nothing installed; the next run decides w
 });
 
 test('some packages missing (dpkg-query exits 1): installs exactly those, as root, and says so', async (t) => {
-  const w = world(t, PKGS.filter((p) => p !== 'iptables' && p !== 'libpcap-dev'));
+  const w = world(
+    t,
+    PKGS.filter((p) => p !== 'iptables' && p !== 'libpcap-dev'),
+  );
   const r = await w.run();
   t.is(r.exitCode, 0, r.stderr);
   t.true(r.calls.includes('apt-get update -qq'));
-  t.true(r.calls.includes('apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold iptables libpcap-dev'), r.calls.join('\n'));
+  t.true(
+    r.calls.includes(
+      'apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold iptables libpcap-dev',
+    ),
+    r.calls.join('\n'),
+  );
   t.regex(r.stderr, /^setup: installing Debian packages: iptables libpcap-dev$/m);
   t.regex(r.stderr, /^setup: installed Debian packages \(\d+\.\d s\): iptables libpcap-dev$/m);
   t.is(r.calls.filter((c) => c.startsWith('dpkg-query')).length, 2, 'checked again after installing');
 });
 
 test('apt-get fails: one line naming it and what to run, exit 3', async (t) => {
-  const w = world(t, PKGS.filter((p) => p !== 'tcpdump'));
+  const w = world(
+    t,
+    PKGS.filter((p) => p !== 'tcpdump'),
+  );
   const r = await w.run({ APT_FAIL: '1' });
   t.is(r.exitCode, 3, r.stderr);
   const own = lines(r.stderr).filter((l) => l.startsWith('setup: '));
-  t.deepEqual(own, ['setup: installing Debian packages: tcpdump', 'setup: apt-get install failed (output above); run: apt-get install -y --no-install-recommends tcpdump']);
+  t.deepEqual(own, [
+    'setup: installing Debian packages: tcpdump',
+    'setup: apt-get install failed (output above); run: apt-get install -y --no-install-recommends tcpdump',
+  ]);
   t.regex(r.stderr, /E: Unable to locate package/, "apt-get's own output is shown");
 });
 
 test('not root with packages missing: "run: sudo apt-get install ...", exit 3, nothing installed', async (t) => {
-  const w = world(t, PKGS.filter((p) => p !== 'nftables' && p !== 'curl'));
+  const w = world(
+    t,
+    PKGS.filter((p) => p !== 'nftables' && p !== 'curl'),
+  );
   const r = await w.run({ STUB_UID: '1000' });
   t.is(r.exitCode, 3, r.stderr);
-  t.deepEqual(lines(r.stderr), ['setup: missing Debian packages: nftables curl; run: sudo apt-get install -y nftables curl']);
-  t.deepEqual(r.calls.filter((c) => c.startsWith('apt-get')), []);
+  t.deepEqual(lines(r.stderr), [
+    'setup: missing Debian packages: nftables curl; run: sudo apt-get install -y nftables curl',
+  ]);
+  t.deepEqual(
+    r.calls.filter((c) => c.startsWith('apt-get')),
+    [],
+  );
 });
 
 test('Node too old, and no Debian nodejs new enough: exit 3 before anything else; 20.19 and 22.1 pass', async (t) => {
   const w = world(t, PKGS);
-  for (const [v, apt] of [['v18.20.4', '(none)'], ['v20.18.3', '18.19.0+dfsg-6~deb12u2']] as const) {
+  for (const [v, apt] of [
+    ['v18.20.4', '(none)'],
+    ['v20.18.3', '18.19.0+dfsg-6~deb12u2'],
+  ] as const) {
     const r = await w.run({ STUB_NODE: v, STUB_APT_NODE: apt });
     t.is(r.exitCode, 3, v);
-    t.deepEqual(lines(r.stderr), [`setup: Node.js >= 20.19 is required, this is ${v}; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org`]);
-    t.deepEqual(r.calls.filter((c) => /^(npm|apt-get install|dpkg-query)/.test(c)), [], 'nothing installed, nothing else asked');
+    t.deepEqual(lines(r.stderr), [
+      `setup: Node.js >= 20.19 is required, this is ${v}; run: apt-get install nodejs (20.19+, e.g. from deb.nodesource.com), or see https://nodejs.org`,
+    ]);
+    t.deepEqual(
+      r.calls.filter((c) => /^(npm|apt-get install|dpkg-query)/.test(c)),
+      [],
+      'nothing installed, nothing else asked',
+    );
   }
   rmSync(join(w.project, 'node_modules', '.lab-setup-ok'), { force: true });
   t.is((await w.run({ STUB_NODE: 'v20.19.0' })).exitCode, 0);
@@ -146,17 +206,31 @@ test("Node missing or too old where Debian's nodejs is new enough (trixie): it i
     if (missing) {
       const sys = join(w.dir, 'sys');
       mkdirSync(sys);
-      for (const d of ['/usr/bin', '/bin']) for (const f of readdirSync(d)) if (!/^(node|npm|npx)$/.test(f) && !existsSync(join(sys, f))) symlinkSync(join(d, f), join(sys, f));
+      for (const d of ['/usr/bin', '/bin'])
+        for (const f of readdirSync(d))
+          if (!/^(node|npm|npx)$/.test(f) && !existsSync(join(sys, f))) symlinkSync(join(d, f), join(sys, f));
       renameSync(join(w.dir, 'bin', 'node'), join(w.dir, 'node-after-install'));
       // apt-get's stub "installs" node by putting it back.
-      writeFileSync(join(w.dir, 'bin', 'apt-get'), `${readFileSync(join(w.dir, 'bin', 'apt-get'), 'utf8')}\nif [[ $* == *install*nodejs* ]]; then cp ${join(w.dir, 'node-after-install')} ${join(w.dir, 'bin', 'node')}; fi\n`);
+      writeFileSync(
+        join(w.dir, 'bin', 'apt-get'),
+        `${readFileSync(join(w.dir, 'bin', 'apt-get'), 'utf8')}\nif [[ $* == *install*nodejs* ]]; then cp ${join(w.dir, 'node-after-install')} ${join(w.dir, 'bin', 'node')}; fi\n`,
+      );
       env.PATH = `${join(w.dir, 'bin')}:${sys}`;
     }
     const r = await w.run(env);
     t.is(r.exitCode, 0, r.stderr);
     const why = missing ? 'Node.js is missing' : 'Node.js >= 20.19 is required, this is v18.19.0';
-    t.regex(r.stderr, new RegExp(`^setup: ${why.replace(/[.+]/g, '\\$&')}: Debian's nodejs 20\\.19\\.2\\+dfsg-1 will be installed, with npm$`, 'm'));
-    t.true(r.calls.some((c) => /^apt-get install .*nodejs npm/.test(c)), r.calls.join('\n'));
+    t.regex(
+      r.stderr,
+      new RegExp(
+        `^setup: ${why.replace(/[.+]/g, '\\$&')}: Debian's nodejs 20\\.19\\.2\\+dfsg-1 will be installed, with npm$`,
+        'm',
+      ),
+    );
+    t.true(
+      r.calls.some((c) => /^apt-get install .*nodejs npm/.test(c)),
+      r.calls.join('\n'),
+    );
     t.regex(r.stderr, /^setup: installed Debian packages \(\d+\.\d s\): nodejs npm$/m);
   }
 });
@@ -176,9 +250,18 @@ test('a lockfile newer than node_modules runs npm ci, and says so', async (t) =>
 test('npm ci fails: the cause is named (registry, Node headers, libpcap), exit 3', async (t) => {
   const w = world(t, PKGS, { modules: false });
   const cases: [string, RegExp][] = [
-    ['npm error code ENOTFOUND\nnpm error request to https://registry.npmjs.org/x failed', /npm ci failed: the npm registry \(.*\) is unreachable; run: .*npm ci$/],
-    ['gyp http GET https://nodejs.org/download/release/v20.20.2/node-v20.20.2-headers.tar.gz\ngyp ERR! stack Error: connect ETIMEDOUT', /npm ci failed: node-gyp found no Node.js headers.*; run: install them at \/usr\/include\/node/],
-    ["../src/pcap_session.cc:1:10: fatal error: pcap.h: No such file or directory\ngyp ERR! build error", /npm ci failed: the libpcap headers are missing; run: apt-get install -y libpcap-dev, then npm ci$/],
+    [
+      'npm error code ENOTFOUND\nnpm error request to https://registry.npmjs.org/x failed',
+      /npm ci failed: the npm registry \(.*\) is unreachable; run: .*npm ci$/,
+    ],
+    [
+      'gyp http GET https://nodejs.org/download/release/v20.20.2/node-v20.20.2-headers.tar.gz\ngyp ERR! stack Error: connect ETIMEDOUT',
+      /npm ci failed: node-gyp found no Node.js headers.*; run: install them at \/usr\/include\/node/,
+    ],
+    [
+      '../src/pcap_session.cc:1:10: fatal error: pcap.h: No such file or directory\ngyp ERR! build error',
+      /npm ci failed: the libpcap headers are missing; run: apt-get install -y libpcap-dev, then npm ci$/,
+    ],
   ];
   for (const [out, want] of cases) {
     const r = await w.run({ NPM_FAIL: out });
@@ -194,8 +277,14 @@ test('an unforeseen failure still says where and exits 3, never 1', async (t) =>
   symlinkSync(join(w.dir, 'no-such-dir', 'x'), join(w.project, 'node_modules', '.lab-setup-ok')); // touch fails
   const r = await w.run();
   t.is(r.exitCode, 3, r.stderr);
-  t.deepEqual(lines(r.stderr).filter((l) => l.startsWith('setup: ')), [lines(r.stderr).at(-1)]);
-  t.regex(r.stderr, /setup: internal step failed at scripts\/setup\.sh line \d+ \(touch "\$stamp"\); run: bash -x scripts\/setup\.sh/);
+  t.deepEqual(
+    lines(r.stderr).filter((l) => l.startsWith('setup: ')),
+    [lines(r.stderr).at(-1)],
+  );
+  t.regex(
+    r.stderr,
+    /setup: internal step failed at scripts\/setup\.sh line \d+ \(touch "\$stamp"\); run: bash -x scripts\/setup\.sh/,
+  );
   const gone = await w.run({ LAB_SETUP_DIR: join(w.dir, 'no-such-project') });
   t.is(gone.exitCode, 3);
   t.regex(gone.stderr, /^setup: cannot enter the project folder .*no-such-project; run: /);
@@ -205,7 +294,15 @@ test('./lab exits 3 when setup fails', async (t) => {
   const w = world(t, PKGS);
   const r = await execa(join(ROOT, 'lab'), ['list'], {
     reject: false,
-    env: { PATH: `${join(w.dir, 'bin')}:/usr/bin:/bin`, LAB_SETUP_DIR: w.project, LAB_SETUP_DPKG_STATUS: join(w.dir, 'dpkg-status'), LAB_SETUP_SKIP_BUILD: '1', CALLS: join(w.dir, 'calls'), STATE: join(w.dir, 'state'), STUB_NODE: 'v18.0.0' },
+    env: {
+      PATH: `${join(w.dir, 'bin')}:/usr/bin:/bin`,
+      LAB_SETUP_DIR: w.project,
+      LAB_SETUP_DPKG_STATUS: join(w.dir, 'dpkg-status'),
+      LAB_SETUP_SKIP_BUILD: '1',
+      CALLS: join(w.dir, 'calls'),
+      STATE: join(w.dir, 'state'),
+      STUB_NODE: 'v18.0.0',
+    },
     extendEnv: false,
     timeout: 20_000,
   });
@@ -229,13 +326,35 @@ mkdir -p "$out"; sleep 0.4; echo whole > "$out/main.js"`;
   mkdirSync(join(w.project, 'src'));
   writeFileSync(join(w.project, 'src', 'edited.ts'), '');
   // Each copy runs setup, then at once reads the build as the CLI would; started 0-450 ms apart.
-  const env = { PATH: `${join(w.dir, 'bin')}:/usr/bin:/bin`, LAB_SETUP_DIR: w.project, LAB_SETUP_DPKG_STATUS: join(w.dir, 'dpkg-status'), CALLS: join(w.dir, 'calls'), STATE: join(w.dir, 'state') };
+  const env = {
+    PATH: `${join(w.dir, 'bin')}:/usr/bin:/bin`,
+    LAB_SETUP_DIR: w.project,
+    LAB_SETUP_DPKG_STATUS: join(w.dir, 'dpkg-status'),
+    CALLS: join(w.dir, 'calls'),
+    STATE: join(w.dir, 'state'),
+  };
   writeFileSync(join(w.dir, 'calls'), '');
   const copies = Array.from({ length: 10 }, (_, i) =>
-    new Promise((r) => setTimeout(r, i * 50)).then(() => execa('bash', ['-c', `bash ${SETUP} && cat "$LAB_SETUP_DIR/dist/main.js"`], { reject: false, env, extendEnv: false, timeout: 30_000 })),
+    new Promise((r) => setTimeout(r, i * 50)).then(() =>
+      execa('bash', ['-c', `bash ${SETUP} && cat "$LAB_SETUP_DIR/dist/main.js"`], {
+        reject: false,
+        env,
+        extendEnv: false,
+        timeout: 30_000,
+      }),
+    ),
   );
   const runs = await Promise.all(copies);
   for (const r of runs) t.is(`${r.exitCode} ${String(r.stdout)}`, '0 whole', String(r.stderr));
-  t.is(readFileSync(join(w.dir, 'calls'), 'utf8').split('\n').filter((l) => l.startsWith('npx ')).length, 1, 'one build');
-  t.false(existsSync(join(w.project, 'dist.next')) || existsSync(join(w.project, 'dist.old')), 'no build folder left beside dist');
+  t.is(
+    readFileSync(join(w.dir, 'calls'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('npx ')).length,
+    1,
+    'one build',
+  );
+  t.false(
+    existsSync(join(w.project, 'dist.next')) || existsSync(join(w.project, 'dist.old')),
+    'no build folder left beside dist',
+  );
 });

@@ -1,6 +1,13 @@
 // IPv6 parsing and printing for the node tools: RFC 5952 text, prefixes, host bits, overlap.
 import test from 'ava';
-import { formatIpv6, formatPrefix6, parseIpv6, parsePrefix6, prefixesOverlap, type Prefix6 } from '../../src/tools/ipv6.js';
+import {
+  formatIpv6,
+  formatPrefix6,
+  parseIpv6,
+  parsePrefix6,
+  prefixesOverlap,
+  type Prefix6,
+} from '../../src/tools/ipv6.js';
 
 // A prefix from text, or a test failure.
 function pfx(text: string): Prefix6 {
@@ -29,7 +36,18 @@ test('addresses print as RFC 5952 (and tcpdump) print them', (t) => {
 });
 
 test('text that is not an address is refused', (t) => {
-  for (const bad of [':::', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::8', '', 'fe80::1%eth0', '10.0.0.1']) {
+  for (const bad of [
+    ':::',
+    '1::2::3',
+    '12345::',
+    'g::1',
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7::8',
+    '',
+    'fe80::1%eth0',
+    '10.0.0.1',
+  ]) {
     t.is(parseIpv6(bad), undefined, bad);
   }
 });

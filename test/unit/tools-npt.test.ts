@@ -47,7 +47,9 @@ test('for /49 to /64 a word 4 of ffff is skipped, and an identifier of all ffff 
   const r = nptTranslate('fd00:0:0:1:ffff:5::', 'fd00:0:0:1::/64', '2001:db8:1:1::/64');
   t.is(r.adjustedWord, 5);
   t.is(r.words[4], 0xffff);
-  t.throws(() => nptTranslate('fd00:0:0:1:ffff:ffff:ffff:ffff', 'fd00:0:0:1::/64', '2001:db8:1:1::/64'), { message: /all ffff/ });
+  t.throws(() => nptTranslate('fd00:0:0:1:ffff:ffff:ffff:ffff', 'fd00:0:0:1::/64', '2001:db8:1:1::/64'), {
+    message: /all ffff/,
+  });
   // /48 always uses word 3, whatever it holds.
   t.is(nptTranslate('fd00:0:0:ffff::1', 'fd00::/48', '2001:db8:1::/48').adjustedWord, 3);
 });
@@ -94,7 +96,10 @@ test('on 5000 random mappings the kernel arithmetic equals the plain modular mod
     const len = lens[rnd() % lens.length] ?? 48;
     const mk = (): Prefix6 => {
       const words = Array.from({ length: 8 }, () => rnd() & 0xffff);
-      const r = parsePrefix6(`${formatIpv6(words.map((w, i) => (i * 16 < len ? (i * 16 + 16 <= len ? w : w & (0xffff << (16 - (len - i * 16))) & 0xffff) : 0)))}/${len}`, 64);
+      const r = parsePrefix6(
+        `${formatIpv6(words.map((w, i) => (i * 16 < len ? (i * 16 + 16 <= len ? w : w & (0xffff << (16 - (len - i * 16))) & 0xffff) : 0)))}/${len}`,
+        64,
+      );
       if ('error' in r) throw new Error(r.error);
       return r.prefix;
     };
@@ -116,7 +121,11 @@ test('on 5000 random mappings the kernel arithmetic equals the plain modular mod
     // Plain model: word + sum(from) - sum(to), mod 0xffff, printed in 0..0xfffe.
     const before = r.before;
     const model = (((before + sum16(from.words) - sum16(to.words)) % 0xffff) + 0xffff) % 0xffff;
-    t.is(r.after, model === 0xffff ? 0 : model, `${formatIpv6(inside)} ${formatIpv6(from.words)}/${len} -> ${formatIpv6(to.words)}/${len}`);
+    t.is(
+      r.after,
+      model === 0xffff ? 0 : model,
+      `${formatIpv6(inside)} ${formatIpv6(from.words)}/${len} -> ${formatIpv6(to.words)}/${len}`,
+    );
     t.is(sum16(r.words), sum16(inside));
     if (inside[r.adjustedWord] !== 0xffff) {
       t.deepEqual(nptTranslateWords(r.words, to, from).words, inside);
@@ -135,5 +144,8 @@ test('the explanation names the new address, the word and its two values', (t) =
     nptExplain('fd00:0:0:1::2', 'fd00::/48', '2001:db8:1::/48'),
     "fd00:0:0:1::2 leaves as 2001:db8:1:cf47::2: the prefix fd00::/48 is replaced by 2001:db8:1::/48, and word 3 (the subnet ID) changes from 0x0001 to 0xcf47 so that the address's 16-bit one's-complement sum, and with it every TCP, UDP and ICMPv6 checksum over it, stays the same (RFC 6296).",
   );
-  t.regex(nptExplain('fd00:0:0:1::2', 'fd00:0:0:1::/64', '2001:db8:1:1::/64'), /word 4 \(in the interface identifier\) changes from 0x0000 to 0xcf46/);
+  t.regex(
+    nptExplain('fd00:0:0:1::2', 'fd00:0:0:1::/64', '2001:db8:1:1::/64'),
+    /word 4 \(in the interface identifier\) changes from 0x0000 to 0xcf46/,
+  );
 });

@@ -52,7 +52,24 @@ test('a range that runs out gives no answer (lk turns it into exit 3)', (t) => {
 
 test('the last candidate is 10.255.255.0/24', (t) => {
   // Everything but 10.255.255.0/24 is taken.
-  const used = cidrs('10.0.0.0/9', '10.128.0.0/10', '10.192.0.0/11', '10.224.0.0/12', '10.240.0.0/13', '10.248.0.0/14', '10.252.0.0/15', '10.254.0.0/16', '10.255.0.0/17', '10.255.128.0/18', '10.255.192.0/19', '10.255.224.0/20', '10.255.240.0/21', '10.255.248.0/22', '10.255.252.0/23', '10.255.254.0/24');
+  const used = cidrs(
+    '10.0.0.0/9',
+    '10.128.0.0/10',
+    '10.192.0.0/11',
+    '10.224.0.0/12',
+    '10.240.0.0/13',
+    '10.248.0.0/14',
+    '10.252.0.0/15',
+    '10.254.0.0/16',
+    '10.255.0.0/17',
+    '10.255.128.0/18',
+    '10.255.192.0/19',
+    '10.255.224.0/20',
+    '10.255.240.0/21',
+    '10.255.248.0/22',
+    '10.255.252.0/23',
+    '10.255.254.0/24',
+  );
   t.is(pick(used), '10.255.255.0/24');
 });
 
@@ -65,9 +82,20 @@ test('overlap is symmetric and exact at the edges', (t) => {
 
 test('ip -j addr output gives every IPv4 subnet, the peer of a point-to-point address included', (t) => {
   const json = JSON.stringify([
-    { ifname: 'lo', flags: ['LOOPBACK', 'UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }, { family: 'inet6', local: '::1', prefixlen: 128 }] },
+    {
+      ifname: 'lo',
+      flags: ['LOOPBACK', 'UP'],
+      addr_info: [
+        { family: 'inet', local: '127.0.0.1', prefixlen: 8 },
+        { family: 'inet6', local: '::1', prefixlen: 128 },
+      ],
+    },
     { ifname: 'decoy0', flags: ['UP'], addr_info: [{ family: 'inet', local: '10.1.1.7', prefixlen: 24 }] },
-    { ifname: 've-web', flags: ['UP'], addr_info: [{ family: 'inet', local: '10.1.2.1', address: '10.1.3.2', prefixlen: 32 }] },
+    {
+      ifname: 've-web',
+      flags: ['UP'],
+      addr_info: [{ family: 'inet', local: '10.1.2.1', address: '10.1.3.2', prefixlen: 32 }],
+    },
     { ifname: 'eth1', flags: [] },
   ]);
   const used = usedSubnets(parseIpJson(json)).map(formatCidr4);

@@ -11,7 +11,8 @@ async function problems(name: string): Promise<LabDefinitionError> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(err instanceof LabDefinitionError)) throw new Error(`expected a LabDefinitionError for ${name}, got ${String(err)}`);
+  if (!(err instanceof LabDefinitionError))
+    throw new Error(`expected a LabDefinitionError for ${name}, got ${String(err)}`);
   return err;
 }
 
@@ -30,14 +31,25 @@ test('unknown node in a command names steps[0].run[1].node and the known nodes',
 
 test('a /33 prefix and a point without interface are both reported', async (t) => {
   const e = await problems('bad-cidr.ts');
-  t.true(e.problems.some((p) => p.startsWith('steps[0].check.points[1]:') && p.includes('node:iface')), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[0].check.expectations[0].matcher.fields.src') && p.includes('172.17.0.0/33')), e.problems.join('\n'));
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[0].check.points[1]:') && p.includes('node:iface')),
+    e.problems.join('\n'),
+  );
+  t.true(
+    e.problems.some(
+      (p) => p.startsWith('steps[0].check.expectations[0].matcher.fields.src') && p.includes('172.17.0.0/33'),
+    ),
+    e.problems.join('\n'),
+  );
 });
 
 test('duplicate step ids and a probe sent to a name instead of an address', async (t) => {
   const e = await problems('dup-step.ts');
   t.true(e.problems.includes('steps[1].id: duplicate step id "same"'), e.problems.join('\n'));
-  t.true(e.problems.some((p) => p.startsWith('steps[1].check.probes[0].to: "wan" is not an IPv4 or IPv6 address')), e.problems.join('\n'));
+  t.true(
+    e.problems.some((p) => p.startsWith('steps[1].check.probes[0].to: "wan" is not an IPv4 or IPv6 address')),
+    e.problems.join('\n'),
+  );
 });
 
 test('plain JavaScript lab without steps or topology', async (t) => {
@@ -54,5 +66,7 @@ test('a module without a default export', async (t) => {
 
 test('keepNeighbours on a check that expects no ARP or neighbour discovery is refused, naming the field', async (t) => {
   const e = await problems('bad-keep-neighbours.ts');
-  t.deepEqual(e.problems, ['steps[0].check.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep']);
+  t.deepEqual(e.problems, [
+    'steps[0].check.keepNeighbours: only a check that expects ARP or neighbour discovery packets has neighbour caches to keep',
+  ]);
 });

@@ -21,47 +21,50 @@ function fake(pass: () => boolean) {
 }
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-test.serial('no check before a command is entered, none while one runs, one at a time, the pass said once', async (t) => {
-  let passing = false;
-  const { s, ctx } = fake(() => passing);
-  const written: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const live = new LiveCheck(ctx, 'masquerade');
-    live.onSignal('p'); // the shell's first prompt: nothing typed yet
-    await tick();
-    t.is(s.started, 0);
-    live.onSignal('c'); // a command runs
-    await tick();
-    t.is(s.started, 0);
-    live.onSignal('p');
-    await tick();
-    t.is(s.started, 1);
-    live.onSignal('cp'); // another command ends while the check runs: one more after it, not beside it
-    await tick();
-    t.is(s.started, 1);
-    s.release.shift()?.();
-    await tick();
-    await tick();
-    t.is(s.started, 2);
-    t.is(s.most, 1);
-    passing = true;
-    live.onSignal('c'); // a command starts during the second check
-    s.release.shift()?.(); // it passes, but what it saw may be gone: not announced
-    await tick();
-    t.false(written.some((w) => w.includes('check passed')));
-    live.onSignal('p');
-    await tick();
-    s.release.shift()?.();
-    await tick();
-    await tick();
-    t.is(written.filter((w) => w.includes('✔ masquerade: check passed — type exit to go on')).length, 1);
-    live.onSignal('cp'); // passed: no more checks
-    await tick();
-    t.is(s.started, 3);
-    await live.stop();
-  } finally {
-    process.stdout.write = write;
-  }
-});
+test.serial(
+  'no check before a command is entered, none while one runs, one at a time, the pass said once',
+  async (t) => {
+    let passing = false;
+    const { s, ctx } = fake(() => passing);
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      const live = new LiveCheck(ctx, 'masquerade');
+      live.onSignal('p'); // the shell's first prompt: nothing typed yet
+      await tick();
+      t.is(s.started, 0);
+      live.onSignal('c'); // a command runs
+      await tick();
+      t.is(s.started, 0);
+      live.onSignal('p');
+      await tick();
+      t.is(s.started, 1);
+      live.onSignal('cp'); // another command ends while the check runs: one more after it, not beside it
+      await tick();
+      t.is(s.started, 1);
+      s.release.shift()?.();
+      await tick();
+      await tick();
+      t.is(s.started, 2);
+      t.is(s.most, 1);
+      passing = true;
+      live.onSignal('c'); // a command starts during the second check
+      s.release.shift()?.(); // it passes, but what it saw may be gone: not announced
+      await tick();
+      t.false(written.some((w) => w.includes('check passed')));
+      live.onSignal('p');
+      await tick();
+      s.release.shift()?.();
+      await tick();
+      await tick();
+      t.is(written.filter((w) => w.includes('✔ masquerade: check passed — type exit to go on')).length, 1);
+      live.onSignal('cp'); // passed: no more checks
+      await tick();
+      t.is(s.started, 3);
+      await live.stop();
+    } finally {
+      process.stdout.write = write;
+    }
+  },
+);

@@ -5,7 +5,8 @@ import { commandGroups } from '../../src/ui/walk-shell.js';
 import { commandLines, shellWords, wrap } from '../../src/ui/walk-text.js';
 
 test('a paragraph wraps at word boundaries within 80 columns, addresses whole', (t) => {
-  const text = 'its source is still 172.17.0.100, a private address, and 2001:db8:ffff:ffff:ffff:ffff:ffff:1 too; '.repeat(4);
+  const text =
+    'its source is still 172.17.0.100, a private address, and 2001:db8:ffff:ffff:ffff:ffff:ffff:1 too; '.repeat(4);
   const lines = wrap(text, '   ');
   t.true(lines.length > 2);
   for (const l of lines) t.true(stringWidth(l) <= 80, l);
@@ -23,10 +24,15 @@ test('a long command continues with a backslash between words, and pastes back w
 });
 
 test('quoted strings stay one shell word', (t) => {
-  t.deepEqual(shellWords(`printf "nameserver 203.0.113.8\\n" > /etc/resolv.conf`), ['printf', '"nameserver 203.0.113.8\\n"', '>', '/etc/resolv.conf']);
+  t.deepEqual(shellWords(`printf "nameserver 203.0.113.8\\n" > /etc/resolv.conf`), [
+    'printf',
+    '"nameserver 203.0.113.8\\n"',
+    '>',
+    '/etc/resolv.conf',
+  ]);
 });
 
-test('commands group into one shell per node in order; a container start is the engine\'s', (t) => {
+test("commands group into one shell per node in order; a container start is the engine's", (t) => {
   const groups = commandGroups([
     { node: 'host', cmd: 'a' },
     { node: 'host', cmd: 'b' },

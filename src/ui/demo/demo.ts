@@ -50,7 +50,12 @@ export class Demo {
       this.session = await LabSession.open(this.loaded, { events: this.events });
       this.steps = this.session.steps;
       await this.session.links('setup');
-      this.view.command(plain(`sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press n to run step 1`, 'gray-fg'));
+      this.view.command(
+        plain(
+          `sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press n to run step 1`,
+          'gray-fg',
+        ),
+      );
     });
     if (!this.session) {
       this.openError = this.lastError;
@@ -68,16 +73,28 @@ export class Demo {
       if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.row(x.point, x.packet));
     });
     e.on('command-start', (x) => {
-      if (!x.setup) this.view.command([{ text: `[${x.node}] $ `, style: x.check ? 'gray-fg' : 'cyan-fg' }, { text: x.command, style: x.check ? 'gray-fg' : 'white-fg' }]);
+      if (!x.setup)
+        this.view.command([
+          { text: `[${x.node}] $ `, style: x.check ? 'gray-fg' : 'cyan-fg' },
+          { text: x.command, style: x.check ? 'gray-fg' : 'white-fg' },
+        ]);
     });
     e.on('command-end', (x) => {
       if (x.setup) return;
-      if (!x.ok || (x.record.exitCode !== 0 && !x.check)) this.view.command(plain(`    exit ${x.record.exitCode ?? 'signal'}${x.expectFail ? (x.ok ? ', as the lab says' : ', the lab says it fails') : ''}`, x.ok ? 'gray-fg' : 'red-fg'));
-      if (!x.check && x.record.output.trim()) for (const l of x.record.output.trim().split('\n').slice(0, 6)) this.view.command(plain(`    ${l}`, 'gray-fg'));
+      if (!x.ok || (x.record.exitCode !== 0 && !x.check))
+        this.view.command(
+          plain(
+            `    exit ${x.record.exitCode ?? 'signal'}${x.expectFail ? (x.ok ? ', as the lab says' : ', the lab says it fails') : ''}`,
+            x.ok ? 'gray-fg' : 'red-fg',
+          ),
+        );
+      if (!x.check && x.record.output.trim())
+        for (const l of x.record.output.trim().split('\n').slice(0, 6)) this.view.command(plain(`    ${l}`, 'gray-fg'));
     });
     e.on('check-result', (x) => {
       this.verdict.set(x.stepId, x.result.pass);
-      for (const l of formatCheckReport(x.result)) this.view.command(plain(l, l.startsWith('PASS') ? 'green-fg' : l.startsWith('FAIL') ? 'red-fg' : 'white-fg'));
+      for (const l of formatCheckReport(x.result))
+        this.view.command(plain(l, l.startsWith('PASS') ? 'green-fg' : l.startsWith('FAIL') ? 'red-fg' : 'white-fg'));
       this.refresh();
     });
     e.on('links', (x) => {
@@ -120,8 +137,18 @@ export class Demo {
     }
     const p = this.predictionOf(step.id);
     const lines: Line[] = p
-      ? [plain(p.question, 'bold'), [], ...p.choices.map((c, k) => [{ text: `${String.fromCharCode(97 + k)}) `, style: 'bold' }, { text: c }]), [], plain('n runs the step; the answer follows it   (? or Esc hides this)', 'gray-fg')]
-      : [plain(`step ${i + 1} ${step.id} asks no prediction: ${step.title}`), [], plain('? or Esc hides this', 'gray-fg')];
+      ? [
+          plain(p.question, 'bold'),
+          [],
+          ...p.choices.map((c, k) => [{ text: `${String.fromCharCode(97 + k)}) `, style: 'bold' }, { text: c }]),
+          [],
+          plain('n runs the step; the answer follows it   (? or Esc hides this)', 'gray-fg'),
+        ]
+      : [
+          plain(`step ${i + 1} ${step.id} asks no prediction: ${step.title}`),
+          [],
+          plain('? or Esc hides this', 'gray-fg'),
+        ];
     if (p) this.asked.add(step.id);
     this.view.showOverlay(`ask the class: step ${i + 1} ${step.id}`, lines);
   }
@@ -131,7 +158,9 @@ export class Demo {
     const p = this.predictionOf(id);
     if (!p || !this.asked.has(id)) return;
     this.asked.delete(id);
-    this.view.command(plain(`answer: ${String.fromCharCode(97 + p.answer)}) ${p.choices[p.answer] ?? ''}`, 'green-fg}{bold'));
+    this.view.command(
+      plain(`answer: ${String.fromCharCode(97 + p.answer)}) ${p.choices[p.answer] ?? ''}`, 'green-fg}{bold'),
+    );
     this.view.command(plain(`  why: ${p.why}`));
   }
 
@@ -150,7 +179,13 @@ export class Demo {
   private keepOf(s: StepInfo | undefined): Keep {
     const def = s && this.loaded.def.steps.find((d) => d.id === s.id);
     const exps = [...(def?.check?.expectations ?? []), ...(def?.before?.expectations ?? [])];
-    return keepFor(exps.flatMap((e) => Object.entries(e.matcher.fields).filter(([, v]) => v !== undefined).map(([k]) => k)));
+    return keepFor(
+      exps.flatMap((e) =>
+        Object.entries(e.matcher.fields)
+          .filter(([, v]) => v !== undefined)
+          .map(([k]) => k),
+      ),
+    );
   }
 
   // Runs one action at a time; what it throws is shown, not fatal.
@@ -185,7 +220,8 @@ export class Demo {
     this.view.command(plain(step.explain));
     // Every command of the step up front (the back of the room reads them before the output scrolls past).
     const cmds = step.commands.length ? step.commands : [];
-    if (cmds.length) this.view.command(plain(`the step types ${cmds.length} command${cmds.length === 1 ? '' : 's'}:`, 'bold'));
+    if (cmds.length)
+      this.view.command(plain(`the step types ${cmds.length} command${cmds.length === 1 ? '' : 's'}:`, 'bold'));
     for (const c of cmds) this.view.command([{ text: `  [${c.node}] $ `, style: 'cyan-fg' }, { text: c.cmd }]);
     this.view.marker(`step ${i + 1} ${step.id}`, this.pointsOf(step));
     if (this.traffic) await s.stopTraffic();
@@ -213,7 +249,12 @@ export class Demo {
     this.lines.forget();
     this.view.clearPackets();
     for (const st of this.steps.slice(target + 1)) this.verdict.delete(st.id);
-    this.view.command(plain(`── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it; the packet panes start empty`, 'bold'));
+    this.view.command(
+      plain(
+        `── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it; the packet panes start empty`,
+        'bold',
+      ),
+    );
     const s = await LabSession.open(this.loaded, { events: this.events });
     this.session = s;
     for (const st of this.steps.slice(0, target + 1)) await s.runCommands(st.id);
@@ -263,7 +304,11 @@ export class Demo {
       try {
         this.view.destroy();
         if (this.openError) process.stderr.write(`error: the sandbox could not be built: ${this.openError}\n`);
-        process.stdout.write(report.ok ? 'demo ended; sandbox removed\n' : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`);
+        process.stdout.write(
+          report.ok
+            ? 'demo ended; sandbox removed\n'
+            : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`,
+        );
       } catch {
         // the terminal is gone
       }
@@ -275,20 +320,39 @@ export class Demo {
   private refresh(): void {
     const rows: StepRow[] = this.steps.map((s, i) => {
       const v = this.verdict.get(s.id);
-      const state: StepRow['state'] = i < this.pos ? (v === false ? 'failed' : 'done') : i === this.pos ? (v === false ? 'current-failed' : 'current') : 'next';
+      const state: StepRow['state'] =
+        i < this.pos
+          ? v === false
+            ? 'failed'
+            : 'done'
+          : i === this.pos
+            ? v === false
+              ? 'current-failed'
+              : 'current'
+            : 'next';
       return { id: s.id, title: s.title, state };
     });
     const cur = this.current;
     const where = cur && this.pos >= 0 ? `${this.pos + 1}/${this.steps.length} ${cur.id}` : 'no step run yet';
     // What is going on first (it must survive a narrow terminal), then the keys: double-spaced when there is room.
     const gap = Number(this.view.screen.width) >= 100 ? '  ' : ' ';
-    const key = (k: string, what: string, style?: string): Line => [{ text: k, style: 'bold' }, { text: ` ${what}${gap}`, ...(style ? { style } : {}) }];
+    const key = (k: string, what: string, style?: string): Line => [
+      { text: k, style: 'bold' },
+      { text: ` ${what}${gap}`, ...(style ? { style } : {}) },
+    ];
     const help: Line = [
       // While something runs, its name replaces the step (keys other than q, space, ? and PgUp wait for it).
-      this.busy ? { text: ` ${this.busy}...`, style: 'yellow-fg' } : { text: ` ${where}${this.message ? ` │ ${this.message}` : ''}` },
+      this.busy
+        ? { text: ` ${this.busy}...`, style: 'yellow-fg' }
+        : { text: ` ${where}${this.message ? ` │ ${this.message}` : ''}` },
       { text: ' │ ' },
-      ...key('n', 'next'), ...key('p', 'back'), ...key('t', `traffic ${this.traffic ? 'ON' : 'off'}`, this.traffic ? 'green-fg' : undefined), ...key('r', 'probes'),
-      ...key('space', 'pause'), ...key('?', 'ask'), ...key('q', 'quit'),
+      ...key('n', 'next'),
+      ...key('p', 'back'),
+      ...key('t', `traffic ${this.traffic ? 'ON' : 'off'}`, this.traffic ? 'green-fg' : undefined),
+      ...key('r', 'probes'),
+      ...key('space', 'pause'),
+      ...key('?', 'ask'),
+      ...key('q', 'quit'),
     ];
     this.view.update({ links: this.links, points: this.pointsOf(cur), keep: this.keepOf(cur), steps: rows, help });
   }

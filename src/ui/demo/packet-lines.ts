@@ -11,8 +11,15 @@ const TWIN_US = 1_000_000; // a twin is seen within a second
 // 'request', 'reply' or neither, from what the packet says about itself.
 export function direction(p: Packet): 'request' | 'reply' | undefined {
   const name = p.icmp?.name ?? '';
-  if (name.endsWith('request') || name === 'neighbor-solicitation' || p.arp?.op === 'request' || p.http?.method) return 'request';
-  if (name.endsWith('reply') || name === 'neighbor-advertisement' || p.arp?.op === 'reply' || p.http?.status !== undefined) return 'reply';
+  if (name.endsWith('request') || name === 'neighbor-solicitation' || p.arp?.op === 'request' || p.http?.method)
+    return 'request';
+  if (
+    name.endsWith('reply') ||
+    name === 'neighbor-advertisement' ||
+    p.arp?.op === 'reply' ||
+    p.http?.status !== undefined
+  )
+    return 'reply';
   if (p.tcp) return p.tcp.flags === 'SYN' ? 'request' : p.tcp.flags.startsWith('SYN,ACK') ? 'reply' : undefined;
   return undefined;
 }
@@ -103,7 +110,13 @@ function partsOf(p: Packet): Pick<PacketRow, 'ends' | 'proto' | 'kind' | 'detail
   if (p.arp) {
     const a = p.arp;
     const kind = a.op === 'request' ? 'who-has' : a.op === 'reply' ? 'is-at' : '';
-    return { ends: { src: a.senderIp, dst: a.targetIp }, proto: 'ARP', kind, details: a.op === 'reply' ? [a.senderMac] : [], hop: '' };
+    return {
+      ends: { src: a.senderIp, dst: a.targetIp },
+      proto: 'ARP',
+      kind,
+      details: a.op === 'reply' ? [a.senderMac] : [],
+      hop: '',
+    };
   }
   const parts = packetParts(p);
   if (!parts) return { ends: undefined, proto: describePacket(p), kind: '', details: [], hop: '' };
@@ -123,21 +136,36 @@ interface Shape {
   kind: boolean;
 }
 
-const FULL: Shape = { pad: true, time: true, arrow: ' -> ', details: true, hop: true, suffix: true, proto: true, kind: true };
+const FULL: Shape = {
+  pad: true,
+  time: true,
+  arrow: ' -> ',
+  details: true,
+  hop: true,
+  suffix: true,
+  proto: true,
+  kind: true,
+};
 
 // From the whole line to the marker and the two ends alone: each shape gives up one more part, the least useful first.
-const SHAPES: Shape[] = ([
-  { pad: false, arrow: ' → ' }, // nothing lost yet: no padding, a shorter arrow
-  { details: false }, // seq=, len=, a MAC
-  { hop: false }, // ttl=
-  { time: false }, // the newest line is at the bottom anyway
-  { suffix: false }, // echo-request -> echo: ▶ and ◀ say which
-  { proto: false }, // ICMP, TCP, ARP, when the kind is there to name it
-  { arrow: '→' },
-  { kind: false },
-] as Partial<Shape>[]).reduce<Shape[]>((all, s) => [...all, { ...(all[all.length - 1] ?? FULL), ...s }], [FULL]);
+const SHAPES: Shape[] = (
+  [
+    { pad: false, arrow: ' → ' }, // nothing lost yet: no padding, a shorter arrow
+    { details: false }, // seq=, len=, a MAC
+    { hop: false }, // ttl=
+    { time: false }, // the newest line is at the bottom anyway
+    { suffix: false }, // echo-request -> echo: ▶ and ◀ say which
+    { proto: false }, // ICMP, TCP, ARP, when the kind is there to name it
+    { arrow: '→' },
+    { kind: false },
+  ] as Partial<Shape>[]
+).reduce<Shape[]>((all, s) => [...all, { ...(all[all.length - 1] ?? FULL), ...s }], [FULL]);
 
-const MARKS: Record<'request' | 'reply' | 'none', Seg> = { request: { text: '▶ ', style: 'yellow-fg' }, reply: { text: '◀ ', style: 'green-fg' }, none: { text: '· ', style: 'gray-fg' } };
+const MARKS: Record<'request' | 'reply' | 'none', Seg> = {
+  request: { text: '▶ ', style: 'yellow-fg' },
+  reply: { text: '◀ ', style: 'green-fg' },
+  none: { text: '· ', style: 'gray-fg' },
+};
 
 // "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64" in the given shape, the rewritten end highlighted.
 function shaped(r: PacketRow, s: Shape): Line {
@@ -151,7 +179,13 @@ function shaped(r: PacketRow, s: Shape): Line {
   // The protocol stays while the kind alone would not name it (none, or an HTTP status number).
   const proto = s.kind && (s.proto || !kind || /^\d+$/.test(kind)) ? r.proto : '';
   const words = [proto, s.kind ? kind : '', ...(s.details ? r.details : []), s.hop ? r.hop : ''].filter((w) => w);
-  return [...line, end('src', r.ends.src), tint(s.arrow), end('dst', r.ends.dst), ...(words.length ? [tint(` ${words.join(' ')}`)] : [])];
+  return [
+    ...line,
+    end('src', r.ends.src),
+    tint(s.arrow),
+    end('dst', r.ends.dst),
+    ...(words.length ? [tint(` ${words.join(' ')}`)] : []),
+  ];
 }
 
 // The parts of a line a step's expectations name: kept while everything else gives way.
@@ -163,7 +197,11 @@ export interface Keep {
 // The richest shape of the row that fits `width` columns, never dropping what `keep` names before the rest;
 // when not even that fits, the line is cut with "…".
 export function fitPacket(r: PacketRow, width: number, keep: Keep = {}): Line {
-  const kept = SHAPES.map((s) => ({ ...s, ...(keep.hop ? { hop: true } : {}), ...(keep.details ? { details: true } : {}) }));
+  const kept = SHAPES.map((s) => ({
+    ...s,
+    ...(keep.hop ? { hop: true } : {}),
+    ...(keep.details ? { details: true } : {}),
+  }));
   for (const s of kept) {
     const l = shaped(r, s);
     if (lineWidth(l) <= width) return l;
@@ -173,5 +211,8 @@ export function fitPacket(r: PacketRow, width: number, keep: Keep = {}): Line {
 
 // The fields of a step's expectations, as what its packet lines keep: ttl names the hop, sizes the details.
 export function keepFor(fields: string[]): Keep {
-  return { ...(fields.includes('ttl') ? { hop: true } : {}), ...(fields.some((f) => ['len', 'mtu', 'df', 'fragment', 'fragOffset'].includes(f)) ? { details: true } : {}) };
+  return {
+    ...(fields.includes('ttl') ? { hop: true } : {}),
+    ...(fields.some((f) => ['len', 'mtu', 'df', 'fragment', 'fragOffset'].includes(f)) ? { details: true } : {}),
+  };
 }

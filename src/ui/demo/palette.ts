@@ -17,7 +17,11 @@ export function noColorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 // Colours a terminal really has: blessed's count, unless its TERM names 256 colours blessed could not read.
-export function terminalColours(blessedCount: number, term = process.env.TERM ?? '', colorterm = process.env.COLORTERM ?? ''): number {
+export function terminalColours(
+  blessedCount: number,
+  term = process.env.TERM ?? '',
+  colorterm = process.env.COLORTERM ?? '',
+): number {
   if (/256col/.test(term) || /truecolor|24bit/.test(colorterm)) return Math.max(blessedCount, 256);
   return blessedCount;
 }

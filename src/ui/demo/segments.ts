@@ -71,7 +71,9 @@ export const plain = (text: string, style?: string): Line => [{ text, ...(style 
 // by `indent` columns; styles kept. A word longer than a row is broken where the row ends.
 export function wrapLine(l: Line, width: number, indent = 2): Line[] {
   const cells: { ch: string; style?: string; w: number }[] = [];
-  for (const s of l) for (const { segment } of graphemes.segment(s.text)) cells.push({ ch: segment, w: stringWidth(segment), ...(s.style ? { style: s.style } : {}) });
+  for (const s of l)
+    for (const { segment } of graphemes.segment(s.text))
+      cells.push({ ch: segment, w: stringWidth(segment), ...(s.style ? { style: s.style } : {}) });
   const total = cells.reduce((n, c) => n + c.w, 0);
   if (width <= 0) return [];
   if (total <= width) return [l];

@@ -25,11 +25,20 @@ function rowText(r: IfaceFacts, short: boolean): string {
 
 // Containers on the left, host in the middle, wan on the right.
 function columnsOf(nodes: NodeFacts[]): NodeFacts[][] {
-  return [nodes.filter((n) => n.node !== 'host' && n.node !== 'wan'), nodes.filter((n) => n.node === 'host'), nodes.filter((n) => n.node === 'wan')].filter((c) => c.length);
+  return [
+    nodes.filter((n) => n.node !== 'host' && n.node !== 'wan'),
+    nodes.filter((n) => n.node === 'host'),
+    nodes.filter((n) => n.node === 'wan'),
+  ].filter((c) => c.length);
 }
 
 // Lays out columns for a given text shortening and cap per box.
-function layout(nodes: NodeFacts[], short: boolean, cap: number, points: string[]): { cols: Col[]; width: number; height: number } {
+function layout(
+  nodes: NodeFacts[],
+  short: boolean,
+  cap: number,
+  points: string[],
+): { cols: Col[]; width: number; height: number } {
   let x = 0;
   let height = 0;
   const cols = columnsOf(nodes).map((group) => {
@@ -113,10 +122,12 @@ export function topologyLines(nodes: NodeFacts[], points: string[], width: numbe
     }
   }
   // Merge neighbouring cells of one style into segments (cut to the width when even the narrowest boxes do not fit).
-  return grid.map((row) => row.slice(0, Math.max(0, width)).reduce<Seg[]>((out, c) => {
-    const last = out[out.length - 1];
-    if (last && last.style === c.style) last.text += c.text;
-    else out.push({ ...c });
-    return out;
-  }, []));
+  return grid.map((row) =>
+    row.slice(0, Math.max(0, width)).reduce<Seg[]>((out, c) => {
+      const last = out[out.length - 1];
+      if (last && last.style === c.style) last.text += c.text;
+      else out.push({ ...c });
+      return out;
+    }, []),
+  );
 }

@@ -34,7 +34,14 @@ type PaneRow = PacketRow | { marker: string };
 
 // Makes a bordered box with a label.
 function pane(screen: blessed.Widgets.Screen, label: string): Box {
-  return blessed.box({ parent: screen, label: ` ${label} `, tags: true, wrap: false, border: { type: 'line' }, style: boxStyle() });
+  return blessed.box({
+    parent: screen,
+    label: ` ${label} `,
+    tags: true,
+    wrap: false,
+    border: { type: 'line' },
+    style: boxStyle(),
+  });
 }
 
 // Moves a box to a rectangle.
@@ -63,8 +70,16 @@ export class DemoView {
 
   constructor(title: string) {
     // On a UTF-8 terminal draw lines as Unicode, not the DEC line-drawing set: copy, paste and tmux capture keep them.
-    if (/utf-?8/i.test(`${process.env.LC_ALL}:${process.env.LC_CTYPE}:${process.env.LANG}`)) process.env.NCURSES_NO_UTF8_ACS ??= '1';
-    this.screen = blessed.screen({ smartCSR: true, fullUnicode: true, title, warnings: false, autoPadding: false, dockBorders: false });
+    if (/utf-?8/i.test(`${process.env.LC_ALL}:${process.env.LC_CTYPE}:${process.env.LANG}`))
+      process.env.NCURSES_NO_UTF8_ACS ??= '1';
+    this.screen = blessed.screen({
+      smartCSR: true,
+      fullUnicode: true,
+      title,
+      warnings: false,
+      autoPadding: false,
+      dockBorders: false,
+    });
     // Blessed cannot read ncurses-6 terminfo and assumes 8 colours (gray drawn black): trust a TERM that names 256.
     const tput = (this.screen.program as unknown as { tput: { colors: number } }).tput;
     tput.colors = terminalColours(tput.colors);
@@ -73,7 +88,14 @@ export class DemoView {
     this.stepsBox = pane(this.screen, 'steps');
     this.commands = pane(this.screen, 'commands');
     this.helpLine = blessed.text({ parent: this.screen, tags: true, wrap: false, height: 1 });
-    this.overlay = blessed.box({ parent: this.screen, tags: true, wrap: false, hidden: true, border: { type: 'line' }, style: boxStyle() });
+    this.overlay = blessed.box({
+      parent: this.screen,
+      tags: true,
+      wrap: false,
+      hidden: true,
+      border: { type: 'line' },
+      style: boxStyle(),
+    });
     this.screen.on('resize', () => this.schedule());
   }
 
@@ -226,7 +248,14 @@ export class DemoView {
       b.setContent(packetFill(this.pktRows.get(p) ?? [], r, m.keep));
     });
     place(this.helpLine, lay.help);
-    const pause: Line = this.paused ? [{ text: ` ‖ PAUSED, ${this.held.filter((h) => h.point).length} new lines held (space resumes) `, style: 'yellow-fg}{bold' }] : [];
+    const pause: Line = this.paused
+      ? [
+          {
+            text: ` ‖ PAUSED, ${this.held.filter((h) => h.point).length} new lines held (space resumes) `,
+            style: 'yellow-fg}{bold',
+          },
+        ]
+      : [];
     this.helpLine.setContent(renderLine([...pause, ...m.help], cols));
     this.drawOverlay(lay.packets, cols);
     this.screen.render();
@@ -245,7 +274,12 @@ export class DemoView {
     const below = rows.length - Math.min(rows.length, top + h);
     const more = [above ? `↑${above}` : '', below ? `↓${below}` : ''].filter((x) => x).join(' ');
     this.commands.setLabel(fitLabel(`commands${more ? ` ${more} (PgUp/PgDn)` : ''}`, r.width));
-    this.commands.setContent(rows.slice(top, top + h).map((l) => renderLine(l, w)).join('\n'));
+    this.commands.setContent(
+      rows
+        .slice(top, top + h)
+        .map((l) => renderLine(l, w))
+        .join('\n'),
+    );
   }
 
   // The prediction box, over the packet panes (or the lower half), its lines wrapped.
@@ -258,7 +292,12 @@ export class DemoView {
     const height = Math.min(rows.length + 2, Math.max(3, Number(this.screen.height) - 1 - Math.max(0, top - 4)));
     const at = Math.max(0, Math.min(top, Number(this.screen.height) - 1 - height));
     place(this.overlay, { top: at, left: Math.floor((cols - width) / 2), width, height });
-    this.overlay.setContent(rows.slice(0, height - 2).map((l) => renderLine([{ text: ' ' }, ...l], width - 2)).join('\n'));
+    this.overlay.setContent(
+      rows
+        .slice(0, height - 2)
+        .map((l) => renderLine([{ text: ' ' }, ...l], width - 2))
+        .join('\n'),
+    );
   }
 
   // Leaves the terminal as it was.
@@ -280,13 +319,21 @@ function fill(lines: Line[], r: Rect, from: 'top' | 'bottom'): string {
 function packetFill(rows: PaneRow[], r: Rect, keep: Keep): string {
   const h = Math.max(0, r.height - 2);
   const w = Math.max(0, r.width - 2);
-  return fill(rows.slice(Math.max(0, rows.length - h)).map((row) => ('marker' in row ? markerLine(row.marker, w) : fitPacket(row, w, keep))), r, 'bottom');
+  return fill(
+    rows
+      .slice(Math.max(0, rows.length - h))
+      .map((row) => ('marker' in row ? markerLine(row.marker, w) : fitPacket(row, w, keep))),
+    r,
+    'bottom',
+  );
 }
 
 // A box label that fits in its top border (blessed would wrap a longer one onto the next row).
 function fitLabel(text: string, boxWidth: number): string {
   const room = Math.max(0, boxWidth - 4);
-  const cut = renderLine(ellipsize(plain(text), room), room).replace(/\{open\}/g, '{').replace(/\{close\}/g, '}');
+  const cut = renderLine(ellipsize(plain(text), room), room)
+    .replace(/\{open\}/g, '{')
+    .replace(/\{close\}/g, '}');
   return ` ${cut} `;
 }
 
@@ -298,13 +345,26 @@ function markerLine(text: string, w: number): Line {
 
 // The step list, scrolled so the current step and the next stay visible.
 function stepLines(steps: StepRow[], h: number): Line[] {
-  const mark: Record<StepRow['state'], [string, string]> = { done: ['✔ ', 'green-fg'], failed: ['✘ ', 'red-fg'], current: ['▶ ', 'green-fg'], 'current-failed': ['▶ ', 'red-fg'], next: ['· ', 'gray-fg'] };
+  const mark: Record<StepRow['state'], [string, string]> = {
+    done: ['✔ ', 'green-fg'],
+    failed: ['✘ ', 'red-fg'],
+    current: ['▶ ', 'green-fg'],
+    'current-failed': ['▶ ', 'red-fg'],
+    next: ['· ', 'gray-fg'],
+  };
   const lines: Line[] = steps.map((s, i) => {
     const [m, style] = mark[s.state];
     const cur = s.state.startsWith('current');
-    return [{ text: m, style }, { text: `${i + 1} ${s.id}`, style: cur ? 'bold' : s.state === 'next' ? '' : style }, { text: ` ${s.title}`, style: 'gray-fg' }];
+    return [
+      { text: m, style },
+      { text: `${i + 1} ${s.id}`, style: cur ? 'bold' : s.state === 'next' ? '' : style },
+      { text: ` ${s.title}`, style: 'gray-fg' },
+    ];
   });
-  const at = Math.max(0, steps.findIndex((s) => s.state.startsWith('current')));
+  const at = Math.max(
+    0,
+    steps.findIndex((s) => s.state.startsWith('current')),
+  );
   const start = Math.max(0, Math.min(at - 1, steps.length - h));
   return lines.slice(start, start + h);
 }
