@@ -204,6 +204,10 @@ export async function walkStep(
       : again || known !== undefined
         ? (known ?? NO_GUESS)
         : await predict(ctx, step.prediction);
+  // Kept at once, so a student who quits before doing the step is not asked again after a restart.
+  if (step.prediction && choice !== undefined && choice !== NO_GUESS) {
+    ctx.progress.predictions[info.id] = { choice, right: choice === step.prediction.answer };
+  }
   const action = await chooseAction(ctx, info, forcedSkip);
   if (action === 'quit') return 'quit';
   const t0 = performance.now();
