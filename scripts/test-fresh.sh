@@ -147,7 +147,7 @@ say "base $t_base s, root prepared in $t_prep s ($work)"
 # it adopts, as init does on a real machine; timeout would leave them as zombies that still look alive.
 envs=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb CI=true "LAB_FRESH_CLONE=$clone" "LAB_FRESH_SUITE=$suite"
   "LAB_FRESH_T0=$t_all" "LAB_FRESH_PREP=bare base $t_base s, root prepared $t_prep s")
-for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY LAB_DEBIAN_MIRROR; do
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY LAB_DEBIAN_MIRROR LAB_FRESH_FULL; do
   [[ -n ${!v:-} ]] && envs+=("$v=${!v}")
 done
 enter='set -e
