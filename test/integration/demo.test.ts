@@ -4,8 +4,8 @@
 // One at a time: each drives a full-screen terminal and a sandbox, and side by side on a small machine
 // their bounded waits raced the screen.
 import test from '../helpers/root-test.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/temp.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAIN } from '../helpers/cli.js';
 import { alive, journal, pidNamespace, processesIn, waitFor } from '../helpers/procs.js';
@@ -20,7 +20,7 @@ async function startDemo(
   rows: number,
   env: Record<string, string> = {},
 ): Promise<{ tmux: Tmux; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-demo-'));
+  const dir = tempDir('lab-demo-');
   const tmux = new Tmux();
   t.teardown(() => tmux.kill());
   await tmux.start(`${process.execPath} ${MAIN} demo 03-masquerade; echo DEMO-EXIT=$?; sleep 120`, cols, rows, {

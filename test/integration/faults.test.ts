@@ -2,9 +2,9 @@
 // the middle of a step, the CLI killed at random instants, a full pcap disk. Each run is judged by its
 // exit code and message, and must leave nothing (no journal entry, no process of the run).
 import test from '../helpers/root-test.js';
+import { tempDir } from '../helpers/temp.js';
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { lab, labProcess, MAIN, ROOT } from '../helpers/cli.js';
@@ -54,7 +54,7 @@ async function nothingLeft(t: { deepEqual: (a: unknown, b: unknown, m?: string) 
   t.deepEqual(journal(dir), [], 'no journal entry is left');
 }
 
-const stateDir = (): string => mkdtempSync(join(tmpdir(), 'lab-fault-'));
+const stateDir = (): string => tempDir('lab-fault-');
 
 test('a command that never ends stops at its bound, whole tree killed, naming command, node and bound', async (t) => {
   const dir = stateDir();
@@ -84,7 +84,7 @@ test('a command that never ends stops at its bound, whole tree killed, naming co
 });
 
 test('a lab bound outside the limits is exit 2 naming the field', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-bound-'));
+  const dir = tempDir('lab-bound-');
   const file = join(dir, 'bound.mjs');
   const src = readFileSync(join(ROOT, 'dist/fixtures/labs/faults.js'), 'utf8')
     .replace('timeoutMs: 1_000', 'timeoutMs: 10')
@@ -199,7 +199,7 @@ test('kill -9 of the CLI at random instants, then lab clean: nothing is left', a
 
 test('a full pcap disk (a small tmpfs in a private mount namespace) is exit 3 naming the file', async (t) => {
   const dir = stateDir();
-  const pcaps = mkdtempSync(join(tmpdir(), 'lab-full-'));
+  const pcaps = tempDir('lab-full-');
   const script = 'mount -t tmpfs -o size=16k lab-full "$1" && head -c 20000 /dev/zero > "$1/filler"; shift; exec "$@"';
   const r = await execa(
     'unshare',

@@ -2,10 +2,9 @@
 // npm test runs LOAD_RUNS (default 8) at once; `node scripts/load.mjs 50` is the issue's fifty (about
 // two minutes on 2 CPUs: beyond 4 sandboxes per CPU the runs queue for a slot).
 import test from '../helpers/root-test.js';
+import { tempDir } from '../helpers/temp.js';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lab, ROOT } from '../helpers/cli.js';
 import { journal } from '../helpers/procs.js';
@@ -35,8 +34,8 @@ test(`${RUNS} runs of 03-masquerade at once all pass, and nothing is left`, asyn
 });
 
 test('a full machine is said up front: exit 3 naming the limit, nothing built', async (t) => {
-  const slots = mkdtempSync(join(tmpdir(), 'lab-slots-'));
-  const state = mkdtempSync(join(tmpdir(), 'lab-slots-state-'));
+  const slots = tempDir('lab-slots-');
+  const state = tempDir('lab-slots-state-');
   const hog = spawn('flock', [join(slots, 'slot-0'), 'sleep', '60'], { stdio: 'ignore' });
   t.teardown(() => hog.kill('SIGKILL'));
   const held = async (): Promise<boolean> =>

@@ -1,9 +1,9 @@
 // --junit, --report, --json and --save-pcap from real runs of lab 03: valid JUnit with exactly the expected
 // failure, an HTML page a real browser renders, one story told four ways, and --pause-on-fail.
 import test from '../helpers/root-test.js';
+import { tempDir } from '../helpers/temp.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { decodeFrame } from '../../src/capture/decode.js';
 import { readPcap } from '../../src/capture/pcap-file.js';
@@ -34,7 +34,7 @@ interface Case {
 
 // Runs lab 03 with every report, into a fresh folder.
 async function runAll(extra: string[]): Promise<Files> {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-reports-'));
+  const dir = tempDir('lab-reports-');
   const f = (n: string): string => join(dir, n);
   const cli = await lab([
     'run',
@@ -242,7 +242,7 @@ test('--junit or --report where nothing can be written: exit 2 before anything i
 });
 
 test('--pause-on-fail keeps the failed sandbox up, says how to enter each node, and tears down on Enter', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-state-'));
+  const dir = tempDir('lab-state-');
   const env = { LAB_STATE_DIR: dir };
   const proc = labProcess(
     ['run', '03-masquerade', '--check', '--skip', 'masquerade', '--pause-on-fail', '--reporter', 'plain'],

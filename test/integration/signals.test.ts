@@ -1,9 +1,8 @@
 // SIGINT, SIGTERM and SIGHUP at any moment of a run, under both reporters: teardown, the signal's exit
 // code, and nothing left (no journal entry, no process of the run: keeper, node, capture or command).
 import test from '../helpers/root-test.js';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { labProcess } from '../helpers/cli.js';
 import { journal, waitFor } from '../helpers/procs.js';
@@ -40,7 +39,7 @@ let runMs: Promise<number> | undefined;
 function measure(): Promise<number> {
   runMs ??= (async () => {
     const t0 = performance.now();
-    const r = await labProcess(args('plain'), { LAB_STATE_DIR: mkdtempSync(join(tmpdir(), 'lab-sig-')) });
+    const r = await labProcess(args('plain'), { LAB_STATE_DIR: tempDir('lab-sig-') });
     if (r.exitCode !== 0) throw new Error(`${LAB} does not pass undisturbed: ${String(r.stdout).slice(-500)}`);
     return performance.now() - t0;
   })();
@@ -59,7 +58,7 @@ interface Outcome {
 
 // One run, signalled `at` ms after start (or not, if it already ended), then what it left.
 async function signalled(reporter: string, sig: keyof typeof CODES, at: number, second: boolean): Promise<Outcome> {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-sig-'));
+  const dir = tempDir('lab-sig-');
   const proc = labProcess(args(reporter), { LAB_STATE_DIR: dir });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));

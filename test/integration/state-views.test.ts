@@ -2,8 +2,8 @@
 // tuples, the counters of the rule the step added), the lines a look read, and the output of a
 // command whose output is the point.
 import test from '../helpers/root-test.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/temp.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lab } from '../helpers/cli.js';
 
@@ -17,7 +17,7 @@ interface Json {
 }
 
 test("lab 04 dnat: conntrack shows the connection with both tuples, and the DNAT rule's counter is above 0; a look shows what it read", async (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'lab-views-')), 'r.json');
+  const file = join(tempDir('lab-views-'), 'r.json');
   const r = await lab(['run', '04-port-mapping', '--check', '--until', 'dnat', '--reporter', 'plain', '--json', file]);
   t.is(r.exitCode, 0, r.stdout + r.stderr);
   const json = JSON.parse(readFileSync(file, 'utf8')) as Json;
