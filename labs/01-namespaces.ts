@@ -61,7 +61,8 @@ export default defineLab({
         },
         {
           run: [host(`mkdir -p /run/netns && touch /run/netns/${C}`)],
-          hint: /cannot be entered/,
+          // Either look may fail first: ip netns list may or may not list a name that is no namespace.
+          hint: /cannot be entered|no namespace named/,
           why: 'a plain file where the namespace should be pinned',
         },
       ],
