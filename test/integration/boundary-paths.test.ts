@@ -4,6 +4,7 @@
 // every later way in (step commands, a shell, captures, the trace, a container restart, `lab shell` of
 // a kept sandbox) stays inside the sandbox or refuses, and the real file the events link names is unchanged.
 import test from '../helpers/root-test.js';
+import { inNode } from '../helpers/node-shell.js';
 import { execa } from 'execa';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -70,19 +71,6 @@ function watchRealNet(): { stop: () => string[] } {
   const timer = setInterval(look, 25);
   timer.unref(); // a failed assertion must not keep the test process alive
   return { stop: () => (clearInterval(timer), look(), [...seen]) };
-}
-
-// One line in a node through a person's shell (session.shell): exit code and all output.
-async function inNode(session: LabSession, node: string, line: string): Promise<{ code: number; out: string }> {
-  const sh = session.shell(node, ['sh', '-c', line]);
-  const r = await execa(sh.argv[0]!, sh.argv.slice(1), {
-    env: sh.env,
-    extendEnv: false,
-    reject: false,
-    timeout: 10_000,
-    all: true,
-  });
-  return { code: r.exitCode ?? -1, out: String(r.all) };
 }
 
 // Ends this process's descendants whose command line has `needle` (nsenter parents left alone).

@@ -2,6 +2,7 @@
 // each escape the issue lists is refused by the kernel, the labs' own kind of steps still work, every
 // node has its own hostname, and the real machine is unchanged afterwards.
 import test from '../helpers/root-test.js';
+import { inNode } from '../helpers/node-shell.js';
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -17,19 +18,6 @@ const INIT_MODULE = `perl -e 'syscall(${syscallNumbers().init_module}, 0, 0, 0);
 // A real disk of this machine (not a loop or ram device), to try to mount from inside.
 function realDisk(): string | undefined {
   return readdirSync('/sys/block').find((d) => !/^(loop|ram|zram|dm-)/.test(d));
-}
-
-// One line in a node, typed through a person's shell path; exit code and all output.
-async function inNode(session: LabSession, node: string, line: string): Promise<{ code: number; out: string }> {
-  const sh = session.shell(node, ['sh', '-c', line]);
-  const r = await execa(sh.argv[0]!, sh.argv.slice(1), {
-    env: sh.env,
-    extendEnv: false,
-    reject: false,
-    timeout: 10_000,
-    all: true,
-  });
-  return { code: r.exitCode ?? -1, out: String(r.all) };
 }
 
 test('from every node, each escape is refused by the kernel and the real machine is unchanged', async (t) => {
