@@ -43,6 +43,14 @@ const PACKAGES = {
   blessed: ['src/ui'],
   commander: ['src/cli'],
   'node:child_process': ['src/sys', 'src/tools'],
+  // A terminal is a spawned process too: only the system layer opens one.
+  'node-pty': ['src/sys'],
+  // The browser's terminal and sockets belong to the web front end; playwright-core drives tests only.
+  '@xterm/xterm': ['src/ui'],
+  '@xterm/addon-fit': ['src/ui'],
+  '@fastify/websocket': ['src/ui'],
+  'playwright-core': [],
+  esbuild: [],
 };
 
 const layerOf = (rel) =>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes a fresh clone runnable: Debian packages, npm packages (with the libpcap binding), the build.
+# Makes a fresh clone runnable: Debian packages, npm packages (with the libpcap and node-pty bindings, built
+# from source), the build.
 # Idempotent. When nothing changed since the last complete setup it decides with shell builtins and one
 # find, without a lock. Every failure prints one line, "setup: WHAT failed: WHY; run: WHAT", and exits 3.
 # Tests point it elsewhere: LAB_SETUP_DIR (the project), LAB_SETUP_DPKG_STATUS (dpkg's status file),
@@ -58,14 +59,14 @@ logged() {
 npm_cause() {
   local out=$1 cmd=$2
   if grep -q 'pcap.h: No such file' "$out"; then echo "the libpcap headers are missing; run: apt-get install -y libpcap-dev, then $cmd"
-  elif grep -qiE 'gyp (ERR!|info).*(python|Could not find any Python)' "$out"; then echo "node-gyp finds no Python to build the pcap binding; run: apt-get install -y python3, then $cmd"
-  elif grep -qiE '(make|g\+\+|c\+\+|cc): (not found|No such file)|not found: make' "$out"; then echo "no compiler or make to build the pcap binding; run: apt-get install -y make g++, then $cmd"
+  elif grep -qiE 'gyp (ERR!|info).*(python|Could not find any Python)' "$out"; then echo "node-gyp finds no Python to build the native bindings (pcap, node-pty); run: apt-get install -y python3, then $cmd"
+  elif grep -qiE '(make|g\+\+|c\+\+|cc): (not found|No such file)|not found: make' "$out"; then echo "no compiler or make to build the native bindings (pcap, node-pty); run: apt-get install -y make g++, then $cmd"
   elif grep -qiE 'gyp.*(http GET|download|tarball)|node-v[0-9.]+-headers' "$out"; then echo "node-gyp found no Node.js headers and tried to download them; run: install them at /usr/include/node (the nodejs package does) or set nodedir in ~/.npmrc, then $cmd"
   elif grep -qiE 'CERT|certificate|self.signed' "$out"; then echo "TLS to the npm registry failed (CA certificates); run: apt-get install -y ca-certificates, or set cafile in ~/.npmrc, then $cmd"
   elif grep -qiE 'ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|network' "$out"; then echo "the npm registry ($(npm config get registry 2>/dev/null || echo '?')) is unreachable; run: check its proxy and registry in ~/.npmrc, then $cmd"
   elif grep -q 'ENOSPC' "$out"; then echo "no space left on the device; run: df -h $root, free some space, then $cmd"
   elif grep -qE 'EACCES|EPERM' "$out"; then echo "permission denied in $root; run: $cmd as the owner of the clone (or as root)"
-  elif grep -qE 'gyp ERR!' "$out"; then echo "the pcap binding did not build (node-gyp, errors above); run: $cmd, and read its output"
+  elif grep -qE 'gyp ERR!' "$out"; then echo "a native binding (pcap or node-pty) did not build (node-gyp, errors above); run: $cmd, and read its output"
   else echo "see its output above; run: $cmd"
   fi
 }

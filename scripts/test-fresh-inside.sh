@@ -46,6 +46,7 @@ main() {
   fi
   check 'setup ran npm ci and said so' grep -q '^setup: installed npm packages (' "$first"
   check 'the libpcap binding was built' test -f node_modules/pcap/build/Release/pcap_binding.node
+  check 'the node-pty binding was built (browser terminals)' test -f node_modules/node-pty/build/Release/pty.node
   check 'setup built the project and said so' grep -q '^setup: built (' "$first"
   check 'the root filesystem was built on first use' grep -q '^rootfs: root filesystem .* ready' "$first"
 
