@@ -139,7 +139,9 @@ if ! setup_fresh; then
     new_enough "$("$node_bin" --version 2>/dev/null)" || die "the installed Node.js is older than 20.19; run: $node_bin --version"
   fi
 
-  # 3. npm packages, when missing or when the lockfile changed; the pcap binding must load.
+  # 3. npm packages, when missing or when the lockfile changed; the pcap binding must load. Native
+  # bindings (pcap, better-sqlite3) are compiled here from their sources: no prebuilt binary is downloaded.
+  export npm_config_build_from_source=true
   if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
     say "installing npm packages (npm ci)"
     t0=${EPOCHREALTIME/./}
@@ -151,6 +153,12 @@ if ! setup_fresh; then
     t0=${EPOCHREALTIME/./}
     logged npm rebuild pcap || die "the pcap binding did not build: $(npm_cause "$log" 'npm rebuild pcap')"
     say "built the libpcap binding ($(took))"
+  fi
+  if ! "$node_bin" -e 'require("better-sqlite3")' 2>/dev/null; then
+    say "building the SQLite binding (npm rebuild better-sqlite3)"
+    t0=${EPOCHREALTIME/./}
+    logged npm rebuild better-sqlite3 || die "the SQLite binding did not build: $(npm_cause "$log" 'npm rebuild better-sqlite3')"
+    say "built the SQLite binding ($(took))"
   fi
   [[ -d node_modules ]] || die "npm ci left no node_modules in $root; run: npm ci"
   touch "$stamp"
