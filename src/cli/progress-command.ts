@@ -1,7 +1,7 @@
 // `lab progress` and `lab reset LAB`: what the walkthrough saved per lab, and forgetting it.
 import { EXIT, type ExitCode } from '../errors.js';
 import { labIds, loadLab } from '../engine/loader.js';
-import { allProgress, progressDir, resetProgress } from '../ui/progress-store.js';
+import { allProgress, progressDir, resetProgress } from '../ui/walk/progress-store.js';
 
 // One line per lab: steps done, predictions right, where a resumed run starts.
 export async function progressCommand(o: { json?: boolean }): Promise<ExitCode> {

@@ -1,7 +1,7 @@
 // --junit, --report and --pause-on-fail: the reporters and the runner hook they add to `lab run`.
 import type { LabEvents } from '../engine/events.js';
 import type { RunOptions } from '../engine/runner.js';
-import type { Reporter } from '../ui/reporter.js';
+import type { Reporter } from '../ui/shared/reporter.js';
 
 export interface ReportFlags {
   junit?: string;
@@ -22,11 +22,11 @@ export async function reportFiles(
   signal: AbortSignal,
 ): Promise<Reporter[]> {
   const out: Reporter[] = [];
-  if (f.junit) out.push((await import('../ui/junit-reporter.js')).attachJunitReporter(events, f.junit));
+  if (f.junit) out.push((await import('../ui/report/junit-reporter.js')).attachJunitReporter(events, f.junit));
   if (f.report) {
-    out.push((await import('../ui/html-report.js')).attachHtmlReporter(events, f.report));
+    out.push((await import('../ui/report/html-report.js')).attachHtmlReporter(events, f.report));
     opts.links = true;
   }
-  if (f.pauseOnFail) opts.onFail = (await import('../ui/pause.js')).pauseOnFail(signal);
+  if (f.pauseOnFail) opts.onFail = (await import('../ui/ci/pause.js')).pauseOnFail(signal);
   return out;
 }

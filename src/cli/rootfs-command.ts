@@ -22,7 +22,7 @@ export async function rootfsBuild(o: { force?: boolean; json?: boolean }): Promi
   const info = o.json
     ? await ensureRootfs({ force: Boolean(o.force) })
     : await (
-        await import('../ui/rootfs-reporter.js')
+        await import('../ui/ci/rootfs-reporter.js')
       ).withBuildProgress('root filesystem', (progress) =>
         ensureRootfs({ force: Boolean(o.force), onProgress: progress }),
       );

@@ -4,8 +4,8 @@ import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
 import { markInterrupted, runLab, type RunOptions } from '../engine/runner.js';
-import { summaryLine } from '../ui/lines.js';
-import type { Reporter } from '../ui/reporter.js';
+import { summaryLine } from '../ui/shared/lines.js';
+import type { Reporter } from '../ui/shared/reporter.js';
 import { checkOutputPaths } from './paths.js';
 import { printError } from './print-error.js';
 import { reportFiles, reportPaths } from './report-flags.js';
@@ -57,7 +57,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const reporters: Reporter[] = [];
   if (interactive) {
     // The walkthrough drives the session itself (predictions, typing, hints, progress).
-    const { walkthrough } = await import('../ui/walkthrough.js');
+    const { walkthrough } = await import('../ui/walk/walkthrough.js');
     let result: LabResult;
     try {
       result = await walkthrough(loaded, opts as RunOptions & { signal: AbortSignal });
@@ -73,13 +73,13 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     const reporter = flags.reporter ?? (process.stdout.isTTY ? 'listr' : 'plain');
     reporters.push(
       reporter === 'plain'
-        ? (await import('../ui/plain-reporter.js')).attachPlainReporter(events, o)
-        : (await import('../ui/ci-reporter.js')).attachCiReporter(events, o),
+        ? (await import('../ui/ci/plain-reporter.js')).attachPlainReporter(events, o)
+        : (await import('../ui/ci/ci-reporter.js')).attachCiReporter(events, o),
     );
   }
   if (flags.json)
     reporters.push(
-      (await import('../ui/json-reporter.js')).attachJsonReporter(
+      (await import('../ui/report/json-reporter.js')).attachJsonReporter(
         events,
         typeof flags.json === 'string' ? flags.json : undefined,
       ),

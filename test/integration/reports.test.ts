@@ -10,7 +10,7 @@ import { readPcap } from '../../src/capture/pcap-file.js';
 import { dumpDom, screenshot, visibleText } from '../helpers/chromium.js';
 import { lab, labProcess, type CliResult } from '../helpers/cli.js';
 import { alive, journal, waitFor } from '../helpers/procs.js';
-import { esc } from '../../src/ui/xml.js';
+import { esc } from '../../src/ui/report/xml.js';
 
 interface Files {
   dir: string;
@@ -113,7 +113,7 @@ test('--junit: valid XML, one testcase per check, exactly the expected failure w
 });
 
 test('--junit escapes what it quotes: markup and control characters survive a parse', async (t) => {
-  const { junitXml } = await import('../../src/ui/junit-reporter.js');
+  const { junitXml } = await import('../../src/ui/report/junit-reporter.js');
   const nasty = 'a<b>&c"d\'e ]]> \u0001 tab\tend';
   const look = { look: { node: 'host', cmd: 'x' }, pass: false, exitCode: 1, output: nasty, message: `look ${nasty}` };
   const step = {

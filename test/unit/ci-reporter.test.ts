@@ -1,7 +1,7 @@
 // The listr task list tells what the plain lines tell before the sandbox is up: a run waiting for a slot.
 import test from 'ava';
 import { LabEvents, type StepInfo } from '../../src/engine/events.js';
-import { attachCiReporter } from '../../src/ui/ci-reporter.js';
+import { attachCiReporter } from '../../src/ui/ci/ci-reporter.js';
 
 const step: StepInfo = {
   id: 'one',

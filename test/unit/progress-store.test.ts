@@ -10,7 +10,7 @@ import {
   progressDir,
   resetProgress,
   saveProgress,
-} from '../../src/ui/progress-store.js';
+} from '../../src/ui/walk/progress-store.js';
 
 test('save, load, list and reset, in $XDG_STATE_HOME/lab/progress', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-progress-'));

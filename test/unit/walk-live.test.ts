@@ -1,8 +1,8 @@
 // The live check's bounds: none before the first command, none while a command runs, at most one at a
 // time (a prompt meanwhile runs one more after it), and the pass line printed once.
 import test from 'ava';
-import type { WalkContext } from '../../src/ui/walk-context.js';
-import { LiveCheck } from '../../src/ui/walk-live.js';
+import type { WalkContext } from '../../src/ui/walk/context.js';
+import { LiveCheck } from '../../src/ui/walk/live.js';
 
 // A session whose check takes until released; counts the checks and the most at once.
 function fake(pass: () => boolean) {

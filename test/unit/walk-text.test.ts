@@ -1,8 +1,8 @@
 // Terminal text for the walkthrough at 80 columns: words and commands are never split.
 import test from 'ava';
 import stringWidth from 'string-width';
-import { commandGroups } from '../../src/ui/walk-shell.js';
-import { commandLines, shellWords, wrap } from '../../src/ui/walk-text.js';
+import { commandGroups } from '../../src/ui/walk/shell.js';
+import { commandLines, shellWords, wrap } from '../../src/ui/shared/text.js';
 
 test('a paragraph wraps at word boundaries within 80 columns, addresses whole', (t) => {
   const text =

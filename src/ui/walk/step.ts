@@ -1,18 +1,18 @@
 // One step of the walkthrough: show it, ask the prediction, run it (or let the student type it),
 // show the packets and the hint, reveal the answer, and record it all.
-import type { CheckResult } from '../check/types.js';
-import type { StepInfo } from '../engine/events.js';
-import { pickHint } from '../engine/hints.js';
-import type { Prediction } from '../engine/lab-types.js';
-import { probeCommand } from '../engine/probes.js';
-import type { StepResult } from '../engine/result.js';
-import { ask, type Choice } from './walk-prompts.js';
-import type { WalkContext } from './walk-context.js';
-import { checkReportLines } from './walk-report.js';
-import { commandGroups, typeCommands } from './walk-shell.js';
-import { commandLines, paint, say, wrap } from './walk-text.js';
-import { backToStart, prepareStart } from './walk-rebuild.js';
-import { canTrace, traceLines } from './walk-trace.js';
+import type { CheckResult } from '../../check/types.js';
+import type { StepInfo } from '../../engine/events.js';
+import { pickHint } from '../../engine/hints.js';
+import type { Prediction } from '../../engine/lab-types.js';
+import { probeCommand } from '../../engine/probes.js';
+import type { StepResult } from '../../engine/result.js';
+import { ask, type Choice } from './prompts.js';
+import type { WalkContext } from './context.js';
+import { checkReportLines } from './report.js';
+import { commandGroups, typeCommands } from './shell.js';
+import { commandLines, paint, say, wrap } from '../shared/text.js';
+import { backToStart, prepareStart } from './rebuild.js';
+import { canTrace, traceLines } from './trace.js';
 
 type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
 const NO_GUESS = -1;

@@ -1,11 +1,12 @@
 // The CI front end: a listr2 task per step; live on a TTY, plain lines in CI or a pipe.
 import { Listr, type ListrTaskWrapper } from 'listr2';
-import type { LabEvents, StepInfo } from '../engine/events.js';
-import type { LabResult } from '../engine/result.js';
+import type { LabEvents, StepInfo } from '../../engine/events.js';
+import type { LabResult } from '../../engine/result.js';
 import { deferred, type Deferred } from './deferred.js';
-import { stepLines, teardownLine } from './lines.js';
-import type { Reporter } from './reporter.js';
-import { wrap } from './walk-text.js';
+import { defaultRenderer } from './renderer.js';
+import { stepLines, teardownLine } from '../shared/lines.js';
+import type { Reporter } from '../shared/reporter.js';
+import { wrap } from '../shared/text.js';
 
 export interface CiReporterOptions {
   renderer?: 'default' | 'simple' | 'test';
@@ -20,11 +21,6 @@ interface StepTrack {
   ended: Deferred<string>; // final status
   lines: string[];
   task?: Task;
-}
-
-// Picks the renderer: interactive on a TTY, line by line when CI=true or not a TTY.
-export function defaultRenderer(): 'default' | 'simple' {
-  return process.stdout.isTTY && !process.env.CI ? 'default' : 'simple';
 }
 
 // Subscribes to the engine and renders; `done()` resolves when the list has finished drawing.

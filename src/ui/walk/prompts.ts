@@ -1,8 +1,8 @@
 // The walkthrough's questions (inquirer), with Ctrl-C and signals turned into one interrupt.
 // The prompt is cleared once answered and replaced by a short wrapped record of the answer.
 import { select } from '@inquirer/prompts';
-import { InterruptedError } from '../errors.js';
-import { paint, say, wrap } from './walk-text.js';
+import { InterruptedError } from '../../errors.js';
+import { paint, say, wrap } from '../shared/text.js';
 
 export interface Choice<T> {
   name: string;

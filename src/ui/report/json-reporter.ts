@@ -1,8 +1,8 @@
 // The whole result as JSON, on stdout or into a file, written once the run has ended.
-import type { LabEvents } from '../engine/events.js';
-import { exitCodeOf, type LabResult } from '../engine/result.js';
-import { writeOutputFile } from '../sys/output-file.js';
-import type { Reporter } from './reporter.js';
+import type { LabEvents } from '../../engine/events.js';
+import { exitCodeOf, type LabResult } from '../../engine/result.js';
+import { writeOutputFile } from '../../sys/output-file.js';
+import type { Reporter } from '../shared/reporter.js';
 
 // The JSON document of a result: its exit code first, then everything the run recorded.
 export function resultJson(result: LabResult): string {

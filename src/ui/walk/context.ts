@@ -1,7 +1,7 @@
 // What the walkthrough's parts share: the session they drive, the interrupt signal, saved progress.
-import type { LabSession } from '../engine/session.js';
+import type { LabSession } from '../../engine/session.js';
 import type { LabProgress } from './progress-store.js';
-import type { Spare } from './walk-rebuild.js';
+import type { Spare } from './rebuild.js';
 
 export interface WalkContext {
   session: LabSession; // replaced when the walkthrough goes back to a step's start (a fresh sandbox)

@@ -1,11 +1,11 @@
 // "I will type it myself": the step's commands as the goal, a shell in each node they run in, then
 // the engine's check; on failure the packets, the hint, and retry / solution / have it run.
-import type { LabCommand } from '../engine/lab-types.js';
-import { spawnOnTerminal } from '../engine/terminal.js';
-import { InterruptedError } from '../errors.js';
-import type { WalkContext } from './walk-context.js';
-import { LIVE_SHELL_ENV, LiveCheck } from './walk-live.js';
-import { commandLines, paint, say, wrap } from './walk-text.js';
+import type { LabCommand } from '../../engine/lab-types.js';
+import { spawnOnTerminal } from '../../engine/terminal.js';
+import { InterruptedError } from '../../errors.js';
+import type { WalkContext } from './context.js';
+import { LIVE_SHELL_ENV, LiveCheck } from './live.js';
+import { commandLines, paint, say, wrap } from '../shared/text.js';
 
 export interface CommandGroup {
   node: string;

@@ -1,9 +1,9 @@
 // A run told by its events, gathered for the reports written at the end (JUnit, HTML).
-import type { CheckResult } from '../check/types.js';
-import type { EventOf, LabEvents, StepInfo } from '../engine/events.js';
-import type { NodeFacts } from '../engine/links.js';
-import type { LabResult, StepStatus } from '../engine/result.js';
-import type { CommandRecord } from '../sys/exec.js';
+import type { CheckResult } from '../../check/types.js';
+import type { EventOf, LabEvents, StepInfo } from '../../engine/events.js';
+import type { NodeFacts } from '../../engine/links.js';
+import type { LabResult, StepStatus } from '../../engine/result.js';
+import type { CommandRecord } from '../../sys/exec.js';
 
 export interface StoryCheck {
   phase: 'before' | 'after';

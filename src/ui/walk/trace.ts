@@ -1,6 +1,6 @@
 // The hook for "the packet's path", built in the engine as session.trace(stepId).
 // The walkthrough offers it after a check only when the session has it; nothing here traces.
-import type { LabSession } from '../engine/session.js';
+import type { LabSession } from '../../engine/session.js';
 
 type Traceable = { trace?: (stepId: string) => Promise<unknown> };
 

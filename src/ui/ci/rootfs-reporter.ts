@@ -1,6 +1,6 @@
 // Progress of a root filesystem build, as a listr2 task (live on a TTY, plain lines otherwise).
 import { Listr } from 'listr2';
-import { defaultRenderer } from './ci-reporter.js';
+import { defaultRenderer } from './renderer.js';
 
 // Runs `work` under one task whose output follows the progress lines it reports.
 export async function withBuildProgress<T>(

@@ -1,9 +1,9 @@
 // Live checks while the student types: after each command entered in the step's shell, the step's
 // check runs again in the background; the moment it passes, one line says so. At most one check at a
 // time, and none while a command runs (the shell tells its command starts and prompts on fd 3).
-import { redrawForeground } from '../engine/terminal.js';
-import type { WalkContext } from './walk-context.js';
-import { paint } from './walk-text.js';
+import { redrawForeground } from '../../engine/terminal.js';
+import type { WalkContext } from './context.js';
+import { paint } from '../shared/text.js';
 
 // What the student's bash runs so it tells the walkthrough: `c` when a command starts (PS0), `p` at
 // each prompt (PROMPT_COMMAND). Errors are hidden: a student who closes fd 3 only loses the live check.

@@ -1,6 +1,6 @@
 // The topology as an SVG: a box per node listing its interfaces and addresses, a line per veth pair,
 // capture points marked. Drawn from the wiring the run told (`links` events) and the lab's capture points.
-import type { NodeFacts, IfaceFacts } from '../engine/links.js';
+import type { NodeFacts, IfaceFacts } from '../../engine/links.js';
 import { esc } from './xml.js';
 
 const ROW_H = 18;

@@ -1,11 +1,11 @@
 // `--junit FILE`: the run as JUnit XML (the Jenkins/GitLab flavour): one testcase per step check and
 // per before-check; a failure carries the expected-vs-seen report.
 import { hostname } from 'node:os';
-import type { LabEvents } from '../engine/events.js';
-import { formatCheckReport } from '../engine/report.js';
-import { writeOutputFile } from '../sys/output-file.js';
-import { causeLines, hintLines } from './lines.js';
-import type { Reporter } from './reporter.js';
+import type { LabEvents } from '../../engine/events.js';
+import { formatCheckReport } from '../../engine/report.js';
+import { writeOutputFile } from '../../sys/output-file.js';
+import { causeLines, hintLines } from '../shared/lines.js';
+import type { Reporter } from '../shared/reporter.js';
 import { storyReporter, type RunStory, type StoryStep } from './run-story.js';
 import { attrs, esc } from './xml.js';
 

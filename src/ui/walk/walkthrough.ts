@@ -1,19 +1,19 @@
 // The student's walkthrough of a lab on a terminal: it drives the engine's LabSession step by step
 // (predict, run or type, packets, hint, answer), saves progress, and ends honestly.
-import { InterruptedError, toLabError } from '../errors.js';
-import { LabEvents } from '../engine/events.js';
-import type { LoadedLab } from '../engine/loader.js';
-import { checkEnvironment, checkSelection } from '../engine/preflight.js';
-import { errorSummary, type LabResult, type StepResult } from '../engine/result.js';
-import type { StepInfo } from '../engine/events.js';
-import { LabSession } from '../engine/session.js';
-import { commandLine, outputLines } from './lines.js';
+import { InterruptedError, toLabError } from '../../errors.js';
+import { LabEvents } from '../../engine/events.js';
+import type { LoadedLab } from '../../engine/loader.js';
+import { checkEnvironment, checkSelection } from '../../engine/preflight.js';
+import { errorSummary, type LabResult, type StepResult } from '../../engine/result.js';
+import type { StepInfo } from '../../engine/events.js';
+import { LabSession } from '../../engine/session.js';
+import { commandLine, outputLines } from '../shared/lines.js';
 import { loadProgress, newProgress, saveProgress, type LabProgress } from './progress-store.js';
-import { ask, type Choice } from './walk-prompts.js';
-import type { WalkContext } from './walk-context.js';
-import { quitChoice, showTrace, traceChoice, walkStep } from './walk-step.js';
-import { backToStart, dropSpare, prepareStart, replay } from './walk-rebuild.js';
-import { commandLines, paint, say, wrap, wrapLine } from './walk-text.js';
+import { ask, type Choice } from './prompts.js';
+import type { WalkContext } from './context.js';
+import { quitChoice, showTrace, traceChoice, walkStep } from './step.js';
+import { backToStart, dropSpare, prepareStart, replay } from './rebuild.js';
+import { commandLines, paint, say, wrap, wrapLine } from '../shared/text.js';
 
 export interface WalkOptions {
   skip: string[];

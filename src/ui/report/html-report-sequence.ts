@@ -1,8 +1,8 @@
 // A check's flows as a sequence diagram: one lane per capture point, a request arrow and a reply arrow
 // per flow, and the translations (NAT) drawn between the lanes, the rewritten address highlighted.
-import type { Flow } from '../capture/types.js';
-import type { CheckResult } from '../check/types.js';
-import { findRewrites, formatEndpoint, isNoise, type Rewrite } from '../engine/report.js';
+import type { Flow } from '../../capture/types.js';
+import type { CheckResult } from '../../check/types.js';
+import { findRewrites, formatEndpoint, isNoise, type Rewrite } from '../../engine/report.js';
 import { esc } from './xml.js';
 
 const LANE_W = 400;

@@ -1,15 +1,15 @@
 // `--report FILE.html`: one self-contained page (inline CSS and SVG, nothing fetched) telling the run:
 // the topology, and per step its commands, verdicts, flows per capture point and NAT between them.
 import { dirname, relative, resolve } from 'node:path';
-import type { LabEvents } from '../engine/events.js';
-import { formatCheckReport } from '../engine/report.js';
-import { exitCodeOf } from '../engine/result.js';
+import type { LabEvents } from '../../engine/events.js';
+import { formatCheckReport } from '../../engine/report.js';
+import { exitCodeOf } from '../../engine/result.js';
 import { REPORT_CSS } from './html-report-css.js';
 import { sequenceSvg } from './html-report-sequence.js';
 import { topologySvg } from './html-report-topology.js';
-import { summaryLine } from './lines.js';
-import { writeOutputFile } from '../sys/output-file.js';
-import type { Reporter } from './reporter.js';
+import { summaryLine } from '../shared/lines.js';
+import { writeOutputFile } from '../../sys/output-file.js';
+import type { Reporter } from '../shared/reporter.js';
 import { storyReporter, type RunStory, type StoryCheck, type StoryStep } from './run-story.js';
 import { esc } from './xml.js';
 

@@ -1,7 +1,7 @@
 // A stable line-by-line reporter: the walkthrough's output, and a renderer tests can read.
-import type { LabEvents } from '../engine/events.js';
-import { stepLines, teardownLine } from './lines.js';
-import type { Reporter } from './reporter.js';
+import type { LabEvents } from '../../engine/events.js';
+import { stepLines, teardownLine } from '../shared/lines.js';
+import type { Reporter } from '../shared/reporter.js';
 
 export interface PlainOptions {
   write?: (line: string) => void;

@@ -1,9 +1,9 @@
 // Plain text for commands, outputs and verdicts, shared by every text front end.
-import { formatCheckReport } from '../engine/report.js';
-import type { CheckResult } from '../check/types.js';
-import type { CommandRecord } from '../sys/exec.js';
-import type { LabEvent } from '../engine/events.js';
-import type { LabResult } from '../engine/result.js';
+import { formatCheckReport } from '../../engine/report.js';
+import type { CheckResult } from '../../check/types.js';
+import type { CommandRecord } from '../../sys/exec.js';
+import type { LabEvent } from '../../engine/events.js';
+import type { LabResult } from '../../engine/result.js';
 
 // "[host] $ ip link add br0 type bridge", with a note when it failed or failed as the lab expected,
 // and the sandbox limit it reached (which long output would otherwise hide).

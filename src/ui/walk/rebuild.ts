@@ -1,10 +1,10 @@
 // Going back to a step's starting state: a fresh sandbox with the earlier steps' commands replayed
 // (without their checks), so a retry never runs on top of a wrong attempt. The fresh sandbox is made
 // ahead, while the student reads a failed check, so going back costs only the swap.
-import type { LabSession } from '../engine/session.js';
-import { InterruptedError } from '../errors.js';
-import type { WalkContext } from './walk-context.js';
-import { paint, say, wrap } from './walk-text.js';
+import type { LabSession } from '../../engine/session.js';
+import { InterruptedError } from '../../errors.js';
+import type { WalkContext } from './context.js';
+import { paint, say, wrap } from '../shared/text.js';
 
 export interface Spare {
   index: number; // the step whose start it is at
