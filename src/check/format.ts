@@ -4,6 +4,7 @@ import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
 import { safeText } from './matchers.js';
 import { regex } from './evaluate.js';
 import type { CheckResult, Expectation, LookResult, PacketMatcher, PointObservation, ViewResult } from './types.js';
+import { isChatter, isShown } from '../model/packet-noise.js';
 
 const PROTO: Record<string, string> = {
   icmp: 'ICMP',
@@ -14,7 +15,6 @@ const PROTO: Record<string, string> = {
   ip: 'IP',
   other: '',
 };
-const NOISE = /^(neighbor-|router-|mld|redirect)/;
 
 const endpoint = formatEndpoint;
 
@@ -41,9 +41,25 @@ export function formatFlow(f: Flow): string {
   return `${endpoint(f.a)} -> ${endpoint(f.b)} ${proto} ${side(f.fwd, v6)}, ${back}`;
 }
 
-// True for IPv6 neighbour discovery and MLD chatter, hidden unless asked for.
+// A flow as the packet-noise policy reads it: its protocol, every kind it saw, where it went.
+function flowFacts(f: Flow): { proto: string; kinds: string[]; to: string } {
+  return { proto: f.proto, kinds: [...f.fwd.kinds, ...f.rev.kinds], to: f.b.addr };
+}
+
+// True for link-local chatter (ND, MLD, IGMP, link-local multicast), folded unless a matcher names it.
 export function isNoise(f: Flow): boolean {
-  return f.proto === 'icmp6' && [...f.fwd.kinds, ...f.rev.kinds].every((k) => NOISE.test(k));
+  return isChatter(flowFacts(f));
+}
+
+// The matchers of a check's expectations at one point: what decides whether chatter there is shown.
+export function matchersAt(r: CheckResult, point: string): PacketMatcher[] {
+  return r.expectations.filter((x) => x.expectation.point === point).map((x) => x.expectation.matcher);
+}
+
+// The flows a view lists at a point: chatter folded out unless the check's matchers there name it.
+export function shownFlowsAt(p: PointObservation, r: CheckResult): Flow[] {
+  const ms = matchersAt(r, p.point);
+  return p.flows.filter((f) => isShown(flowFacts(f), ms));
 }
 
 // "ICMP echo-request src=10.0.2.15 ttl=63": the label plus the fields it does not already say; a tunnel
@@ -85,12 +101,9 @@ export function formatExpectation(e: Expectation): string {
   return `${e.kind === 'expect' ? 'expect' : 'expect none'} ${formatMatcher(e.matcher)} at ${e.point}${count}`;
 }
 
-// Flows worth listing at a point: all when verbose, else without ND/MLD noise unless the check is about ICMPv6.
+// Flows worth listing at a point: all when verbose, else without the chatter the check does not name.
 function shownFlows(p: PointObservation, r: CheckResult, verbose: boolean): Flow[] {
-  const aboutIcmp6 = r.expectations.some(
-    (x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6',
-  );
-  return verbose || aboutIcmp6 ? p.flows : p.flows.filter((f) => !isNoise(f));
+  return verbose ? p.flows : shownFlowsAt(p, r);
 }
 
 const echoId = (f: Flow): string | undefined => / id=(\S+)/.exec(f.key)?.[1];
@@ -168,7 +181,7 @@ export function formatCheckReport(r: CheckResult, opts: { verbose?: boolean } = 
       const flows = shownFlows(p, r, Boolean(opts.verbose));
       const hidden = p.flows.length - flows.length;
       lines.push(
-        `     flows at ${p.point} (${p.packets} packet${p.packets === 1 ? '' : 's'} in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} IPv6 ND/MLD flows hidden` : ''}):${flows.length ? '' : ' none'}`,
+        `     flows at ${p.point} (${p.packets} packet${p.packets === 1 ? '' : 's'} in ${Math.round(p.windowMs)} ms${hidden ? `, ${hidden} ND/MLD/IGMP flow${hidden === 1 ? '' : 's'} hidden` : ''}):${flows.length ? '' : ' none'}`,
       );
       for (const f of flows) lines.push(`       ${formatFlow(f)}`);
     }

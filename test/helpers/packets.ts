@@ -61,3 +61,28 @@ export function ns6(src: string, dst: string): Packet {
     icmp: { version: 6, type: 135, code: 0, name: 'neighbor-solicitation' },
   };
 }
+
+// An IGMPv3 membership report to 224.0.0.22 (a bridge's multicast chatter).
+export function igmp(src: string): Packet {
+  ts += 1000;
+  return {
+    tsUs: ts,
+    caplen: 54,
+    len: 54,
+    proto: 'ip',
+    ip: { version: 4, src, dst: '224.0.0.22', ttl: 1, proto: 2, len: 40 },
+  };
+}
+
+// An IPv6 neighbour advertisement answering ns6.
+export function na6(src: string, dst: string): Packet {
+  ts += 1000;
+  return {
+    tsUs: ts,
+    caplen: 86,
+    len: 86,
+    proto: 'icmp6',
+    ip: { version: 6, src, dst, ttl: 255, proto: 58, len: 72 },
+    icmp: { version: 6, type: 136, code: 0, name: 'neighbor-advertisement' },
+  };
+}

@@ -77,7 +77,7 @@ test('a failing report shows the verdict, the near miss with its field, and the 
     'FAIL expected ICMP echo-request src=10.0.2.15 at host:eth0: not seen (0 of >=1)',
     '       nearest: 172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=63 x3, no reply',
     '         src: expected 10.0.2.15, seen 172.17.0.100',
-    '     flows at host:eth0 (4 packets in 120 ms, 1 IPv6 ND/MLD flows hidden):',
+    '     flows at host:eth0 (4 packets in 120 ms, 1 ND/MLD/IGMP flow hidden):',
     '       172.17.0.100 -> 203.0.113.8 ICMP echo-request ttl=63 x3, no reply',
   ]);
   t.true(formatCheckReport(r, { verbose: true }).some((l) => l.includes('neighbor-solicitation')));

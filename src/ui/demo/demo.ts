@@ -3,6 +3,7 @@
 import { formatCheckReport } from '../../engine/report.js';
 import { LabEvents, type StepInfo } from '../../engine/events.js';
 import type { Prediction } from '../../engine/lab-types.js';
+import type { PacketMatcher } from '../../check/types.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import { LabSession, stepInfos } from '../../engine/session.js';
@@ -29,6 +30,7 @@ export class Demo {
   private openError: string | undefined; // why the sandbox could not be built, said after the screen is gone
   private lastError: string | undefined; // the last action's error
   private readonly asked = new Set<string>(); // steps whose prediction the class was asked: the answer follows the step
+  private matchers: PacketMatcher[] = []; // the current step's matchers: the chatter they name is shown
 
   constructor(loaded: LoadedLab) {
     this.loaded = loaded;
@@ -70,7 +72,7 @@ export class Demo {
   private listen(): void {
     const e = this.events;
     e.on('packet', (x) => {
-      if (!isChatter(x.packet)) this.view.packet(x.point, this.lines.row(x.point, x.packet));
+      if (!isChatter(x.packet, this.matchers)) this.view.packet(x.point, this.lines.row(x.point, x.packet));
     });
     e.on('command-start', (x) => {
       if (!x.setup)
@@ -175,10 +177,15 @@ export class Demo {
     return s.points.length ? s.points : (this.loaded.def.steps.find((d) => d.id === s.id)?.before?.points ?? []);
   }
 
+  // The matchers of a step's expectations (and its before-check's).
+  private matchersOf(s: StepInfo | undefined): PacketMatcher[] {
+    const def = s && this.loaded.def.steps.find((d) => d.id === s.id);
+    return [...(def?.check?.expectations ?? []), ...(def?.before?.expectations ?? [])].map((e) => e.matcher);
+  }
+
   // What the step's packet lines keep: the fields its expectations (and its before-check's) name.
   private keepOf(s: StepInfo | undefined): Keep {
-    const def = s && this.loaded.def.steps.find((d) => d.id === s.id);
-    const exps = [...(def?.check?.expectations ?? []), ...(def?.before?.expectations ?? [])];
+    const exps = this.matchersOf(s).map((matcher) => ({ matcher }));
     return keepFor(
       exps.flatMap((e) =>
         Object.entries(e.matcher.fields)
@@ -354,6 +361,7 @@ export class Demo {
       ...key('?', 'ask'),
       ...key('q', 'quit'),
     ];
+    this.matchers = this.matchersOf(cur);
     this.view.update({ links: this.links, points: this.pointsOf(cur), keep: this.keepOf(cur), steps: rows, help });
   }
 }

@@ -3,6 +3,7 @@
 // and each line fitted to its pane by giving up its least useful parts first.
 import type { Packet } from '../../capture/types.js';
 import { describePacket, packetParts } from '../../engine/report.js';
+import { isShown, type NoiseMatcher } from '../../model/packet-noise.js';
 import { HIGHLIGHT } from './palette.js';
 import { ellipsize, lineWidth, type Line, type Seg } from './segments.js';
 
@@ -24,9 +25,11 @@ export function direction(p: Packet): 'request' | 'reply' | undefined {
   return undefined;
 }
 
-// IPv6 neighbour discovery, MLD and IGMP chatter: hidden from the panes, as the reports hide it.
-export function isChatter(p: Packet): boolean {
-  return /^(neighbor-|router-|mld|redirect)/.test(p.icmp?.name ?? '') || p.ip?.proto === 2;
+// Link-local chatter (ND, MLD, IGMP, link-local multicast) the step's matchers do not name: folded out of
+// the panes by the same policy as the reports.
+export function isChatter(p: Packet, matchers: readonly NoiseMatcher[] = []): boolean {
+  const kind = p.icmp?.name ?? p.tcp?.flags ?? (p.udp ? 'udp' : p.ip ? `ip-proto-${p.ip.proto}` : p.proto);
+  return !isShown({ proto: p.proto, kinds: [kind], to: p.ip?.dst }, matchers);
 }
 
 // What stays the same when NAT rewrites a packet: its kind and its sequence numbers.

@@ -1,7 +1,7 @@
 // A check's result as the walkthrough shows it: per capture point the flows (tshark-like, noise folded
 // into one line), then the verdicts with near misses, then any rewrite side by side.
 import type { CheckResult } from '../../check/types.js';
-import { formatFlow, formatRewrites, isChatter } from '../../engine/packet-lines.js';
+import { formatFlow, formatRewrites, shownFlowsAt } from '../../engine/packet-lines.js';
 import { formatViews, lookRead } from '../../engine/report.js';
 import { paint, wrapLine } from '../shared/text.js';
 
@@ -34,10 +34,7 @@ export function checkReportLines(r: CheckResult): string[] {
     for (const o of l.pass ? lookRead(l) : l.output.split('\n').filter(Boolean).slice(0, 8)) out.push(`       | ${o}`);
   }
   for (const p of r.points) {
-    const aboutIcmp6 = r.expectations.some(
-      (x) => x.expectation.point === p.point && x.expectation.matcher.proto === 'icmp6',
-    );
-    const shown = aboutIcmp6 ? p.flows : p.flows.filter((f) => !isChatter(f));
+    const shown = shownFlowsAt(p, r);
     out.push(
       `  ${paint('bold', `at ${p.point}`)} (${count(p.packets, 'packet')} in ${Math.round(p.windowMs)} ms)${p.error ? `: ${p.error}` : shown.length ? ':' : ': no flows'}`,
     );
