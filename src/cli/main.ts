@@ -144,6 +144,22 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
     .action(async (o: { json?: boolean }) => setCode((await import('./rootfs-command.js')).rootfsStatus(o)));
 
   program
+    .command('serve')
+    .description("serve a class in the browser: each student in their own sandbox, the teacher's live board")
+    .option('--port <n>', 'TCP port (0: any free one)', '8080')
+    .option('--host <addr>', 'address to bind; anything but loopback warns unless TLS is given', '127.0.0.1')
+    .option('--labs <ids>', 'the labs the class may open, comma-separated (default: every lab)', collect)
+    .option('--max-students <n>', 'joins beyond this many get 503', '40')
+    .option('--data <dir>', "the class's database folder (default: the XDG state folder, lab/serve)")
+    .option('--idle-minutes <n>', "remove a student's sandbox unused this long (their progress stays)", '20')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-key <file>', "and this certificate's key (PEM)")
+    .option('--json', 'print one JSON line { url, teacherToken, code } instead')
+    .action(async (o: import('./serve-command.js').ServeFlags) =>
+      setCode(await (await import('./serve-command.js')).serveCommand(o)),
+    );
+
+  program
     .command('ps')
     .description('list kept, running and dead sandboxes: run id, lab, state, age, owner, checkout')
     .option('--json', 'as JSON')

@@ -374,6 +374,12 @@ export class LabSession {
     return shellSpec(this.sandbox.enter(node), node, cmd, process.env);
   }
 
+  // One command a person runs in a node through a front end (its argv unchanged, no shell), bounded like
+  // a lab command; it is not a step's command, so no event tells it.
+  exec(node: string, argv: string[], timeoutMs?: number): Promise<CommandRecord> {
+    return this.sandbox.execArgv(node, argv, undefined, timeoutMs);
+  }
+
   // Repeats the step's probes every ~200 ms until stopped; their packets arrive on the stream.
   startTraffic(stepId: string): void {
     const check = this.step(stepId).check ?? this.step(stepId).before;

@@ -281,6 +281,11 @@ export class Sandbox {
     return this.run(node, plainWords(cmd) ?? ['sh', '-c', cmd], cmd, false, observer, timeoutMs);
   }
 
+  // Runs one command given as its argv (a front end's API), no shell between, bounded like a lab command.
+  execArgv(node: string, argv: string[], observer?: CommandObserver, timeoutMs?: number): Promise<CommandRecord> {
+    return this.run(node, argv, argv.join(' '), false, observer, timeoutMs);
+  }
+
   // Runs a traffic generator in a node, refusing if that node were the real network namespace.
   probe(
     node: string,

@@ -1,0 +1,110 @@
+// `lab serve`: a whole class on this machine. Prints where the teacher and the students go, then
+// serves until SIGINT or SIGTERM, which remove every student's sandbox and exit 0.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { labIds, loadLab, probeLabs, resolveLab } from '../engine/loader.js';
+import { checkEnvironment } from '../engine/preflight.js';
+
+export interface ServeFlags {
+  port?: string;
+  host?: string;
+  labs?: string[];
+  maxStudents?: string;
+  data?: string;
+  idleMinutes?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  json?: boolean;
+}
+
+// A whole number within bounds, or a usage error naming the option.
+function intOption(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new UsageError('BAD_OPTION', `${name} must be a whole number from ${min} to ${max}, not "${v}"`);
+  return n;
+}
+
+// True for an address that only this machine reaches.
+const loopback = (host: string): boolean => host === 'localhost' || /^127\./.test(host) || host === '::1';
+
+// Reads a TLS file the teacher named, or says which could not be read.
+function readTls(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError('BAD_OPTION', `${option} ${file} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+export async function serveCommand(o: ServeFlags): Promise<number> {
+  const port = intOption('--port', o.port, 8080, 0, 65535);
+  const maxStudents = intOption('--max-students', o.maxStudents, 40, 1, 1000);
+  const idleMinutes = intOption('--idle-minutes', o.idleMinutes, 20, 1, 24 * 60);
+  const host = o.host ?? '127.0.0.1';
+  if (host !== 'localhost' && !isIP(host))
+    throw new UsageError('BAD_OPTION', `--host must be an IP address (or localhost), not "${host}"`);
+  if (Boolean(o.tlsCert) !== Boolean(o.tlsKey))
+    throw new UsageError('BAD_OPTION', '--tls-cert and --tls-key go together', 'give both, or neither');
+  const tls =
+    o.tlsCert && o.tlsKey ? { cert: readTls('--tls-cert', o.tlsCert), key: readTls('--tls-key', o.tlsKey) } : undefined;
+
+  const ids = o.labs?.length ? o.labs.map((l) => resolveLabId(l)) : labIds();
+  const probed = probeLabs(ids.map((id) => resolveLab(id)));
+  const labs = [];
+  for (const id of ids) labs.push(await loadLab(id, undefined, probed.get(resolveLab(id))));
+  for (const l of labs) checkEnvironment(l.def);
+
+  const { startServer, defaultDataDir } = await import('../ui/serve/server.js');
+  let server;
+  try {
+    server = await startServer({
+      labs,
+      port,
+      host,
+      dataDir: o.data ?? defaultDataDir(),
+      maxStudents,
+      idleMs: idleMinutes * 60_000,
+      ...(tls ? { tls } : {}),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new EnvironmentError(
+        'CANNOT_LISTEN',
+        `cannot listen on ${host}:${port}: ${(err as Error).message}`,
+        'choose another --port (or --host)',
+      );
+    throw err;
+  }
+  if (!loopback(host) && !tls)
+    process.stderr.write(
+      `warning: serving plain HTTP on ${host}: anyone on this network can read the class code, tokens and terminals. Give --tls-cert and --tls-key on a shared network.\n`,
+    );
+  if (o.json)
+    process.stdout.write(
+      `${JSON.stringify({ url: server.url, teacherToken: server.teacherToken, code: server.code })}\n`,
+    );
+  else
+    process.stdout.write(
+      `teacher: ${server.url}teacher#${server.teacherToken}\nstudents: ${server.url}  code ${server.code}\n`,
+    );
+
+  // Served until a signal; then every sandbox goes before the exit.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+  });
+  if (!o.json) process.stderr.write(`lab serve: ${signal}: removing every student's sandbox\n`);
+  await server.close();
+  return 0;
+}
+
+// A lab the teacher named (an id or its number), as its id; a usage error for an unknown one.
+function resolveLabId(ref: string): string {
+  const ids = labIds();
+  const id = ids.find((x) => x === ref || x.startsWith(`${ref}-`));
+  if (!id) throw new UsageError('UNKNOWN_LAB', `--labs: no lab "${ref}"`, `the labs are: ${ids.join(', ')}`);
+  return id;
+}

@@ -1,0 +1,147 @@
+// One student's lab, as the server drives it: the engine's session (a sandbox, its captures and checks)
+// behind the few calls the API makes. The only file of the server that talks to the session itself.
+import { LabEvents, type LabEvent, type StepInfo } from '../../engine/events.js';
+import { pickHint } from '../../engine/hints.js';
+import type { LoadedLab } from '../../engine/loader.js';
+import { formatCheckReport } from '../../engine/report.js';
+import { LabSession } from '../../engine/session.js';
+import type { ShellSpec } from '../../sandbox/enter.js';
+import type { CheckOutcome } from './context.js';
+
+export const EXEC_TIMEOUT_MS = 30_000; // as any lab command
+const OUTPUT_LIMIT = 64 * 1024; // per stream, in a response
+
+// A step as the page shows it: the engine's description, and the prediction without its answer.
+export interface StepView extends StepInfo {
+  prediction: { question: string; choices: string[] } | null;
+  hasCheck: boolean;
+}
+
+export interface CommandView {
+  node: string;
+  command: string;
+  exitCode: number | null;
+  ok: boolean;
+  output: string;
+}
+
+const cut = (s: string): string => (s.length > OUTPUT_LIMIT ? `${s.slice(0, OUTPUT_LIMIT)}\n[output cut]` : s);
+
+export class StudentSession {
+  private readonly listeners = new Set<(e: LabEvent) => void>();
+
+  private constructor(
+    private readonly session: LabSession,
+    private readonly events: LabEvents,
+  ) {
+    events.onAny((e) => {
+      for (const l of this.listeners) l(e);
+    });
+  }
+
+  // Builds the student's sandbox for a lab; the signal ends a wait for a sandbox slot.
+  static async open(loaded: LoadedLab, signal?: AbortSignal): Promise<StudentSession> {
+    const events = new LabEvents();
+    const session = await LabSession.open(loaded, { events, ...(signal ? { signal } : {}) });
+    return new StudentSession(session, events);
+  }
+
+  get lab(): string {
+    return this.session.lab.id;
+  }
+
+  get nodes(): string[] {
+    return this.session.nodes;
+  }
+
+  get died(): boolean {
+    return this.session.died;
+  }
+
+  get runId(): string {
+    return this.session.runId;
+  }
+
+  get steps(): StepInfo[] {
+    return this.session.steps;
+  }
+
+  // The steps with what the page needs to ask the prediction (never the answer).
+  stepViews(): StepView[] {
+    return this.session.steps.map((info) => {
+      const def = this.session.step(info.id);
+      const p = def.prediction;
+      return {
+        ...info,
+        prediction: p ? { question: p.question, choices: p.choices } : null,
+        hasCheck: Boolean(def.check),
+      };
+    });
+  }
+
+  hasStep(stepId: string): boolean {
+    return this.session.steps.some((s) => s.id === stepId);
+  }
+
+  // The prediction's answer, for recording whether a choice was right.
+  answer(stepId: string): number | undefined {
+    return this.session.step(stepId).prediction?.answer;
+  }
+
+  // The step's own commands (after its setup), in order.
+  async run(stepId: string): Promise<{ ok: boolean; commands: CommandView[] }> {
+    const cmds = await this.session.runCommands(stepId);
+    return {
+      ok: cmds.every((c) => c.ok),
+      commands: cmds.map((c) => ({
+        node: c.node,
+        command: c.display,
+        exitCode: c.exitCode ?? null,
+        ok: c.ok,
+        output: cut(c.output),
+      })),
+    };
+  }
+
+  // One command in a node, its argv as given, bounded like any lab command.
+  async exec(node: string, argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+    const r = await this.session.exec(node, argv, EXEC_TIMEOUT_MS);
+    return { exitCode: r.exitCode ?? null, stdout: cut(r.output), stderr: cut(r.stderr) };
+  }
+
+  // The step's check, with its verdict lines and, when it fails, the hint the engine picks.
+  async check(stepId: string): Promise<CheckOutcome> {
+    await this.session.arrange(stepId); // a step's setup is part of its starting state
+    const r = await this.session.check(stepId, 'after');
+    if (!r) return { passed: true, lines: ['this step has no check'], hint: null };
+    return { passed: r.pass, lines: formatCheckReport(r), hint: r.pass ? null : (pickHint(r)?.text ?? null) };
+  }
+
+  // The path of the step's first probe through netfilter.
+  async trace(stepId: string): Promise<{ lines: string[] }> {
+    return { lines: (await this.session.trace(stepId)).lines };
+  }
+
+  // Replays steps' commands (a rebuilt sandbox catching up); the ids of those whose commands failed.
+  async replay(stepIds: string[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (const id of stepIds) if (!(await this.session.runCommands(id)).every((c) => c.ok)) failed.push(id);
+    return failed;
+  }
+
+  shell(node: string, cmd: string[] = []): ShellSpec {
+    return this.session.shell(node, cmd);
+  }
+
+  // Every engine event of this lab (packets, checks, links) until the returned function is called.
+  onEvent(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // Removes the sandbox.
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.session.close();
+  }
+}
