@@ -1,0 +1,236 @@
+// `lab serve`'s HTTP API against a real server (a child process, a random port of 127.0.0.1) and real
+// sandboxes: joining, lab 03 through run and check, the masquerade rule typed through exec, who may
+// call what, progress kept across a restart, and SIGTERM leaving no sandbox behind.
+import test from '../helpers/root-test.js';
+import { tempDir } from '../helpers/temp.js';
+import { journal, waitFor } from '../helpers/procs.js';
+import { lab } from '../helpers/cli.js';
+import { api, serve, type Served } from '../helpers/serve.js';
+
+const LAB = '03-masquerade';
+const STEPS = ['bridge', 'veth', 'observe', 'forward', 'masquerade'];
+const MASQUERADE = [
+  'iptables',
+  '-t',
+  'nat',
+  '-A',
+  'POSTROUTING',
+  '-s',
+  '172.17.0.0/24',
+  '!',
+  '-o',
+  'br0',
+  '-j',
+  'MASQUERADE',
+];
+
+const state = tempDir('lab-serve-state-');
+const data = tempDir('lab-serve-data-');
+const env = { LAB_STATE_DIR: state };
+const args = ['--labs', LAB, '--data', data, '--max-students', '3'];
+let server: Served;
+const tokens: Record<string, { id: string; token: string }> = {};
+
+type Check = { passed: boolean; lines: string[]; hint: string | null };
+
+// Joins as NAME; the reply's student and token.
+async function join(name: string): Promise<{ id: string; token: string }> {
+  const r = await api<{ student: { id: string }; token: string }>(server.url, 'POST', '/api/join', {
+    body: { code: server.code, name },
+  });
+  if (r.status !== 201) throw new Error(`join ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.student.id, token: r.body.token };
+}
+
+// SIGTERM, then the exit code and the state the server left: journal entries and sandboxes in `lab ps`.
+async function stop(s: Served): Promise<{ exitCode: number | undefined; journal: number; ps: unknown[] }> {
+  s.child.kill('SIGTERM');
+  const r = await s.child;
+  const ps = await lab(['ps', '--json'], env);
+  const listed = (JSON.parse(ps.stdout) as { sandboxes: { lab: string; journaled: boolean }[] }).sandboxes.filter(
+    (x) => x.journaled,
+  );
+  return { exitCode: r.exitCode, journal: journal(state).length, ps: listed };
+}
+
+test.serial.before(async () => {
+  server = await serve(args, env);
+});
+
+test.serial.after.always(async () => {
+  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+});
+
+test.serial('join: a wrong code is 403, a bad body 400, the right one 201 with a 128-bit token', async (t) => {
+  const wrong = await api(server.url, 'POST', '/api/join', { body: { code: 'ZZZZZZ', name: 'Eve' } });
+  t.is(wrong.status, 403);
+  for (const body of [
+    { code: server.code },
+    { code: server.code, name: 'A', admin: true },
+    { code: server.code, name: 'x'.repeat(41) },
+    { code: server.code, name: 'bell\u0007' },
+    [1, 2],
+  ]) {
+    const r = await api(server.url, 'POST', '/api/join', { body });
+    t.is(r.status, 400, JSON.stringify(body));
+  }
+  tokens.ana = await join('Ana');
+  tokens.bo = await join('Bo');
+  t.is(Buffer.from(tokens.ana.token, 'base64url').length, 16);
+  t.not(tokens.ana.token, tokens.bo.token);
+});
+
+test.serial('a full class is 503', async (t) => {
+  tokens.cy = await join('Cy');
+  const r = await api(server.url, 'POST', '/api/join', { body: { code: server.code, name: 'Dee' } });
+  t.is(r.status, 503);
+});
+
+test.serial('no token is 401, the wrong person 403, on every route', async (t) => {
+  const { ana, bo } = tokens as Record<string, { id: string; token: string }>;
+  const student = [
+    ['POST', `/api/labs/${LAB}/start`],
+    ['POST', `/api/labs/${LAB}/steps/bridge/run`],
+    ['POST', `/api/labs/${LAB}/exec`],
+    ['POST', `/api/labs/${LAB}/steps/bridge/check`],
+    ['POST', `/api/labs/${LAB}/steps/bridge/trace`],
+    ['POST', `/api/labs/${LAB}/steps/bridge/prediction`],
+    ['POST', `/api/labs/${LAB}/stop`],
+    ['GET', '/api/me'],
+  ] as const;
+  const teacher = [
+    ['GET', '/api/class'],
+    ['GET', '/api/class/export.csv'],
+    ['GET', '/api/class/export.json'],
+    ['POST', `/api/students/${ana!.id}/kick`],
+    ['POST', `/api/students/${ana!.id}/reset`],
+  ] as const;
+  for (const [m, p] of [
+    ...student,
+    ...teacher,
+    ['GET', `/api/students/${ana!.id}`] as const,
+    ['GET', '/api/labs'] as const,
+  ]) {
+    t.is((await api(server.url, m, p)).status, 401, `${m} ${p} without a token`);
+    t.is(
+      (await api(server.url, m, p, { token: 'AAAAAAAAAAAAAAAAAAAAAA' })).status,
+      401,
+      `${m} ${p} with an unknown token`,
+    );
+  }
+  for (const [m, p] of teacher)
+    t.is((await api(server.url, m, p, { token: bo!.token })).status, 403, `${m} ${p} as a student`);
+  for (const [m, p] of student)
+    t.is((await api(server.url, m, p, { token: server.teacherToken })).status, 403, `${m} ${p} as the teacher`);
+  t.is(
+    (await api(server.url, 'GET', `/api/students/${ana!.id}`, { token: bo!.token })).status,
+    403,
+    "another student's record",
+  );
+  t.is(
+    (await api(server.url, 'GET', `/api/students/${ana!.id}`, { token: ana!.token })).status,
+    200,
+    'their own record',
+  );
+  // Ana still has all her progress: nothing above touched her (the kick and reset were refused).
+  t.truthy((await api(server.url, 'GET', '/api/me', { token: ana!.token })).body.id);
+});
+
+test.serial('lab 03 step by step through run and check: every check passes', async (t) => {
+  t.timeout(300_000);
+  const { ana } = tokens as Record<string, { token: string }>;
+  const start = await api<{ nodes: string[]; steps: { id: string }[] }>(server.url, 'POST', `/api/labs/${LAB}/start`, {
+    token: ana!.token,
+  });
+  t.is(start.status, 200);
+  t.deepEqual(
+    start.body.steps.map((s) => s.id),
+    STEPS,
+  );
+  t.true(start.body.nodes.includes('host'));
+  for (const step of STEPS) {
+    const run = await api<{ ok: boolean }>(server.url, 'POST', `/api/labs/${LAB}/steps/${step}/run`, {
+      token: ana!.token,
+    });
+    t.true(run.body.ok, `${step}: ${JSON.stringify(run.body)}`);
+    const check = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/${step}/check`, { token: ana!.token });
+    t.is(check.status, 200);
+    t.true(check.body.passed, `${step}: ${check.body.lines.join('\n')}`);
+  }
+  const board = await api<{ students: { name: string; steps: { id: string; passed: boolean | null }[] }[] }>(
+    server.url,
+    'GET',
+    '/api/class',
+    { token: server.teacherToken },
+  );
+  t.deepEqual(
+    board.body.students.find((s) => s.name === 'Ana')?.steps.map((s) => s.passed),
+    STEPS.map(() => true),
+  );
+});
+
+test.serial('the masquerade rule typed through exec: the check fails before it, passes after it', async (t) => {
+  t.timeout(300_000);
+  const { bo } = tokens as Record<string, { token: string }>;
+  for (const step of STEPS.slice(0, -1)) {
+    const run = await api<{ ok: boolean }>(server.url, 'POST', `/api/labs/${LAB}/steps/${step}/run`, {
+      token: bo!.token,
+    });
+    t.true(run.body.ok, step);
+  }
+  const before = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/masquerade/check`, { token: bo!.token });
+  t.false(before.body.passed);
+  t.truthy(before.body.hint);
+  const bad = await api(server.url, 'POST', `/api/labs/${LAB}/exec`, {
+    token: bo!.token,
+    body: { node: 'nosuch', argv: ['true'] },
+  });
+  t.is(bad.status, 400);
+  const exec = await api<{ exitCode: number; stdout: string; stderr: string }>(
+    server.url,
+    'POST',
+    `/api/labs/${LAB}/exec`,
+    {
+      token: bo!.token,
+      body: { node: 'host', argv: MASQUERADE },
+    },
+  );
+  t.is(exec.body.exitCode, 0, exec.body.stderr);
+  const after = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/masquerade/check`, { token: bo!.token });
+  t.true(after.body.passed, after.body.lines.join('\n'));
+});
+
+test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its tokens and progress', async (t) => {
+  t.timeout(300_000);
+  const { ana } = tokens as Record<string, { id: string; token: string }>;
+  const { code, teacherToken } = server;
+  const stopped = await stop(server);
+  t.is(stopped.exitCode, 0);
+  t.is(stopped.journal, 0);
+  t.deepEqual(stopped.ps, []);
+  server = await serve(args, env);
+  t.is(server.code, code);
+  t.is(server.teacherToken, teacherToken);
+  const me = await api<{ steps: { passed: boolean | null }[]; live: boolean }>(
+    server.url,
+    'GET',
+    `/api/students/${ana!.id}`,
+    {
+      token: ana!.token,
+    },
+  );
+  t.is(me.status, 200);
+  t.deepEqual(
+    me.body.steps.map((s) => s.passed),
+    STEPS.map(() => true),
+  );
+  t.false(me.body.live);
+  // Coming back rebuilds the sandbox with the passed steps replayed: masquerade passes with nothing run.
+  const check = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/masquerade/check`, { token: ana!.token });
+  t.true(check.body.passed, check.body.lines.join('\n'));
+  const last = await stop(server);
+  t.is(last.exitCode, 0);
+  t.is(last.journal, 0);
+  t.deepEqual(last.ps, []);
+  t.true(await waitFor(() => journal(state).length === 0, 1000));
+});
