@@ -18,6 +18,7 @@ import type {
   PointObservation,
   ProbeResult,
 } from './types.js';
+import { seenPackets } from './seen.js';
 
 export interface ObservationInput {
   packets: Packet[];
@@ -276,6 +277,7 @@ export function evaluateCheck(
       packets: o.packets.length,
       windowMs: o.windowMs ?? 0,
       flows: o.flows,
+      seen: seenPackets(o.packets),
       ...(o.error ? { error: o.error } : {}),
       ...(o.pcapPath ? { pcapPath: o.pcapPath } : {}),
     };

@@ -1,5 +1,5 @@
 // Checks as plain data: what to send (probes), where to look (points), what must and must not be seen.
-import type { Flow, L4Proto } from '../capture/types.js';
+import type { Endpoint, Flow, L4Proto } from '../capture/types.js';
 
 // Fields a packet matcher may constrain; every field left out matches anything.
 export interface MatchFields {
@@ -155,6 +155,18 @@ export interface ExpectationResult {
   nearMisses: NearMiss[];
 }
 
+// One packet as a sequence diagram draws it: who sent it to whom, what it was, when.
+export interface SeenPacket {
+  us: number; // capture time, microseconds since the epoch
+  proto: L4Proto;
+  src: Endpoint; // IP source (with the port), or the ARP sender
+  dst: Endpoint;
+  kind: string; // echo-request, SYN, PSH,ACK, who-has, neighbor-solicitation, udp, ip-proto-2
+  http?: string; // what the segment carries: "GET /", "200"
+  hop?: string; // ttl=64 or hlim=64
+  tunnel?: string; // "VXLAN vni=42" when the packet is a tunnel's
+}
+
 // What one capture point observed during a check window.
 export interface PointObservation {
   point: string;
@@ -165,6 +177,7 @@ export interface PointObservation {
   pcapPath?: string; // --save-pcap: the file holding this window
   windowMs: number; // from ready to stop
   flows: Flow[];
+  seen?: SeenPacket[]; // the window's first packets one by one, in capture order (bounded)
 }
 
 export interface ProbeResult {

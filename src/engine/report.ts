@@ -7,6 +7,7 @@ export {
   formatViews,
   isNoise,
   lookRead,
+  matchersAt,
   type Rewrite,
 } from '../check/format.js';
 export { describePacket, packetParts } from '../capture/decode.js';

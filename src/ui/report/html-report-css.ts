@@ -26,9 +26,11 @@ svg .node rect { fill: #fff; stroke: #57606a; stroke-width: 1.5; } svg .nodename
 svg .ifname { font-weight: 700; } svg .addr { fill: #0550ae; } svg .muted { fill: var(--muted); }
 svg .capture { fill: #bf3989; } svg .link { stroke: #57606a; stroke-width: 2.5; fill: none; }
 svg .lane { fill: var(--bg); stroke: #d0d7de; } svg .lanehead { font-weight: 700; }
-svg .req { stroke: #0550ae; stroke-width: 1.6; } svg .rep { stroke: var(--pass); stroke-width: 1.6; } svg .norep { stroke: var(--fail); stroke-dasharray: 4 4; }
-svg .ahead { fill: #0550ae; } svg .aheadrep { fill: var(--pass); }
-svg .lbl { font-size: 11px; } svg .lbl.bad { fill: var(--fail); }
-svg .ep.rewritten { fill: var(--nat); font-weight: 700; }
-svg .nat { stroke: var(--nat); stroke-width: 2; stroke-dasharray: 6 4; fill: none; } svg .natlbl { fill: var(--nat); font-size: 11px; font-weight: 600; }
+svg .lanesub, svg .more { fill: var(--muted); font-size: 11px; } svg .empty { fill: var(--muted); font-style: italic; }
+svg .life { stroke: #8c959f; stroke-width: 1; stroke-dasharray: 3 3; }
+svg .req { stroke: #0550ae; stroke-width: 1.6; } svg .rep { stroke: var(--pass); stroke-width: 1.6; } svg .seg { stroke: #57606a; stroke-width: 1.4; }
+svg .headreq { fill: #0550ae; } svg .headrep { fill: var(--pass); } svg .headseg { fill: #57606a; }
+svg .lbl { font-size: 11px; }
+svg .ep { font-weight: 700; } svg .ep.rewritten { fill: var(--nat); }
+.natnote { color: var(--nat); font-weight: 600; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; margin: 2px 0; }
 `;

@@ -1,98 +1,165 @@
-// A check's flows as a sequence diagram: one lane per capture point, a request arrow and a reply arrow
-// per flow, and the translations (NAT) drawn between the lanes, the rewritten address highlighted.
-import type { Flow } from '../../capture/types.js';
+// A check's packets as a ladder diagram: one box per capture point with a lifeline per address, one arrow
+// per packet (a repeat folded with its count) in time order across the points, the addresses NAT rewrote
+// highlighted and the rewrites said under the drawing. Widths follow the text, so no label runs into another.
 import type { CheckResult } from '../../check/types.js';
-import { findRewrites, formatEndpoint, isNoise, type Rewrite } from '../../engine/report.js';
+import { findRewrites, formatEndpoint } from '../../engine/report.js';
+import { isRequestRow, ladderOf, type Ladder, type LadderLane, type LadderRow } from './ladder.js';
 import { esc } from './xml.js';
 
-const LANE_W = 400;
-const GAP = 170;
-const ROW_H = 62;
-const TOP = 34;
-const MAX_ROWS = 12;
+const CH = 6.8; // advance of an 11px monospace character (DejaVu Sans Mono: 0.602 em), with a margin
+const CH_HEAD = 7.4; // the same at 12px
+const PAD = 14; // inside a box, on each side
+const LANE_GAP = 28;
+const TITLE_Y = 20;
+const COUNT_Y = 36;
+const HEAD_Y = 60;
+const LINE_TOP = 68;
+const TOP = 92; // the first row's arrow
+const ROW_H = 26;
+const SELF_W = 26; // a packet sent to its own address: a hook this wide
 let svgCount = 0; // arrow markers get ids unique in the page
 
-// "echo-request x3" or "SYN + ACK x2 ...": one side of a flow, short.
-function sideLabel(f: Flow, rev: boolean): string {
-  const s = rev ? f.rev : f.fwd;
-  if (!s.packets) return 'no reply';
-  const kinds = s.kinds.map((k) => ((s.kindCounts[k] ?? 1) > 1 ? `${k} x${s.kindCounts[k]}` : k)).join(' + ');
-  return `${f.proto === 'arp' ? 'ARP ' : f.proto === 'icmp' ? 'ICMP ' : f.proto === 'icmp6' ? 'ICMPv6 ' : `${f.proto.toUpperCase()} `}${kinds}${s.ttls.length ? ` ttl=${s.ttls.join('/')}` : ''}`;
+const REPLY = /^(SYN,ACK|echo-reply|is-at|neighbor-advertisement)\b|HTTP \d/;
+const textW = (s: string, ch = CH): number => s.length * ch;
+
+interface Placed {
+  lane: LadderLane;
+  x: number; // the box's left edge
+  width: number;
+  xs: Map<string, number>; // lifeline x by address
+  title: string;
+  sub: string; // under the title: the packet count
 }
 
-// A label that fits between the lane's ends; the whole of it as a tooltip.
-function fit(label: string): string {
-  const max = 52;
-  return label.length <= max ? esc(label) : `<title>${esc(label)}</title>${esc(label.slice(0, max - 1))}…`;
+// "capture at host:eth0" and "7 packets, 2 ND/MLD/IGMP folded".
+function titles(l: LadderLane): { title: string; sub: string } {
+  const parts = [`${l.packets} packet${l.packets === 1 ? '' : 's'}`];
+  if (l.folded) parts.push(`${l.folded} ND/MLD/IGMP folded`);
+  return { title: `capture at ${l.point}`, sub: parts.join(', ') };
 }
 
-// The flows a lane draws, oldest first.
-function laneFlows(flows: Flow[]): Flow[] {
-  return flows
-    .filter((f) => !isNoise(f))
-    .sort((a, b) => a.firstUs - b.firstUs)
-    .slice(0, MAX_ROWS);
-}
-
-// Which end of a flow a rewrite changed, so the lane can highlight it.
-function changed(rw: Rewrite[], point: string, f: Flow): 'a' | 'b' | undefined {
-  const r = rw.find((x) => (x.to.point === point && x.to.flow === f) || (x.from.point === point && x.from.flow === f));
-  if (!r) return undefined;
-  return r.what === 'source' ? 'a' : 'b';
-}
-
-// The SVG for one check; empty when no point saw anything worth drawing.
-export function sequenceSvg(r: CheckResult): string {
-  const lanes = r.points.map((p) => ({ point: p.point, flows: laneFlows(p.flows) }));
-  if (!lanes.some((l) => l.flows.length)) return '<p class="muted">No flows seen at the capture points.</p>';
-  const rw = findRewrites(r.points);
-  const rows = Math.max(1, ...lanes.map((l) => l.flows.length));
-  const width = lanes.length * LANE_W + (lanes.length - 1) * GAP + 20;
-  const height = TOP + rows * ROW_H + 10;
-  const id = `s${++svgCount}`;
-  const parts: string[] = [];
-  const rowY = (i: number): number => TOP + i * ROW_H;
-  lanes.forEach((lane, li) => {
-    const x = 10 + li * (LANE_W + GAP);
-    parts.push(
-      `<rect class="lane" x="${x}" y="4" width="${LANE_W}" height="${height - 8}" rx="6"/><text class="lanehead" x="${x + LANE_W / 2}" y="22" text-anchor="middle">capture at ${esc(lane.point)}</text>`,
-    );
-    lane.flows.forEach((f, i) => {
-      const y = rowY(i);
-      const hi = changed(rw, lane.point, f);
-      const a = formatEndpoint(f.a);
-      const b = formatEndpoint(f.b);
-      parts.push(
-        `<text class="ep${hi === 'a' ? ' rewritten' : ''}" x="${x + 8}" y="${y + 12}">${esc(a)}</text><text class="ep${hi === 'b' ? ' rewritten' : ''}" x="${x + LANE_W - 8}" y="${y + 12}" text-anchor="end">${esc(b)}</text>`,
-      );
-      parts.push(
-        `<line class="req" x1="${x + 8}" y1="${y + 30}" x2="${x + LANE_W - 14}" y2="${y + 30}" marker-end="url(#${id}a)"/><text class="lbl" x="${x + LANE_W / 2}" y="${y + 26}" text-anchor="middle">${fit(sideLabel(f, false))}</text>`,
-      );
-      const reply = f.rev.packets > 0;
-      parts.push(
-        `<line class="${reply ? 'rep' : 'norep'}" x1="${x + LANE_W - 8}" y1="${y + 50}" x2="${x + 14}" y2="${y + 50}" ${reply ? `marker-end="url(#${id}r)"` : ''}/><text class="lbl${reply ? '' : ' bad'}" x="${x + LANE_W / 2}" y="${y + 46}" text-anchor="middle">${fit(sideLabel(f, true))}</text>`,
-      );
-    });
-  });
-  for (const x of rw) {
-    const pi = lanes.findIndex((l) => l.point === x.from.point);
-    const qi = lanes.findIndex((l) => l.point === x.to.point);
-    const fi = lanes[pi]?.flows.indexOf(x.from.flow) ?? -1;
-    const gi = lanes[qi]?.flows.indexOf(x.to.flow) ?? -1;
-    if (pi < 0 || qi < 0 || fi < 0 || gi < 0) continue;
-    const [l, li, r, ri] = pi < qi ? [pi, fi, qi, gi] : [qi, gi, pi, fi];
-    const x1 = 10 + l * (LANE_W + GAP) + LANE_W;
-    const x2 = 10 + r * (LANE_W + GAP);
-    const y1 = rowY(li) + 30;
-    const y2 = rowY(ri) + 30;
-    const was = x.what === 'source' ? x.from.flow.a : x.from.flow.b;
-    const now = x.what === 'source' ? x.to.flow.a : x.to.flow.b;
-    const mx = (x1 + x2) / 2;
-    parts.push(`<path class="nat" d="M${x1} ${y1} C${mx} ${y1} ${mx} ${y2} ${x2} ${y2}"/>`);
-    parts.push(
-      `<text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 20}" text-anchor="middle">${esc(`${x.what} rewritten`)}</text><text class="natlbl" x="${mx}" y="${(y1 + y2) / 2 - 7}" text-anchor="middle">${esc(`${formatEndpoint(was)} → ${formatEndpoint(now)}`)}</text>`,
-    );
+// Places a box's lifelines: each gap wide enough for the two addresses over it and for every label drawn
+// across it, the box wide enough for its title.
+function place(l: LadderLane, rows: LadderRow[], x: number): Placed {
+  const { title, sub } = titles(l);
+  const n = l.lifelines.length;
+  const head = l.lifelines.map((a) => textW(a, CH_HEAD));
+  const gaps = l.lifelines.slice(1).map((_, i) => Math.max(70, ((head[i] ?? 0) + (head[i + 1] ?? 0)) / 2 + 20));
+  let selfRight = 0;
+  for (const r of rows) {
+    const a = l.lifelines.indexOf(r.from);
+    const b = l.lifelines.indexOf(r.to);
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    const need = textW(r.label) + 28;
+    if (lo === hi) {
+      selfRight = Math.max(selfRight, SELF_W + 8 + textW(r.label) - gaps.slice(lo).reduce((s, g) => s + g, 0));
+      continue;
+    }
+    const have = gaps.slice(lo, hi).reduce((s, g) => s + g, 0);
+    if (have < need) for (let i = lo; i < hi; i++) gaps[i] = (gaps[i] ?? 0) + (need - have) / (hi - lo);
   }
-  const defs = `<defs><marker id="${id}a" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" class="ahead"/></marker><marker id="${id}r" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" class="aheadrep"/></marker></defs>`;
-  return `<svg class="sequence" role="img" aria-label="flows per capture point" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${parts.join('')}</svg>`;
+  const left = PAD + (head[0] ?? 0) / 2;
+  const right = Math.max(PAD + (head[n - 1] ?? 0) / 2, PAD + selfRight);
+  const inner = left + gaps.reduce((s, g) => s + g, 0) + right;
+  const width = Math.max(inner, textW(title, CH_HEAD) + 2 * PAD, textW(sub) + 2 * PAD, n ? 0 : 200);
+  const shift = (width - inner) / 2; // lifelines centred under a wider title
+  const xs = new Map<string, number>();
+  let at = x + shift + left;
+  l.lifelines.forEach((a, i) => {
+    xs.set(a, at);
+    at += gaps[i] ?? 0;
+  });
+  return { lane: l, x, width, xs, title, sub };
+}
+
+// The addresses a rewrite changed, per point: highlighted on both sides of the translation.
+function rewrittenAddresses(r: CheckResult): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (point: string, addr: string): void => void out.set(point, (out.get(point) ?? new Set()).add(addr));
+  for (const x of findRewrites(r.points)) {
+    const end = x.what === 'source' ? 'a' : 'b';
+    add(x.from.point, x.from.flow[end].addr);
+    add(x.to.point, x.to.flow[end].addr);
+  }
+  return out;
+}
+
+// One arrow (or a hook for a packet to its own address) with its label above it.
+function arrow(row: LadderRow, p: Placed, y: number, id: string): string {
+  const x1 = p.xs.get(row.from) ?? 0;
+  const x2 = p.xs.get(row.to) ?? 0;
+  const cls = isRequestRow(row) ? 'req' : REPLY.test(row.label) ? 'rep' : 'seg';
+  const data = `data-point="${esc(p.lane.point)}" data-proto="${esc(row.proto)}" data-packets="${row.packets}"`;
+  if (x1 === x2)
+    return `<g class="arrow" ${data}><path class="${cls}" d="M${x1} ${y - 6}h${SELF_W}v10h-${SELF_W - 4}" fill="none" marker-end="url(#${id}${cls})"/><text class="lbl" x="${x1 + SELF_W + 6}" y="${y + 2}">${esc(row.label)}</text></g>`;
+  const dir = x2 > x1 ? 1 : -1;
+  return `<g class="arrow" ${data}><line class="${cls}" x1="${x1 + dir * 3}" y1="${y}" x2="${x2 - dir * 4}" y2="${y}" marker-end="url(#${id}${cls})"/><text class="lbl" x="${(x1 + x2) / 2}" y="${y - 5}" text-anchor="middle">${esc(row.label)}</text></g>`;
+}
+
+// A box: its title, its lifelines with their addresses, or what it has instead of packets.
+function box(p: Placed, height: number, hot: Set<string>): string {
+  const l = p.lane;
+  const cx = p.x + p.width / 2;
+  const parts = [
+    `<rect class="lane" x="${p.x}" y="4" width="${p.width}" height="${height - 8}" rx="6"/>`,
+    `<text class="lanehead" x="${cx}" y="${TITLE_Y}" text-anchor="middle">${esc(p.title)}</text>`,
+    `<text class="lanesub" x="${cx}" y="${COUNT_Y}" text-anchor="middle">${esc(p.sub)}</text>`,
+  ];
+  for (const [addr, x] of p.xs)
+    parts.push(
+      `<text class="ep${hot.has(addr) ? ' rewritten' : ''}" x="${x}" y="${HEAD_Y}" text-anchor="middle">${esc(addr)}</text><line class="life" x1="${x}" y1="${LINE_TOP}" x2="${x}" y2="${height - 12}"/>`,
+    );
+  if (!l.lifelines.length) {
+    const why = l.error
+      ? `capture failed: ${l.error}`
+      : l.packets === 0
+        ? 'nothing captured'
+        : `nothing to draw (${l.folded || l.packets} packets folded)`;
+    parts.push(`<text class="empty" x="${cx}" y="${TOP}" text-anchor="middle">${esc(why)}</text>`);
+  }
+  return parts.join('');
+}
+
+// The diagram's SVG for a ladder.
+function ladderSvg(lad: Ladder, hot: Map<string, Set<string>>): string {
+  const placed: Placed[] = [];
+  let x = 10;
+  lad.lanes.forEach((l, i) => {
+    const p = place(
+      l,
+      lad.rows.filter((r) => r.lane === i),
+      x,
+    );
+    placed.push(p);
+    x += p.width + LANE_GAP;
+  });
+  const footer = lad.more ? 22 : 0;
+  const height = TOP + Math.max(1, lad.rows.length) * ROW_H + footer;
+  const width = x - LANE_GAP + 10;
+  const id = `s${++svgCount}`;
+  const marker = (cls: string): string =>
+    `<marker id="${id}${cls}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L10 5L0 10z" class="head${cls}"/></marker>`;
+  const parts = placed.map((p) => box(p, height, hot.get(p.lane.point) ?? new Set()));
+  lad.rows.forEach((r, i) => {
+    const p = placed[r.lane];
+    if (p) parts.push(arrow(r, p, TOP + i * ROW_H, id));
+  });
+  if (lad.more)
+    parts.push(
+      `<text class="more" x="14" y="${height - 10}">… ${lad.more} more packet${lad.more === 1 ? '' : 's'} not drawn (the saved pcap has them all)</text>`,
+    );
+  return `<svg class="sequence" role="img" aria-label="packets per capture point, in time order" xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${height}" viewBox="0 0 ${Math.ceil(width)} ${height}"><defs>${['req', 'rep', 'seg'].map(marker).join('')}</defs>${parts.join('')}</svg>`;
+}
+
+// The ladder of one check and, under it, the rewrites between its points in words.
+export function sequenceSvg(r: CheckResult): string {
+  if (!r.points.length) return '';
+  const notes = findRewrites(r.points).map((x) => {
+    const end = x.what === 'source' ? 'a' : 'b';
+    return `<div class="natnote">${esc(`${x.what} rewritten ${formatEndpoint(x.from.flow[end])} → ${formatEndpoint(x.to.flow[end])} (between ${x.from.point} and ${x.to.point})`)}</div>`;
+  });
+  const seen = new Set<string>();
+  const unique = notes.filter((n) => !seen.has(n) && Boolean(seen.add(n)));
+  return `${ladderSvg(ladderOf(r), rewrittenAddresses(r))}${unique.join('')}`;
 }
