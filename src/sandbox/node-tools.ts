@@ -1,10 +1,10 @@
-// The product's node tools (nat66, lk) on PATH in every node: small sh wrappers that exec node on
+// The product's node tools (nat66, lk, dnsd) on PATH in every node: small sh wrappers that exec node on
 // the built tool. The keeper binds node and the tools' folder into its /run/lab (from descriptors it
 // opened before its tmpfs mounts, so any checkout path serves); host, wan and plain nodes run them
 // there, and a container gets them bound read-only into its own root.
 import { fileURLToPath } from 'node:url';
 
-export const TOOLS = ['nat66', 'lk'] as const;
+export const TOOLS = ['nat66', 'lk', 'dnsd'] as const;
 export const TOOL_BIN = '/run/lab/bin'; // inside the keeper: on PATH of host, wan and plain nodes
 export const EVENTS_FILE = '/run/lab/containers.events'; // container events, one line each, for watchers
 export const TOOLS_DIR = fileURLToPath(new URL('../tools/', import.meta.url)).replace(/\/$/, ''); // the checkout's
