@@ -99,3 +99,28 @@ test('--until stops after the named step', async (t) => {
     ['bridge', 'veth', 'observe'],
   );
 });
+
+test("13-dns passes: the copied stub is refused on the container's own lo, the fix crosses br0, 127.0.0.11 is a DNAT", async (t) => {
+  const { cli, result } = await runJson(['13-dns']);
+  t.is(cli.exitCode, 0, cli.stdout);
+  const seen = (id: string, point: string, label: RegExp): number =>
+    step(result, id).check?.expectations.find(
+      (e) => e.expectation.point === point && label.test(e.expectation.matcher.label),
+    )?.matched ?? 0;
+  t.true(seen('stub', 'app:lo', /dest-unreachable/) > 0);
+  t.true(seen('nameserver', 'host:eth0', /UDP/) > 0);
+  const lo = step(result, 'embedded').check?.points.find((p) => p.point === 'app:lo');
+  t.truthy(lo?.ready);
+  t.is(lo?.drops, 0);
+});
+
+test('13-dns --skip nameserver and --skip embedded fail with the hint that names the missing line', async (t) => {
+  const skipped = async (id: string): Promise<string> => {
+    const { cli, result } = await runJson(['13-dns', '--skip', id, '--until', id]);
+    t.is(cli.exitCode, 1, id);
+    t.is(step(result, id).status, 'failed');
+    return (step(result, id).check as { hint?: { text: string } } | undefined)?.hint?.text ?? '';
+  };
+  t.regex(await skipped('nameserver'), /no DNS query crossed br0/);
+  t.regex(await skipped('embedded'), /nameserver 127\.0\.0\.11/);
+});
