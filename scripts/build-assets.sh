@@ -15,5 +15,8 @@ while IFS= read -r -d '' f; do
   base=${rel%.map}
   base=${base%.js}
   if [[ ! -f $base.ts ]]; then rm -f "$f"; removed=$((removed + 1)); fi
-done < <(cd . && find "${sources[@]/#/$out/}" -type f \( -name '*.js' -o -name '*.js.map' \) -print0 2>/dev/null)
+done < <(cd . && find "${sources[@]/#/$out/}" -type f \( -name '*.js' -o -name '*.js.map' \) -not -path '*/serve/web/public/*' -print0 2>/dev/null)
 ((removed == 0)) || echo "build: removed $removed compiled files whose source is gone" >&2
+# The browser pages of `lab serve`: type-checked against the DOM, then bundled (esbuild).
+npx --no-install tsc -p src/ui/serve/web/client/tsconfig.json
+node scripts/build-web.mjs "$out"

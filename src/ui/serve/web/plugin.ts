@@ -1,0 +1,102 @@
+// The browser half of `lab serve`: the student's page, the teacher's board and projector, their
+// WebSockets (terminals, live checks, packets, the board's updates) and the class's export. The server
+// registers it with `registerWeb(app, backend)`; everything the pages load comes from here.
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServeContext } from '../context.js';
+import { boardCsv, boardJson } from './export.js';
+import { loadAssets } from './assets.js';
+import { Person } from './person.js';
+import { acceptSocket, bearer, originCheck, type Socket } from './sockets.js';
+import { onBoardMessage, BoardFeed } from './board-socket.js';
+import { onLabMessage } from './lab-socket.js';
+
+// No script but the server's own files, nothing loaded from elsewhere, no framing. Styles may be set
+// inline: the terminal (xterm) writes its theme into a style element.
+export const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export interface WebState {
+  ctx: ServeContext;
+  people: Map<string, Person>;
+  board: BoardFeed;
+}
+
+// Registers the pages, their assets and sockets on the server's app.
+export async function registerWeb(app: FastifyInstance, ctx: ServeContext): Promise<void> {
+  await registerWebState(app, ctx);
+}
+
+// The same, giving its state (tests look at it).
+export async function registerWebState(app: FastifyInstance, ctx: ServeContext): Promise<WebState> {
+  const assets = loadAssets();
+  const people = new Map<string, Person>();
+  const board = new BoardFeed(ctx, people);
+  const state: WebState = { ctx, people, board };
+  const unlisten = ctx.onChange(() => board.changed());
+  await app.register(async (web) => {
+    if (!web.hasDecorator('websocketServer')) await web.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    web.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('content-security-policy', CSP);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-frame-options', 'DENY');
+      return payload;
+    });
+    const page = (name: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
+      const a = assets.get(name);
+      if (!a) return reply.code(500).send('the page was not built: run npm run build');
+      return reply.type(a.type).header('cache-control', 'no-cache').send(a.body);
+    };
+    web.get('/', page('student.html'));
+    web.get('/teacher', page('teacher.html'));
+    web.get('/projector', page('student.html'));
+    web.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
+    web.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
+      const a = assets.get(req.params.name);
+      if (!a || a.type.startsWith('text/html')) return reply.code(404).send({ error: 'not found' });
+      return reply.type(a.type).header('cache-control', 'no-cache').send(a.body);
+    });
+    for (const [ext, render] of [
+      ['csv', boardCsv],
+      ['json', boardJson],
+    ] as const)
+      web.get(`/api/export.${ext}`, async (req, reply) => {
+        const who = ctx.who(bearer(req));
+        if (!who) return reply.code(401).send({ error: 'no valid token' });
+        if (who.kind !== 'teacher') return reply.code(403).send({ error: 'the teacher only' });
+        const body = render(ctx);
+        return reply
+          .type(ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json')
+          .header('content-disposition', `attachment; filename="class.${ext}"`)
+          .send(body);
+      });
+    web.get('/ws/lab', { websocket: true, preValidation: originCheck(ctx) }, (socket: Socket, req) =>
+      acceptSocket(socket, req, ctx, (who, send) => {
+        const id = who.kind === 'teacher' ? 'teacher' : who.id;
+        let person = people.get(id);
+        if (!person) {
+          person = new Person(id, ctx, () => board.changed());
+          people.set(id, person);
+        }
+        return onLabMessage(state, person, send);
+      }),
+    );
+    web.get('/ws/board', { websocket: true, preValidation: originCheck(ctx) }, (socket: Socket, req) =>
+      acceptSocket(socket, req, ctx, (who, send) => {
+        if (who.kind !== 'teacher') return undefined;
+        return onBoardMessage(state, send);
+      }),
+    );
+  });
+  app.addHook('preClose', async () => {
+    unlisten();
+    board.stop();
+    for (const p of people.values()) {
+      await p.checker.stop();
+      p.terminals?.closeAll();
+    }
+  });
+  return state;
+}
