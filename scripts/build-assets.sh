@@ -18,5 +18,7 @@ while IFS= read -r -d '' f; do
 done < <(cd . && find "${sources[@]/#/$out/}" -type f \( -name '*.js' -o -name '*.js.map' \) -not -path '*/serve/web/public/*' -print0 2>/dev/null)
 ((removed == 0)) || echo "build: removed $removed compiled files whose source is gone" >&2
 # The browser pages of `lab serve`: type-checked against the DOM, then bundled (esbuild).
-npx --no-install tsc -p src/ui/serve/web/client/tsconfig.json
-node scripts/build-web.mjs "$out"
+if [[ -d src/ui/serve/web/client ]]; then
+  node_modules/.bin/tsc -p src/ui/serve/web/client/tsconfig.json
+  node scripts/build-web.mjs "$out"
+fi
