@@ -72,9 +72,19 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
   ).action(async (lab: string, o: RunFlags) => setCode(await (await import('./run-command.js')).runCommand(lab, o)));
 
   runOptions(
-    program.command('check').argument('<lab>', 'lab id or path').description('same as `run LAB --check`'),
-  ).action(async (lab: string, o: RunFlags) =>
-    setCode(await (await import('./run-command.js')).runCommand(lab, { ...o, check: true })),
+    program
+      .command('check')
+      .argument('<lab-or-run>', 'lab id or path; with STEP, the run id of a running or kept sandbox (`lab ps`)')
+      .argument('[step]', 'check only this step against that sandbox as it is now: no command runs')
+      .description(
+        'same as `run LAB --check`; `check RUN STEP [--json]` checks one step of a kept sandbox as it is now (exit 0 passed, 1 failed, 2 unknown run or step, 3 dead sandbox)',
+      ),
+  ).action(async (lab: string, step: string | undefined, o: RunFlags) =>
+    setCode(
+      step === undefined
+        ? await (await import('./run-command.js')).runCommand(lab, { ...o, check: true })
+        : await (await import('./check-command.js')).checkCommand(lab, step, o),
+    ),
   );
 
   program

@@ -15,6 +15,13 @@ export function findSandbox(ref: string): SandboxState {
     states.find((x) => x.runId === ref) ??
     states.find((x) => x.lab === ref || x.lab.startsWith(`${ref}-`) || x.lab.startsWith(ref));
   if (!s) {
+    const dead = listStates().find((x) => x.runId === ref);
+    if (dead)
+      throw new EnvironmentError(
+        'SANDBOX_DEAD',
+        `sandbox ${ref} (${dead.lab}) is dead: its keeper (pid ${dead.initPid}) is gone, and its namespaces with it`,
+        `remove what is left of it: lab clean ${ref}`,
+      );
     const known = states.map((x) => `${x.runId} (${x.lab}${x.kept ? ', kept' : ', running'})`);
     throw new UsageError(
       'SANDBOX_NOT_FOUND',
@@ -36,17 +43,10 @@ export function sandboxShell(s: SandboxState, node: string, cmd: string[]): Shel
       `sandbox ${s.runId} has no node "${node}"`,
       `its nodes are: ${s.nodes.join(', ')}`,
     );
-  if (!s.namespaces)
-    throw new EnvironmentError(
-      'SANDBOX_UNRECORDED',
-      `sandbox ${s.runId} was made by an older lab that recorded none of its namespaces: it cannot be entered safely`,
-      `remove it: lab clean ${s.runId}`,
-    );
-  const ns = new NsHandles(s.runId, s.initPid, s.namespaces);
-  ns.openKeeper();
+  const ns = keeperHandles(s);
   const pid = s.containers?.[node];
   if (pid) ns.openContainer(node, pid);
-  else if (s.namespaces.nodes[node]?.uts)
+  else if (s.namespaces?.nodes[node]?.uts)
     for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) ns.openPin(node, kind);
   else
     throw new UsageError(
@@ -59,6 +59,38 @@ export function sandboxShell(s: SandboxState, node: string, cmd: string[]): Shel
   const spec = shellSpec({ ...entered, argv: [...joinArgv(s.cgroups ?? []), ...entered.argv] }, node, cmd, process.env);
   // host, wan and plain nodes see the node tools (nat66, lk) as the session's commands do.
   return pid ? spec : { ...spec, env: { ...spec.env, PATH: nodePath(process.env.PATH) } };
+}
+
+// Every namespace of a sandbox, reopened as sandboxShell reopens one node's: the keeper's, a running
+// container's through its PID 1, and what the keeper's /run pins of the other nodes (a stopped
+// container's network among them). Each must be the one its journal entry records, or none is kept.
+export function recordedHandles(s: SandboxState): NsHandles {
+  const ns = keeperHandles(s);
+  try {
+    for (const node of s.nodes) {
+      const pid = s.containers?.[node];
+      const recorded = s.namespaces?.nodes[node] ?? {};
+      if (pid) ns.openContainer(node, pid);
+      else for (const kind of Object.keys(PINS) as (keyof typeof PINS)[]) if (recorded[kind]) ns.openPin(node, kind);
+    }
+  } catch (err) {
+    ns.close();
+    throw err;
+  }
+  return ns;
+}
+
+// The sandbox's own namespaces, checked against its journal entry; an entry that records none is refused.
+function keeperHandles(s: SandboxState): NsHandles {
+  if (!s.namespaces)
+    throw new EnvironmentError(
+      'SANDBOX_UNRECORDED',
+      `sandbox ${s.runId} was made by an older lab that recorded none of its namespaces: it cannot be entered safely`,
+      `remove it: lab clean ${s.runId}`,
+    );
+  const ns = new NsHandles(s.runId, s.initPid, s.namespaces);
+  ns.openKeeper();
+  return ns;
 }
 
 // Hands the terminal to a shell spec (from a session or a sandbox) and returns its exit status.

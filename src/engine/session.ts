@@ -10,6 +10,7 @@ import { shellSpec, type ShellSpec } from '../sandbox/enter.js';
 import { ensureRootfs } from '../sandbox/rootfs.js';
 import { resolveLimits } from '../sandbox/limits.js';
 import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
+import type { SandboxState } from '../sandbox/state.js';
 import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import type { LabEvents, StepInfo } from './events.js';
 import type { LabCommand, LabDef, StepDef } from './lab-types.js';
@@ -175,6 +176,42 @@ export class LabSession {
       durationMs: performance.now() - t0,
     });
     return session;
+  }
+
+  // A session over a sandbox another run built and kept (or still runs), entered through its recorded
+  // namespaces only (attach.ts): nothing is built and no command runs; check() judges the sandbox as it
+  // is now, the same way as in a run. release() lets go of it as it was.
+  static async attach(loaded: LoadedLab, state: SandboxState, opts: SessionOptions): Promise<LabSession> {
+    const { def } = loaded;
+    const { recordedHandles } = await import('./attach.js');
+    const sandbox = Sandbox.adopt(state, recordedHandles(state), {
+      lab: def.id,
+      topology: def.topology,
+      limits: resolveLimits(def.limits),
+      commandNodes: commandNodes(def),
+    });
+    try {
+      const { CaptureHub } = await import('../capture/hub.js');
+      const points = new Set(def.steps.flatMap((s) => [...(s.before?.points ?? []), ...(s.check?.points ?? [])]));
+      const hub = new CaptureHub(
+        (node, argv) => sandbox.spawn(node, argv),
+        (point, packet) => opts.events.emit({ type: 'packet', point, packet }),
+        [...points],
+        def.vxlanPort ? { vxlanPort: def.vxlanPort } : {},
+      );
+      return new LabSession(loaded, sandbox, hub, opts);
+    } catch (err) {
+      await sandbox.release();
+      throw err;
+    }
+  }
+
+  // Ends a session over a sandbox it did not build (attach): its captures and command runners stop,
+  // and the sandbox stays as it was.
+  async release(): Promise<void> {
+    await this.stopTraffic();
+    await this.hub.close();
+    await this.sandbox.release();
   }
 
   // True once the sandbox died under the session (its keeper killed): the front end says so and stops.

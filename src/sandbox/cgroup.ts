@@ -117,6 +117,23 @@ export class SandboxCgroup {
     return new SandboxCgroup(plan, runId);
   }
 
+  // The group of a sandbox another process made, from its journal's folders: joined and counted, never
+  // removed from here. Its counters are the files of those folders that the kernel keeps.
+  static adopt(runId: string, dirs: string[]): SandboxCgroup {
+    if (!dirs.length) return new SandboxCgroup(undefined, runId);
+    const file = (names: string[]): string =>
+      dirs.flatMap((d) => names.map((n) => join(d, n))).find((f) => existsSync(f)) ?? '';
+    return new SandboxCgroup(
+      {
+        dirs,
+        writes: [],
+        pidsEvents: file(['pids.events']),
+        oomEvents: file(['memory.events', 'memory.oom_control']),
+      },
+      runId,
+    );
+  }
+
   // The group's folders, for the journal (empty when limits are off).
   get dirs(): string[] {
     return this.plan?.dirs ?? [];

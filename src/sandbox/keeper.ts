@@ -79,6 +79,14 @@ export class Keeper {
     this.runId = runId;
   }
 
+  // The keeper of a sandbox another process started (a kept one): known by its journalled pids only,
+  // never stopped or kept from here; `died` reads whether its PID 1 still has its namespaces.
+  static adopt(runId: string, info: KeeperInfo): Keeper {
+    const k = new Keeper(runId, [], { diskMb: 0, toolsDir: '', nodeBin: '' });
+    k.info = info;
+    return k;
+  }
+
   // Starts the keeper in a new user namespace and resolves once its private /run is mounted.
   async start(): Promise<KeeperInfo> {
     const base = idBase();

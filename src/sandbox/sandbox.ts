@@ -187,6 +187,36 @@ export class Sandbox {
     return sb;
   }
 
+  // A sandbox another run built and kept (or still runs), entered only through `ns`: its namespaces
+  // reopened and checked against its journal entry (engine/attach.ts). Nothing is built, journalled or
+  // removed from here; release() lets go of it as it was.
+  static adopt(state: SandboxState, ns: NsHandles, opts: SandboxOptions): Sandbox {
+    const pids = { outerPid: state.outerPid, initPid: state.initPid, idBase: state.idBase ?? 0 };
+    const cgroup = SandboxCgroup.adopt(state.runId, state.cgroups ?? []);
+    const sb = new Sandbox(state.runId, Keeper.adopt(state.runId, pids), opts, cgroup, opts.limits ?? resolveLimits());
+    sb.ns = ns;
+    sb.kept = true; // a teardown from here removes nothing
+    for (const [name, pid] of Object.entries(state.containers ?? {})) {
+      sb.containers.set(name, pid);
+      sb.rooted.add(name);
+    }
+    sb.seen = cgroup.counts(); // only the limits reached from now on are this run's to tell
+    return sb;
+  }
+
+  // Lets go of an adopted sandbox: the runner's own processes in it end (a command runner ends at the
+  // end of its input; what lingers is killed), and its namespace files close. The sandbox stays as it was.
+  async release(): Promise<void> {
+    this.torn = true;
+    const running = [...this.children].filter((c) => c.exitCode === null && c.signalCode === null);
+    const exited = running.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    for (const c of running) c.stdin?.end();
+    const killer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 2_000);
+    await Promise.all(exited);
+    clearTimeout(killer);
+    this.ns.close();
+  }
+
   get initPid(): number {
     return this.keeper.pids.initPid;
   }

@@ -10,6 +10,7 @@ export interface SandboxState {
   lab: string;
   outerPid: number;
   initPid: number;
+  idBase?: number; // the real uid of the sandbox's root (see keeper.ts)
   runnerPid: number;
   kept: boolean;
   nodes: string[];
