@@ -228,6 +228,11 @@ test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its
   // Coming back rebuilds the sandbox with the passed steps replayed: masquerade passes with nothing run.
   const check = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/masquerade/check`, { token: ana!.token });
   t.true(check.body.passed, check.body.lines.join('\n'));
+  // Guessing the code is slow: after 10 wrong codes in a minute an address is refused, even with the right one.
+  for (let i = 0; i < 10; i++)
+    t.is((await api(server.url, 'POST', '/api/join', { body: { code: 'WRONG9', name: 'Mallory' } })).status, 403);
+  t.is((await api(server.url, 'POST', '/api/join', { body: { code: 'WRONG9', name: 'Mallory' } })).status, 429);
+  t.is((await api(server.url, 'POST', '/api/join', { body: { code, name: 'Mallory' } })).status, 429);
   const last = await stop(server);
   t.is(last.exitCode, 0);
   t.is(last.journal, 0);

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Classroom } from './classroom.js';
 import type { Who } from './context.js';
-import { BODY_LIMIT } from './api-schemas.js';
+import { BODY_LIMIT, joinBody } from './api-schemas.js';
 import { JoinLimit } from './join-limit.js';
 import { securityHeaders } from './security.js';
 import { bearer } from './tokens.js';
@@ -24,7 +24,7 @@ declare module 'fastify' {
 export interface AppOptions {
   classroom: Classroom;
   tls?: { cert: Buffer; key: Buffer };
-  joinsPerMinute?: number;
+  wrongCodesPerMinute?: number;
 }
 
 // The student a request is from (the route's access rule already said it is one).
@@ -70,18 +70,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setNotFoundHandler((_req, reply) => fail(reply, 404, 'no such route'));
 
-  const limit = new JoinLimit(opts.joinsPerMinute ?? 10);
-  app.post(
-    '/api/join',
-    { schema: { body: (await import('./api-schemas.js')).joinBody }, config: { access: 'none' } },
-    async (req, reply) => {
-      if (!limit.allow(req.ip)) return fail(reply, 429, 'too many joins from this address: wait a minute');
-      const { code, name } = req.body as { code: string; name: string };
-      const r = classroom.join(code, name.trim() || name);
-      if (!r.ok) return r.why === 'code' ? fail(reply, 403, 'wrong class code') : fail(reply, 503, 'the class is full');
-      return reply.code(201).send({ student: { id: r.student.id, name: r.student.name }, token: r.token });
-    },
-  );
+  const limit = new JoinLimit(opts.wrongCodesPerMinute ?? 10);
+  app.post('/api/join', { schema: { body: joinBody }, config: { access: 'none' } }, async (req, reply) => {
+    if (limit.blocked(req.ip)) return fail(reply, 429, 'too many wrong codes from this address: wait a minute');
+    const { code, name } = req.body as { code: string; name: string };
+    const r = classroom.join(code, name.trim() || name);
+    if (!r.ok && r.why === 'code') limit.missed(req.ip);
+    if (!r.ok) return r.why === 'code' ? fail(reply, 403, 'wrong class code') : fail(reply, 503, 'the class is full');
+    return reply.code(201).send({ student: { id: r.student.id, name: r.student.name }, token: r.token });
+  });
 
   app.get('/api/labs', { config: { access: 'any' } }, async () => ({ labs: classroom.labs() }));
 

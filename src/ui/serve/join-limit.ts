@@ -1,27 +1,30 @@
-// Joins per address in a sliding minute: a class code is short, so guessing it must be slow.
+// Wrong class codes per address in a sliding minute: a code is short, so guessing it must be slow. Right
+// codes are not counted: a whole class behind one school router joins at once.
 export class JoinLimit {
-  private readonly seen = new Map<string, number[]>();
+  private readonly misses = new Map<string, number[]>();
 
   constructor(
     private readonly perWindow = 10,
     private readonly windowMs = 60_000,
   ) {}
 
-  // True when this address may try once more now (the try is counted).
-  allow(address: string): boolean {
+  // True when this address has used up its wrong guesses for now.
+  blocked(address: string): boolean {
     const now = Date.now();
-    const recent = (this.seen.get(address) ?? []).filter((t) => now - t < this.windowMs);
-    if (recent.length >= this.perWindow) {
-      this.seen.set(address, recent);
-      return false;
-    }
-    recent.push(now);
-    this.seen.set(address, recent);
-    if (this.seen.size > 10_000) this.forgetOld(now); // bounded, whatever a crowd of addresses does
-    return true;
+    const recent = (this.misses.get(address) ?? []).filter((t) => now - t < this.windowMs);
+    if (recent.length) this.misses.set(address, recent);
+    else this.misses.delete(address);
+    return recent.length >= this.perWindow;
+  }
+
+  // Counts a wrong code from this address.
+  missed(address: string): void {
+    const now = Date.now();
+    this.misses.set(address, [...(this.misses.get(address) ?? []), now]);
+    if (this.misses.size > 10_000) this.forgetOld(now); // bounded, whatever a crowd of addresses does
   }
 
   private forgetOld(now: number): void {
-    for (const [a, ts] of this.seen) if (!ts.some((t) => now - t < this.windowMs)) this.seen.delete(a);
+    for (const [a, ts] of this.misses) if (!ts.some((t) => now - t < this.windowMs)) this.misses.delete(a);
   }
 }

@@ -20,7 +20,7 @@ export interface ServeOptions {
   maxStudents: number;
   idleMs: number;
   tls?: { cert: Buffer; key: Buffer };
-  joinsPerMinute?: number;
+  wrongCodesPerMinute?: number;
 }
 
 export interface Server {
@@ -59,7 +59,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     app = await buildApp({
       classroom,
       ...(o.tls ? { tls: o.tls } : {}),
-      ...(o.joinsPerMinute ? { joinsPerMinute: o.joinsPerMinute } : {}),
+      ...(o.wrongCodesPerMinute ? { wrongCodesPerMinute: o.wrongCodesPerMinute } : {}),
     });
     const web = await webPlugin();
     if (web) await web(app, classroom);

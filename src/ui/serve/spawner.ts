@@ -2,6 +2,7 @@
 // steps they had passed, when they come back after a restart or a reclaim), every later call reuses it.
 // Calls on one student's sandbox run one at a time. A sandbox idle past the limit is removed; the
 // student's progress stays in the store, and their next call rebuilds it.
+import { availableParallelism } from 'node:os';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { ClassStore } from './store.js';
 import { StudentSession } from './student-session.js';
@@ -26,6 +27,9 @@ export class Spawner {
   private readonly sweep: NodeJS.Timeout;
   private readonly stop = new AbortController();
   private closing = false;
+  // Sandboxes built at once: a whole class pressing "start" together would otherwise starve each
+  // other's keepers past their start-up bound. The rest wait their turn.
+  private readonly builds = new Gate(Math.max(2, availableParallelism()));
 
   constructor(private readonly opts: SpawnerOptions) {
     this.sweep = setInterval(() => void this.reclaim(), Math.max(1000, Math.min(opts.idleMs / 4, 30_000)));
@@ -43,7 +47,7 @@ export class Spawner {
   async use<T>(studentId: string, lab: string, fn: (s: StudentSession) => Promise<T>): Promise<T> {
     if (this.closing) throw new Error('the server is stopping');
     let e = this.live.get(studentId);
-    if (e && e.lab !== lab) {
+    if (e && (e.lab !== lab || e.ready?.died)) {
       await this.drop(studentId);
       e = undefined;
     }
@@ -79,7 +83,7 @@ export class Spawner {
   private async build(studentId: string, lab: string): Promise<StudentSession> {
     const loaded = this.opts.labs.get(lab);
     if (!loaded) throw new Error(`unknown lab ${lab}`);
-    const s = await StudentSession.open(loaded, this.stop.signal);
+    const s = await this.builds.run(() => StudentSession.open(loaded, this.stop.signal));
     try {
       const passed = new Set(
         this.opts.store
@@ -142,5 +146,25 @@ export class Spawner {
         await s?.close().catch(() => undefined);
       }),
     );
+  }
+}
+
+// At most `width` tasks at once; the others start in the order they came.
+class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly width: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.width) await new Promise<void>((r) => this.waiting.push(r));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }
