@@ -79,6 +79,7 @@ const server = await serve(
     LAB_STATE_DIR: tempDir('lab-serve-load-state-'),
     LAB_MAX_SANDBOXES: String(MAX + 2),
   },
+  { stderrFile: process.env.LAB_SERVE_LOG ?? '/dev/null' },
 );
 const pid = server.child.pid!;
 const idle = memory(tree(pid));

@@ -24,6 +24,7 @@ cd "$root" 2>/dev/null || die "cannot enter the project folder $root; run: ./lab
 pkgs=(iproute2 iptables nftables conntrack util-linux mount procps iputils-ping curl netcat-openbsd tcpdump debootstrap libpcap-dev python3 make g++ tmux)
 stamp=node_modules/.lab-setup-ok       # written after a complete setup of packages and node_modules
 binding=node_modules/pcap/build/Release/pcap_binding.node
+sqlite_binding=node_modules/better-sqlite3/build/Release/better_sqlite3.node
 build_stamp=dist/.build-stamp
 
 node_bin=$(command -v node || true) # none: Debian's nodejs may do (step 1)
@@ -154,7 +155,7 @@ if ! setup_fresh; then
     logged npm rebuild pcap || die "the pcap binding did not build: $(npm_cause "$log" 'npm rebuild pcap')"
     say "built the libpcap binding ($(took))"
   fi
-  if ! "$node_bin" -e 'require("better-sqlite3")' 2>/dev/null; then
+  if [[ ! -f $sqlite_binding ]] && ! "$node_bin" -e 'require("better-sqlite3")' 2>/dev/null; then
     say "building the SQLite binding (npm rebuild better-sqlite3)"
     t0=${EPOCHREALTIME/./}
     logged npm rebuild better-sqlite3 || die "the SQLite binding did not build: $(npm_cause "$log" 'npm rebuild better-sqlite3')"

@@ -162,6 +162,7 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
     .option('--max-students <n>', 'joins beyond this many get 503', '40')
     .option('--data <dir>', "the class's database folder (default: the XDG state folder, lab/serve)")
     .option('--idle-minutes <n>', "remove a student's sandbox unused this long (their progress stays)", '20')
+    .option('--spares <n>', "sandboxes built ahead of the students' starts, of the lab last started", '2')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', "and this certificate's key (PEM)")
     .option('--json', 'print one JSON line { url, teacherToken, code } instead')

@@ -13,6 +13,7 @@ export interface ServeFlags {
   maxStudents?: string;
   data?: string;
   idleMinutes?: string;
+  spares?: string;
   tlsCert?: string;
   tlsKey?: string;
   json?: boolean;
@@ -43,6 +44,7 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
   const port = intOption('--port', o.port, 8080, 0, 65535);
   const maxStudents = intOption('--max-students', o.maxStudents, 40, 1, 1000);
   const idleMinutes = intOption('--idle-minutes', o.idleMinutes, 20, 1, 24 * 60);
+  const spares = intOption('--spares', o.spares, 2, 0, 50);
   const host = o.host ?? '127.0.0.1';
   if (host !== 'localhost' && !isIP(host))
     throw new UsageError('BAD_OPTION', `--host must be an IP address (or localhost), not "${host}"`);
@@ -67,6 +69,7 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
       dataDir: o.data ?? defaultDataDir(),
       maxStudents,
       idleMs: idleMinutes * 60_000,
+      spares,
       ...(tls ? { tls } : {}),
     });
   } catch (err) {
@@ -96,7 +99,7 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });
-  if (!o.json) process.stderr.write(`lab serve: ${signal}: removing every student's sandbox\n`);
+  process.stderr.write(`lab serve: ${signal}: removing every student's sandbox\n`);
   await server.close();
   return 0;
 }

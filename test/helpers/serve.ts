@@ -11,12 +11,17 @@ export interface Served {
 }
 
 // Starts `lab serve --port 0 --json ARGS` and resolves once it printed its address (bounded).
-export async function serve(args: string[], env: Record<string, string>, boundMs = 90_000): Promise<Served> {
+export async function serve(
+  args: string[],
+  env: Record<string, string>,
+  opts: { boundMs?: number; stderrFile?: string } = {},
+): Promise<Served> {
+  const boundMs = opts.boundMs ?? 90_000;
   const child = execa(process.execPath, [MAIN, 'serve', '--port', '0', '--json', ...args], {
     reject: false,
+    ...(opts.stderrFile ? { stderr: { file: opts.stderrFile } } : {}),
     cwd: ROOT,
     env: { CI: 'true', ...env },
-    timeout: 600_000,
   });
   const lines = createInterface({ input: child.stdout! });
   let timer: NodeJS.Timeout | undefined;

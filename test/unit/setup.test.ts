@@ -37,7 +37,7 @@ if [[ $* == *install*nodejs* ]]; then echo v20.19.2 > "$STATE.node"; fi`,
   id: 'echo "id $*" >>"$CALLS"; echo "${STUB_UID:-0}"',
   npm: `echo "npm $*" >>"$CALLS"
 if [[ -n \${NPM_FAIL:-} ]]; then echo "$NPM_FAIL" >&2; exit 1; fi
-if [[ $1 == ci ]]; then mkdir -p node_modules/pcap/build/Release && touch node_modules/pcap/build/Release/pcap_binding.node && cp package-lock.json node_modules/.package-lock.json; fi`,
+if [[ $1 == ci ]]; then mkdir -p node_modules/pcap/build/Release && touch node_modules/pcap/build/Release/pcap_binding.node && mkdir -p node_modules/better-sqlite3/build/Release && touch node_modules/better-sqlite3/build/Release/better_sqlite3.node && cp package-lock.json node_modules/.package-lock.json; fi`,
   node: 'echo "node $*" >>"$CALLS"; if [[ $1 == --version ]]; then cat "$STATE.node" 2>/dev/null || echo "${STUB_NODE:-v20.19.0}"; else exit 1; fi',
 };
 
@@ -69,6 +69,8 @@ function world(t: { teardown: (f: () => void) => void }, installed: string[], op
   if (opts.modules !== false) {
     mkdirSync(join(project, 'node_modules', 'pcap', 'build', 'Release'), { recursive: true });
     writeFileSync(join(project, 'node_modules', 'pcap', 'build', 'Release', 'pcap_binding.node'), '');
+    mkdirSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release'), { recursive: true });
+    writeFileSync(join(project, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), '');
     writeFileSync(join(project, 'node_modules', '.package-lock.json'), '{}\n');
   }
   const run = async (env: Record<string, string> = {}) => {

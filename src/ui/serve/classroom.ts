@@ -13,6 +13,7 @@ export interface ClassroomOptions {
   labs: Map<string, LoadedLab>;
   maxStudents: number;
   idleMs: number;
+  spares: number;
 }
 
 export type JoinResult = { ok: true; student: StudentRow; token: string } | { ok: false; why: 'code' | 'full' };
@@ -32,6 +33,7 @@ export class Classroom implements ServeContext {
       store: opts.store,
       labs: opts.labs,
       idleMs: opts.idleMs,
+      spares: opts.spares,
       onChange: (id) => this.changed(id),
     });
   }

@@ -19,6 +19,7 @@ export interface ServeOptions {
   dataDir: string;
   maxStudents: number;
   idleMs: number;
+  spares: number; // sandboxes built ahead of the students' starts
   tls?: { cert: Buffer; key: Buffer };
   wrongCodesPerMinute?: number;
 }
@@ -53,6 +54,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     labs: new Map(o.labs.map((l) => [l.def.id, l])),
     maxStudents: o.maxStudents,
     idleMs: o.idleMs,
+    spares: o.spares,
   });
   let app: FastifyInstance | undefined;
   try {

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { ClassStore } from './store.js';
+import { SparePool } from './spare-pool.js';
 import { StudentSession } from './student-session.js';
 
 interface Entry {
@@ -19,6 +20,7 @@ export interface SpawnerOptions {
   store: ClassStore;
   labs: Map<string, LoadedLab>;
   idleMs: number; // reclaim a sandbox unused this long
+  spares: number; // sandboxes built ahead, so a start is ready at once
   onChange: (studentId: string) => void;
 }
 
@@ -30,8 +32,14 @@ export class Spawner {
   // Sandboxes built at once: a whole class pressing "start" together would otherwise starve each
   // other's keepers past their start-up bound. The rest wait their turn.
   private readonly builds = new Gate(Math.max(2, availableParallelism()));
+  private readonly pool: SparePool;
 
   constructor(private readonly opts: SpawnerOptions) {
+    this.pool = new SparePool(opts.spares, (loaded) =>
+      this.builds.run(() => StudentSession.open(loaded, this.stop.signal)),
+    );
+    const first = opts.labs.values().next().value;
+    if (first) this.pool.aim(first);
     this.sweep = setInterval(() => void this.reclaim(), Math.max(1000, Math.min(opts.idleMs / 4, 30_000)));
     this.sweep.unref();
   }
@@ -83,7 +91,8 @@ export class Spawner {
   private async build(studentId: string, lab: string): Promise<StudentSession> {
     const loaded = this.opts.labs.get(lab);
     if (!loaded) throw new Error(`unknown lab ${lab}`);
-    const s = await this.builds.run(() => StudentSession.open(loaded, this.stop.signal));
+    const s =
+      (await this.pool.take(loaded)) ?? (await this.builds.run(() => StudentSession.open(loaded, this.stop.signal)));
     try {
       const passed = new Set(
         this.opts.store
@@ -138,6 +147,7 @@ export class Spawner {
     this.closing = true;
     clearInterval(this.sweep);
     this.stop.abort('the server is stopping');
+    const spares = this.pool.close();
     const entries = [...this.live.values()];
     this.live.clear();
     await Promise.all(
@@ -146,6 +156,7 @@ export class Spawner {
         await s?.close().catch(() => undefined);
       }),
     );
+    await spares;
   }
 }
 
