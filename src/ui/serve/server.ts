@@ -19,7 +19,7 @@ export interface ServeOptions {
   dataDir: string;
   maxStudents: number;
   idleMs: number;
-  spares: number; // sandboxes built ahead of the students' starts
+  spares?: number; // sandboxes built ahead of the students' starts (default none)
   tls?: { cert: Buffer; key: Buffer };
   wrongCodesPerMinute?: number;
 }
@@ -54,7 +54,7 @@ export async function startServer(o: ServeOptions): Promise<Server> {
     labs: new Map(o.labs.map((l) => [l.def.id, l])),
     maxStudents: o.maxStudents,
     idleMs: o.idleMs,
-    spares: o.spares,
+    spares: o.spares ?? 0,
   });
   let app: FastifyInstance | undefined;
   try {
