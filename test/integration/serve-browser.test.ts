@@ -103,6 +103,9 @@ test("a student types in host's terminal: the step turns green with no click, an
   await page.click('.step-pill[data-step="forward"]');
   await page.waitForSelector('.step-pill.on[data-step="forward"]');
   t.is(await page.getAttribute('#step-card', 'data-state'), 'untried');
+  // The topology, as the sandbox is wired now: the bridge the first step made is drawn.
+  await page.waitForSelector('#topology svg .node', { timeout: 10_000 });
+  t.regex((await page.textContent('#topology')) ?? '', /br0/);
 
   // Her prediction, recorded and shown on the board.
   await page.click('#prediction .choice[data-choice="1"]');

@@ -109,6 +109,7 @@ export class Classroom implements ServeContext {
       check: (stepId) => this.check(studentId, lab, stepId),
       run: (stepId) => this.use(studentId, lab, (x) => x.run(stepId), stepId),
       trace: (stepId) => this.use(studentId, lab, (x) => x.trace(stepId), stepId),
+      links: (stepId) => this.use(studentId, lab, (x) => x.links(stepId)),
       touch: () => {
         this.spawner.touch(studentId);
         this.store.touch(studentId);

@@ -41,6 +41,7 @@ export interface LiveLab {
   check(stepId: string): Promise<CheckOutcome>; // recorded; the board hears of it
   run(stepId: string): Promise<{ ok: boolean }>; // the step's own commands ("run it for me")
   trace(stepId: string): Promise<{ lines: string[] }>; // the packet's path
+  links(stepId: string): Promise<void>; // reads the wiring now; a `links` event tells it (the drawing)
   touch(): void; // activity (terminal input): postpones the idle reclaim
 }
 

@@ -117,6 +117,11 @@ export class StudentSession {
     return { passed: r.pass, lines: formatCheckReport(r), hint: r.pass ? null : (pickHint(r)?.text ?? null) };
   }
 
+  // Reads every node's wiring; the `links` event carries it to the pages' drawing.
+  async links(stepId: string): Promise<void> {
+    await this.session.links(stepId);
+  }
+
   // The path of the step's first probe through netfilter.
   async trace(stepId: string): Promise<{ lines: string[] }> {
     return { lines: (await this.session.trace(stepId)).lines };

@@ -176,10 +176,9 @@ export class Person {
     this.tell({ t: 'trace', step, lines: r.lines });
   }
 
-  // The wiring now, drawn, when the server can read it (the `links` event brings the drawing).
+  // The wiring now, drawn (the `links` event brings it); a sandbox that cannot be read draws nothing.
   async topology(step: string): Promise<void> {
-    const lab = this.live as (LiveLab & { links?: (stepId: string) => Promise<unknown> }) | undefined;
-    await lab?.links?.(step).catch(() => undefined);
+    await this.live?.links(step).catch(() => undefined);
   }
 
   // Their sandbox ended under them (reset, kick, reclaimed): terminals go, pages are told.
