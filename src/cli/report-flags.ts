@@ -1,6 +1,6 @@
 // --junit, --report and --pause-on-fail: the reporters and the runner hook they add to `lab run`.
 import type { LabEvents } from '../engine/events.js';
-import type { RunOptions } from '../engine/runner.js';
+import type { DriveOptions } from '../engine/driver.js';
 import type { Reporter } from '../ui/shared/reporter.js';
 
 export interface ReportFlags {
@@ -18,7 +18,7 @@ export function reportPaths(f: ReportFlags): { junit?: string; report?: string }
 export async function reportFiles(
   events: LabEvents,
   f: ReportFlags,
-  opts: RunOptions,
+  opts: DriveOptions,
   signal: AbortSignal,
 ): Promise<Reporter[]> {
   const out: Reporter[] = [];

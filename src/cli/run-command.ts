@@ -3,7 +3,7 @@ import { EXIT, type ExitCode, toLabError } from '../errors.js';
 import { LabEvents } from '../engine/events.js';
 import { loadLab } from '../engine/loader.js';
 import { exitCodeOf, type LabResult } from '../engine/result.js';
-import { markInterrupted, runLab, type RunOptions } from '../engine/runner.js';
+import { driveLab, markInterrupted, type DriveOptions } from '../engine/driver.js';
 import { summaryLine } from '../ui/shared/lines.js';
 import type { Reporter } from '../ui/shared/reporter.js';
 import { checkOutputPaths } from './paths.js';
@@ -46,7 +46,8 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => controller.abort(sig);
   for (const s of SIGNALS) process.on(s, onSignal);
-  const opts: RunOptions = {
+  const opts: DriveOptions = {
+    events,
     skip: flags.skip ?? [],
     keep: Boolean(flags.keep),
     signal: controller.signal,
@@ -55,18 +56,9 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
     ...(flags.trace ? { trace: true } : {}),
   };
   const reporters: Reporter[] = [];
-  if (interactive) {
-    // The walkthrough drives the session itself (predictions, typing, hints, progress).
-    const { walkthrough } = await import('../ui/walk/walkthrough.js');
-    let result: LabResult;
-    try {
-      result = await walkthrough(loaded, opts as RunOptions & { signal: AbortSignal });
-    } finally {
-      for (const s of SIGNALS) process.off(s, onSignal);
-    }
-    markInterrupted(result, controller.signal);
-    return finish(result, false);
-  } else if (!jsonOnly) {
+  // The walkthrough (predictions, typing, hints, progress) gives the driver its decisions; the rest run straight through.
+  const drive = interactive ? (await import('../ui/walk/walkthrough.js')).walkthrough : driveLab;
+  if (!interactive && !jsonOnly) {
     const o = { explain: !flags.check, verbose: Boolean(flags.verbose) };
     // Each reporter's module is loaded only when chosen. The task list is for a terminal; anywhere else
     // (CI, a pipe) the stable lines are the default, and listr2 is not loaded at all.
@@ -88,7 +80,7 @@ export async function runCommand(ref: string, flags: RunFlags): Promise<ExitCode
   let result: LabResult;
   let writeFailed = false;
   try {
-    result = await runLab(loaded, opts, events);
+    result = await drive(loaded, opts);
     // A reporter that fails (a file it cannot write) is told, and the run cannot end in success.
     for (const r of await Promise.allSettled(reporters.map((x) => x.done()))) {
       if (r.status !== 'rejected') continue;

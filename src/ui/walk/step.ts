@@ -5,16 +5,16 @@ import type { StepInfo } from '../../engine/events.js';
 import { pickHint } from '../../engine/hints.js';
 import type { Prediction } from '../../engine/lab-types.js';
 import { probeCommand } from '../../engine/probes.js';
+import type { StepChoice, Typed } from '../../engine/driver.js';
 import type { StepResult } from '../../engine/result.js';
 import { ask, type Choice } from './prompts.js';
 import type { WalkContext } from './context.js';
 import { checkReportLines } from './report.js';
 import { commandGroups, typeCommands } from './shell.js';
 import { commandLines, paint, say, wrap } from '../shared/text.js';
-import { backToStart, prepareStart } from './rebuild.js';
-import { canTrace, traceLines } from './trace.js';
+import { traceLines } from './trace.js';
 
-type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
+export type Action = 'run' | 'type' | 'skip' | 'look' | 'quit';
 const NO_GUESS = -1;
 
 // The step as the student first sees it: title, why, commands with their nodes, and the probes to come.
@@ -86,15 +86,20 @@ export function showCheck(r: CheckResult | undefined, label = 'The packets:'): v
   if (h) say('', ...wrap(`${paint('yellow', 'Hint:')} ${h.text}`, '    ', '  '));
 }
 
-// The packet's path (session.trace, built in the engine): a choice after a check, offered only when the
-// session has it, so a student can see where the packet died, or which rules it met on its way.
-export function traceChoice<T>(ctx: WalkContext, value: T): Choice<T>[] {
-  return canTrace(ctx.session) ? [{ name: "see the packet's path (which rules it met, where it stopped)", value }] : [];
+// The packet's path (traced by the engine): a choice after a check, so a student can see where the
+// packet died, or which rules it met on its way.
+export function traceChoice<T>(value: T): Choice<T>[] {
+  return [{ name: "see the packet's path (which rules it met, where it stopped)", value }];
 }
 
 // Shows the path of the step's first probe packet, as the engine traces it.
 export async function showTrace(ctx: WalkContext, stepId: string): Promise<void> {
-  say('', "  The packet's path:", ...(await traceLines(ctx.session, stepId)).flatMap((l) => wrap(l, '      ', '    ')));
+  showTraceLines(await traceLines(ctx, stepId));
+}
+
+// Shows a trace's lines (asked for, or made after each check with --trace).
+export function showTraceLines(lines: string[]): void {
+  say('', "  The packet's path:", ...lines.flatMap((l) => wrap(l, '      ', '    ')));
 }
 
 // The student's choice of what to do with the step.
@@ -128,7 +133,7 @@ async function runAll(ctx: WalkContext, stepId: string): Promise<StepResult['com
   ctx.showCommands = true;
   try {
     say('');
-    return await ctx.session.runCommands(stepId, { signal: ctx.signal });
+    return await ctx.drive.runCommands(stepId);
   } finally {
     ctx.showCommands = false;
   }
@@ -138,11 +143,7 @@ type AfterFail = 'retry' | 'keep' | 'solution' | 'run' | 'trace' | 'quit';
 
 // "Type it myself" until the check passes, or the student has it run, or quits. A retry and "have it
 // run for me" start from the step's starting state (a fresh sandbox), never on top of the attempt.
-async function typeLoop(
-  ctx: WalkContext,
-  info: StepInfo,
-  sr: StepResult,
-): Promise<{ check: CheckResult | undefined; quit: boolean }> {
+export async function typeStep(ctx: WalkContext, info: StepInfo): Promise<Typed | 'quit'> {
   const step = ctx.session.step(info.id);
   say('', ...wrap("Your goal: make the packets show it, by typing the step's commands yourself.", '   '));
   const groups = commandGroups(step.run);
@@ -152,8 +153,8 @@ async function typeLoop(
     fresh = false;
     const check = await ctx.session.check(info.id, 'after');
     showCheck(check);
-    if (!check || check.pass) return { check, quit: false };
-    prepareStart(ctx, info.index); // a retry from the step's start then costs only the swap
+    if (!check || check.pass) return { commands: [], check };
+    ctx.drive.prepare(info.index); // a retry from the step's start then costs only the swap
     let next: AfterFail;
     for (;;) {
       next = await ask(
@@ -163,7 +164,7 @@ async function typeLoop(
           { name: 'see the solution', value: 'solution' },
           { name: "have it run for me (from the step's start)", value: 'run' },
           { name: 'back to the shell, keeping what you typed', value: 'keep' },
-          ...traceChoice(ctx, 'trace' as const),
+          ...traceChoice('trace' as const),
           { name: quitChoice(ctx, info.index), value: 'quit' },
         ],
         ctx.signal,
@@ -174,90 +175,67 @@ async function typeLoop(
         for (const c of step.run) say(...commandLines(c.node, c.cmd, '     '));
       } else break;
     }
-    if (next === 'quit') return { check, quit: true };
+    if (next === 'quit') return 'quit';
     if (next === 'keep') continue;
-    await backToStart(ctx, info.index);
+    await ctx.drive.goto(info.index);
     fresh = true;
     if (next === 'run') {
-      sr.commands = await runAll(ctx, info.id);
-      const again = await ctx.session.check(info.id, 'after');
+      const commands = await runAll(ctx, info.id);
+      const again = await ctx.drive.check(info.id);
       showCheck(again);
-      return { check: again, quit: false };
+      return { commands, check: again };
     }
   }
 }
 
-// Walks one step; 'quit' when the student quits before or during it. `again`: the step is walked once
-// more (from its start), so its prediction is not asked twice.
-export async function walkStep(
+// Before a step: shows it, asks the prediction (once per step), and how the student does it. `again`:
+// the step is walked once more (from its start), so its prediction is not asked twice.
+export async function decideStep(
   ctx: WalkContext,
   info: StepInfo,
   forcedSkip: boolean,
-  again = false,
-): Promise<StepResult | 'quit'> {
+  again: boolean,
+): Promise<{ choice: StepChoice; action: Action; guess: number | undefined }> {
   const step = ctx.session.step(info.id);
   showStep(ctx, info);
   const known = ctx.progress.predictions[info.id]?.choice;
-  const choice =
+  const guess =
     !step.prediction || forcedSkip
       ? undefined
       : again || known !== undefined
         ? (known ?? NO_GUESS)
         : await predict(ctx, step.prediction);
   // Kept at once, so a student who quits before doing the step is not asked again after a restart.
-  if (step.prediction && choice !== undefined && choice !== NO_GUESS) {
-    ctx.progress.predictions[info.id] = { choice, right: choice === step.prediction.answer };
+  if (step.prediction && guess !== undefined && guess !== NO_GUESS) {
+    ctx.progress.predictions[info.id] = { choice: guess, right: guess === step.prediction.answer };
   }
   const action = await chooseAction(ctx, info, forcedSkip);
-  if (action === 'quit') return 'quit';
-  const t0 = performance.now();
-  const sr: StepResult = {
-    id: info.id,
-    title: info.title,
-    status: 'passed',
-    skipped: action === 'skip',
-    commands: [],
-    durationMs: 0,
-  };
-  // The step's scene (its arrange part) is set whatever the student chose, as in --check.
-  const arranged = await ctx.session.arrange(info.id);
-  if (arranged.length) sr.arrange = arranged;
-  const before = await ctx.session.check(info.id, 'before');
-  if (before) {
-    sr.before = before;
-    showCheck(before, 'Before the commands:');
-  }
-  let check: CheckResult | undefined;
-  let quit: boolean;
-  if (action === 'type') {
-    ({ check, quit } = await typeLoop(ctx, info, sr));
-    if (quit) return 'quit';
-  } else {
-    if (action === 'run') sr.commands = await runAll(ctx, info.id);
-    check = await ctx.session.check(info.id, 'after');
-    showCheck(check, action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
-  }
-  if (check) sr.check = check;
-  if (step.prediction && choice !== undefined) reveal(ctx, info.id, step.prediction, choice);
-  const checksOk = (!check || check.pass) && (!before || before.pass);
-  sr.status =
-    ![...sr.commands, ...(sr.arrange ?? [])].every((c) => c.ok) || !checksOk
-      ? 'failed'
-      : check || before
-        ? 'passed'
-        : sr.skipped
-          ? 'skipped-commands'
-          : 'not-checked';
-  sr.durationMs = performance.now() - t0;
-  const how = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
+  if (action === 'run') ctx.showCommands = true; // the driver runs them next
+  return { choice: action === 'look' ? 'run' : action, action, guess };
+}
+
+// After a step: its packets (unless the typing already showed them), the answer, the verdict, the progress.
+export function stepDone(
+  ctx: WalkContext,
+  info: StepInfo,
+  sr: StepResult,
+  how: { action: Action; guess: number | undefined },
+): void {
+  ctx.showCommands = false;
+  const step = ctx.session.step(info.id);
+  if (how.action !== 'type')
+    showCheck(sr.check, how.action === 'skip' ? 'The packets, without the commands:' : 'The packets:');
+  if (sr.trace) showTraceLines(sr.trace.lines);
+  if (step.prediction && how.guess !== undefined) reveal(ctx, info.id, step.prediction, how.guess);
+  const action = how.action;
+  const verb = action === 'run' ? 'ran' : action === 'type' ? 'typed' : action === 'skip' ? 'skipped' : 'looked';
   ctx.progress.steps[info.id] = {
     done: !sr.skipped && (sr.status === 'passed' || sr.status === 'not-checked'),
-    how,
+    how: verb,
     passed: sr.status === 'passed',
   };
   say(
     '',
     `  ${sr.status === 'passed' ? paint('green', 'Step passed.') : sr.status === 'failed' ? paint('red', 'Step failed.') : sr.skipped ? 'Step skipped: its commands were left out.' : `Step ${sr.status}.`}`,
   );
-  return sr;
 }

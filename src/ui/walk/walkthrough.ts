@@ -1,37 +1,27 @@
-// The student's walkthrough of a lab on a terminal: it drives the engine's LabSession step by step
-// (predict, run or type, packets, hint, answer), saves progress, and ends honestly.
-import { InterruptedError, toLabError } from '../../errors.js';
-import { LabEvents } from '../../engine/events.js';
+// The student's walkthrough of a lab on a terminal: rendering and input for the engine's session
+// driver (predict, run or type, packets, hint, answer), saving progress, and ending honestly.
+import { driveLab, type DriveOptions, type FrontEnd, type NextChoice } from '../../engine/driver.js';
+import type { LabEvents, StepInfo } from '../../engine/events.js';
 import type { LoadedLab } from '../../engine/loader.js';
-import { checkEnvironment, checkSelection } from '../../engine/preflight.js';
-import { errorSummary, type LabResult, type StepResult } from '../../engine/result.js';
-import type { StepInfo } from '../../engine/events.js';
-import { LabSession } from '../../engine/session.js';
+import type { LabResult, StepResult } from '../../engine/result.js';
 import { commandLine, outputLines } from '../shared/lines.js';
 import { loadProgress, newProgress, saveProgress, type LabProgress } from './progress-store.js';
 import { ask, type Choice } from './prompts.js';
 import type { WalkContext } from './context.js';
-import { quitChoice, showTrace, traceChoice, walkStep } from './step.js';
-import { backToStart, dropSpare, prepareStart, replay } from './rebuild.js';
+import { decideStep, quitChoice, showCheck, showTrace, stepDone, traceChoice, typeStep, type Action } from './step.js';
+import { backAt, goingBack, replayLines } from './rebuild.js';
 import { commandLines, paint, say, wrap, wrapLine } from '../shared/text.js';
 
-export interface WalkOptions {
-  skip: string[];
-  until?: string;
-  keep: boolean;
-  savePcap?: string;
-  signal: AbortSignal; // aborted on SIGINT/SIGTERM/SIGHUP
-}
-
-// Prints what the session does that the student should see: the step commands, the rootfs build.
-function listen(events: LabEvents, showCommands: () => boolean, quiet: () => boolean): void {
+// Prints what the session does that the student should see: the step commands, the rootfs build, the
+// state before a step's commands.
+function listen(events: LabEvents, showCommands: () => boolean): void {
   events.on('rootfs-progress', (e) => say(paint('dim', `  rootfs: ${e.line}`)));
-  events.on(
-    'sandbox-ready',
-    (e) =>
-      quiet() ||
-      say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)),
+  events.on('sandbox-ready', (e) =>
+    say(paint('dim', `  sandbox ${e.runId} ready in ${Math.round(e.durationMs)} ms (nodes: ${e.nodes.join(', ')})`)),
   );
+  events.on('check-result', (e) => {
+    if (e.phase === 'before') showCheck(e.result, 'Before the commands:');
+  });
   events.on('command-end', (e) => {
     if (e.setup || !showCommands()) return;
     const out =
@@ -71,164 +61,97 @@ async function startAt(
     : { start: 0, progress: fresh };
 }
 
-// Runs the lab as a walkthrough and always resolves with a result; the sandbox is gone (or kept).
-export async function walkthrough(loaded: LoadedLab, opts: WalkOptions): Promise<LabResult> {
+// Runs the lab as a walkthrough through the session driver and always resolves with a result.
+export async function walkthrough(loaded: LoadedLab, opts: DriveOptions): Promise<LabResult> {
   const { def } = loaded;
-  const started = performance.now();
-  const result: LabResult = { lab: def.id, file: loaded.file, status: 'passed', steps: [], durationMs: 0 };
-  const events = new LabEvents();
-  let session: LabSession | undefined;
   let ctx: WalkContext | undefined;
-  listen(
-    events,
-    () => ctx?.showCommands ?? false,
-    () => false,
-  );
+  listen(opts.events, () => ctx?.showCommands ?? false);
   // One signal for the walk: the run's (SIGINT/SIGTERM/SIGHUP), or the terminal going away under a prompt.
   const stop = new AbortController();
-  const onAbort = (): void => {
-    if (!stop.signal.aborted) stop.abort(opts.signal.reason ?? 'SIGINT');
-    void (ctx?.session ?? session)?.abort();
-  };
-  opts.signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = (): void => stop.abort(opts.signal?.reason ?? 'SIGINT');
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   // A closed terminal makes the prompt's readline fail with EIO; that must not kill the run before its teardown.
   const onTerminalGone = (err: unknown): void => {
     if ((err as NodeJS.ErrnoException | undefined)?.code !== 'EIO') throw err;
     if (!stop.signal.aborted) stop.abort('SIGHUP');
-    void (ctx?.session ?? session)?.abort();
   };
   process.on('uncaughtException', onTerminalGone);
-  const checkAbort = (): void => {
-    if (stop.signal.aborted) throw new InterruptedError(String(stop.signal.reason ?? 'SIGINT'));
+  let progress = newProgress(def.id, def.steps.length);
+  let how: { action: Action; guess: number | undefined } = { action: 'run', guess: undefined };
+  const ids = def.steps.map((s) => s.id);
+  const front: FrontEnd = {
+    start: async () => {
+      say('', ...wrap(paint('bold', `${def.id}: ${def.title}`), '  ', ''), ...wrap(def.summary, '  '));
+      const at = await startAt(loaded, loadProgress(def.id), stop.signal);
+      progress = at.progress;
+      say('', paint('dim', '  building the sandbox...'));
+      return at.start;
+    },
+    opened: (drive, start) => {
+      ctx = {
+        drive,
+        get session() {
+          return drive.session;
+        },
+        signal: stop.signal,
+        progress,
+        showCommands: false,
+      };
+      if (start > 0)
+        say('', ...wrap(`Rebuilding where you left off: replaying steps 1 to ${start} without their checks.`, '  '));
+    },
+    replayed: (rows) => say(...replayLines(rows, true)),
+    rebuilding: (index) => ctx && goingBack(ctx, index),
+    rebuilt: (index, rows, ms) => backAt(index, rows, ms),
+    decide: async (info, _drive, again) => {
+      const c = need(ctx);
+      const d = await decideStep(c, info, !again && opts.skip.includes(info.id), again);
+      how = { action: d.action, guess: d.guess };
+      return d.choice;
+    },
+    type: (info) => typeStep(need(ctx), info),
+    stepDone: (info, sr, drive) => {
+      const c = need(ctx);
+      stepDone(c, info, sr, how);
+      if (progress.steps[info.id]?.done) drive.dropSpare(); // no retry of it is coming
+      progress.reached = firstNotDone(progress, ids);
+      saveProgress(progress);
+    },
+    after: (info, sr) => nextStep(need(ctx), info, sr, opts.skip),
+    closing: (result, keep) => {
+      progress.reached = firstNotDone(progress, ids);
+      if (result.stoppedEarly) say('', ...wrap(resumeLine(def.id, progress, ids), '  '));
+      if (ctx) saveProgress(progress);
+      say(paint('dim', keep ? '  keeping the sandbox...' : '  removing the sandbox...'));
+    },
   };
   try {
-    checkSelection(def, opts);
-    checkEnvironment(def);
-    say('', ...wrap(paint('bold', `${def.id}: ${def.title}`), '  ', ''), ...wrap(def.summary, '  '));
-    const { start, progress } = await startAt(loaded, loadProgress(def.id), stop.signal);
-    say('', paint('dim', '  building the sandbox...'));
-    session = await LabSession.open(loaded, { events, ...(opts.savePcap ? { savePcap: opts.savePcap } : {}) });
-    result.runId = session.runId;
-    if (session.rootfs) result.rootfs = session.rootfs;
-    checkAbort();
-    // A later session tells its own events, shown only once it is the current one.
-    const reopen = async (signal: AbortSignal): Promise<LabSession> => {
-      const own = new LabEvents();
-      let made: LabSession | undefined;
-      listen(
-        own,
-        () => ctx?.session === made && (ctx?.showCommands ?? false),
-        () => ctx?.session !== made,
-      );
-      made = await LabSession.open(loaded, {
-        events: own,
-        signal,
-        ...(opts.savePcap ? { savePcap: opts.savePcap } : {}),
-      });
-      return made;
-    };
-    ctx = { session, signal: stop.signal, progress, showCommands: false, reopen, retired: [] };
-    if (start > 0) {
-      say('', ...wrap(`Rebuilding where you left off: replaying steps 1 to ${start} without their checks.`, '  '));
-      await replay(ctx, start);
-      result.resumedAt = start;
-    }
-    const done = new Map<string, StepResult>(); // the last result of each step walked
-    let i = start;
-    let again = false;
-    while (i < def.steps.length) {
-      const info = ctx.session.steps[i];
-      if (!info) break;
-      const sr = await walkStep(ctx, info, !again && opts.skip.includes(info.id), again);
-      checkAbort();
-      if (sr === 'quit') {
-        result.stoppedEarly = { after: info.index, of: info.total };
-        break;
-      }
-      done.set(info.id, sr);
-      if (progress.steps[info.id]?.done) ctx.retired.push(dropSpare(ctx)); // no retry of it is coming
-      progress.reached = firstNotDone(
-        progress,
-        def.steps.map((s) => s.id),
-      );
-      saveProgress(progress);
-      if (opts.until === info.id) break;
-      const next = await afterStep(ctx, info, sr);
-      again = next === 'again' || next === 'back';
-      if (next === 'quit') {
-        result.stoppedEarly = { after: info.index + 1, of: info.total };
-        break;
-      }
-      if (next === 'next') {
-        i++;
-        // At the end with a step left not done (not one --skip asked for): offer to go back to it.
-        const open = def.steps.findIndex((s) => !progress.steps[s.id]?.done && !opts.skip.includes(s.id));
-        if (i >= def.steps.length && open >= 0) {
-          const end = await atTheEnd(ctx, open);
-          if (end === 'quit') {
-            result.stoppedEarly = { after: open, of: info.total };
-            break;
-          }
-          if (end === 'back') {
-            i = open;
-            again = true;
-            await backToStart(ctx, i);
-          }
-        }
-      } else {
-        if (next === 'back') i--;
-        await backToStart(ctx, i);
-        result.runId = ctx.session.runId;
-      }
-    }
-    result.steps = def.steps.flatMap((s) => done.get(s.id) ?? []);
-    progress.reached = firstNotDone(
-      progress,
-      def.steps.map((s) => s.id),
-    );
-    if (result.stoppedEarly)
-      say(
-        '',
-        ...wrap(
-          resumeLine(
-            def.id,
-            progress,
-            def.steps.map((s) => s.id),
-          ),
-          '  ',
-        ),
-      );
-    saveProgress(progress);
-  } catch (err) {
-    const e = toLabError(stop.signal.aborted ? new InterruptedError(String(stop.signal.reason ?? 'SIGINT')) : err);
-    result.status = e instanceof InterruptedError ? 'interrupted' : 'error';
-    result.error = errorSummary(e);
-    if (ctx) session = ctx.session;
-    if (e instanceof InterruptedError) void session?.abort(); // at once; close() below waits for it
+    return await driveLab(loaded, { ...opts, signal: stop.signal }, front);
   } finally {
-    if (ctx) {
-      session = ctx.session;
-      result.runId = session.runId;
-    }
-    opts.signal.removeEventListener('abort', onAbort);
-    const keep = opts.keep && result.status !== 'interrupted';
-    if (session) say(paint('dim', keep ? '  keeping the sandbox...' : '  removing the sandbox...'));
-    const report = await session?.close({ keep });
-    if (ctx) {
-      await dropSpare(ctx);
-      await Promise.allSettled(ctx.retired);
-    }
-    if (keep && session)
-      result.kept = {
-        runId: session.runId,
-        shell: `lab shell ${session.runId} NODE   (nodes: ${session.nodes.join(', ')})`,
-      };
-    if (report && !report.ok) result.teardown = report;
+    opts.signal?.removeEventListener('abort', onAbort);
     process.off('uncaughtException', onTerminalGone);
   }
-  result.durationMs = performance.now() - started;
-  if (result.status === 'passed' && result.steps.some((s) => s.status === 'failed')) result.status = 'failed';
-  return result;
+}
+
+// The walk's shared state, there once the sandbox is up (every hook that needs it runs after).
+function need(ctx: WalkContext | undefined): WalkContext {
+  if (!ctx) throw new Error('the walkthrough was asked about a step before its sandbox was up');
+  return ctx;
+}
+
+// After a step: the student's choice, as the driver's next move; at the end with a step left not done
+// (not one --skip asked for), an offer to go back to it.
+async function nextStep(ctx: WalkContext, info: StepInfo, sr: StepResult, skip: string[]): Promise<NextChoice> {
+  const next = await afterStep(ctx, info, sr);
+  if (next === 'quit') return 'quit';
+  if (next === 'again') return { goto: info.index };
+  if (next === 'back') return { goto: info.index - 1 };
+  const steps = ctx.drive.lab.steps;
+  const open = steps.findIndex((s) => !ctx.progress.steps[s.id]?.done && !skip.includes(s.id));
+  if (info.index + 1 < steps.length || open < 0) return 'next';
+  const end = await atTheEnd(ctx, open);
+  return end === 'back' ? { goto: open } : end;
 }
 
 // The first step not done (passed, or run with nothing to check), where a resumed run starts.
@@ -279,9 +202,9 @@ async function afterStep(
         ...(nextStep ? [{ name: `go on to step ${info.index + 2}: ${nextStep.title}`, value: 'next' as const }] : []),
         ...(prev ? [{ name: `go back to step ${info.index}: ${prev.title}`, value: 'back' as const }] : []),
       ];
-  if (sr.check) choices.push(...traceChoice(ctx, 'trace' as const)); // after a pass too: which rules it met and why the others did not match
+  if (sr.check) choices.push(...traceChoice('trace' as const)); // after a pass too: which rules it met and why the others did not match
   choices.push({ name: quitChoice(ctx, ok ? info.index + 1 : info.index), value: 'quit' });
-  if (!ok) prepareStart(ctx, info.index); // "do it now" then costs only the swap
+  if (!ok) ctx.drive.prepare(info.index); // "do it now" then costs only the swap
   const question = ok
     ? 'Next?'
     : `Step ${info.id} is not done (${sr.skipped ? 'its commands were skipped' : 'it failed'}). Now:`;
