@@ -47,7 +47,14 @@ export async function runStep(
     if (typed === 'quit') return 'quit';
     sr.commands = typed.commands;
     if ('check' in typed) [check, checked] = [typed.check, true];
-  } else if (choice === 'run' || choice === 'type') sr.commands = await drive.runCommands(info.id);
+  } else if (choice === 'run' || choice === 'type') {
+    front.running?.(info, true);
+    try {
+      sr.commands = await drive.runCommands(info.id);
+    } finally {
+      front.running?.(info, false);
+    }
+  }
   if (!checked && !signal.aborted) check = await drive.session.check(info.id, 'after');
   if (check) sr.check = check;
   if (trace && check && !signal.aborted) {

@@ -71,6 +71,7 @@ export interface FrontEnd {
   decide?(step: StepInfo, drive: Drive, again: boolean): Promise<StepChoice>; // again: this step once more
   // The person types the step's commands (in a shell); 'quit' ends the run there.
   type?(step: StepInfo, drive: Drive): Promise<Typed | 'quit'>;
+  running?(step: StepInfo, on: boolean): void; // the step's own commands start (true) or are over (false)
   stepDone?(step: StepInfo, result: StepResult, drive: Drive): void; // the step's verdict, before --pause-on-fail
   after?(step: StepInfo, result: StepResult, drive: Drive): Promise<NextChoice>;
   closing?(result: LabResult, keep: boolean): void; // the sandbox is about to be kept or removed

@@ -210,7 +210,6 @@ export async function decideStep(
     ctx.progress.predictions[info.id] = { choice: guess, right: guess === step.prediction.answer };
   }
   const action = await chooseAction(ctx, info, forcedSkip);
-  if (action === 'run') ctx.showCommands = true; // the driver runs them next
   return { choice: action === 'look' ? 'run' : action, action, guess };
 }
 
@@ -221,7 +220,6 @@ export function stepDone(
   sr: StepResult,
   how: { action: Action; guess: number | undefined },
 ): void {
-  ctx.showCommands = false;
   const step = ctx.session.step(info.id);
   if (how.action !== 'type')
     showCheck(sr.check, how.action === 'skip' ? 'The packets, without the commands:' : 'The packets:');

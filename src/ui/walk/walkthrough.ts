@@ -111,6 +111,10 @@ export async function walkthrough(loaded: LoadedLab, opts: DriveOptions): Promis
       return d.choice;
     },
     type: (info) => typeStep(need(ctx), info),
+    running: (_info, on) => {
+      need(ctx).showCommands = on;
+      if (on) say('');
+    },
     stepDone: (info, sr, drive) => {
       const c = need(ctx);
       stepDone(c, info, sr, how);
