@@ -73,15 +73,21 @@ const pct = (xs: number[], q: number): number => {
   return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN);
 };
 
+const stateDir = tempDir('lab-serve-load-state-');
 const server = await serve(
   ['--labs', LAB, '--data', tempDir('lab-serve-load-'), '--max-students', String(MAX * ROUNDS.length + 5)],
   {
-    LAB_STATE_DIR: tempDir('lab-serve-load-state-'),
+    LAB_STATE_DIR: stateDir,
     LAB_MAX_SANDBOXES: String(MAX + 2),
   },
   { stderrFile: process.env.LAB_SERVE_LOG ?? '/dev/null' },
 );
 const pid = server.child.pid!;
+// The spares (lab serve builds 2 ahead) are up once their journal entries are written; then their
+// captures settle. As in a class: the teacher hands out the code meanwhile.
+const journalDir = stateDir;
+for (let i = 0; i < 600 && readdirSync(journalDir).filter((n) => n.endsWith('.json')).length < 2; i++) await delay(100);
+await delay(1000);
 const idle = memory(tree(pid));
 console.log(`server alone: ${(idle.pssKiB / 1024).toFixed(1)} MiB PSS (${idle.count} processes)`);
 type Check = { passed: boolean; lines: string[] };

@@ -28,6 +28,15 @@ function intOption(name: string, v: string | undefined, dflt: number, min: numbe
   return n;
 }
 
+// --idle-minutes: a number of minutes, fractions allowed (0.1 is 6 s), from 0.05 to a day.
+function minutesOption(v: string | undefined): number {
+  if (v === undefined) return 20;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n < 0.05 || n > 24 * 60)
+    throw new UsageError('BAD_OPTION', `--idle-minutes must be a number of minutes from 0.05 to 1440, not "${v}"`);
+  return n;
+}
+
 // True for an address that only this machine reaches.
 const loopback = (host: string): boolean => host === 'localhost' || /^127\./.test(host) || host === '::1';
 
@@ -43,7 +52,7 @@ function readTls(option: string, file: string): Buffer {
 export async function serveCommand(o: ServeFlags): Promise<number> {
   const port = intOption('--port', o.port, 8080, 0, 65535);
   const maxStudents = intOption('--max-students', o.maxStudents, 40, 1, 1000);
-  const idleMinutes = intOption('--idle-minutes', o.idleMinutes, 20, 1, 24 * 60);
+  const idleMinutes = minutesOption(o.idleMinutes);
   const spares = intOption('--spares', o.spares, 2, 0, 50);
   const host = o.host ?? '127.0.0.1';
   if (host !== 'localhost' && !isIP(host))

@@ -239,3 +239,34 @@ test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its
   t.deepEqual(last.ps, []);
   t.true(await waitFor(() => journal(state).length === 0, 1000));
 });
+
+test.serial("an idle student's sandbox is removed, their progress kept; their next call rebuilds it", async (t) => {
+  t.timeout(300_000);
+  const idleData = tempDir('lab-serve-idle-');
+  const s = await serve(['--labs', LAB, '--data', idleData, '--idle-minutes', '0.05', '--spares', '0'], env);
+  try {
+    const r = await api<{ student: { id: string }; token: string }>(s.url, 'POST', '/api/join', {
+      body: { code: s.code, name: 'Idle' },
+    });
+    const token = r.body.token;
+    await api(s.url, 'POST', `/api/labs/${LAB}/steps/bridge/run`, { token });
+    t.true((await api<Check>(s.url, 'POST', `/api/labs/${LAB}/steps/bridge/check`, { token })).body.passed);
+    t.is(journal(state).length, 1);
+    // 3 s idle, swept every second: gone well within the bound.
+    t.true(await waitFor(() => journal(state).length === 0, 20_000), 'the idle sandbox was not removed');
+    const me = await api<{ live: boolean; steps: { passed: boolean | null }[] }>(s.url, 'GET', '/api/me', { token });
+    t.false(me.body.live);
+    t.true(me.body.steps[0]?.passed);
+    // The next call rebuilds it with the passed step replayed: br0 is there again.
+    const ip = await api<{ exitCode: number; stdout: string }>(s.url, 'POST', `/api/labs/${LAB}/exec`, {
+      token,
+      body: { node: 'host', argv: ['ip', '-br', 'addr', 'show', 'br0'] },
+    });
+    t.is(ip.body.exitCode, 0);
+    t.regex(ip.body.stdout, /172\.17\.0\.1\/24/);
+  } finally {
+    s.child.kill('SIGTERM');
+    t.is((await s.child).exitCode, 0);
+  }
+  t.is(journal(state).length, 0);
+});
