@@ -137,6 +137,11 @@ test("a student types in host's terminal: the step turns green with no click, an
   await board.waitForSelector('#watch-term .xterm-rows:has-text("ip_forward = 1")', { timeout: 5000 });
 
   await page.screenshot({ path: join(SHOTS, 'student.png') });
+
+  // A reload brings her back where she was: the same step, passed, and the same shell with its output.
+  await page.reload();
+  await page.waitForSelector('.step-pill.on[data-step="forward"][data-state="passed"]', { timeout: 15_000 });
+  await page.waitForSelector('.pane[data-node="host"] .xterm-rows:has-text("ip_forward = 1")', { timeout: 10_000 });
   await board.screenshot({ path: join(SHOTS, 'board.png') });
 
   // A second student: her page cannot reach Ada's terminal, nor the board.
@@ -166,10 +171,19 @@ test("a student types in host's terminal: the step turns green with no click, an
     `a socket from another site is refused (${foreign.closed})`,
   );
 
+  // The teacher removes Bob: his page is told at once, and his token no longer works.
+  const bobId = server.classroom.classView().find((s) => s.name === 'Bob')?.id;
+  board.on('dialog', (d) => void d.accept());
+  await board.click(`tr[data-student="${bobId}"] button:has-text("kick")`);
+  await bob.waitForSelector('#view-join:not([hidden])', { timeout: 5000 });
+  t.is(server.classroom.who(bobToken), undefined);
+
   const res = await fetch(`${url}/api/export.csv`, { headers: { authorization: `Bearer ${server.teacherToken}` } });
   t.is(res.status, 200);
   t.regex(await res.text(), new RegExp(`${ada.id},Ada,03-masquerade,forward,forward,true,1,true,`));
-  t.is((await fetch(`${url}/api/export.json`, { headers: { authorization: `Bearer ${bobToken}` } })).status, 403);
+  const adaToken = await page.evaluate<string | null>("localStorage.getItem('lab-student-token')");
+  t.is((await fetch(`${url}/api/export.json`, { headers: { authorization: `Bearer ${adaToken}` } })).status, 403);
+  t.is((await fetch(`${url}/api/export.json`, { headers: { authorization: `Bearer ${bobToken}` } })).status, 401);
   const csp = (await fetch(url)).headers.get('content-security-policy') ?? '';
   t.regex(csp, /script-src 'self';/);
   t.notRegex(csp, /script-src[^;]*unsafe-inline/);

@@ -112,7 +112,7 @@ export function onBoardMessage(state: WebState, send: (msg: object) => void): Ha
         const kick = msg.t === 'kick';
         people
           .get(id)
-          ?.drop(kick ? 'the teacher removed you from the class' : 'the teacher reset your lab: open it again');
+          ?.drop(kick ? 'the teacher removed you from the class' : 'the teacher reset your lab: open it again', kick);
         if (kick) people.delete(id);
         return run((kick ? ctx.kick(id) : ctx.reset(id)).then(() => state.board.changed()));
       }

@@ -4,11 +4,11 @@
 import type { Person } from './person.js';
 import { predictions, stepViews } from './person.js';
 import type { WebState } from './plugin.js';
-import { int, str, type Handler } from './sockets.js';
+import { int, str, type Handler, type Send } from './sockets.js';
 
 const INPUT_MAX = 4096; // characters a page may type in one message (the page splits a paste)
 
-export function onLabMessage(state: WebState, person: Person, send: (msg: object) => void): Handler {
+export function onLabMessage(state: WebState, person: Person, send: Send): Handler {
   const { ctx } = state;
   const student = person.id !== 'teacher';
   const unwatch = new Map<string, () => void>();

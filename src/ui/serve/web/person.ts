@@ -8,7 +8,7 @@ import type { LiveLab, ServeContext } from '../context.js';
 import { LiveCheck } from './live-check.js';
 import { Terminals } from './terminals.js';
 
-export type Send = (msg: object) => void;
+import type { Send } from './sockets.js';
 
 const PACKETS_PER_SECOND = 40; // per person: a flood in a sandbox does not flood the page
 const PACKET_CHATTER = /^(neighbor-|router-|mld|redirect)/;
@@ -181,13 +181,15 @@ export class Person {
     await this.live?.links(step).catch(() => undefined);
   }
 
-  // Their sandbox ended under them (reset, kick, reclaimed): terminals go, pages are told.
-  drop(reason: string): void {
+  // Their sandbox ended under them (reset, kick, reclaimed): terminals go, pages are told; `end` also
+  // closes the pages' sockets (a student removed from the class).
+  drop(reason: string, end = false): void {
     this.terminals?.closeAll();
     this.terminals = undefined;
     this.unlisten?.();
     this.unlisten = undefined;
     this.live = undefined;
     this.tell({ t: 'ended', reason });
+    if (end) for (const p of this.pages) p.close?.();
   }
 }

@@ -5,6 +5,8 @@ import type { WebSocket } from 'ws';
 import type { ServeContext, Who } from '../context.js';
 
 export type Socket = WebSocket;
+// Sends a message to one page; `close` ends its socket (a student removed from the class).
+export type Send = ((msg: object) => void) & { close?: () => void };
 export type Handler = ((msg: Record<string, unknown>) => void) & { close?: () => void };
 
 const AUTH_MS = 5_000;
@@ -30,14 +32,14 @@ export function acceptSocket(
   socket: Socket,
   req: FastifyRequest,
   ctx: ServeContext,
-  start: (who: Who, send: (msg: object) => void) => Handler | undefined,
+  start: (who: Who, send: Send) => Handler | undefined,
 ): void {
   if (!ctx.originAllowed(req.headers.origin, req.headers.host)) {
     socket.close(CLOSE.forbidden, 'origin');
     return;
   }
   let handler: Handler | undefined;
-  const send = (msg: object): void => {
+  const send: Send = (msg: object): void => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > SEND_BUFFER_MAX) {
       socket.close(CLOSE.slow, 'too slow');
@@ -45,6 +47,7 @@ export function acceptSocket(
     }
     socket.send(JSON.stringify(msg));
   };
+  send.close = () => socket.close(CLOSE.forbidden, 'removed');
   const timer = setTimeout(() => socket.close(CLOSE.unauthorized, 'no token'), AUTH_MS);
   socket.on('message', (raw: Buffer, isBinary: boolean) => {
     let msg: Record<string, unknown>;
