@@ -1,10 +1,12 @@
-// One student's lab, as the server drives it: the engine's session (a sandbox, its captures and checks)
-// behind the few calls the API makes. The only file of the server that talks to the session itself.
+// One student's lab, as the server drives it: the engine's session driver (a sandbox, its captures and
+// checks) behind the few calls the API makes. The only file of the server that talks to the engine's session.
 import { LabEvents, type LabEvent, type StepInfo } from '../../engine/events.js';
 import { pickHint } from '../../engine/hints.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import { formatCheckReport } from '../../engine/report.js';
-import { LabSession } from '../../engine/session.js';
+import { driveLab, type Drive, type StepChoice } from '../../engine/driver.js';
+import type { LabSession } from '../../engine/session.js';
+import { LabRunnerError } from '../../errors.js';
 import type { ShellSpec } from '../../sandbox/enter.js';
 import type { CheckOutcome } from './context.js';
 
@@ -31,19 +33,49 @@ export class StudentSession {
   private readonly listeners = new Set<(e: LabEvent) => void>();
 
   private constructor(
-    private readonly session: LabSession,
-    private readonly events: LabEvents,
+    private readonly drive: Drive,
+    events: LabEvents,
+    private readonly quit: () => void,
+    private readonly done: Promise<unknown>,
   ) {
     events.onAny((e) => {
       for (const l of this.listeners) l(e);
     });
   }
 
-  // Builds the student's sandbox for a lab; the signal ends a wait for a sandbox slot.
+  // The session the driver holds now.
+  private get session(): LabSession {
+    return this.drive.session;
+  }
+
+  // Builds the student's sandbox for a lab through the session driver (its preflight, open, close); the
+  // signal ends a wait for a sandbox slot. The student's calls come in any order, so the driver waits
+  // at the first step until the lab is stopped, and every call goes through its drive.
   static async open(loaded: LoadedLab, signal?: AbortSignal): Promise<StudentSession> {
     const events = new LabEvents();
-    const session = await LabSession.open(loaded, { events, ...(signal ? { signal } : {}) });
-    return new StudentSession(session, events);
+    let quit: () => void = () => undefined;
+    const quitting = new Promise<StepChoice>((resolve) => (quit = () => resolve('quit')));
+    signal?.addEventListener('abort', () => quit(), { once: true });
+    let ready: (d: Drive) => void = () => undefined;
+    const opened = new Promise<Drive>((resolve) => (ready = resolve));
+    const done = driveLab(
+      loaded,
+      { events, skip: [], keep: false, straightThrough: false, ...(signal ? { signal } : {}) },
+      {
+        decide: (_step, drive) => {
+          ready(drive);
+          return quitting;
+        },
+      },
+    );
+    const ended = done.then((r) => {
+      throw r.error
+        ? new LabRunnerError(r.error.code, r.error.message, r.error.exitCode, r.error.hint)
+        : new Error(`the lab ended before it opened (${r.status})`);
+    });
+    ended.catch(() => undefined); // only the race below reads it
+    const drive = await Promise.race([opened, ended]);
+    return new StudentSession(drive, events, quit, done);
   }
 
   get lab(): string {
@@ -144,9 +176,10 @@ export class StudentSession {
     return () => this.listeners.delete(listener);
   }
 
-  // Removes the sandbox.
+  // Removes the sandbox: the driver's wait ends, and it closes the session.
   async close(): Promise<void> {
     this.listeners.clear();
-    await this.session.close();
+    this.quit();
+    await this.done;
   }
 }
