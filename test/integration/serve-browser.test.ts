@@ -178,12 +178,14 @@ test("a student types in host's terminal: the step turns green with no click, an
   await bob.waitForSelector('#view-join:not([hidden])', { timeout: 5000 });
   t.is(server.classroom.who(bobToken), undefined);
 
-  const res = await fetch(`${url}/api/export.csv`, { headers: { authorization: `Bearer ${server.teacherToken}` } });
+  const res = await fetch(`${url}/api/class/export.csv`, {
+    headers: { authorization: `Bearer ${server.teacherToken}` },
+  });
   t.is(res.status, 200);
-  t.regex(await res.text(), new RegExp(`${ada.id},Ada,03-masquerade,forward,forward,true,1,true,`));
+  t.regex(await res.text(), new RegExp(`${ada.id},Ada,03-masquerade,forward,true,1,true,`));
   const adaToken = await page.evaluate<string | null>("localStorage.getItem('lab-student-token')");
-  t.is((await fetch(`${url}/api/export.json`, { headers: { authorization: `Bearer ${adaToken}` } })).status, 403);
-  t.is((await fetch(`${url}/api/export.json`, { headers: { authorization: `Bearer ${bobToken}` } })).status, 401);
+  t.is((await fetch(`${url}/api/class/export.json`, { headers: { authorization: `Bearer ${adaToken}` } })).status, 403);
+  t.is((await fetch(`${url}/api/class/export.json`, { headers: { authorization: `Bearer ${bobToken}` } })).status, 401);
   const csp = (await fetch(url)).headers.get('content-security-policy') ?? '';
   t.regex(csp, /script-src 'self';/);
   t.notRegex(csp, /script-src[^;]*unsafe-inline/);

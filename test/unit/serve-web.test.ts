@@ -1,7 +1,6 @@
 // The browser front end's pure parts: the shell's markers taken out of a terminal's stream (even cut
-// between two chunks), the live check's rule, and CSV fields a spreadsheet cannot run.
+// between two chunks), and the live check's rule.
 import test from 'ava';
-import { csvField } from '../../src/ui/serve/web/export.js';
 import { LiveCheck } from '../../src/ui/serve/web/live-check.js';
 import { takeMarks } from '../../src/ui/serve/web/terminals.js';
 
@@ -88,14 +87,4 @@ test('the live check: a pass does not count when a command started while it ran'
   h.live.onMarks('wan', 'c'); // a command starts in another shell meanwhile
   await h.finish();
   t.deepEqual(h.passes, [], 'the pass was taken before that command: not shown');
-});
-
-test('CSV fields: quoted when needed, formulas defused', (t) => {
-  t.is(csvField('Ada'), 'Ada');
-  t.is(csvField('Lovelace, Ada'), '"Lovelace, Ada"');
-  t.is(csvField('say "hi"'), '"say ""hi"""');
-  t.is(csvField('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
-  t.is(csvField('+1'), "'+1");
-  t.is(csvField(null), '');
-  t.is(csvField(true), 'true');
 });

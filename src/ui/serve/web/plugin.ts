@@ -1,13 +1,12 @@
-// The browser half of `lab serve`: the student's page, the teacher's board and projector, their
-// WebSockets (terminals, live checks, packets, the board's updates) and the class's export. The server
+// The browser half of `lab serve`: the student's page, the teacher's board and projector, and their
+// WebSockets (terminals, live checks, packets, the board's updates); the board's export is the API's. The server
 // registers it with `registerWeb(app, backend)`; everything the pages load comes from here.
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeContext } from '../context.js';
-import { boardCsv, boardJson } from './export.js';
 import { loadAssets } from './assets.js';
 import { Person } from './person.js';
-import { acceptSocket, bearer, originCheck, type Socket } from './sockets.js';
+import { acceptSocket, originCheck, type Socket } from './sockets.js';
 import { onBoardMessage, BoardFeed } from './board-socket.js';
 import { onLabMessage } from './lab-socket.js';
 
@@ -58,20 +57,6 @@ export async function registerWebState(app: FastifyInstance, ctx: ServeContext):
       if (!a || a.type.startsWith('text/html')) return reply.code(404).send({ error: 'not found' });
       return reply.type(a.type).header('cache-control', 'no-cache').send(a.body);
     });
-    for (const [ext, render] of [
-      ['csv', boardCsv],
-      ['json', boardJson],
-    ] as const)
-      web.get(`/api/export.${ext}`, async (req, reply) => {
-        const who = ctx.who(bearer(req));
-        if (!who) return reply.code(401).send({ error: 'no valid token' });
-        if (who.kind !== 'teacher') return reply.code(403).send({ error: 'the teacher only' });
-        const body = render(ctx);
-        return reply
-          .type(ext === 'csv' ? 'text/csv; charset=utf-8' : 'application/json')
-          .header('content-disposition', `attachment; filename="class.${ext}"`)
-          .send(body);
-      });
     web.get('/ws/lab', { websocket: true, preValidation: originCheck(ctx) }, (socket: Socket, req) =>
       acceptSocket(socket, req, ctx, (who, send) => {
         const id = who.kind === 'teacher' ? 'teacher' : who.id;

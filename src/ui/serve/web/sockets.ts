@@ -13,12 +13,6 @@ const AUTH_MS = 5_000;
 const SEND_BUFFER_MAX = 4 * 1024 * 1024; // a page that stops reading is dropped past this
 export const CLOSE = { forbidden: 4403, unauthorized: 4401, bad: 4400, slow: 4408 };
 
-// The token of `Authorization: Bearer ...`, if any.
-export function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
-}
-
 // Before the upgrade: a socket from another site's page (its Origin not this server) is refused outright.
 export function originCheck(ctx: ServeContext) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {

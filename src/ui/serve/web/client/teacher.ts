@@ -208,7 +208,7 @@ function watch(r: Row, node: string): void {
 }
 
 async function download(ext: 'csv' | 'json', t: string): Promise<void> {
-  const res = await fetch(`/api/export.${ext}`, { headers: { authorization: `Bearer ${t}` } });
+  const res = await fetch(`/api/class/export.${ext}`, { headers: { authorization: `Bearer ${t}` } });
   if (!res.ok) return alert(`The export failed: ${res.status}`);
   const url = URL.createObjectURL(await res.blob());
   const a = el('a', { href: url, download: `class.${ext}` });
