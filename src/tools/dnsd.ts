@@ -105,6 +105,9 @@ function main(argv: string[]): number {
     process.stdout.write(`${HELP}\n`);
     return TOOL_EXIT.ok;
   }
+  // The log is for a person watching: when its reader is gone (a kept sandbox outlives the run that
+  // started dnsd), writing fails with EPIPE, and dnsd keeps answering without it.
+  process.stdout.on('error', () => undefined);
   const sock = createSocket(isIP(o.listen) === 6 ? 'udp6' : 'udp4');
   sock.on('message', (msg, from) => answer(sock, o, msg, from));
   sock.on('error', (e) => {

@@ -96,3 +96,26 @@ test('dnsd refuses a bad address with exit 2, naming the argument', async (t) =>
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /dnsd: db=300\.1\.2\.3: "300\.1\.2\.3" is not an IPv4 or IPv6 address/);
 });
+
+test('dnsd keeps answering when the reader of its log is gone (a kept sandbox outlives the run that started it)', async (t) => {
+  t.timeout(20_000);
+  const d = execa(process.execPath, [`${TOOLS}dnsd.js`, '--listen', '127.0.0.1', '--port', '0', 'db=172.17.0.2'], {
+    reject: false,
+  });
+  try {
+    const first = await new Promise<string>((resolve) => d.stdout?.once('data', (b: Buffer) => resolve(b.toString())));
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(first)?.[1]);
+    d.stdout?.destroy();
+    const sock = createSocket('udp4');
+    const ask = async (id: number): Promise<Buffer | undefined> => {
+      sock.send(query(id, 'db', TYPE_A), port, '127.0.0.1');
+      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3000));
+      const reply = once(sock, 'message').then(([m]) => m as Buffer);
+      return Promise.race([reply, timeout]);
+    };
+    for (const id of [1, 2, 3]) t.is((await ask(id))?.readUInt16BE(0), id, `query ${id}`);
+    sock.close();
+  } finally {
+    d.kill();
+  }
+});
