@@ -1,6 +1,7 @@
 // Hand-written frame decoder: Ethernet/SLL/SLL2/raw IP, ARP, IPv4, IPv6, ICMP, ICMPv6, TCP, UDP, HTTP first
-// lines, and the frames VXLAN and Geneve carry (decoded as packets of their own).
+// lines, DNS questions and answers, and the frames VXLAN and Geneve carry (decoded as packets of their own).
 import { ipv4Text, ipv6Text, macText } from './address-text.js';
+import { decodeDns, DNS_PORTS, dnsKind } from './decode-dns.js';
 import { formatEndpoint } from './endpoint.js';
 import type { ArpInfo, IcmpInfo, Packet, RawFrame } from './types.js';
 
@@ -241,6 +242,10 @@ function decodeL4(
     p.udp = { sport: u16(d, o), dport, payloadLen };
     p.proto = 'udp';
     if (payloadLen > 0 && o + 8 < end) p.payload = d.toString('latin1', o + 8, Math.min(end, o + 8 + PAYLOAD_KEEP));
+    if ((DNS_PORTS.has(dport) || DNS_PORTS.has(p.udp.sport)) && payloadLen >= 12) {
+      const dns = decodeDns(d, o + 8, end);
+      if (dns) p.dns = dns;
+    }
     if (
       (dport === VXLAN_PORT || dport === GENEVE_PORT || dport === opts.vxlanPort) &&
       depth < MAX_NESTING &&
@@ -311,6 +316,7 @@ function decodeHttp(p: Packet, d: Buffer, o: number, end: number, head: string):
 }
 
 const hostPort = (addr: string, port: number): string => formatEndpoint({ addr, port });
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 // An IP packet's line in pieces: its ends (with ports), protocol, kind (echo-request, SYN, GET /,
 // 404), details (id=, seq=, len=, target=, code=, proto=) and ttl or hlim. describePacket joins them;
@@ -318,7 +324,7 @@ const hostPort = (addr: string, port: number): string => formatEndpoint({ addr, 
 export interface PacketParts {
   src: string;
   dst: string;
-  proto: string; // ICMP, ICMPv6, TCP, UDP, HTTP, IPv4, IPv6
+  proto: string; // ICMP, ICMPv6, TCP, UDP, HTTP, DNS, IPv4, IPv6
   kind: string; // '' when the protocol has none
   details: string[];
   hop: string;
@@ -347,6 +353,7 @@ export function packetParts(p: Packet): PacketParts | undefined {
       details: p.tcp.payloadLen ? [`len=${p.tcp.payloadLen}`] : [],
       hop,
     };
+  if (p.dns) return { ...ends, proto: 'DNS', kind: dnsKind(p.dns), details: [`id=0x${hex4(p.dns.id)}`], hop };
   if (p.udp) return { ...ends, proto: 'UDP', kind: '', details: [`len=${p.udp.payloadLen}`], hop };
   if (p.icmp) {
     const c = p.icmp;

@@ -1,4 +1,5 @@
 // Groups decoded packets into conversations (flows) with per-direction counts, TTLs and packet kinds.
+import { dnsKind } from './decode-dns.js';
 import { formatEndpoint } from './endpoint.js';
 import type { Endpoint, Flow, FlowSide, L4Proto, Packet, TunnelInfo } from './types.js';
 
@@ -168,6 +169,7 @@ export class FlowTable {
     else if (p.arp) addKind(s, p.arp.op === 'request' ? 'who-has' : p.arp.op === 'reply' ? 'is-at' : 'arp');
     else if (p.ip) addKind(s, `ip-proto-${p.ip.proto}`);
     else if (p.eth) addKind(s, `ethertype-0x${p.eth.type.toString(16).padStart(4, '0')}`);
+    if (p.dns) addKind(s, `DNS ${dnsKind(p.dns)}`);
     if (p.http)
       addKind(s, p.http.method !== undefined ? `HTTP ${p.http.method} ${p.http.path}` : `HTTP ${p.http.status}`);
   }

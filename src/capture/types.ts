@@ -64,6 +64,16 @@ export interface UdpInfo {
   payloadLen: number;
 }
 
+// A DNS message over UDP: its one question, and for a response the rcode and A/AAAA addresses.
+export interface DnsInfo {
+  id: number;
+  response: boolean;
+  rcode: number; // 0 NOERROR, 3 NXDOMAIN ...
+  name: string; // the question's name, without the final dot ('' for the root)
+  qtype: string; // A, AAAA, ... or TYPE<n>
+  answers: string[]; // a response's A and AAAA addresses, in order
+}
+
 export interface HttpInfo {
   method?: string; // request line
   path?: string;
@@ -82,6 +92,7 @@ export interface Packet {
   tcp?: TcpInfo;
   udp?: UdpInfo;
   http?: HttpInfo;
+  dns?: DnsInfo;
   payload?: string; // TCP/UDP payload, first 256 bytes as latin1 (payload matchers)
   frag?: FragInfo;
   tunnel?: TunnelInfo;

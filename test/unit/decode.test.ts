@@ -315,6 +315,7 @@ for (const name of [
   'icmpv6.pcap',
   'sll.pcap',
   'sll2.pcap',
+  'dns.pcap',
 ]) {
   test(`every truncation of ${name} decodes as the snapshot says`, (t) => {
     const { linktype, frames } = fixture(name);
@@ -427,4 +428,45 @@ test('raw IP link type (101) decodes IPv4 and IPv6 without a link header', (t) =
   t.is(decodeFrame(frameOf(Buffer.from(v4)), 101).icmp?.name, 'echo-request');
   const p6 = decodeFrame(frameOf(Buffer.from(v6)), 101);
   t.deepEqual([p6.ip?.src, p6.icmp?.name, p6.eth], ['2001:db8::a', 'echo-request', undefined]);
+});
+
+test("DNS over UDP: the question, and a response's addresses, NODATA and NXDOMAIN", (t) => {
+  const lines = decodeAll('dns.pcap').map((p) => describePacket(p));
+  t.deepEqual(lines, [
+    '172.17.0.100:51957 -> 203.0.113.8:53 DNS AAAA? www.example.com id=0x77e8 ttl=64',
+    '203.0.113.8:53 -> 172.17.0.100:51957 DNS AAAA www.example.com no record id=0x77e8 ttl=63',
+    '172.17.0.100:45763 -> 203.0.113.8:53 DNS A? www.example.com id=0x58db ttl=64',
+    '203.0.113.8:53 -> 172.17.0.100:45763 DNS A www.example.com 203.0.113.80 id=0x58db ttl=63',
+  ]);
+  const answer = decodeAll('dns.pcap')[3]!;
+  t.deepEqual(answer.dns, {
+    id: 0x58db,
+    response: true,
+    rcode: 0,
+    name: 'www.example.com',
+    qtype: 'A',
+    answers: ['203.0.113.80'],
+  });
+  t.is(answer.proto, 'udp');
+  t.truthy(answer.payload?.includes('example'), 'the payload is still kept for payload matchers');
+  // The same answer with NXDOMAIN and no record; and with the DNS header cut short, plain UDP.
+  const f = nth('dns.pcap', 3);
+  const d = Buffer.from(f.data);
+  const dns = 14 + 20 + 8;
+  d[dns + 3] = (d[dns + 3]! & 0xf0) | 3;
+  d[dns + 7] = 0;
+  t.regex(describePacket(decodeFrame(frameOf(d, f))), /DNS A www\.example\.com NXDOMAIN id=0x58db/);
+  t.is(decodeFrame({ ...f, caplen: dns + 11, data: f.data.subarray(0, dns + 11) }).dns, undefined);
+});
+
+test('a DNS name that points at itself, or past the message, is no DNS', (t) => {
+  const f = nth('dns.pcap', 0);
+  const d = Buffer.from(f.data);
+  const q = 14 + 20 + 8 + 12;
+  d[q] = 0xc0; // a compression pointer to itself: a loop
+  d[q + 1] = 12;
+  t.is(decodeFrame(frameOf(d, f)).dns, undefined);
+  d[q + 1] = 0xff; // past the end
+  t.is(decodeFrame(frameOf(d, f)).dns, undefined);
+  t.regex(describePacket(decodeFrame(frameOf(d, f))), / UDP len=33 /);
 });

@@ -205,3 +205,22 @@ test('distinct TTLs are kept in order of first appearance', (t) => {
 test('frames without addresses are left out', (t) => {
   t.deepEqual(assembleFlows([{ tsUs: 1, caplen: 5, len: 5, proto: 'other' }]), []);
 });
+
+test('a DNS exchange: each direction lists its questions and answers by name', (t) => {
+  const flows = assembleFlows(packets('dns.pcap'));
+  t.deepEqual(
+    flows.map((f) => [f.key, f.fwd.kinds, f.rev.kinds]),
+    [
+      [
+        'udp 172.17.0.100:51957 <-> 203.0.113.8:53',
+        ['udp', 'DNS AAAA? www.example.com'],
+        ['udp', 'DNS AAAA www.example.com no record'],
+      ],
+      [
+        'udp 172.17.0.100:45763 <-> 203.0.113.8:53',
+        ['udp', 'DNS A? www.example.com'],
+        ['udp', 'DNS A www.example.com 203.0.113.80'],
+      ],
+    ],
+  );
+});
