@@ -4,17 +4,13 @@ import { describePacket } from '../capture/decode.js';
 import type { Flow, Packet } from '../capture/types.js';
 import { formatFlow, formatMatcher } from './format.js';
 import { matchAnyLayer, matchPacket } from './matchers.js';
+import type { Check, Expectation, FlowField, Look, Pattern } from '../model/check.js';
 import type {
-  Check,
   CheckResult,
-  Expectation,
   ExpectationResult,
   FieldDiff,
-  FlowField,
-  Look,
   LookResult,
   NearMiss,
-  Pattern,
   PointObservation,
   ProbeResult,
 } from './types.js';

@@ -1,9 +1,10 @@
 // tshark-like lines for flows, matchers and verdicts; plain text, colours are the reporter's business.
 import { formatEndpoint } from '../capture/endpoint.js';
 import type { Endpoint, Flow, FlowSide } from '../capture/types.js';
-import { safeText } from './matchers.js';
+import { safeText } from '../model/matchers.js';
 import { regex } from './evaluate.js';
-import type { CheckResult, Expectation, LookResult, PacketMatcher, PointObservation, ViewResult } from './types.js';
+import type { CheckResult, LookResult, PointObservation, ViewResult } from './types.js';
+import type { Expectation, PacketMatcher } from '../model/check.js';
 import { isChatter, isShown } from '../model/packet-noise.js';
 
 const PROTO: Record<string, string> = {

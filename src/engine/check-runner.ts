@@ -4,12 +4,13 @@ import { assembleFlows } from '../capture/flows.js';
 import type { CaptureHub } from '../capture/hub.js';
 import { evaluateCheck, evaluateLook, regex } from '../check/evaluate.js';
 import { rootCause } from '../check/format.js';
-import type { Check, CheckResult, Look, LookResult, ProbeResult, ViewResult } from '../check/types.js';
+import type { Check, Look } from '../model/check.js';
+import type { CheckResult, LookResult, ProbeResult, ViewResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
 import { pickHint } from './hints.js';
 import { commandOk, observerFor } from './observer.js';
-import { probeCommand } from './probes.js';
+import { probeCommand, probeRow } from '../model/probes.js';
 
 export interface CheckContext {
   sandbox: Sandbox;
@@ -84,11 +85,12 @@ export async function runCheck(check: Check, ctx: CheckContext): Promise<CheckRe
   const outcomes = await ctx.hub.closeWindow(window);
   mark('window closed: quiet, every capture synced');
   // A probe that reads its reply is judged like a look at the reply's bytes.
-  const looks: LookResult[] = probes.flatMap((r) =>
-    r.probe.kind === 'tcp' && r.probe.read && !r.probe.expectFail
-      ? [evaluateLook({ node: r.node, cmd: r.command, match: r.probe.read, why: 'the reply' }, r.exitCode, r.output)]
-      : [],
-  );
+  const looks: LookResult[] = probes.flatMap((r) => {
+    const reply = probeRow(r.probe).reply?.(r.probe);
+    return reply
+      ? [evaluateLook({ node: r.node, cmd: r.command, match: reply, why: 'the reply' }, r.exitCode, r.output)]
+      : [];
+  });
   // The state views first: a look may change what they show (iptables -Z zeroes the counters it read).
   const views = await readViews(check, ctx);
   looks.push(

@@ -2,7 +2,7 @@
 // the step's probes and captures do, and its expectations are judged as in a run (`lab check RUN STEP`).
 import { EnvironmentError, UsageError } from '../errors.js';
 import type { SandboxState } from '../sandbox/state.js';
-import { nodeNames } from '../sandbox/topology.js';
+import { nodeNames } from '../model/topology.js';
 import { findSandbox } from './attach.js';
 import type { LabEvents } from './events.js';
 import { loadLab } from './loader.js';

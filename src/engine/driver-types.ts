@@ -1,7 +1,7 @@
 // The shapes a front end and the session driver speak in: the decisions a person makes, the hooks.
 import type { CheckResult } from '../check/types.js';
 import type { LabEvents, StepInfo } from './events.js';
-import type { LabDef } from './lab-types.js';
+import type { LabDef } from '../model/lab.js';
 import type { LabResult, StepResult } from './result.js';
 import type { LabSession, StepCommand } from './session.js';
 import type { TraceResult } from './trace-types.js';

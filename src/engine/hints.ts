@@ -2,9 +2,10 @@
 // hint for the way an expectation failed, else the near-miss line, else the failure itself. A hint only
 // says what the observation supports: an ARP or ND packet missing where its sender's IP packets passed
 // means the sender knew the answer already, not that nothing arrived. Pure.
-import { inPrefix, parseAddressOrCidr } from '../check/address.js';
+import { inPrefix, parseAddressOrCidr } from '../model/address.js';
 import { regex } from '../check/evaluate.js';
-import type { CheckResult, ExpectationResult, Hint, LookResult, PickedHint, PointObservation } from '../check/types.js';
+import type { CheckResult, ExpectationResult, LookResult, PickedHint, PointObservation } from '../check/types.js';
+import type { Hint } from '../model/check.js';
 
 export type { PickedHint };
 

@@ -126,6 +126,7 @@ export function probeLabs(files: string[], boundMs = LOAD_BOUND_MS): Map<string,
   };
   run(files.filter((f) => settle.has(f)));
   // Meanwhile this thread loads the lab API the labs will import here too: the two threads overlap.
-  if (settle.size) void import('./authoring.js').catch(() => undefined);
+  if (settle.size)
+    void Promise.all([import('../model/commands.js'), import('../model/observe.js')]).catch(() => undefined);
   return verdicts;
 }

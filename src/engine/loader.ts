@@ -3,13 +3,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LabDefinitionError, UsageError } from '../errors.js';
-import type { LabDef } from './lab-types.js';
+import type { LabDef } from '../model/lab.js';
 import { LOAD_BOUND_MS, probeLabs, type ProbeVerdict } from './lab-probe.js';
 
 export { probeLabs } from './lab-probe.js';
 import { compiledPath, displayPath, LABS_DIST } from './paths.js';
 import { closest } from './suggest.js';
-import { validateLab } from './validate.js';
+import { labProblems } from '../model/validate.js';
+import { TOOL_PACKAGES } from '../sys/tools.js';
 
 export interface LoadedLab {
   def: LabDef;
@@ -17,6 +18,16 @@ export interface LoadedLab {
 }
 
 const LAB_FILE = /^\d{2}-[a-z0-9-]+\.js$/;
+
+// Checks a loaded module's default export and returns it typed, or throws naming file and fields (exit 2).
+export function validateLab(value: unknown, file: string, expectedId?: string): LabDef {
+  const problems = labProblems(value, {
+    ...(expectedId ? { expectedId } : {}),
+    knownTools: Object.keys(TOOL_PACKAGES),
+  });
+  if (problems.length) throw new LabDefinitionError(file, problems);
+  return value as LabDef;
+}
 
 // Ids of the labs that ship with the runner, in order.
 export function labIds(dir = LABS_DIST): string[] {

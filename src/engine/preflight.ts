@@ -3,7 +3,8 @@ import { pcapBindingProblem } from '../capture/binding.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { syscallNumbers } from '../sys/syscalls.js';
 import { requireTools } from '../sys/tools.js';
-import type { LabDef } from './lab-types.js';
+import type { LabDef } from '../model/lab.js';
+import { PROBES } from '../model/probes.js';
 
 export interface RunSelection {
   skip: string[];
@@ -40,7 +41,7 @@ export function checkEnvironment(lab: LabDef): void {
   // and runs each node's commands (sys/agent.ts).
   const tools = new Set(['ip', 'unshare', 'nsenter', 'sysctl', 'mount', 'setpriv', 'flock', 'perl']);
   for (const s of lab.steps) {
-    for (const p of s.check?.probes ?? []) tools.add(p.kind === 'ping' ? 'ping' : p.kind === 'http' ? 'curl' : 'nc');
+    for (const p of s.check?.probes ?? []) tools.add(PROBES[p.kind].tool);
     for (const c of s.run) {
       const tool = c.cmd.trim().split(/\s+/)[0] ?? '';
       if (['iptables', 'ip6tables', 'nft', 'conntrack'].includes(tool)) tools.add(tool);

@@ -13,7 +13,8 @@ import { Sandbox, type TeardownReport } from '../sandbox/sandbox.js';
 import type { SandboxState } from '../sandbox/state.js';
 import type { CommandObserver, CommandRecord } from '../sys/exec.js';
 import type { LabEvents, StepInfo } from './events.js';
-import type { LabCommand, LabDef, StepDef } from './lab-types.js';
+import { startsInStep } from '../model/topology.js';
+import { allCommands, usesWanWeb, type LabCommand, type LabDef, type StepDef } from '../model/lab.js';
 import type { NodeFacts } from './links.js';
 import type { LoadedLab } from './loader.js';
 import { commandOk, observerFor } from './observer.js';
@@ -41,14 +42,16 @@ const SERVICE_READY_MS = 10_000;
 
 // The nodes a lab runs commands, probes or looks in: their command runners start with the sandbox.
 function commandNodes(def: LabDef): string[] {
-  const nodes = def.steps.flatMap((s) => [
-    ...[...(s.arrange ?? []), ...s.run, ...(s.mistakes ?? []).flatMap((m) => m.run)].map((c) => c.node),
-    ...[s.before, s.check].flatMap((c) => [
-      ...(c?.probes.map((p) => p.from) ?? []),
-      ...(c?.looks?.map((l) => l.node) ?? []),
-      ...(c?.views?.map((v) => v.node) ?? []),
-    ]),
-  ]);
+  const nodes = [
+    ...allCommands(def).map((c) => c.node),
+    ...def.steps
+      .flatMap((s) => [s.before, s.check])
+      .flatMap((c) => [
+        ...(c?.probes.map((p) => p.from) ?? []),
+        ...(c?.looks?.map((l) => l.node) ?? []),
+        ...(c?.views?.map((v) => v.node) ?? []),
+      ]),
+  ];
   return [...new Set(nodes)];
 }
 
@@ -135,19 +138,15 @@ export class LabSession {
         def.vxlanPort ? { vxlanPort: def.vxlanPort } : {},
       );
       const nodes = [...new Set([...points].map((p) => p.split(':')[0] ?? ''))].filter(
-        (n) => sb.nodes.includes(n) && def.topology.containers[n]?.start !== 'step',
+        (n) => sb.nodes.includes(n) && !startsInStep(def.topology, n),
       );
       const armed = Promise.all(nodes.map((n) => hub?.ensure(n).catch(() => undefined)));
       if (!opts.straightThrough) await armed;
     };
     let sandbox: Sandbox;
     try {
-      // wan's web server (a Node process) only for labs whose probes or commands may talk TCP to it.
-      const wanHttp = def.steps.some(
-        (s) =>
-          [s.before, s.check].some((c) => c?.probes.some((p) => p.kind === 'http' || p.kind === 'tcp')) ||
-          s.run.some((c) => /curl|wget|\bnc\b/.test(c.cmd)),
-      );
+      // wan's web server (a Node process) only for labs whose probes or commands say they may talk TCP to it.
+      const wanHttp = usesWanWeb(def);
       sandbox = await Sandbox.create({
         lab: def.id,
         commandNodes: commandNodes(def),
@@ -261,40 +260,67 @@ export class LabSession {
   // One command as its kind says (a line, a container start/stop/restart, a detached service), then its readiness wait.
   private async runOne(stepId: string, c: LabCommand): Promise<StepCommand[]> {
     const { events } = this.opts;
-    const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail), shows: Boolean(c.readOnly) });
+    const shows = c.kind === 'sh' && Boolean(c.readOnly);
+    const observer = observerFor(events, stepId, { expectFail: Boolean(c.expectFail), shows });
     let rec: CommandRecord;
     let exited: () => string | null = () => null;
-    if (c.start) rec = await this.sandbox.startContainer(c.start, false, observer);
-    else if (c.stop) rec = await this.sandbox.stopContainer(c.stop, observer);
-    else if (c.restart) rec = await this.sandbox.restartContainer(c.restart.container, c.restart, observer);
-    else if (c.detached) {
-      const t0 = performance.now();
-      const display = `${c.cmd}   (runs until teardown)`;
-      observer.start?.({ argv: [], display, node: c.node });
-      const d = this.sandbox.startDetached(c.node, c.cmd);
-      rec = {
-        display,
-        node: c.node,
-        argv: [],
-        exitCode: 0,
-        output: '',
-        stderr: '',
-        durationMs: performance.now() - t0,
-        timedOut: false,
-      };
-      observer.end?.(rec);
-      exited = () =>
-        d.child.exitCode !== null && d.child.exitCode !== 0
-          ? `exited with ${d.child.exitCode}: ${d.output().trim()}`
-          : null;
-    } else rec = await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
+    let waitFor: string | undefined;
+    switch (c.kind) {
+      case 'start':
+        rec = await this.sandbox.startContainer(c.container, false, observer);
+        break;
+      case 'stop':
+        rec = await this.sandbox.stopContainer(c.container, observer);
+        break;
+      case 'restart':
+        rec = await this.sandbox.restartContainer(c.container, c, observer);
+        waitFor = c.waitFor;
+        break;
+      case 'service': {
+        const started = this.startService(c.node, c.cmd, observer);
+        rec = started.rec;
+        exited = started.exited;
+        waitFor = c.waitFor;
+        break;
+      }
+      case 'sh':
+        rec = await this.sandbox.exec(c.node, c.cmd, observer, c.timeoutMs);
+    }
     const ok = commandOk(rec.exitCode, c.expectFail, rec.limit);
     const out: StepCommand[] = [{ ...rec, expectFail: Boolean(c.expectFail), ok }];
-    if (ok && c.waitFor) {
-      const wait = await this.waitUntil(c.node, c.waitFor, observerFor(events, stepId), exited);
+    if (ok && waitFor) {
+      const wait = await this.waitUntil(c.node, waitFor, observerFor(events, stepId), exited);
       out.push({ ...wait, expectFail: false, ok: commandOk(wait.exitCode) });
     }
     return out;
+  }
+
+  // Starts a service that runs until teardown; `exited` says how it ended if it already died.
+  private startService(
+    node: string,
+    cmd: string,
+    observer: CommandObserver,
+  ): { rec: CommandRecord; exited: () => string | null } {
+    const t0 = performance.now();
+    const display = `${cmd}   (runs until teardown)`;
+    observer.start?.({ argv: [], display, node });
+    const d = this.sandbox.startDetached(node, cmd);
+    const rec: CommandRecord = {
+      display,
+      node,
+      argv: [],
+      exitCode: 0,
+      output: '',
+      stderr: '',
+      durationMs: performance.now() - t0,
+      timedOut: false,
+    };
+    observer.end?.(rec);
+    const exited = (): string | null =>
+      d.child.exitCode !== null && d.child.exitCode !== 0
+        ? `exited with ${d.child.exitCode}: ${d.output().trim()}`
+        : null;
+    return { rec, exited };
   }
 
   // Retries a readiness command with growing pauses until it succeeds or the bound passes; one record.

@@ -1,15 +1,16 @@
 // The packet's path: trace the first packet of a probe through netfilter, in the node that sent it and
 // in the node that routes it (the labs' `host`), with `nft monitor` and a short-lived `inet lab_trace` table.
 import type { ChildProcess } from 'node:child_process';
-import type { Probe } from '../check/types.js';
+import type { Probe } from '../model/probes.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { runCommand, type CommandRecord } from '../sys/exec.js';
-import { probeCommand } from './probes.js';
+import { probeCommand } from '../model/probes.js';
 import { formatNodeTrace } from './trace-format.js';
 import { iptablesByHandle, parseNftRuleset, parseTrace } from './trace-parse.js';
 import type { ChainRules } from './trace-tried.js';
 import { iptablesChains } from './trace-tried.js';
-import { probeMatch, TRACE_TABLE, traceTableScript } from './trace-table.js';
+import { probeMatch } from '../model/probes.js';
+import { TRACE_TABLE, traceTableScript } from './trace-table.js';
 import type { NodeTrace, TraceResult } from './trace-types.js';
 
 export type { NodeTrace, TraceHop, TraceResult } from './trace-types.js';

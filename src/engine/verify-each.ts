@@ -1,7 +1,7 @@
 // `lab verify --each-command`: leaves out each single state-changing command in turn (every earlier step
 // as written) and reports any whose step still passes without it: a check that passes for the wrong reason.
 import type { CheckResult } from '../check/types.js';
-import type { LabDef } from './lab-types.js';
+import type { LabDef } from '../model/lab.js';
 import type { LoadedLab } from './loader.js';
 import { missingOf, trialCheck } from './verify-trial.js';
 
@@ -24,7 +24,7 @@ export function commandCases(def: LabDef): CommandCase[] {
   return def.steps.flatMap((s, stepIndex) =>
     s.check
       ? s.run.flatMap((c, commandIndex) =>
-          c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }],
+          c.kind === 'sh' && c.readOnly ? [] : [{ stepIndex, commandIndex, step: s.id, cmd: c.cmd, node: c.node }],
         )
       : [],
   );

@@ -2,7 +2,7 @@
 // commands, from the step's starting state, and the step's check must fail with the declared hint.
 import type { CheckResult } from '../check/types.js';
 import { pickHint } from './hints.js';
-import type { Mistake } from './lab-types.js';
+import type { Mistake } from '../model/lab.js';
 import type { LoadedLab } from './loader.js';
 import { trialCheck } from './verify-trial.js';
 

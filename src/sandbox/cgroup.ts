@@ -13,7 +13,8 @@ import {
   type Controller,
   type ControllerPlace,
 } from '../sys/cgroupfs.js';
-import { limitsOff, type SandboxLimits } from './limits.js';
+import { limitsOff } from './limits.js';
+import { type SandboxLimits } from '../model/limits.js';
 
 export interface CgroupWrite {
   file: string;

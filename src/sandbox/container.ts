@@ -40,12 +40,6 @@ export function overlayArgv(name: string, lower: string, layerMb: number): strin
   return ['sh', '-c', OVERLAY_SCRIPT, 'overlay', name, lower, String(layerMb)];
 }
 
-// The runbook's unshare line, joining the namespace with nsenter (unshare --net=FILE would make a new
-// one); the root is entered by the init script (pivot_root), not by --root (a chroot).
-export function unshareArgv(name: string): string[] {
-  return ['nsenter', `--net=/run/netns/${name}`, 'unshare', '--fork', '--pid', '--mount', '--uts', '--cgroup', '--ipc'];
-}
-
 // What the container's PID 1 runs ($1 the hostname, $2 the root, never pasted into the script). It
 // mounts the container's /proc and /sys while a whole proc and sysfs are still in view (the kernel
 // lets a user namespace mount them only then), pivots into the root and detaches the old one, so
@@ -76,13 +70,3 @@ export const CONTAINER_ENV = {
   HOME: '/root',
   LANG: 'C.UTF-8',
 };
-
-// The kernel's rule for a hostname (RFC 1123 labels, at most 64 bytes: __NEW_UTS_LEN), so a lab's
-// name reaches `hostname` as a value that means what it says.
-export function hostnameProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string') return 'must be a string';
-  if (name.length === 0 || name.length > 64) return 'must be 1 to 64 characters';
-  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(name))
-    return 'must be letters, digits and inner hyphens, in dot-separated labels';
-  return undefined;
-}

@@ -6,18 +6,28 @@ import { CommandError, EnvironmentError, InternalError, UsageError } from '../er
 import { runCommand, runChecked, startProcess, type CommandObserver, type CommandRecord } from '../sys/exec.js';
 import { assertNotRunnerNetns } from '../sys/netns-guard.js';
 import { closeAll, openBeneath } from '../sys/ns-files.js';
-import { containerRoot, initScript, overlayArgv, unshareArgv } from './container.js';
+import { containerRoot, initScript, overlayArgv } from './container.js';
+import { unshareArgv } from '../model/topology.js';
 import { enterNode, keeperPrefix, machineryPrefix, nodePrefix, type EnterSpec } from './enter.js';
 import { NsHandles, PINS } from './ns-handles.js';
 import { childOf, Keeper, killQuietly } from './keeper.js';
 import { isAlive, removeState, writeState, type SandboxState } from './state.js';
 import { containerToolsScript, EVENTS_FILE, hostToolsScript, nodePath, TOOLS_DIR } from './node-tools.js';
-import { autoContainers, baselineScript, endpoint, nodeNames, prebuiltNodes, type TopologySpec } from './topology.js';
+import { baselineScript } from './topology.js';
+import {
+  autoContainers,
+  endpoint,
+  isContainer,
+  nodeNames,
+  prebuiltNodes,
+  type TopologySpec,
+} from '../model/topology.js';
 import { closeSync, fstatSync, writeSync, constants as fsc } from 'node:fs';
 import { takeSandboxSlot } from './slots.js';
 import { plainWords } from './plain-words.js';
 import { Agent } from '../sys/agent.js';
-import { limitReached, resolveLimits, type SandboxLimits } from './limits.js';
+import { limitReached, resolveLimits } from './limits.js';
+import { type SandboxLimits } from '../model/limits.js';
 import { SandboxCgroup, type LimitCounts } from './cgroup.js';
 
 const WAN_HTTP = fileURLToPath(new URL('./wan-http.js', import.meta.url));
@@ -150,7 +160,7 @@ export class Sandbox {
     ).then(() => sb.afterBaseline());
     sb.wired = baseline;
     // A plain node's runner once the baseline has given the node its own hostname.
-    const plain = (opts.commandNodes ?? []).filter((n) => !(n in opts.topology.containers));
+    const plain = (opts.commandNodes ?? []).filter((n) => !isContainer(opts.topology, n));
     void baseline.then(
       () => plain.forEach((n) => sb.warm(n)),
       () => undefined,
@@ -243,7 +253,7 @@ export class Sandbox {
   // Once the baseline pinned the plain nodes' other namespaces and made the events file (nothing of a
   // lab has run yet): holds them open, and journals what they are.
   private afterBaseline(): void {
-    const plain = prebuiltNodes(this.opts.topology).filter((n) => !(n in this.opts.topology.containers));
+    const plain = prebuiltNodes(this.opts.topology).filter((n) => !isContainer(this.opts.topology, n));
     for (const kind of Object.keys(PINS) as (keyof typeof PINS)[])
       if (kind !== 'net') for (const n of plain) this.ns.openPin(n, kind);
     this.eventsFd = openEventsFile(this.initPid, this.keeper.pids.idBase, this.runId);
@@ -280,7 +290,7 @@ export class Sandbox {
         `sandbox ${this.runId} has no node "${node}"`,
         `its nodes are: ${this.nodes.join(', ')}`,
       );
-    const container = node in this.opts.topology.containers;
+    const container = isContainer(this.opts.topology, node);
     const pid = this.containers.get(node);
     if (container && !pid)
       throw new UsageError(

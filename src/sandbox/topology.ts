@@ -1,74 +1,8 @@
-// The world every lab starts from: `host` with its uplink, `wan` playing the internet, empty containers,
-// and whatever extra nodes and links a lab declares.
+// Builds a lab's topology (src/model/topology.ts) in the keeper's namespaces: one perl for every node's
+// sysctls and UTS namespace, then one `ip -batch` per namespace.
 import { UTS_DIR } from './enter.js';
 import { perlScript } from '../sys/perl.js';
-
-// Addresses the sandbox's internet answers on; documentation ranges only, never real ones.
-export const WAN = {
-  gateway: '10.0.2.2', // wan's end of host's uplink, as a VirtualBox NAT gateway
-  dns: '203.0.113.8', // stands in for 8.8.8.8
-  web: '203.0.113.80', // an HTTP server
-  client: '198.51.100.7', // an outside client for port-mapping labs
-  gateway6: '2001:db8:0:2::2', // wan's end of the uplink, IPv6
-  dns6: '2001:db8:8::8', // answers ping and HTTP over IPv6
-} as const;
-
-export const HOST = {
-  uplink: 'eth0',
-  addr: '10.0.2.15',
-  prefix: 24,
-  addr6: '2001:db8:0:2::15',
-  prefix6: 64,
-  delegated6: '2001:db8:1::/48', // routed to the host by wan, as an ISP delegates a prefix (NPTv6 labs)
-} as const;
-
-export const WAN_UPLINK = 'up0';
-
-export interface ContainerSpec {
-  hostname?: string; // default: the container's name
-  start?: 'sandbox' | 'step'; // 'step': the lab creates its namespace and starts it (lab 01)
-  netAdmin?: boolean; // false: every process in it runs without CAP_NET_ADMIN (default true)
-}
-
-// A plain network namespace with a role (a second peer, a second host); no root of its own.
-export interface NodeSpec {
-  role: string; // one line: what it plays
-  routes?: string[]; // `ip route add` arguments, e.g. 'default via 100.64.0.1'
-  forwarding?: boolean; // a router: IPv4 and IPv6 forwarding on
-}
-
-// A veth pair, containerlab style: endpoints 'node:iface', addresses per endpoint.
-export interface LinkSpec {
-  endpoints: [string, string];
-  addresses?: Record<string, string[]>; // 'node:iface' -> CIDRs
-}
-
-export interface TopologySpec {
-  containers: Record<string, ContainerSpec>;
-  nodes?: Record<string, NodeSpec>;
-  links?: LinkSpec[];
-}
-
-// Interfaces the baseline gives each fixed node (links may not reuse them).
-export const BASELINE_IFACES: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['lo', WAN_UPLINK] };
-
-// Containers the sandbox starts itself, before the first step.
-export function autoContainers(t: TopologySpec): string[] {
-  return Object.entries(t.containers)
-    .filter(([, c]) => c.start !== 'step')
-    .map(([n]) => n);
-}
-
-// Names of every node of a topology, in creation order.
-export function nodeNames(t: TopologySpec): string[] {
-  return ['host', 'wan', ...Object.keys(t.nodes ?? {}), ...Object.keys(t.containers)];
-}
-
-// Splits 'node:iface'.
-export function endpoint(e: string): { node: string; iface: string } {
-  const [node = '', iface = ''] = e.split(':');
-  return { node, iface };
-}
+import { endpoint, HOST, isContainer, prebuiltNodes, WAN, WAN_UPLINK, type TopologySpec } from '../model/topology.js';
 
 const v6 = (cidr: string): string => (cidr.includes(':') ? ' nodad' : '');
 
@@ -161,11 +95,6 @@ function sysctls(forwarding: boolean): string {
 
 const heredoc = (argv: string, lines: string[]): string => `${argv} <<'EOF'\n${lines.join('\n')}\nEOF`;
 
-// Nodes whose network namespaces the keeper makes as it starts (a step-started container's is the lab's own).
-export function prebuiltNodes(t: TopologySpec): string[] {
-  return nodeNames(t).filter((n) => t.containers[n]?.start !== 'step');
-}
-
 // Shell lines that build the baseline in the keeper's namespaces (which exist already); run once inside the keeper (not part of the lesson).
 export function baselineScript(t: TopologySpec): string {
   const prebuilt = prebuiltNodes(t);
@@ -179,7 +108,7 @@ export function baselineScript(t: TopologySpec): string {
   // Every prebuilt node's sysctls and own UTS namespace from one perl (sys/perl/nodes.pl).
   if (prebuilt.length)
     lines.push(
-      `perl -e '${perlScript('nodes')}' ${UTS_DIR} ${prebuilt.map((n) => `${n} ${n in t.containers ? '-' : 'uts'} '${sysctls(Boolean(t.nodes?.[n]?.forwarding))}'`).join(' ')}`,
+      `perl -e '${perlScript('nodes')}' ${UTS_DIR} ${prebuilt.map((n) => `${n} ${isContainer(t, n) ? '-' : 'uts'} '${sysctls(Boolean(t.nodes?.[n]?.forwarding))}'`).join(' ')}`,
     );
   lines.push(heredoc('ip -batch -', links));
   for (const [n, batch] of nodeBatches(t)) lines.push(heredoc(`ip -n ${n} -batch -`, batch));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { formatCheckReport } from '../../src/check/format.js';
 import type { CheckResult } from '../../src/check/types.js';
 import { LabEvents } from '../../src/engine/events.js';
-import type { LabDef } from '../../src/engine/lab-types.js';
+import type { LabDef } from '../../src/model/lab.js';
 import { loadLab, type LoadedLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
 import { checkWithout } from '../../src/engine/verify-each.js';

@@ -1,10 +1,11 @@
 // Bad input refused before anything is built (exit 2, naming the field): hostnames against the kernel's
 // rules (never pasted into shell code), command bounds within limits, capture points nothing can create.
 import test from 'ava';
-import { validateLab } from '../../src/engine/validate.js';
+import { validateLab } from '../../src/engine/loader.js';
 import { LabDefinitionError } from '../../src/errors.js';
 import { host, icmp, observe, ping, WAN } from '../../src/lab.js';
-import { hostnameProblem, initScript, OVERLAY_SCRIPT } from '../../src/sandbox/container.js';
+import { hostnameProblem } from '../../src/model/topology.js';
+import { initScript, OVERLAY_SCRIPT } from '../../src/sandbox/container.js';
 
 // A minimal valid lab, changed by `edit`; the problems it is refused with (none: []).
 function problemsOf(edit: (lab: Record<string, any>) => void): string[] {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../../src/errors.js';
 import { cgroupPlan, joinArgv, removeCgroups, SandboxCgroup } from '../../src/sandbox/cgroup.js';
-import { DEFAULT_LIMITS } from '../../src/sandbox/limits.js';
+import { DEFAULT_LIMITS } from '../../src/model/limits.js';
 import { controllerPlaces, type CgroupView } from '../../src/sys/cgroupfs.js';
 
 const MiB = 1024 * 1024;

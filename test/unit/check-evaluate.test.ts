@@ -3,8 +3,8 @@ import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck, evaluateExpectation, type ObservationInput } from '../../src/check/evaluate.js';
-import { icmp, ip } from '../../src/check/matchers.js';
-import type { Expectation } from '../../src/check/types.js';
+import { icmp, ip } from '../../src/model/matchers.js';
+import type { Expectation } from '../../src/model/check.js';
 import { echo } from '../helpers/packets.js';
 
 const seen = (packets: Packet[], extra: Partial<ObservationInput> = {}): ObservationInput => ({

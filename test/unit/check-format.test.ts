@@ -9,7 +9,7 @@ import {
   formatMatcher,
   formatRewrites,
 } from '../../src/check/format.js';
-import { arp, icmp, tcp } from '../../src/check/matchers.js';
+import { arp, icmp, tcp } from '../../src/model/matchers.js';
 import { arpPkt, echo, ns6, seg } from '../helpers/packets.js';
 
 test('ICMP flows with and without replies', (t) => {

@@ -1,16 +1,8 @@
 // Matchers: builders produce data, matching names the field that differs, CIDRs and flag sets compare right.
 import test from 'ava';
-import {
-  arp,
-  http,
-  icmp,
-  ip,
-  matchPacket,
-  parseAddressOrCidr,
-  tcp,
-  udp,
-  validateMatcher,
-} from '../../src/check/matchers.js';
+import { arp, http, icmp, ip, tcp, udp, validateMatcher } from '../../src/model/matchers.js';
+import { matchPacket } from '../../src/check/matchers.js';
+import { parseAddressOrCidr } from '../../src/model/address.js';
 import { arpPkt, echo, seg } from '../helpers/packets.js';
 
 test('builders are plain data with a label', (t) => {

@@ -9,8 +9,9 @@ import { readPcap } from '../../src/capture/pcap-file.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
 import { formatCheckReport, formatFlow, formatMatcher } from '../../src/check/format.js';
-import { arp, icmp, icmp6, ip, matchPacket, safeText, udp, validateMatcher } from '../../src/check/matchers.js';
-import { probeCommand } from '../../src/engine/probes.js';
+import { arp, icmp, icmp6, ip, safeText, udp, validateMatcher } from '../../src/model/matchers.js';
+import { matchPacket } from '../../src/check/matchers.js';
+import { probeCommand } from '../../src/model/probes.js';
 import { observe, ping } from '../../src/lab.js';
 
 const pcap = (name: string, opts = {}): Packet[] => {

@@ -3,8 +3,8 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeCommand } from '../../src/engine/probes.js';
-import type { Probe } from '../../src/check/types.js';
+import { probeCommand } from '../../src/model/probes.js';
+import type { Probe } from '../../src/model/probes.js';
 import { ROOT } from '../helpers/cli.js';
 import { docFiles, docText } from '../helpers/docs.js';
 

@@ -4,9 +4,10 @@ import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
-import { icmp, icmp6, ip, matchPacket, tcp } from '../../src/check/matchers.js';
-import type { Expectation } from '../../src/check/types.js';
-import { probeCommand } from '../../src/engine/probes.js';
+import { icmp, icmp6, ip, tcp } from '../../src/model/matchers.js';
+import { matchPacket } from '../../src/check/matchers.js';
+import type { Expectation } from '../../src/model/check.js';
+import { probeCommand } from '../../src/model/probes.js';
 import { hint, observe, ping, tcpRead, httpGet, tcpConnect } from '../../src/lab.js';
 
 const seg = (src: string, sport: number, dst: string, dport: number, flags: string, payload?: string): Packet => ({

@@ -2,7 +2,7 @@
 // before anything is built (exit 3) with the Debian package to install.
 import test from 'ava';
 import { checkEnvironment } from '../../src/engine/preflight.js';
-import { validateLab } from '../../src/engine/validate.js';
+import { validateLab } from '../../src/engine/loader.js';
 import { EnvironmentError, LabDefinitionError } from '../../src/errors.js';
 import { defineLab, host, icmp, observe, ping, WAN } from '../../src/lab.js';
 import { TOOL_PACKAGES } from '../../src/sys/tools.js';

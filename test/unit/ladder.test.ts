@@ -4,7 +4,7 @@ import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
-import { tcp } from '../../src/check/matchers.js';
+import { tcp } from '../../src/model/matchers.js';
 import { foldRepeats, ladderOf } from '../../src/ui/report/ladder.js';
 import { sequenceSvg } from '../../src/ui/report/html-report-sequence.js';
 import { echo, igmp, seg } from '../helpers/packets.js';

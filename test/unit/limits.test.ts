@@ -3,7 +3,8 @@ import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { LabDefinitionError, UsageError } from '../../src/errors.js';
 import { loadLab } from '../../src/engine/loader.js';
-import { DEFAULT_LIMITS, limitReached, limitsProblems, resolveLimits } from '../../src/sandbox/limits.js';
+import { DEFAULT_LIMITS, limitsProblems } from '../../src/model/limits.js';
+import { limitReached, resolveLimits } from '../../src/sandbox/limits.js';
 import { commandLine } from '../../src/ui/shared/lines.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/labs/${name}`, import.meta.url));

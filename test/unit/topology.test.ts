@@ -4,7 +4,8 @@ import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { LabDefinitionError } from '../../src/errors.js';
 import { loadLab } from '../../src/engine/loader.js';
-import { baselineScript, nodeNames } from '../../src/sandbox/topology.js';
+import { baselineScript } from '../../src/sandbox/topology.js';
+import { nodeNames } from '../../src/model/topology.js';
 import { lab } from '../helpers/cli.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../../fixtures/labs/${name}`, import.meta.url));

@@ -12,7 +12,8 @@ import {
   parseTrace,
   parseTraceLine,
 } from '../../src/engine/trace-parse.js';
-import { probeMatch, traceTableScript } from '../../src/engine/trace-table.js';
+import { probeMatch } from '../../src/model/probes.js';
+import { traceTableScript } from '../../src/engine/trace-table.js';
 import { traceNodes } from '../../src/engine/trace.js';
 import { iptablesChains, inCidr, whyNotMatched } from '../../src/engine/trace-tried.js';
 

@@ -34,11 +34,11 @@ test('quoted strings stay one shell word', (t) => {
 
 test("commands group into one shell per node in order; a container start is the engine's", (t) => {
   const groups = commandGroups([
-    { node: 'host', cmd: 'a' },
-    { node: 'host', cmd: 'b' },
-    { node: 'c', cmd: 'c' },
-    { node: 'host', cmd: 'unshare ...', start: 'c' },
-    { node: 'c', cmd: 'd' },
+    { kind: 'sh', node: 'host', cmd: 'a' },
+    { kind: 'sh', node: 'host', cmd: 'b' },
+    { kind: 'sh', node: 'c', cmd: 'c' },
+    { kind: 'start', node: 'host', cmd: 'unshare ...', container: 'c' },
+    { kind: 'sh', node: 'c', cmd: 'd' },
   ]);
   t.deepEqual(groups, [
     { node: 'host', indexes: [0, 1], start: false },

@@ -2,8 +2,8 @@
 // the engine tells: the wiring, the steps, the commands and verdicts, and live packets per capture point.
 import { formatCheckReport } from '../../engine/report.js';
 import { LabEvents, type StepInfo } from '../../engine/events.js';
-import type { Prediction } from '../../engine/lab-types.js';
-import type { PacketMatcher } from '../../check/types.js';
+import type { Prediction } from '../../model/lab.js';
+import type { PacketMatcher } from '../../model/check.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import { LabSession, stepInfos } from '../../engine/session.js';

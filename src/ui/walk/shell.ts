@@ -1,6 +1,6 @@
 // "I will type it myself": the step's commands as the goal, a shell in each node they run in, then
 // the engine's check; on failure the packets, the hint, and retry / solution / have it run.
-import type { LabCommand } from '../../engine/lab-types.js';
+import type { LabCommand } from '../../model/lab.js';
 import { spawnOnTerminal } from '../../engine/terminal.js';
 import { InterruptedError } from '../../errors.js';
 import type { WalkContext } from './context.js';
@@ -18,7 +18,7 @@ export function commandGroups(run: LabCommand[]): CommandGroup[] {
   const groups: CommandGroup[] = [];
   run.forEach((c, i) => {
     const last = groups.at(-1);
-    if (c.start) groups.push({ node: c.node, indexes: [i], start: true });
+    if (c.kind === 'start') groups.push({ node: c.node, indexes: [i], start: true });
     else if (last && !last.start && last.node === c.node) last.indexes.push(i);
     else groups.push({ node: c.node, indexes: [i], start: false });
   });

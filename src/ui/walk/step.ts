@@ -3,8 +3,8 @@
 import type { CheckResult } from '../../check/types.js';
 import type { StepInfo } from '../../engine/events.js';
 import { pickHint } from '../../engine/hints.js';
-import type { Prediction } from '../../engine/lab-types.js';
-import { probeCommand } from '../../engine/probes.js';
+import type { Prediction } from '../../model/lab.js';
+import { probeCommand } from '../../model/probes.js';
 import type { StepChoice, Typed } from '../../engine/driver.js';
 import type { StepResult } from '../../engine/result.js';
 import { ask, type Choice } from './prompts.js';

@@ -1,9 +1,6 @@
 // Capture points whose interface nothing can ever create: no command of the lab names it and the
 // baseline has none, so the check could only fail. Known before anything is built: a lab error (exit 2).
-import { HOST, WAN_UPLINK } from '../sandbox/topology.js';
-
-// Interfaces every sandbox has before the first step.
-const BASELINE: Record<string, string[]> = { host: ['lo', HOST.uplink], wan: ['lo', WAN_UPLINK] };
+import { BASELINE_IFACES } from './topology.js';
 
 // Problems, each naming the field, for points on interfaces that no command line (run or arrange), look,
 // or declared link of the topology mentions.
@@ -26,7 +23,7 @@ export function unreachablePoints(steps: unknown[], topology?: unknown): string[
       points.forEach((pt, j) => {
         if (typeof pt !== 'string') return;
         const [node = '', iface = ''] = pt.split(':');
-        const baseline = BASELINE[node] ?? ['lo'];
+        const baseline = BASELINE_IFACES[node] ?? ['lo'];
         const named = new RegExp(
           `(^|[^A-Za-z0-9_.-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^A-Za-z0-9_-])`,
         ).test(text);

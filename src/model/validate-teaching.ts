@@ -1,29 +1,9 @@
 // Validates what a lab declares for teaching: a step's prediction and the hints on its checks.
+import { NEAR_FIELDS } from './matchers.js';
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
-const FIELDS = [
-  'src',
-  'dst',
-  'sport',
-  'dport',
-  'ttl',
-  'icmpType',
-  'tcpFlags',
-  'arpOp',
-  'httpMethod',
-  'httpStatus',
-  'proto',
-  'ipVersion',
-  'icmpCode',
-  'mtu',
-  'len',
-  'df',
-  'fragment',
-  'fragOffset',
-  'tunnel',
-  'vni',
-];
 
 // A prediction: a question, two or more choices, the answer's index, and why.
 export function validatePrediction(v: unknown, f: string, p: string[]): void {
@@ -57,9 +37,9 @@ export function validateHints(v: unknown, f: string, p: string[], look = false):
       }
       if (!ok) p.push(`${hf}.read: must be a regular expression, e.g. hint.read(/ip_forward = 0/, '...')`);
     }
-    if (h.when === 'near' && !FIELDS.includes(String(h.field).replace(/^(inner\.)+/, '')))
+    if (h.when === 'near' && !NEAR_FIELDS.includes(String(h.field).replace(/^(inner\.)+/, '')))
       p.push(
-        `${hf}.field: ${q(h.field)} must be a matcher field (${FIELDS.join(', ')}, or inner.<field> for a tunnel's carried packet)`,
+        `${hf}.field: ${q(h.field)} must be a matcher field (${NEAR_FIELDS.join(', ')}, or inner.<field> for a tunnel's carried packet)`,
       );
     if (h.seen !== undefined && typeof h.seen !== 'string') p.push(`${hf}.seen: must be a string`);
   });

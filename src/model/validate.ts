@@ -1,15 +1,12 @@
 // Validates a lab module before anything is created; every problem names its field.
-import { TOOL_PACKAGES } from '../sys/tools.js';
 import { isIP } from 'node:net';
-import { validateMatcher } from '../check/matchers.js';
-import type { Probe } from '../check/types.js';
-import { LabDefinitionError } from '../errors.js';
-import type { LabDef } from './lab-types.js';
-import { validateHints, validateMistakes, validatePrediction } from './validate-teaching.js';
-import { BASELINE_IFACES } from './authoring.js';
-import { hostnameProblem } from '../sandbox/container.js';
+import { COMMAND_KINDS } from './lab.js';
+import { limitsProblems } from './limits.js';
+import { validateMatcher } from './matchers.js';
+import { isProbeKind, PROBES } from './probes.js';
 import { unreachablePoints } from './static-points.js';
-import { limitsProblems } from '../sandbox/limits.js';
+import { BASELINE_IFACES, hostnameProblem } from './topology.js';
+import { validateHints, validateMistakes, validatePrediction } from './validate-teaching.js';
 
 const MIN_BOUND_MS = 1_000; // a lab's own bound on one command (timeoutMs), within these limits
 const MAX_BOUND_MS = 300_000;
@@ -24,20 +21,20 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const str = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0;
 const q = (v: unknown): string => JSON.stringify(v) ?? String(v);
 
-// Checks a loaded module's default export and returns it typed, or throws naming file and fields.
-export function validateLab(value: unknown, file: string, expectedId?: string): LabDef {
+// The problems of a loaded module's default export, each naming its field (none: it is a LabDef).
+// `knownTools`: the commands a lab may declare in `tools` (those whose package the runner can name).
+export function labProblems(value: unknown, opts: { expectedId?: string; knownTools: readonly string[] }): string[] {
+  const { expectedId } = opts;
   const p: Problems = [];
   if (!isObj(value))
-    throw new LabDefinitionError(file, [
-      'default export: expected defineLab({...}), got ' + (value === undefined ? 'nothing' : typeof value),
-    ]);
+    return ['default export: expected defineLab({...}), got ' + (value === undefined ? 'nothing' : typeof value)];
   if (!str(value.id) || !/^\d{2}-[a-z0-9-]+$/.test(value.id))
     p.push(`id: ${q(value.id)} must look like NN-name (e.g. 03-masquerade)`);
   else if (expectedId && value.id !== expectedId)
     p.push(`id: ${q(value.id)} must match the file name ${q(expectedId)}`);
   if (!str(value.title)) p.push('title: must be a non-empty string');
   if (value.summary !== undefined && typeof value.summary !== 'string') p.push('summary: must be a string');
-  validateTools(value.tools, p);
+  validateTools(value.tools, opts.knownTools, p);
   if (
     value.vxlanPort !== undefined &&
     (!Number.isInteger(value.vxlanPort) || (value.vxlanPort as number) < 1 || (value.vxlanPort as number) > 65535)
@@ -55,8 +52,7 @@ export function validateLab(value: unknown, file: string, expectedId?: string): 
     value.steps.forEach((s, i) => validateStep(s, `steps[${i}]`, nodes, seen, p, stepStarted, Object.keys(containers)));
     if (p.length === 0) p.push(...unreachablePoints(value.steps, value.topology));
   }
-  if (p.length) throw new LabDefinitionError(file, p);
-  return value as unknown as LabDef;
+  return p;
 }
 
 // Returns the node names the topology defines.
@@ -203,11 +199,17 @@ function validateCommand(
   containers: string[],
 ): void {
   if (!isObj(c)) return void p.push(`${cf}: must be a command, e.g. host('ip link add br0 type bridge')`);
+  if (!COMMAND_KINDS.includes(c.kind as never))
+    return void p.push(
+      `${cf}.kind: ${q(c.kind)} must be one of ${COMMAND_KINDS.join(', ')} (made by host(), on(), service(), ...)`,
+    );
   checkNode(c.node, `${cf}.node`, nodes, p);
   if (!str(c.cmd)) p.push(`${cf}.cmd: must be a non-empty command line`);
+  if (c.usesWanWeb !== undefined && typeof c.usesWanWeb !== 'boolean')
+    p.push(`${cf}.usesWanWeb: must be true or false`);
   if (c.waitFor !== undefined && !str(c.waitFor)) p.push(`${cf}.waitFor: must be a command line`);
-  if (c.detached && !str(c.waitFor))
-    p.push(`${cf}.waitFor: a detached service needs a command that succeeds once it is ready`);
+  if (c.kind === 'service' && !str(c.waitFor))
+    p.push(`${cf}.waitFor: a service needs a command that succeeds once it is ready`);
   if (
     c.timeoutMs !== undefined &&
     !(
@@ -217,17 +219,12 @@ function validateCommand(
     )
   )
     p.push(`${cf}.timeoutMs: must be a whole number of ms from ${MIN_BOUND_MS} to ${MAX_BOUND_MS}`);
-  if (c.start !== undefined && !stepStarted.includes(c.start as string))
-    p.push(`${cf}.start: ${q(c.start)} is not a container declared with start: 'step'`);
-  if (c.stop !== undefined && !containers.includes(c.stop as string))
-    p.push(`${cf}.stop: ${q(c.stop)} is not a container of the topology`);
-  if (c.restart !== undefined) {
-    const r = c.restart;
-    if (!isObj(r) || !containers.includes(r.container as string))
-      p.push(`${cf}.restart.container: ${q(isObj(r) ? r.container : r)} is not a container of the topology`);
-    else if (r.address !== undefined && !isCidr(r.address))
-      p.push(`${cf}.restart.address: ${q(r.address)} is not an address with a prefix length`);
-  }
+  if (c.kind === 'start' && !stepStarted.includes(c.container as string))
+    p.push(`${cf}.container: ${q(c.container)} is not a container declared with start: 'step'`);
+  if ((c.kind === 'stop' || c.kind === 'restart') && !containers.includes(c.container as string))
+    p.push(`${cf}.container: ${q(c.container)} is not a container of the topology`);
+  if (c.kind === 'restart' && c.address !== undefined && !isCidr(c.address))
+    p.push(`${cf}.address: ${q(c.address)} is not an address with a prefix length`);
 }
 
 function validateCheck(c: unknown, f: string, nodes: string[], p: Problems): void {
@@ -329,29 +326,16 @@ function validateLook(l: unknown, f: string, nodes: string[], p: Problems): void
   }
 }
 
+// A probe: the common fields here, the kind's own from its row of the probe table.
 function validateProbe(pr: unknown, f: string, nodes: string[], p: Problems): void {
   if (!isObj(pr)) return void p.push(`${f}: must be a probe such as ping('mycontainer', WAN.dns)`);
-  const probe = pr as unknown as Probe;
-  checkNode(probe.from, `${f}.from`, nodes, p);
-  if (probe.expectFail !== undefined && typeof probe.expectFail !== 'boolean')
+  checkNode(pr.from, `${f}.from`, nodes, p);
+  if (pr.expectFail !== undefined && typeof pr.expectFail !== 'boolean')
     p.push(`${f}.expectFail: must be true or false`);
-  if (probe.src !== undefined && !isIP(String(probe.src)))
-    p.push(`${f}.src: ${q(probe.src)} is not an IPv4 or IPv6 address`);
-  if (probe.kind === 'http') {
-    if (!URL.canParse(String(probe.url))) p.push(`${f}.url: ${q(probe.url)} is not a URL`);
-    return;
-  }
-  if (!['ping', 'tcp', 'udp'].includes(probe.kind))
-    return void p.push(`${f}.kind: unknown probe ${q((pr as { kind?: unknown }).kind)}`);
-  if (!isIP(String(probe.to))) p.push(`${f}.to: ${q(probe.to)} is not an IPv4 or IPv6 address`);
-  if (probe.kind === 'ping' && (!Number.isInteger(probe.count) || probe.count < 1 || probe.count > 100))
-    p.push(`${f}.count: ${q(probe.count)} must be 1..100`);
-  if (probe.kind === 'ping') validatePingSize(probe, f, p);
-  if (
-    (probe.kind === 'tcp' || probe.kind === 'udp') &&
-    (!Number.isInteger(probe.port) || probe.port < 1 || probe.port > 65535)
-  )
-    p.push(`${f}.port: ${q(probe.port)} is not a port (1..65535)`);
+  if (pr.src !== undefined && !isIP(String(pr.src))) p.push(`${f}.src: ${q(pr.src)} is not an IPv4 or IPv6 address`);
+  if (!isProbeKind(pr.kind))
+    return void p.push(`${f}.kind: unknown probe ${q(pr.kind)} (known: ${Object.keys(PROBES).join(', ')})`);
+  p.push(...PROBES[pr.kind].problems(pr, f));
 }
 
 function checkNode(n: unknown, f: string, nodes: string[], p: Problems): void {
@@ -366,23 +350,12 @@ function checkPoint(pt: unknown, f: string, nodes: string[], p: Problems): void 
   if (!IFACE.test(iface)) p.push(`${f}: ${q(iface)} is not an interface name (1-15 characters)`);
 }
 
-// A ping's size, don't-fragment flag and payload pattern, as ping itself accepts them.
-function validatePingSize(probe: Extract<Probe, { kind: 'ping' }>, f: string, p: string[]): void {
-  if (probe.size !== undefined && (!Number.isInteger(probe.size) || probe.size < 0 || probe.size > 65507))
-    p.push(`${f}.size: ${q(probe.size)} must be 0..65507 payload bytes`);
-  if (probe.df !== undefined && typeof probe.df !== 'boolean') p.push(`${f}.df: must be true or false`);
-  if (probe.pattern !== undefined && (typeof probe.pattern !== 'string' || !/^[0-9a-fA-F]{1,32}$/.test(probe.pattern)))
-    p.push(`${f}.pattern: ${q(probe.pattern)} must be 1 to 32 hex digits (up to 16 bytes)`);
-}
-
 // The tools a lab declares: each must be one whose Debian package the runner knows (so it can say what to install).
-function validateTools(tools: unknown, p: Problems): void {
+function validateTools(tools: unknown, known: readonly string[], p: Problems): void {
   if (tools === undefined) return;
   if (!Array.isArray(tools)) return void p.push(`tools: must be a list of command names, e.g. ['conntrack']`);
   tools.forEach((t, i) => {
-    if (typeof t !== 'string' || !(t in TOOL_PACKAGES))
-      p.push(
-        `tools[${i}]: ${q(t)} is not a tool the runner knows (known: ${Object.keys(TOOL_PACKAGES).sort().join(', ')})`,
-      );
+    if (typeof t !== 'string' || !known.includes(t))
+      p.push(`tools[${i}]: ${q(t)} is not a tool the runner knows (known: ${[...known].sort().join(', ')})`);
   });
 }
