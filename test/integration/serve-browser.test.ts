@@ -144,6 +144,16 @@ test("a student types in host's terminal: the step turns green with no click, an
   await page.waitForSelector('.pane[data-node="host"] .xterm-rows:has-text("ip_forward = 1")', { timeout: 10_000 });
   await board.screenshot({ path: join(SHOTS, 'board.png') });
 
+  // She leaves the shell (exit): a key opens a new one in the same node.
+  const hostRows = '.pane[data-node="host"] .xterm-rows';
+  await page.click('.pane[data-node="host"] .xterm');
+  await page.keyboard.type('exit\n', { delay: 5 });
+  await page.waitForSelector(`${hostRows}:has-text("the shell ended")`, { timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${hostRows}:has-text("[host]#"):not(:has-text("the shell ended"))`, { timeout: 10_000 });
+  await page.keyboard.type('echo again-$((40+2))\n', { delay: 5 });
+  await page.waitForSelector(`${hostRows}:has-text("again-42")`, { timeout: 10_000 });
+
   // A second student: her page cannot reach Ada's terminal, nor the board.
   const bob = await joinAs(browser, url, server.code, 'Bob');
   const bobToken = await bob.evaluate<string | null>("localStorage.getItem('lab-student-token')");

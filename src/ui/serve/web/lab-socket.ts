@@ -110,7 +110,10 @@ export function onLabMessage(state: WebState, person: Person, send: Send): Handl
         unwatch.get(node)?.();
         unwatch.set(
           node,
-          t.watch((data) => send({ t: 'term', node, data })),
+          t.watch(
+            (data) => send({ t: 'term', node, data }),
+            () => send({ t: 'term-exit', node }),
+          ),
         );
         state.board.changed();
         return;

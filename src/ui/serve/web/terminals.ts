@@ -39,6 +39,7 @@ export class Terminal {
   private size = 0;
   private carry = '';
   private readonly viewers = new Set<Viewer>();
+  private readonly exitWatchers = new Set<() => void>();
   exited = false;
 
   constructor(
@@ -55,7 +56,8 @@ export class Terminal {
     });
     pty.onExit(() => {
       this.exited = true;
-      this.push('\r\n[the shell ended]\r\n');
+      this.push('\r\n[the shell ended: press a key for a new one]\r\n');
+      for (const w of this.exitWatchers) w();
       onExit();
     });
   }
@@ -68,12 +70,17 @@ export class Terminal {
     for (const v of this.viewers) v(out);
   }
 
-  // A viewer gets the recent output first, then what comes; returns how to stop watching.
-  watch(v: Viewer): () => void {
+  // A viewer gets the recent output first, then what comes, and `onExit` when the shell ends; returns
+  // how to stop watching.
+  watch(v: Viewer, onExit?: () => void): () => void {
     const recent = this.chunks.join('');
     if (recent) v(recent);
     this.viewers.add(v);
-    return () => this.viewers.delete(v);
+    if (onExit) this.exitWatchers.add(onExit);
+    return () => {
+      this.viewers.delete(v);
+      if (onExit) this.exitWatchers.delete(onExit);
+    };
   }
 
   write(data: string): void {

@@ -151,6 +151,9 @@ function onMessage(m: Msg): void {
     case 'term':
       tabs.write(String(m.node), String(m.data));
       return;
+    case 'term-exit':
+      tabs.exited(String(m.node));
+      return;
     case 'busy':
       setBusy(Boolean(m.on), String(m.what ?? ''));
       return;

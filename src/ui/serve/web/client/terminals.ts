@@ -52,6 +52,13 @@ export class TerminalTabs {
     term.open(pane);
     if (!this.readOnly)
       term.onData((data) => {
+        if (pane.dataset.exited) {
+          // The shell ended (exit, Ctrl-D): a key opens a new one.
+          delete pane.dataset.exited;
+          const t = this.tabs.get(node);
+          if (t) this.attach(t);
+          return;
+        }
         for (let i = 0; i < data.length; i += PASTE_CHUNK)
           this.send({ t: 'term-in', node, data: data.slice(i, i + PASTE_CHUNK) });
       });
@@ -100,6 +107,12 @@ export class TerminalTabs {
       const t = this.tabs.get(this.current);
       if (t) this.attach(t);
     }
+  }
+
+  // The node's shell ended: the next key opens a new one.
+  exited(node: string): void {
+    const t = this.tabs.get(node);
+    if (t) t.pane.dataset.exited = '1';
   }
 
   write(node: string, data: string): void {
