@@ -4,7 +4,7 @@
 import test from 'ava';
 import type { Packet } from '../../src/capture/types.js';
 import { linkFacts } from '../../src/engine/links.js';
-import { fitPacket, keepFor, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
+import { fitPacket, fitRows, keepFor, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
 import { HIGHLIGHT, noColorWanted, paint, terminalColours, type Palette } from '../../src/ui/demo/palette.js';
 import { lineWidth, plain, renderLine, wrapLine, type Line } from '../../src/ui/demo/segments.js';
 import { topologyLines } from '../../src/ui/demo/topology-text.js';
@@ -287,4 +287,38 @@ test('a command line wraps between words, later rows indented, styles kept', (t)
     ['xxxxxxxxxx', '  xxxxxxxx', '  xxxxxxx'],
     'a word longer than a row is broken',
   );
+});
+
+test('a pane lines its packets up in fixed columns: the arrow, the kind and the ttl start in the same column on every line', (t) => {
+  const arp: Packet = {
+    tsUs: 1_000,
+    caplen: 42,
+    len: 42,
+    proto: 'arp',
+    arp: {
+      op: 'request',
+      senderMac: '02:00:00:00:00:01',
+      senderIp: '172.17.0.1',
+      targetMac: '',
+      targetIp: '172.17.0.2',
+    },
+  };
+  const req = echo('172.17.0.100', '203.0.113.8', 'echo-request', 1, 2_000);
+  const rep = { ...echo('203.0.113.8', '172.17.0.100', 'echo-reply', 1, 3_000) };
+  rep.ip = { ...rep.ip!, ttl: 63 };
+  const rows = [arp, req, rep].map((p) => packetRow(p, 0));
+  for (const width of [200, 60]) {
+    const lines = fitRows(rows, width).map(text);
+    t.true(
+      lines.every((l) => l.length <= width),
+      lines.join('\n'),
+    );
+    const at = (re: RegExp): number[] => lines.map((l) => l.search(re)).filter((i) => i >= 0);
+    t.is(new Set(at(/ ?(->|→)/)).size, 1, `the arrows line up at ${width}:\n${lines.join('\n')}`);
+    t.is(new Set(at(/ttl=/)).size, 1, `the ttls line up at ${width}:\n${lines.join('\n')}`);
+    t.is(at(/ttl=/).length, 2);
+  }
+  // Too narrow to pad: each line alone, still keeping the ttl the step names.
+  const narrow = fitRows(rows, 38, keepFor(['ttl'])).map(text);
+  t.deepEqual(narrow.slice(1), ['▶ 172.17.0.100→203.0.113.8 echo ttl=64', '◀ 203.0.113.8→172.17.0.100 echo ttl=63']);
 });

@@ -170,25 +170,55 @@ const MARKS: Record<'request' | 'reply' | 'none', Seg> = {
   none: { text: '· ', style: 'gray-fg' },
 };
 
-// "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64" in the given shape, the rewritten end highlighted.
-function shaped(r: PacketRow, s: Shape): Line {
+// Column widths shared by the lines of one pane, so that their fields line up (zero: not padded).
+interface Columns {
+  src: number;
+  dst: number;
+  words: number[]; // protocol, kind, details, hop
+}
+const NO_COLUMNS: Columns = { src: 0, dst: 0, words: [] };
+
+// The words after the ends in a shape: protocol, kind, details and hop ('' for a part the shape drops).
+function wordsOf(r: PacketRow, s: Shape): string[] {
+  const kind = s.suffix || !r.dir ? r.kind : r.kind.replace(new RegExp(`-${r.dir}$`), '');
+  // The protocol stays while the kind alone would not name it (none, or an HTTP status number).
+  const proto = s.kind && (s.proto || !kind || /^\d+$/.test(kind)) ? r.proto : '';
+  return [proto, s.kind ? kind : '', s.details ? r.details.join(' ') : '', s.hop ? r.hop : ''];
+}
+
+// "  1.234 ▶ 172.17.0.100 -> 203.0.113.8 ICMP echo-request seq=1 ttl=64" in the given shape, the rewritten
+// end highlighted; each field padded to its column's width when columns are given.
+function shaped(r: PacketRow, s: Shape, cols: Columns = NO_COLUMNS): Line {
   const colour = r.dir === 'request' ? 'yellow-fg' : r.dir === 'reply' ? 'green-fg' : undefined;
   const tint = (text: string): Seg => ({ text, ...(colour ? { style: colour } : {}) });
   const end = (e: End, text: string): Seg => (r.changed.has(e) ? { text, style: HIGHLIGHT } : tint(text));
   const line: Line = s.time ? [{ text: s.pad ? r.secs.padStart(8) : r.secs, style: 'gray-fg' }, { text: ' ' }] : [];
   line.push(MARKS[r.dir ?? 'none']);
   if (!r.ends) return [...line, tint(r.proto)];
-  const kind = s.suffix || !r.dir ? r.kind : r.kind.replace(new RegExp(`-${r.dir}$`), '');
-  // The protocol stays while the kind alone would not name it (none, or an HTTP status number).
-  const proto = s.kind && (s.proto || !kind || /^\d+$/.test(kind)) ? r.proto : '';
-  const words = [proto, s.kind ? kind : '', ...(s.details ? r.details : []), s.hop ? r.hop : ''].filter((w) => w);
+  const words = wordsOf(r, s);
+  const padded = cols.words.length
+    ? words.map((w, i) => w.padEnd(cols.words[i] ?? 0)).filter((_, i) => (cols.words[i] ?? 0) > 0)
+    : words.filter((w) => w);
+  const tail = padded.join(' ').trimEnd();
+  const gap = (text: string, width: number): string => ' '.repeat(Math.max(0, width - text.length));
   return [
     ...line,
     end('src', r.ends.src),
+    ...(cols.src > r.ends.src.length ? [{ text: gap(r.ends.src, cols.src) }] : []),
     tint(s.arrow),
     end('dst', r.ends.dst),
-    ...(words.length ? [tint(` ${words.join(' ')}`)] : []),
+    ...(tail ? [{ text: gap(r.ends.dst, cols.dst) }, tint(` ${tail}`)] : []),
   ];
+}
+
+// The widths that line up the given rows in a shape.
+function columnsOf(rows: PacketRow[], s: Shape): Columns {
+  const ended = rows.filter((r) => r.ends);
+  return {
+    src: Math.max(0, ...ended.map((r) => r.ends?.src.length ?? 0)),
+    dst: Math.max(0, ...ended.map((r) => r.ends?.dst.length ?? 0)),
+    words: [0, 1, 2, 3].map((i) => Math.max(0, ...ended.map((r) => (wordsOf(r, s)[i] ?? '').length))),
+  };
 }
 
 // The parts of a line a step's expectations name: kept while everything else gives way.
@@ -200,16 +230,33 @@ export interface Keep {
 // The richest shape of the row that fits `width` columns, never dropping what `keep` names before the rest;
 // when not even that fits, the line is cut with "…".
 export function fitPacket(r: PacketRow, width: number, keep: Keep = {}): Line {
-  const kept = SHAPES.map((s) => ({
-    ...s,
-    ...(keep.hop ? { hop: true } : {}),
-    ...(keep.details ? { details: true } : {}),
-  }));
+  const kept = keptShapes(keep);
   for (const s of kept) {
     const l = shaped(r, s);
     if (lineWidth(l) <= width) return l;
   }
   return ellipsize(shaped(r, kept[kept.length - 1] ?? FULL), width);
+}
+
+// The shapes, richest first, each with what `keep` names kept.
+function keptShapes(keep: Keep): Shape[] {
+  return SHAPES.map((s) => ({
+    ...s,
+    ...(keep.hop ? { hop: true } : {}),
+    ...(keep.details ? { details: true } : {}),
+  }));
+}
+
+// A pane's lines in fixed columns: the richest shape in which every row fits `width` once its fields are
+// padded to line up; when no shape that still names the kind fits with the padding, each row is fitted
+// alone (what `keep` names, and the kind, are worth more than the alignment).
+export function fitRows(rows: PacketRow[], width: number, keep: Keep = {}): Line[] {
+  for (const s of keptShapes(keep).filter((x) => x.kind)) {
+    const cols = columnsOf(rows, s);
+    const lines = rows.map((r) => shaped(r, s, cols));
+    if (lines.every((l) => lineWidth(l) <= width)) return lines;
+  }
+  return rows.map((r) => fitPacket(r, width, keep));
 }
 
 // The fields of a step's expectations, as what its packet lines keep: ttl names the hop, sizes the details.

@@ -6,7 +6,7 @@ import blessed from 'blessed';
 import type { NodeFacts } from '../../engine/links.js';
 import { demoLayout, type Rect } from './layout.js';
 import { boxStyle, noColorWanted, setPalette, terminalColours } from './palette.js';
-import { fitPacket, type Keep, type PacketRow } from './packet-lines.js';
+import { fitRows, type Keep, type PacketRow } from './packet-lines.js';
 import { ellipsize, lineWidth, plain, renderLine, wrapLine, type Line } from './segments.js';
 import { topologyLines } from './topology-text.js';
 
@@ -319,10 +319,15 @@ function fill(lines: Line[], r: Rect, from: 'top' | 'bottom'): string {
 function packetFill(rows: PaneRow[], r: Rect, keep: Keep): string {
   const h = Math.max(0, r.height - 2);
   const w = Math.max(0, r.width - 2);
+  const shown = rows.slice(Math.max(0, rows.length - h));
+  const packets = fitRows(
+    shown.filter((row): row is PacketRow => !('marker' in row)),
+    w,
+    keep,
+  );
+  let i = 0;
   return fill(
-    rows
-      .slice(Math.max(0, rows.length - h))
-      .map((row) => ('marker' in row ? markerLine(row.marker, w) : fitPacket(row, w, keep))),
+    shown.map((row) => ('marker' in row ? markerLine(row.marker, w) : (packets[i++] ?? []))),
     r,
     'bottom',
   );
