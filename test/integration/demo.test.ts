@@ -340,6 +340,8 @@ for (const [cols, rows] of [
     t.true((await tmux.waitFor((s) => READY.test(s), 30_000)).ok);
     await step(tmux, 1);
     await step(tmux, 2);
+    // The topology is redrawn from the wiring after the step, what the step added highlighted.
+    t.regex(await tmux.screen(true), /\x1b\[[0-9;]*44mveth1/, 'the veth the step added is highlighted');
     const cmds = await commandsText(tmux);
     for (const c of VETH_COMMANDS) t.true(cmds.includes(`$ ${c}`), `"${c}" in the commands pane:\n${cmds}`);
     t.true(
@@ -354,6 +356,7 @@ for (const [cols, rows] of [
     t.regex(asked.screen, /a\) nowhere: they never leave the container/);
     t.regex(asked.screen, /c\) out of eth0, with no reply/);
     const at3 = await step(tmux, 3);
+    t.notRegex(await tmux.screen(true), /\x1b\[[0-9;]*44mveth1/, 'a step that wires nothing highlights nothing');
     t.false(at3.includes('ask the class'), 'n hides the question');
     t.regex(at3, /answer: b\) to br0 on the host, but not out of eth0/);
     t.true(

@@ -7,7 +7,7 @@ import { linkFacts } from '../../src/engine/links.js';
 import { fitPacket, fitRows, keepFor, PacketLines, packetRow, type PacketRow } from '../../src/ui/demo/packet-lines.js';
 import { HIGHLIGHT, noColorWanted, paint, terminalColours, type Palette } from '../../src/ui/demo/palette.js';
 import { lineWidth, plain, renderLine, wrapLine, type Line } from '../../src/ui/demo/segments.js';
-import { topologyLines } from '../../src/ui/demo/topology-text.js';
+import { changedParts, topologyLines } from '../../src/ui/demo/topology-text.js';
 
 const raw = [
   {
@@ -321,4 +321,29 @@ test('a pane lines its packets up in fixed columns: the arrow, the kind and the 
   // Too narrow to pad: each line alone, still keeping the ttl the step names.
   const narrow = fitRows(rows, 38, keepFor(['ttl'])).map(text);
   t.deepEqual(narrow.slice(1), ['▶ 172.17.0.100→203.0.113.8 echo ttl=64', '◀ 203.0.113.8→172.17.0.100 echo ttl=63']);
+});
+
+test('the topology redrawn after a step highlights what the step added: the container, its veth and the bridge port', (t) => {
+  const after = linkFacts(raw);
+  // Before the step: no container, no veth1, br0 without its address.
+  const before = after
+    .filter((n) => n.node !== 'mycontainer')
+    .map((n) => ({
+      ...n,
+      ifaces: n.ifaces.filter((i) => i.name !== 'veth1').map((i) => (i.name === 'br0' ? { ...i, addrs: [] } : i)),
+    }));
+  const fresh = changedParts(before, after);
+  t.deepEqual([...fresh].sort(), ['host:br0', 'host:veth1', 'mycontainer', 'mycontainer:eth0']);
+  t.deepEqual(changedParts(after, after).size, 0, 'a step that changes nothing highlights nothing');
+  const lit = topologyLines(after, [], 100, fresh)
+    .flat()
+    .filter((s) => s.style === HIGHLIGHT)
+    .map((s) => s.text.trim())
+    .filter(Boolean);
+  t.true(lit.includes('mycontainer'), lit.join('|'));
+  t.true(lit.some((x) => x.startsWith('veth1')) && lit.some((x) => x.startsWith('br0 172.17.0.1')), lit.join('|'));
+  t.false(
+    lit.some((x) => /up0|^eth0 10\.0\.2/.test(x)),
+    'the wan side was there before',
+  );
 });

@@ -9,6 +9,7 @@ import type { LoadedLab } from '../../engine/loader.js';
 import { LabSession, stepInfos } from '../../engine/session.js';
 import { isChatter, keepFor, PacketLines, type Keep } from './packet-lines.js';
 import { plain, type Line } from './segments.js';
+import { changedParts } from './topology-text.js';
 import { DemoView, type StepRow } from './view.js';
 
 const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -22,6 +23,8 @@ export class Demo {
   private pos = -1; // the last step run; -1 before the first
   private verdict = new Map<string, boolean>(); // step id -> its last check passed
   private links: NodeFacts[] = [];
+  private fresh = new Set<string>(); // what the last step added to the wiring
+  private linksStep = ''; // the step the wiring was last read after
   private traffic = false;
   private busy: string | undefined; // what is running now
   private message = '';
@@ -100,6 +103,10 @@ export class Demo {
       this.refresh();
     });
     e.on('links', (x) => {
+      // A step's wiring is compared with the one before it; reading it again (after r) keeps the highlight.
+      if (x.stepId !== this.linksStep)
+        this.fresh = x.stepId === 'setup' || !this.links.length ? new Set() : changedParts(this.links, x.nodes);
+      this.linksStep = x.stepId;
       this.links = x.nodes;
       this.refresh();
     });
@@ -362,7 +369,14 @@ export class Demo {
       ...key('q', 'quit'),
     ];
     this.matchers = this.matchersOf(cur);
-    this.view.update({ links: this.links, points: this.pointsOf(cur), keep: this.keepOf(cur), steps: rows, help });
+    this.view.update({
+      links: this.links,
+      fresh: this.fresh,
+      points: this.pointsOf(cur),
+      keep: this.keepOf(cur),
+      steps: rows,
+      help,
+    });
   }
 }
 

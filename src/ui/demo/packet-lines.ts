@@ -249,9 +249,11 @@ function keptShapes(keep: Keep): Shape[] {
 
 // A pane's lines in fixed columns: the richest shape in which every row fits `width` once its fields are
 // padded to line up; when no shape that still names the kind fits with the padding, each row is fitted
-// alone (what `keep` names, and the kind, are worth more than the alignment).
+// alone (what `keep` names, and the kind, are worth more than the alignment). A pane of one protocol may
+// give up the kind too: ▶ and ◀ tell its requests from its replies.
 export function fitRows(rows: PacketRow[], width: number, keep: Keep = {}): Line[] {
-  for (const s of keptShapes(keep).filter((x) => x.kind)) {
+  const oneProto = new Set(rows.map((r) => r.proto)).size <= 1;
+  for (const s of keptShapes(keep).filter((x) => x.kind || oneProto)) {
     const cols = columnsOf(rows, s);
     const lines = rows.map((r) => shaped(r, s, cols));
     if (lines.every((l) => lineWidth(l) <= width)) return lines;

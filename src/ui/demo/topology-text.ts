@@ -1,6 +1,7 @@
 // The topology in a terminal: a box per node (its name in the top border, a row per interface),
 // lines between veth ends, capture points marked with ●. Pure: NodeFacts in, segment lines out.
 import type { IfaceFacts, NodeFacts } from '../../engine/links.js';
+import { HIGHLIGHT } from './palette.js';
 import type { Line, Seg } from './segments.js';
 
 const GAP = 4;
@@ -58,8 +59,27 @@ function layout(
   return { cols, width: x - GAP, height };
 }
 
-// The drawing, at most `width` columns wide (shortened, then cut, to fit).
-export function topologyLines(nodes: NodeFacts[], points: string[], width: number): Line[] {
+// What a step changed in the wiring: the nodes it added ("node") and the interfaces it added or changed
+// ("node:iface": a new address, bridge, peer or state), compared with the drawing before it.
+export function changedParts(before: NodeFacts[], after: NodeFacts[]): Set<string> {
+  const sig = (i: IfaceFacts): string => JSON.stringify([i.addrs, i.master ?? '', i.up, i.peer ?? '']);
+  const old = new Map(before.flatMap((n) => n.ifaces.map((i) => [`${n.node}:${i.name}`, sig(i)] as const)));
+  const out = new Set<string>();
+  for (const n of after) {
+    if (!before.some((b) => b.node === n.node)) out.add(n.node);
+    for (const i of n.ifaces) if (old.get(`${n.node}:${i.name}`) !== sig(i)) out.add(`${n.node}:${i.name}`);
+  }
+  return out;
+}
+
+// The drawing, at most `width` columns wide (shortened, then cut, to fit); what `fresh` names (see
+// changedParts) highlighted, so the class sees what the step just built.
+export function topologyLines(
+  nodes: NodeFacts[],
+  points: string[],
+  width: number,
+  fresh: ReadonlySet<string> = new Set(),
+): Line[] {
   if (!nodes.length) return [[{ text: 'building the sandbox...', style: 'gray-fg' }]];
   let short = false;
   let l = layout(nodes, false, 60, points);
@@ -81,7 +101,7 @@ export function topologyLines(nodes: NodeFacts[], points: string[], width: numbe
       const inner = n.width - 2;
       const h = Math.max(1, n.rows.length);
       put(n.top, c.x, `┌${'─'.repeat(inner)}┐`, 'gray-fg');
-      put(n.top, c.x + 1, n.node.slice(0, inner), 'bold');
+      put(n.top, c.x + 1, n.node.slice(0, inner), fresh.has(n.node) ? HIGHLIGHT : 'bold');
       for (let i = 0; i < h; i++) {
         put(n.top + 1 + i, c.x, '│', 'gray-fg');
         put(n.top + 1 + i, c.x + n.width - 1, '│', 'gray-fg');
@@ -90,8 +110,9 @@ export function topologyLines(nodes: NodeFacts[], points: string[], width: numbe
         const cap = points.includes(`${n.node}:${r.name}`);
         const text = rowText(r, short).slice(0, inner - 2);
         put(n.top + 1 + i, c.x + 1, cap ? '●' : ' ', 'magenta-fg');
-        put(n.top + 1 + i, c.x + 2, r.name.slice(0, inner - 1), 'cyan-fg');
-        put(n.top + 1 + i, c.x + 2 + r.name.length, text.slice(r.name.length));
+        const lit = fresh.has(`${n.node}:${r.name}`);
+        put(n.top + 1 + i, c.x + 2, r.name.slice(0, inner - 1), lit ? HIGHLIGHT : 'cyan-fg');
+        put(n.top + 1 + i, c.x + 2 + r.name.length, text.slice(r.name.length), lit ? HIGHLIGHT : undefined);
         where.set(`${n.node}:${r.name}`, { y: n.top + 1 + i, left: c.x, right: c.x + n.width - 1 });
       }
       put(n.top + h + 1, c.x, `└${'─'.repeat(inner)}┘`, 'gray-fg');

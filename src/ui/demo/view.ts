@@ -21,6 +21,7 @@ export interface StepRow {
 
 export interface ViewModel {
   links: NodeFacts[];
+  fresh?: ReadonlySet<string>; // what the last step added to the wiring, highlighted (topology-text changedParts)
   points: string[]; // the current step's capture points
   keep: Keep; // what the current step's packet lines keep whatever the width
   steps: StepRow[];
@@ -223,7 +224,7 @@ export class DemoView {
     const m = this.model;
     const lay0 = demoLayout(cols, rows, 5, m.steps.length, m.points.length);
     const topoW = lay0.topology.width - 2;
-    const drawing = topologyLines(m.links, m.points, topoW);
+    const drawing = topologyLines(m.links, m.points, topoW, m.fresh);
     const lay = demoLayout(cols, rows, drawing.length, m.steps.length, m.points.length);
     place(this.topo, lay.topology);
     this.topo.setContent(fill(drawing, lay.topology, 'top'));
