@@ -33,7 +33,8 @@ main() {
   local t0 rc first=/tmp/first.log
   echo '# fresh: ./lab run 03-masquerade --check (first run)'
   t0=$(now_us)
-  run_logged "$first" timeout -k 10 900 ./lab run 03-masquerade --check --reporter plain
+  # Bounded, with room for apt and two native builds from source (pcap, node-pty, SQLite) on a slow mirror.
+  run_logged "$first" timeout -k 10 1500 ./lab run 03-masquerade --check --reporter plain
   rc=$?
   local t_first; t_first=$(secs "$t0")
   if [[ $rc == 0 ]]; then ok "first ./lab run 03-masquerade --check exits 0 (${t_first} s)"; else notok "first ./lab run 03-masquerade --check exits 0: exit $rc"; fi
