@@ -33,7 +33,7 @@ main() {
   local t0 rc first=/tmp/first.log
   echo '# fresh: ./lab run 03-masquerade --check (first run)'
   t0=$(now_us)
-  # Bounded, with room for apt and two native builds from source (pcap, node-pty, SQLite) on a slow mirror.
+  # Bounded, with room for apt and the native bindings built from source (pcap, node-pty, SQLite) on a slow mirror.
   run_logged "$first" timeout -k 10 1500 ./lab run 03-masquerade --check --reporter plain
   rc=$?
   local t_first; t_first=$(secs "$t0")
