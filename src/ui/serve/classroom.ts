@@ -1,8 +1,10 @@
 // The class as the routes and the web front end see it: tokens to people, each student's lab, their
 // progress (always from the store), and who is told when it changes.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { CheckOutcome, LiveLab, ServeContext, StepState, StudentView, Who } from './context.js';
+import { Gate } from './gate.js';
 import { Spawner } from './spawner.js';
 import type { ClassStore, StudentRow } from './store.js';
 import type { StudentSession } from './student-session.js';
@@ -24,6 +26,9 @@ export class Classroom implements ServeContext {
   private readonly labMap: Map<string, LoadedLab>;
   private readonly listeners = new Set<(id: string) => void>();
   private readonly maxStudents: number;
+  // Checks run at once: beyond this, the captures of a whole class checking together starve for CPU
+  // (a check then fails on a stalled capture, not on the student's work); the rest wait their turn.
+  private readonly checks = new Gate(3 * Math.max(1, availableParallelism()));
 
   constructor(opts: ClassroomOptions) {
     this.store = opts.store;
@@ -82,7 +87,7 @@ export class Classroom implements ServeContext {
 
   // A check, recorded, and the board told.
   async check(studentId: string, lab: string, stepId: string): Promise<CheckOutcome> {
-    const out = await this.use(studentId, lab, (s) => s.check(stepId), stepId);
+    const out = await this.use(studentId, lab, (s) => this.checks.run(() => s.check(stepId)), stepId);
     this.store.recordCheck(studentId, lab, stepId, out.passed);
     this.changed(studentId);
     return out;

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { ClassStore } from './store.js';
+import { Gate } from './gate.js';
 import { SparePool } from './spare-pool.js';
 import { StudentSession } from './student-session.js';
 
@@ -157,25 +158,5 @@ export class Spawner {
       }),
     );
     await spares;
-  }
-}
-
-// At most `width` tasks at once; the others start in the order they came.
-class Gate {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly width: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.width) await new Promise<void>((r) => this.waiting.push(r));
-    else this.running++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
   }
 }
