@@ -21,10 +21,10 @@ test('every step with commands has a prediction and at least two hints', async (
   t.deepEqual(missing, []);
 });
 
-// Labs 01-08, 11 and 13 have had their mistakes written and tried; a newer lab is held to it once its author has.
-const WITH_MISTAKES = /^(0[1-8]|11|13)-/;
+// Labs 01-08 and 11-13 have had their mistakes written and tried; a newer lab is held to it once its author has.
+const WITH_MISTAKES = /^(0[1-8]|1[1-3])-/;
 
-test('every step with commands in labs 01-08, 11 and 13 declares at least two plausible mistakes, each with a hint pattern', async (t) => {
+test('every step with commands in labs 01-08 and 11-13 declares at least two plausible mistakes, each with a hint pattern', async (t) => {
   const missing: string[] = [];
   for (const id of labIds().filter((x) => WITH_MISTAKES.test(x))) {
     for (const s of (await loadLab(id)).def.steps) {
