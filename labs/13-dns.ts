@@ -102,7 +102,7 @@ export default defineLab({
       title: 'A resolver the container can reach: query and answer cross br0, masqueraded to the internet',
       explain:
         `The fix is a nameserver the container reaches through its gateway: here ${WAN.dns}, on the internet (the address ` +
-        `Docker falls back to is 8.8.8.8). The query now leaves by eth0 and crosses br0 like any other packet of the ` +
+        `Docker falls back to is 8.8.8.8). The query now leaves the container by its eth0 and crosses br0 like any other packet of the ` +
         `container; the host forwards it and MASQUERADE rewrites its source to ${UPLINK_IP}; the answer comes back the same ` +
         `way, and curl fetches the page. Replace the line: a nameserver appended after ${STUB} works too, but each lookup ` +
         'asks the dead stub first and is refused before it tries the next.',
@@ -166,7 +166,7 @@ export default defineLab({
       id: 'embedded',
       title: "Docker's embedded DNS: 127.0.0.11 is a DNAT rule in the container's own namespace",
       explain:
-        `On its own networks Docker writes nameserver ${EMBEDDED} into the container's resolv.conf. Nothing in the ` +
+        `On the networks a user creates (docker network create) Docker writes nameserver ${EMBEDDED} into the container's resolv.conf. Nothing in the ` +
         "container listens on port 53 there: dockerd opens a UDP socket inside the container's network namespace, on " +
         `${EMBEDDED} and a free port (here ${EMBEDDED_PORT}, played by dnsd, already running), and writes a DNAT rule in ` +
         `the container's own nat table, chain OUTPUT (Docker's DOCKER_OUTPUT), from ${EMBEDDED}:53 to that port. ` +
