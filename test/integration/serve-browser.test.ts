@@ -154,6 +154,13 @@ test("a student types in host's terminal: the step turns green with no click, an
   await page.keyboard.type('echo again-$((40+2))\n', { delay: 5 });
   await page.waitForSelector(`${hostRows}:has-text("again-42")`, { timeout: 10_000 });
 
+  // The projector view: the teacher's token opens the lab page (a sandbox of the teacher's own).
+  const projector = await board.context().newPage();
+  await projector.goto(`${url}/projector#${server.teacherToken}`);
+  await projector.waitForSelector('.lab-open[data-lab="03-masquerade"]', { timeout: 10_000 });
+  t.is(new URL(projector.url()).hash, '');
+  await projector.close();
+
   // A second student: her page cannot reach Ada's terminal, nor the board.
   const bob = await joinAs(browser, url, server.code, 'Bob');
   const bobToken = await bob.evaluate<string | null>("localStorage.getItem('lab-student-token')");
