@@ -1,6 +1,8 @@
 // `lab serve`'s HTTP API against a real server (a child process, a random port of 127.0.0.1) and real
 // sandboxes: joining, lab 03 through run and check, the masquerade rule typed through exec, who may
 // call what, progress kept across a restart, and SIGTERM leaving no sandbox behind.
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
 import test from '../helpers/root-test.js';
 import { tempDir } from '../helpers/temp.js';
 import { journal, waitFor } from '../helpers/procs.js';
@@ -270,3 +272,30 @@ test.serial("an idle student's sandbox is removed, their progress kept; their ne
   }
   t.is(journal(state).length, 0);
 });
+
+test.serial(
+  'options: bad ones exit 2 before anything is built; another address than loopback warns without TLS',
+  async (t) => {
+    for (const bad of [
+      ['--port', 'x'],
+      ['--tls-cert', '/nonexistent'],
+      ['--labs', 'no-such-lab'],
+      ['--idle-minutes', '0'],
+      ['--host', 'example.org'],
+    ]) {
+      const r = await lab(['serve', '--data', tempDir('lab-serve-opt-'), ...bad], env);
+      t.is(r.exitCode, 2, `${bad.join(' ')}: ${r.stderr}`);
+    }
+    const log = joinPath(tempDir('lab-serve-log-'), 'stderr');
+    const s = await serve(
+      ['--labs', LAB, '--data', tempDir('lab-serve-opt-'), '--spares', '0', '--host', '0.0.0.0'],
+      env,
+      {
+        stderrFile: log,
+      },
+    );
+    s.child.kill('SIGTERM');
+    t.is((await s.child).exitCode, 0);
+    t.regex(readFileSync(log, 'utf8'), /^warning: serving plain HTTP on 0\.0\.0\.0/m);
+  },
+);
