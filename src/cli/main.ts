@@ -5,6 +5,7 @@ import type * as Commander from 'commander';
 import { EXIT, toLabError, UsageError } from '../errors.js';
 import { printError } from './print-error.js';
 import type { RunFlags } from './run-command.js';
+import type { DemoFlags } from './demo-command.js';
 
 // commander through require: its ES module wrapper loads more at every start.
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
@@ -93,7 +94,15 @@ export function buildProgram(setCode: (c: number) => void): Commander.Command {
     .description(
       'full-screen demo for a class: topology, steps, commands and live packets; keys step forward and back, toggle traffic',
     )
-    .action(async (lab: string) => setCode(await (await import('./demo-command.js')).demoCommand(lab)));
+    .option('--junit <file>', 'write a JUnit XML report of the steps run')
+    .option('--report <file>', 'write a self-contained HTML report of the steps run')
+    .option('--save-pcap <dir>', 'keep each check window as pcap files under DIR')
+    .option('--trace', "after each step's check, show its first probe packet's path")
+    .option('--json [file]', 'refused: the demo has no result to print (use lab run --check --json)')
+    .option('--pause-on-fail', 'refused: the demo keeps its sandbox up until q')
+    .action(async (lab: string, o: DemoFlags) =>
+      setCode(await (await import('./demo-command.js')).demoCommand(lab, o)),
+    );
 
   program
     .command('shell')

@@ -18,7 +18,7 @@ export function stepStatus(sr: StepResult): StepResult['status'] {
 export async function runStep(
   drive: Drive,
   info: StepInfo,
-  choice: Exclude<StepChoice, 'quit'>,
+  choice: Exclude<StepChoice, 'quit' | { goto: number }>,
   front: FrontEnd,
   trace: boolean,
 ): Promise<StepResult | 'quit'> {

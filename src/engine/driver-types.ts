@@ -6,8 +6,9 @@ import type { LabResult, StepResult } from './result.js';
 import type { LabSession, StepCommand } from './session.js';
 import type { TraceResult } from './trace-types.js';
 
-// Before a step: run its commands, let the person type them, leave them out, or end the run here.
-export type StepChoice = 'run' | 'type' | 'skip' | 'quit';
+// Before a step: run its commands, let the person type them, leave them out, end the run here, or go
+// to the start of another step first (a fresh sandbox with the steps before it replayed).
+export type StepChoice = 'run' | 'type' | 'skip' | 'quit' | { goto: number };
 
 // After a step: the next one, end the lab (the steps left are not run), quit (stopped early), or the
 // start of a step (a fresh sandbox with the steps before it replayed): the same one is a retry.

@@ -5,7 +5,7 @@
 // A front end is rendering and input only:
 //   const events = new LabEvents();            // attach renderers and reporters to it first
 //   const result = await driveLab(loaded, { events, skip: [], keep: false, signal }, {
-//     decide: async (step, drive, again) => 'run',          // or 'type' | 'skip' | 'quit'
+//     decide: async (step, drive, again) => 'run',          // or 'type' | 'skip' | 'quit' | { goto: index }
 //     type: async (step, drive) => ({ commands: [] }),        // the person typed the commands (a shell)
 //     after: async (step, result, drive) => 'next',         // or 'end' | 'quit' | { goto: index }
 //   });
@@ -99,6 +99,13 @@ export async function driveLab(loaded: LoadedLab, opts: DriveOptions, front: Fro
       if (choice === 'quit') {
         result.stoppedEarly = { after: info.index, of: info.total };
         break;
+      }
+      if (typeof choice === 'object') {
+        i = choice.goto;
+        again = true;
+        await drive.goto(i);
+        result.runId = s.current.runId;
+        continue;
       }
       let sr: StepResult | 'quit';
       try {

@@ -3,6 +3,7 @@
 import test from '../helpers/root-test.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lab } from '../helpers/cli.js';
 import { Pane } from '../helpers/tmux-pane.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -68,3 +69,32 @@ test.serial(
     }
   },
 );
+
+test.serial('the demo writes --junit and --report of the steps it ran', async (t) => {
+  const dir = tempDir('lab-flags-');
+  const [junit, report] = [join(dir, 'J.xml'), join(dir, 'R.html')];
+  const p = await Pane.start(['demo', '03', '--junit', junit, '--report', report]);
+  try {
+    await p.waitFor(/press n to run step 1/, 60_000);
+    for (const i of [1, 2]) {
+      await p.keys(['n']);
+      await p.waitFor(new RegExp(` ${i}/5 `), 30_000);
+    }
+    await p.keys(['q']);
+    t.is(await p.exitCode(60_000), 0, await p.history());
+    const xml = readFileSync(junit, 'utf8');
+    t.regex(xml, /<testcase[^>]*bridge/);
+    t.regex(xml, /<testcase[^>]*veth/);
+    t.regex(readFileSync(report, 'utf8'), /<html[^]*veth/);
+  } finally {
+    await p.kill();
+  }
+});
+
+test('the demo refuses --json and --pause-on-fail with exit 2, naming them, before anything is built', async (t) => {
+  for (const flag of ['--json', '--pause-on-fail']) {
+    const r = await lab(['demo', '03', flag]);
+    t.is(r.exitCode, 2, r.stderr);
+    t.regex(r.stderr, new RegExp(`lab demo does not take ${flag}`));
+  }
+});

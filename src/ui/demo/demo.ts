@@ -1,12 +1,15 @@
-// `lab demo LAB`: the instructor's full-screen demo. It drives one LabSession with keys and shows what
-// the engine tells: the wiring, the steps, the commands and verdicts, and live packets per capture point.
+// `lab demo LAB`: the instructor's full-screen demo. Keys give the session driver its decisions (next,
+// back, quit), and the screen shows what the engine tells: the wiring, the steps, the commands and
+// verdicts, and live packets per capture point.
+import { driveLab, type Drive, type DriveOptions, type NextChoice } from '../../engine/driver.js';
 import { formatCheckReport } from '../../engine/report.js';
-import { LabEvents, type StepInfo } from '../../engine/events.js';
+import type { LabEvents, StepInfo } from '../../engine/events.js';
 import type { Prediction } from '../../model/lab.js';
 import type { PacketMatcher } from '../../model/check.js';
 import type { NodeFacts } from '../../engine/links.js';
 import type { LoadedLab } from '../../engine/loader.js';
-import { LabSession, stepInfos } from '../../engine/session.js';
+import type { LabResult } from '../../engine/result.js';
+import { stepInfos } from '../../engine/session.js';
 import { isChatter, keepFor, PacketLines, type Keep } from './packet-lines.js';
 import { plain, type Line } from './segments.js';
 import { changedParts } from './topology-text.js';
@@ -14,11 +17,16 @@ import { DemoView, type StepRow } from './view.js';
 
 const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
+type Key = 'next' | 'back' | 'quit';
+
 export class Demo {
-  private readonly events = new LabEvents();
+  private readonly events: LabEvents;
   private readonly view: DemoView;
   private readonly loaded: LoadedLab;
-  private session: LabSession | undefined;
+  private drive: Drive | undefined;
+  private waiting: ((k: Key) => void) | undefined; // the driver waits for the instructor's next key
+  private readonly stop = new AbortController(); // q while a step runs, or a signal: the driver stops at once
+  private code = 0;
   private steps: StepInfo[] = [];
   private pos = -1; // the last step run; -1 before the first
   private verdict = new Map<string, boolean>(); // step id -> its last check passed
@@ -35,40 +43,155 @@ export class Demo {
   private readonly asked = new Set<string>(); // steps whose prediction the class was asked: the answer follows the step
   private matchers: PacketMatcher[] = []; // the current step's matchers: the chatter they name is shown
 
-  constructor(loaded: LoadedLab) {
+  constructor(
+    loaded: LoadedLab,
+    private readonly opts: DriveOptions,
+  ) {
     this.loaded = loaded;
+    this.events = opts.events;
     this.view = new DemoView(`lab demo ${loaded.def.id}`);
     this.listen();
   }
 
-  // Opens the session, wires the keys, and resolves with the exit code once the person quits.
+  // Drives the lab with the keys, and resolves with the exit code once the person quits.
   async run(): Promise<number> {
-    const done = new Promise<number>((resolve) => (this.ended = resolve));
-    const onSignal = (sig: NodeJS.Signals): void => void this.quit(SIGNAL_CODES[sig] ?? 130, true);
+    const onSignal = (sig: NodeJS.Signals): void => {
+      this.code = SIGNAL_CODES[sig] ?? 130;
+      this.quitting = true;
+      this.stop.abort(sig);
+      this.waiting?.('quit');
+    };
     for (const s of Object.keys(SIGNAL_CODES)) process.on(s, onSignal);
+    const onAbort = (): void => this.stop.abort(this.opts.signal?.reason);
+    this.opts.signal?.addEventListener('abort', onAbort, { once: true });
     this.keys();
     this.steps = stepInfos(this.loaded.def);
     this.view.command(plain(`${this.loaded.def.id}: ${this.loaded.def.title}`, 'bold'));
     this.view.command(plain(this.loaded.def.summary, 'gray-fg'));
+    this.busy = 'building the sandbox';
     this.refresh();
-    await this.act('building the sandbox', async () => {
-      this.session = await LabSession.open(this.loaded, { events: this.events });
-      this.steps = this.session.steps;
-      await this.session.links('setup');
-      this.view.command(
-        plain(
-          `sandbox ${this.session.runId} ready (nodes: ${this.session.nodes.join(', ')}); press n to run step 1`,
-          'gray-fg',
-        ),
+    let result: LabResult | undefined;
+    try {
+      result = await driveLab(
+        this.loaded,
+        { ...this.opts, links: true, keep: false, signal: this.stop.signal },
+        {
+          opened: (drive) => {
+            this.drive = drive;
+            this.steps = drive.steps;
+            this.busy = undefined;
+            this.view.command(
+              plain(
+                `sandbox ${drive.session.runId} ready (nodes: ${drive.session.nodes.join(', ')}); press n to run step 1`,
+                'gray-fg',
+              ),
+            );
+            this.refresh();
+          },
+          decide: (step) => this.decide(step),
+          running: (step, on) => {
+            if (on && this.traffic) this.drive?.session.startTraffic(step.id);
+            if (on && step.commands.length) this.view.command(plain('running them:', 'bold'));
+          },
+          stepDone: (step) => this.answer(step.id),
+          after: (step) => this.after(step),
+          rebuilding: (index) => this.rebuilding(index),
+          rebuilt: (index) => {
+            this.pos = index - 1;
+            if (this.traffic && this.current) this.drive?.session.startTraffic(this.current.id);
+          },
+          closing: () => {
+            this.busy = 'removing the sandbox';
+            this.refresh();
+            this.view.draw();
+          },
+        },
       );
-    });
-    if (!this.session) {
-      this.openError = this.lastError;
-      await this.quit(3);
+    } finally {
+      for (const s of Object.keys(SIGNAL_CODES)) process.off(s, onSignal);
+      this.opts.signal?.removeEventListener('abort', onAbort);
     }
-    const code = await done;
-    for (const s of Object.keys(SIGNAL_CODES)) process.off(s, onSignal);
-    return code;
+    return this.end(result);
+  }
+
+  // The screen goes, and the exit code: the key's or the signal's; 3 when the sandbox could not be
+  // built; 70 when it could not be removed whole.
+  private end(result: LabResult | undefined): number {
+    const leftovers = result?.teardown && !result.teardown.ok ? result.teardown.leftovers : undefined;
+    const openError = !this.drive && result?.error && !this.stop.signal.aborted ? result.error : undefined;
+    try {
+      this.view.destroy();
+      if (openError) process.stderr.write(`error: the sandbox could not be built: ${openError.message}\n`);
+      process.stdout.write(
+        leftovers
+          ? `demo ended; left behind: ${leftovers.join('; ')} (run \`lab clean\`)\n`
+          : 'demo ended; sandbox removed\n',
+      );
+    } catch {
+      // the terminal is gone
+    }
+    if (leftovers) return 70;
+    if (openError) return openError.exitCode;
+    return this.code;
+  }
+
+  // Waits for the instructor's next move before a step: n runs it, p goes back one, q ends the demo.
+  private async decide(step: StepInfo): Promise<'run' | 'quit' | { goto: number }> {
+    for (;;) {
+      const key = await this.nextKey();
+      if (key === 'quit') return 'quit';
+      if (key === 'back') {
+        if (step.index > 0) return { goto: step.index - 1 };
+        this.message = 'already at the start';
+        this.refresh();
+        continue;
+      }
+      await this.showNext(step);
+      return 'run';
+    }
+  }
+
+  // After a step: the demo stays on it until the next key (after the last step too, for p, r and t).
+  private async after(step: StepInfo): Promise<NextChoice> {
+    this.busy = undefined;
+    this.refresh();
+    for (;;) {
+      const key = await this.nextKey();
+      if (key === 'quit') return 'end';
+      if (key === 'back') return { goto: step.index };
+      const next = this.steps[step.index + 1];
+      if (next) {
+        this.queued = 'next';
+        return 'next';
+      }
+      this.message = 'that was the last step';
+      this.refresh();
+    }
+  }
+
+  private queued: Key | undefined; // a key already given for the next wait (n after a step: run the next one)
+
+  // The next key of n, p or q (q at once when the demo is ending).
+  private nextKey(): Promise<Key> {
+    if (this.quitting) return Promise.resolve('quit');
+    const q = this.queued;
+    this.queued = undefined;
+    if (q) return Promise.resolve(q); // still busy: the step runs next
+    this.busy = undefined;
+    this.refresh();
+    return new Promise<Key>((resolve) => (this.waiting = resolve));
+  }
+
+  // A key for the driver, when it waits for one; otherwise (a step runs) only q counts.
+  private press(key: Key, busy: string): void {
+    const w = this.waiting;
+    if (w && !this.busy) {
+      this.waiting = undefined;
+      this.busy = busy;
+      this.message = '';
+      this.refresh();
+      w(key);
+    } else if (key === 'quit') this.stop.abort('quit');
   }
 
   // Engine events become pane lines.
@@ -111,23 +234,26 @@ export class Demo {
       this.refresh();
     });
     e.on('traffic', () => this.refresh());
+    e.on('trace', (x) => {
+      for (const l of x.trace.lines) this.view.command(plain(l, 'gray-fg'));
+    });
   }
 
   private keys(): void {
     const s = this.view.screen;
     s.on('resize', () => this.refresh()); // the help line's spacing follows the width
-    s.key(['n'], () => void this.act('running the next step', () => this.next()));
+    s.key(['n'], () => this.press('next', 'running the next step'));
     s.key(['space', '.'], () => this.view.togglePause());
     s.key(['pageup'], () => this.view.scroll('up'));
     s.key(['pagedown'], () => this.view.scroll('down'));
     s.key(['home'], () => this.view.scroll('step'));
     s.key(['end'], () => this.view.scroll('end'));
     s.key(['?'], () => this.ask());
-    s.key(['p'], () => void this.act('rebuilding the sandbox', () => this.back()));
+    s.key(['p'], () => this.press('back', 'rebuilding the sandbox'));
     s.key(['t'], () => void this.act('', () => this.toggleTraffic()));
     s.key(['r'], () => void this.act('sending the probes', () => this.probe()));
-    s.key(['q', 'C-c'], () => void this.quit(0));
-    s.key(['escape'], () => (this.view.overlayShown ? this.view.showOverlay('', undefined) : void this.quit(0)));
+    s.key(['q', 'C-c'], () => this.quit());
+    s.key(['escape'], () => (this.view.overlayShown ? this.view.showOverlay('', undefined) : this.quit()));
   }
 
   // The lab's prediction for a step, if it has one.
@@ -219,67 +345,43 @@ export class Demo {
     }
   }
 
-  // space/n: the next step's before-check, its commands (with traffic on, the new step's probes keep going) and its check.
-  private async next(): Promise<void> {
-    const s = this.session;
-    const i = this.pos + 1;
-    const step = this.steps[i];
-    if (!s || !step) {
-      this.message = 'that was the last step';
-      return;
-    }
+  // n: the step's header and every command of it up front (the back of the room reads them before the
+  // output scrolls past); the driver then runs its before-check, its commands (with traffic on, the new
+  // step's probes keep going) and its check.
+  private async showNext(step: StepInfo): Promise<void> {
+    const i = step.index;
     if (this.view.overlayShown) this.view.showOverlay('', undefined);
     this.view.stepBegins();
     this.view.command(plain(`── step ${i + 1}/${this.steps.length} ${step.id}: ${step.title}`, 'bold'));
     this.view.command(plain(step.explain));
-    // Every command of the step up front (the back of the room reads them before the output scrolls past).
-    const cmds = step.commands.length ? step.commands : [];
+    const cmds = step.commands;
     if (cmds.length)
       this.view.command(plain(`the step types ${cmds.length} command${cmds.length === 1 ? '' : 's'}:`, 'bold'));
     for (const c of cmds) this.view.command([{ text: `  [${c.node}] $ `, style: 'cyan-fg' }, { text: c.cmd }]);
     this.view.marker(`step ${i + 1} ${step.id}`, this.pointsOf(step));
-    if (this.traffic) await s.stopTraffic();
+    if (this.traffic) await this.drive?.session.stopTraffic();
     this.pos = i;
     this.refresh();
-    await s.check(step.id, 'before');
-    if (this.traffic) s.startTraffic(step.id);
-    if (cmds.length) this.view.command(plain('running them:', 'bold'));
-    await s.runCommands(step.id);
-    await s.check(step.id, 'after');
-    this.answer(step.id);
-    await s.links(step.id);
   }
 
-  // p: back one step, by building a new sandbox and replaying the commands of the steps before.
-  private async back(): Promise<void> {
-    if (this.pos < 0 || !this.session) {
-      this.message = 'already at the start';
-      return;
-    }
-    const target = this.pos - 1;
-    await this.session.close();
-    this.session = undefined;
+  // p: back to the start of step `index` (a new sandbox, the commands before it replayed).
+  private rebuilding(index: number): void {
     // The panes showed the old sandbox's packets: from here on only the new one's (its replay, then r, t or n).
     this.lines.forget();
     this.view.clearPackets();
-    for (const st of this.steps.slice(target + 1)) this.verdict.delete(st.id);
+    for (const st of this.steps.slice(index)) this.verdict.delete(st.id);
+    const target = index - 1;
     this.view.command(
       plain(
         `── back to ${target >= 0 ? `step ${target + 1} ${this.steps[target]?.id}` : 'the start'}: a new sandbox, replaying the commands before it; the packet panes start empty`,
         'bold',
       ),
     );
-    const s = await LabSession.open(this.loaded, { events: this.events });
-    this.session = s;
-    for (const st of this.steps.slice(0, target + 1)) await s.runCommands(st.id);
-    this.pos = target;
-    await s.links(this.current?.id ?? 'setup');
-    if (this.traffic && this.current) s.startTraffic(this.current.id);
   }
 
   // t: the current step's probes every ~200 ms, or stop them.
   private async toggleTraffic(): Promise<void> {
-    const s = this.session;
+    const s = this.drive?.session;
     if (!s || !this.current) return;
     if (this.traffic) {
       this.traffic = false;
@@ -292,7 +394,7 @@ export class Demo {
 
   // r: the current step's check once (its probes, then the verdicts).
   private async probe(): Promise<void> {
-    const s = this.session;
+    const s = this.drive?.session;
     const step = this.current;
     if (!s || !step) return;
     this.view.command(plain(`── probes of step ${step.index + 1} ${step.id}`, 'bold'));
@@ -300,34 +402,15 @@ export class Demo {
     if (!(await s.check(step.id, 'after'))) await s.check(step.id, 'before');
   }
 
-  // q: stop traffic, remove the sandbox, give the terminal back.
+  // q: the driver ends the run (at once when a step is running); it stops traffic and removes the sandbox.
   private quitting = false;
-  private async quit(code: number, now = false): Promise<void> {
+  private quit(): void {
     if (this.quitting) return;
     this.quitting = true;
-    // A signal (often the terminal closing) removes the sandbox first and draws nothing.
-    if (!now) {
-      this.busy = 'removing the sandbox';
-      this.refresh();
-      this.view.draw();
-    }
-    let report = { ok: true, leftovers: [] as string[] };
-    try {
-      if (this.session) report = now ? await this.session.abort() : await this.session.close();
-    } finally {
-      try {
-        this.view.destroy();
-        if (this.openError) process.stderr.write(`error: the sandbox could not be built: ${this.openError}\n`);
-        process.stdout.write(
-          report.ok
-            ? 'demo ended; sandbox removed\n'
-            : `demo ended; left behind: ${report.leftovers.join('; ')} (run \`lab clean\`)\n`,
-        );
-      } catch {
-        // the terminal is gone
-      }
-      this.ended?.(report.ok ? code : 70);
-    }
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (w) w('quit');
+    else this.stop.abort('quit');
   }
 
   // The model the view draws: wiring, points, step states, help line.
@@ -381,6 +464,6 @@ export class Demo {
 }
 
 // Runs the demo until q; the exit code.
-export function runDemo(loaded: LoadedLab): Promise<number> {
-  return new Demo(loaded).run();
+export function runDemo(loaded: LoadedLab, opts: DriveOptions): Promise<number> {
+  return new Demo(loaded, opts).run();
 }
