@@ -142,7 +142,7 @@ export default defineLab({
       title: 'A UDP stream to web1: one conntrack entry for a flow with no connection',
       explain:
         `UDP has no connections, but conntrack makes one of each flow: the datagrams of one source address and port to ` +
-        `one destination address and port share an entry, kept 30 seconds after the last one (120 once answered). Map ` +
+        `one destination address and port share an entry, kept 30 seconds after the last one (longer, up to 120, once it is answered). Map ` +
         `UDP port 5000 of ${PUBLIC} to web1, then start the stream on wan: a sender that keeps one socket and sends 100 ` +
         `datagrams a second from port ${STREAM_PORT}, as a metrics agent or a syslog forwarder does. The rule decides for ` +
         'the first datagram; every later one reaches web1 through the entry. A datagram from another port is another flow, ' +

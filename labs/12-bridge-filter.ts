@@ -243,7 +243,7 @@ export default defineLab({
       explain:
         'The containers should reach the internet, and the internet should not reach them. Two rules, as Docker writes: ' +
         'accept what leaves the bridge for elsewhere (-i br0 ! -o br0), and towards the bridge accept only what ' +
-        'conntrack knows as part of a connection already going (ESTABLISHED) or tied to one (RELATED, an ICMP error). ' +
+        'conntrack knows as part of a connection already going (ESTABLISHED) or tied to one (RELATED, such as an ICMP error about it). ' +
         `a fetches a page from ${WAN.web}: its SYN goes out, the SYN,ACK comes back and is ESTABLISHED. wan here has a route ` +
         `to 172.17.0.0/24 via the host, as a machine on the host's own LAN can: its SYN to b (${B}:80) is NEW, and dropped.`,
       arrange: [on('wan', `ip route add 172.17.0.0/24 via ${PUBLIC}`)],
