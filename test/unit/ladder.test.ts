@@ -4,10 +4,10 @@ import test from 'ava';
 import { assembleFlows } from '../../src/capture/flows.js';
 import type { Packet } from '../../src/capture/types.js';
 import { evaluateCheck } from '../../src/check/evaluate.js';
-import { tcp } from '../../src/model/matchers.js';
+import { icmp6, tcp } from '../../src/model/matchers.js';
 import { foldRepeats, ladderOf } from '../../src/ui/report/ladder.js';
 import { sequenceSvg } from '../../src/ui/report/html-report-sequence.js';
-import { echo, igmp, seg } from '../helpers/packets.js';
+import { echo, igmp, na6, ns6, seg } from '../helpers/packets.js';
 
 // A check over the given points' packets, with a SYN expectation at the first point.
 function result(points: Record<string, Packet[]>) {
@@ -100,4 +100,25 @@ test('an empty capture box says nothing was captured', (t) => {
   const svg = sequenceSvg(result({ 'host:eth0': http(), 'host:br0': [] }));
   t.regex(svg, /nothing captured/);
   t.is((svg.match(/class="arrow"/g) ?? []).length, 10);
+});
+
+test('a neighbour solicitation a matcher names is drawn to the address it asks for, and its advertisement back', (t) => {
+  const ns = ns6('fe80::1', 'ff02::1:ff00:2');
+  ns.icmp = { ...ns.icmp!, target: 'fe80::2' };
+  const packets = [ns, na6('fe80::2', 'fe80::1')];
+  const r = evaluateCheck(
+    {
+      points: ['host:br0'],
+      probes: [],
+      expectations: [{ kind: 'expect', point: 'host:br0', matcher: icmp6.neighborAdvertisement() }],
+    },
+    new Map([['host:br0', { packets, flows: assembleFlows(packets), ready: true, drops: 0, windowMs: 10 }]]),
+    [],
+  );
+  const lad = ladderOf(r);
+  t.deepEqual(
+    lad.rows.map((x) => `${x.from} > ${x.to} ${x.label}`),
+    ['fe80::1 > fe80::2 neighbor-solicitation hlim=255', 'fe80::2 > fe80::1 neighbor-advertisement hlim=255'],
+  );
+  t.deepEqual(lad.lanes[0]?.lifelines, ['fe80::1', 'fe80::2'], 'no lifeline for the multicast group');
 });
