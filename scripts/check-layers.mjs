@@ -6,10 +6,31 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? join(dirname(new URL(import.meta.url).pathname), '..'));
+// Below the engine, front ends may use only these files, named one by one: pure words for packets and
+// verdicts, the hint a failed check says, the terminal handed to a shell, and files opened for output
+// (src/sys/output-file.ts: no planted link followed). Every other file of check, capture, sandbox, sys is
+// the engine's.
+const FRONT_END_WORDS = [
+  'src/errors.ts',
+  'src/check/format.ts',
+  'src/check/hints.ts',
+  'src/capture/decode.ts',
+  'src/capture/endpoint.ts',
+  'src/sys/output-file.ts',
+];
+// What the command line may ask of sandboxes and the root filesystem outside a run (`lab ps`, `lab
+// clean`, `lab rootfs`).
+const HOUSEKEEPING = [
+  'src/sandbox/clean.ts',
+  'src/sandbox/rootfs.ts',
+  'src/sandbox/rootfs-manifest.ts',
+  'src/sandbox/rootfs-use.ts',
+  'src/sandbox/sandboxes.ts',
+  'src/sandbox/state.ts',
+];
 const ALLOWED = {
-  // Files the user names for output are opened one way everywhere (src/sys/output-file.ts: no planted link followed).
-  'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/model', 'src/errors.ts', 'src/sys/output-file.ts'],
-  'src/ui': ['src/ui', 'src/engine', 'src/model', 'src/errors.ts', 'src/sys/output-file.ts'],
+  'src/cli': ['src/cli', 'src/ui', 'src/engine', 'src/model', ...FRONT_END_WORDS, ...HOUSEKEEPING],
+  'src/ui': ['src/ui', 'src/engine', 'src/model', ...FRONT_END_WORDS],
   'src/engine': ['src/engine', 'src/model', 'src/check', 'src/capture', 'src/sandbox', 'src/sys', 'src/errors.ts'],
   'src/check': ['src/check', 'src/model', 'src/capture', 'src/errors.ts'],
   'src/capture': ['src/capture', 'src/model', 'src/errors.ts', 'src/sys/output-file.ts'],

@@ -1,12 +1,8 @@
 // `lab clean [RUN] [--all]`: removes sandboxes and says exactly what it removed, and what it could not and why.
 import { EnvironmentError, EXIT, UsageError } from '../errors.js';
-import {
-  cleanSandboxes,
-  type CleanReport,
-  collectOldBuilds,
-  type OldBuilds,
-  stateDir,
-} from '../engine/housekeeping.js';
+import { cleanSandboxes, type CleanReport } from '../sandbox/clean.js';
+import { collectOldBuilds, type OldBuilds } from '../sandbox/rootfs.js';
+import { stateDir } from '../sandbox/state.js';
 import { sandboxTable, withRootHint } from './ps-command.js';
 import { oldBuildLines } from './rootfs-command.js';
 

@@ -1,6 +1,7 @@
 // `lab ps`: the sandboxes on this machine (kept, running, dead), whose they are and where they came from.
 import { EnvironmentError, LabRunnerError } from '../errors.js';
-import { formatAge, listSandboxes, type SandboxView, stateDir } from '../engine/housekeeping.js';
+import { formatAge, listSandboxes, type SandboxView } from '../sandbox/sandboxes.js';
+import { stateDir } from '../sandbox/state.js';
 
 // Lists the sandboxes as a table, or as JSON.
 export function psCommand(o: { json?: boolean }): number {

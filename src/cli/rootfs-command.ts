@@ -8,12 +8,10 @@ import {
   replacedBuilds,
   rootfsPaths,
   verifyBuild,
-  type BuildCheck,
   type OldBuilds,
-  buildUsers,
-  livePins,
-  readMounts,
-} from '../engine/housekeeping.js';
+} from '../sandbox/rootfs.js';
+import { type BuildCheck } from '../sandbox/rootfs-manifest.js';
+import { buildUsers, livePins, readMounts } from '../sandbox/rootfs-use.js';
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
 

@@ -8,7 +8,7 @@ import type { Check, Look } from '../model/check.js';
 import type { CheckResult, LookResult, ProbeResult, ViewResult } from '../check/types.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { LabEvents } from './events.js';
-import { pickHint } from './hints.js';
+import { pickHint } from '../check/hints.js';
 import { commandOk, observerFor } from './observer.js';
 import { probeCommand, probeRow } from '../model/probes.js';
 

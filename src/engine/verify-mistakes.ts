@@ -1,7 +1,7 @@
 // `lab verify`, second half: each plausible mistake a step declares is run in place of the step's
 // commands, from the step's starting state, and the step's check must fail with the declared hint.
 import type { CheckResult } from '../check/types.js';
-import { pickHint } from './hints.js';
+import { pickHint } from '../check/hints.js';
 import type { Mistake } from '../model/lab.js';
 import type { LoadedLab } from './loader.js';
 import { trialCheck } from './verify-trial.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import { arp, hint, icmp } from '../../src/lab.js';
 import { assembleFlows } from '../../src/capture/flows.js';
 import { arpPkt, echo } from '../helpers/packets.js';
-import { pickHint } from '../../src/engine/hints.js';
+import { pickHint } from '../../src/check/hints.js';
 import type { CheckResult, ExpectationResult, NearMiss } from '../../src/check/types.js';
 import type { Expectation } from '../../src/model/check.js';
 import type { Packet } from '../../src/capture/types.js';

@@ -2,7 +2,7 @@
 // declares at least two plausible mistakes (lab verify runs them).
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { declaredHints } from '../../src/engine/hints.js';
+import { declaredHints } from '../../src/check/hints.js';
 import { labIds, loadLab } from '../../src/engine/loader.js';
 import { LabDefinitionError } from '../../src/errors.js';
 

@@ -1,7 +1,7 @@
 // The layer rules hold for the project, and the checker does catch a violation.
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
@@ -44,4 +44,49 @@ test('packages and dynamic imports are checked too: execa in the UI, import() of
   t.regex(err, /src\/ui\/x\.ts: src\/ui may not use node:child_process/);
   t.regex(err, /src\/cli\/y\.ts: src\/cli may not import src\/sandbox\/keeper\.ts/);
   t.regex(err, /src\/cli\/y\.ts: src\/cli may not use blessed \(only src\/ui\)/);
+});
+
+// A tree with one file per case, checked as a whole: the checker's report for it.
+async function lintTree(files: Record<string, string>): Promise<{ exitCode: number | undefined; err: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const r = await execa('node', [script, dir], { reject: false });
+  rmSync(dir, { recursive: true, force: true });
+  return { exitCode: r.exitCode, err: String(r.stderr) };
+}
+
+test('the model imports nothing of the runner: not the engine, not even the error hierarchy', async (t) => {
+  const r = await lintTree({
+    'src/model/x.ts': "import { runLab } from '../engine/runner.js';\n",
+    'src/model/y.ts': "import type { LabDefinitionError } from '../errors.js';\n",
+  });
+  t.is(r.exitCode, 1);
+  t.regex(r.err, /src\/model\/x\.ts: src\/model may not import src\/engine\/runner\.ts/);
+  t.regex(r.err, /src\/model\/y\.ts: src\/model may not import src\/errors\.ts \(even as a type\)/);
+});
+
+test('a front end reaches the engine and the model, never the sandbox', async (t) => {
+  const bad = await lintTree({ 'src/ui/walk/x.ts': "import { Sandbox } from '../../sandbox/sandbox.js';\n" });
+  t.is(bad.exitCode, 1);
+  t.regex(bad.err, /src\/ui\/walk\/x\.ts: src\/ui may not import src\/sandbox\/sandbox\.ts/);
+  const good = await lintTree({
+    'src/ui/walk/x.ts':
+      "import { probeCommand } from '../../model/probes.js';\nimport { LabSession } from '../../engine/session.js';\n",
+  });
+  t.is(good.exitCode, 0, good.err);
+});
+
+test('labs reach the model only through src/lab.ts; the sandbox and the checks may read the model', async (t) => {
+  const r = await lintTree({
+    'labs/01-x.ts': "import { ping } from '../src/model/probes.js';\n",
+    'labs/02-y.ts': "import { ping } from '../src/lab.js';\n",
+    'src/sandbox/z.ts': "import { HOST } from '../model/topology.js';\n",
+    'src/check/w.ts': "import { icmp } from '../model/matchers.js';\n",
+  });
+  t.is(r.exitCode, 1);
+  t.regex(r.err, /labs\/01-x\.ts: labs may not import src\/model\/probes\.ts/);
+  t.notRegex(r.err, /02-y|sandbox\/z|check\/w/);
 });

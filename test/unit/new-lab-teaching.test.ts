@@ -4,7 +4,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { declaredHints } from '../../src/engine/hints.js';
+import { declaredHints } from '../../src/check/hints.js';
 import { loadLab } from '../../src/engine/loader.js';
 import { newLabText } from '../../src/engine/new-lab.js';
 

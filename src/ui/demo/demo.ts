@@ -2,7 +2,7 @@
 // back, quit), and the screen shows what the engine tells: the wiring, the steps, the commands and
 // verdicts, and live packets per capture point.
 import { driveLab, type Drive, type DriveOptions, type NextChoice } from '../../engine/driver.js';
-import { formatCheckReport } from '../../engine/report.js';
+import { formatCheckReport } from '../../check/format.js';
 import type { LabEvents, StepInfo } from '../../engine/events.js';
 import type { Prediction } from '../../model/lab.js';
 import type { PacketMatcher } from '../../model/check.js';

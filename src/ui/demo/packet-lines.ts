@@ -2,7 +2,7 @@
 // highlighting the field that differs from the same packet seen a moment earlier at another point,
 // and each line fitted to its pane by giving up its least useful parts first.
 import type { Packet } from '../../capture/types.js';
-import { describePacket, packetParts } from '../../engine/report.js';
+import { describePacket, packetParts } from '../../capture/decode.js';
 import { isShown, type NoiseMatcher } from '../../model/packet-noise.js';
 import { HIGHLIGHT } from './palette.js';
 import { ellipsize, lineWidth, type Line, type Seg } from './segments.js';

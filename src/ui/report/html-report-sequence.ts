@@ -2,7 +2,8 @@
 // per packet (a repeat folded with its count) in time order across the points, the addresses NAT rewrote
 // highlighted and the rewrites said under the drawing. Widths follow the text, so no label runs into another.
 import type { CheckResult } from '../../check/types.js';
-import { findRewrites, formatEndpoint } from '../../engine/report.js';
+import { findRewrites } from '../../check/format.js';
+import { formatEndpoint } from '../../capture/endpoint.js';
 import { isRequestRow, ladderOf, type Ladder, type LadderLane, type LadderRow } from './ladder.js';
 import { esc } from './xml.js';
 

@@ -2,7 +2,7 @@
 // the topology, and per step its commands, verdicts, flows per capture point and NAT between them.
 import { dirname, relative, resolve } from 'node:path';
 import type { LabEvents } from '../../engine/events.js';
-import { formatCheckReport } from '../../engine/report.js';
+import { formatCheckReport } from '../../check/format.js';
 import { exitCodeOf } from '../../engine/result.js';
 import { REPORT_CSS } from './html-report-css.js';
 import { sequenceSvg } from './html-report-sequence.js';

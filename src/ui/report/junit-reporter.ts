@@ -2,7 +2,7 @@
 // per before-check; a failure carries the expected-vs-seen report.
 import { hostname } from 'node:os';
 import type { LabEvents } from '../../engine/events.js';
-import { formatCheckReport } from '../../engine/report.js';
+import { formatCheckReport } from '../../check/format.js';
 import { writeOutputFile } from '../../sys/output-file.js';
 import { causeLines, hintLines } from '../shared/lines.js';
 import type { Reporter } from '../shared/reporter.js';

@@ -1,7 +1,8 @@
 // A check's packets as a ladder: one row per packet in time order across the capture points, each an arrow
 // between two addresses of its point; a block of rows that repeats is drawn once with its count.
 import type { CheckResult, SeenPacket } from '../../check/types.js';
-import { formatEndpoint, matchersAt } from '../../engine/report.js';
+import { formatEndpoint } from '../../capture/endpoint.js';
+import { matchersAt } from '../../check/format.js';
 import { isShown } from '../../model/packet-noise.js';
 
 export const MAX_ROWS = 40; // rows drawn per check; the rest are counted

@@ -1,9 +1,9 @@
 // One student's lab, as the server drives it: the engine's session driver (a sandbox, its captures and
 // checks) behind the few calls the API makes. The only file of the server that talks to the engine's session.
 import { LabEvents, type LabEvent, type StepInfo } from '../../engine/events.js';
-import { pickHint } from '../../engine/hints.js';
+import { pickHint } from '../../check/hints.js';
 import type { LoadedLab } from '../../engine/loader.js';
-import { formatCheckReport } from '../../engine/report.js';
+import { formatCheckReport } from '../../check/format.js';
 import { driveLab, type Drive, type StepChoice } from '../../engine/driver.js';
 import type { LabSession } from '../../engine/session.js';
 import { LabRunnerError } from '../../errors.js';

@@ -1,5 +1,5 @@
 // Plain text for commands, outputs and verdicts, shared by every text front end.
-import { formatCheckReport } from '../../engine/report.js';
+import { formatCheckReport } from '../../check/format.js';
 import type { CheckResult } from '../../check/types.js';
 import type { CommandRecord } from '../../sys/exec.js';
 import type { LabEvent } from '../../engine/events.js';

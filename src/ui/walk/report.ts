@@ -1,8 +1,8 @@
 // A check's result as the walkthrough shows it: per capture point the flows (tshark-like, noise folded
 // into one line), then the verdicts with near misses, then any rewrite side by side.
 import type { CheckResult } from '../../check/types.js';
-import { formatFlow, formatRewrites, shownFlowsAt } from '../../engine/packet-lines.js';
-import { formatViews, lookRead } from '../../engine/report.js';
+import { formatFlow, formatRewrites, shownFlowsAt } from '../../check/format.js';
+import { formatViews, lookRead } from '../../check/format.js';
 import { paint, wrapLine } from '../shared/text.js';
 
 const verdict = (pass: boolean): string => (pass ? paint('green', 'PASS') : paint('red', 'FAIL'));

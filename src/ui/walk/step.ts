@@ -2,7 +2,7 @@
 // show the packets and the hint, reveal the answer, and record it all.
 import type { CheckResult } from '../../check/types.js';
 import type { StepInfo } from '../../engine/events.js';
-import { pickHint } from '../../engine/hints.js';
+import { pickHint } from '../../check/hints.js';
 import type { Prediction } from '../../model/lab.js';
 import { probeCommand } from '../../model/probes.js';
 import type { StepChoice, Typed } from '../../engine/driver.js';

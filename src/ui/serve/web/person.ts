@@ -2,7 +2,7 @@
 // its live check, the step they look at, and the pages they have open.
 import type { LabEvent } from '../../../engine/events.js';
 import { loadLab } from '../../../engine/loader.js';
-import { describePacket } from '../../../engine/report.js';
+import { describePacket } from '../../../capture/decode.js';
 import { topologySvg } from '../../report/html-report-topology.js';
 import type { LiveLab, ServeContext } from '../context.js';
 import { LiveCheck } from './live-check.js';

@@ -3,8 +3,8 @@
 // says what the observation supports: an ARP or ND packet missing where its sender's IP packets passed
 // means the sender knew the answer already, not that nothing arrived. Pure.
 import { inPrefix, parseAddressOrCidr } from '../model/address.js';
-import { regex } from '../check/evaluate.js';
-import type { CheckResult, ExpectationResult, LookResult, PickedHint, PointObservation } from '../check/types.js';
+import { regex } from './evaluate.js';
+import type { CheckResult, ExpectationResult, LookResult, PickedHint, PointObservation } from './types.js';
 import type { Hint } from '../model/check.js';
 
 export type { PickedHint };
