@@ -43,6 +43,8 @@ export function gatherStory(events: LabEvents, onEnd: (s: RunStory) => void): Ru
   events.on('sandbox-ready', (e) => (story.runId = e.runId));
   events.on('step-start', (e) => {
     mark = performance.now();
+    // A step walked again (a retry, or back to it) is told by its last attempt, as in the result.
+    story.run = story.run.filter((s) => s.info.id !== e.step.id);
     story.run.push({ info: e.step, skipped: e.skipped, commands: [], checks: [], durationMs: 0 });
   });
   events.on('command-end', (e) => {
