@@ -68,15 +68,17 @@ test.serial(
     t.truthy(br0, screen);
     const eth0Lines = boxText(screen, eth0 as Box);
     t.true(
-      eth0Lines.some((l) => /▶ 10\.0\.2\.15 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)),
+      eth0Lines.some((l) => /▶ 10\.0\.2\.15 *(->|→) *203\.0\.113\.8 +(ICMP +)?echo-request/.test(l)),
       eth0Lines.join('\n'),
     );
     t.true(
-      eth0Lines.some((l) => /◀ 203\.0\.113\.8 ?(->|→) ?10\.0\.2\.15 (ICMP )?echo-reply/.test(l)),
+      eth0Lines.some((l) => /◀ 203\.0\.113\.8 *(->|→) *10\.0\.2\.15 +(ICMP +)?echo-reply/.test(l)),
       'replies are marked apart from requests',
     );
     t.true(
-      boxText(screen, br0 as Box).some((l) => /▶ 172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 (ICMP )?echo-request/.test(l)),
+      boxText(screen, br0 as Box).some((l) =>
+        /▶ 172\.17\.0\.100 *(->|→) *203\.0\.113\.8 +(ICMP +)?echo-request/.test(l),
+      ),
       'the same flow before the rewrite, on br0',
     );
     t.regex(
@@ -128,7 +130,7 @@ test.serial(
 
 // A packet line that kept what matters, whole: ▶/◀, both addresses, the protocol and the kind, no word cut.
 const WHOLE_PACKET =
-  /^(\d+\.\d{3} )?[▶◀] \d+(\.\d+){3} ?(->|→) ?\d+(\.\d+){3}( ICMP| ARP)? (echo(-request|-reply)?|who-has|is-at)( [a-z]+=\d+)*$/;
+  /^(\d+\.\d{3} )?[▶◀] \d+(\.\d+){3} *(->|→) *\d+(\.\d+){3}( ICMP| ARP)? (echo(-request|-reply)?|who-has|is-at)( [a-z]+=\d+)*$/;
 
 test.serial(
   'demo resized to 80x24: every pane is shown whole, none overlaps another, packet lines fit their panes whole; a closed terminal leaves nothing',
@@ -365,11 +367,11 @@ for (const [cols, rows] of [
     );
     const at4 = await step(tmux, 4);
     t.true(
-      packetPane(at4, 'host:br0').some((l) => /172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 .*ttl=64$/.test(l)),
+      packetPane(at4, 'host:br0').some((l) => /172\.17\.0\.100 *(->|→) *203\.0\.113\.8 .*ttl=64$/.test(l)),
       `ttl=64 on br0:\n${at4}`,
     );
     t.true(
-      packetPane(at4, 'host:eth0').some((l) => /172\.17\.0\.100 ?(->|→) ?203\.0\.113\.8 .*ttl=63$/.test(l)),
+      packetPane(at4, 'host:eth0').some((l) => /172\.17\.0\.100 *(->|→) *203\.0\.113\.8 .*ttl=63$/.test(l)),
       `ttl=63 on eth0:\n${at4}`,
     );
     t.true(
