@@ -1,4 +1,5 @@
 import { defineLab, hint, host, http, httpGet, observe, on, service, tcp, tcpConnect } from '../src/lab.js';
+import { plug } from './shared/plug.js';
 
 // Docker's default bridge, two containers on it, and a port published on the host's address.
 const PUBLIC = '10.0.2.15'; // the host's address on eth0
@@ -8,17 +9,6 @@ const CLIENT = '172.17.0.3';
 const URL = `http://${PUBLIC}:8080/`;
 const DNAT = `iptables -t nat -A PREROUTING -d ${PUBLIC} -p tcp --dport 8080 -j DNAT --to-destination ${WEB}:80`;
 const HAIRPIN = `-s 172.17.0.0/24 -d 172.17.0.0/24 -j MASQUERADE`;
-
-// A container on br0 with its address and a default route via the host.
-const plug = (name: string, addr: string) => [
-  host(`ip link add veth-${name} type veth peer name eth0 netns ${name}`),
-  host(`ip link set veth-${name} master br0`),
-  host(`ip link set veth-${name} up`),
-  on(name, `ip addr add ${addr}/24 dev eth0`),
-  on(name, 'ip link set eth0 up'),
-  on(name, 'ip link set lo up'),
-  on(name, `ip route add default via ${GW}`),
-];
 
 export default defineLab({
   id: '10-hairpin',
@@ -44,8 +34,8 @@ export default defineLab({
         host('ip link add br0 type bridge'),
         host(`ip addr add ${GW}/24 dev br0`),
         host('ip link set br0 up'),
-        ...plug('web', WEB),
-        ...plug('client', CLIENT),
+        ...plug('web', WEB, GW),
+        ...plug('client', CLIENT, GW),
         service('web', '/etc/init.d/nginx start', 'curl -sf -o /dev/null http://127.0.0.1/'),
       ],
       run: [host(DNAT)],

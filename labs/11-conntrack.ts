@@ -1,4 +1,5 @@
 import { defineLab, hint, host, http, httpGet, observe, on, service, tcp, udp, udpSend, WAN } from '../src/lab.js';
+import { plug } from './shared/plug.js';
 
 // Two containers on br0 behind the host; wan is the outside client.
 const PUBLIC = '10.0.2.15'; // the host's address on eth0
@@ -29,17 +30,6 @@ const atBr0 = (to: string, why: string) => ({
   inWindow: true,
 });
 
-// A container on br0 with its address and a default route via the host.
-const plug = (name: string, addr: string) => [
-  host(`ip link add veth-${name} type veth peer name eth0 netns ${name}`),
-  host(`ip link set veth-${name} master br0`),
-  host(`ip link set veth-${name} up`),
-  on(name, `ip addr add ${addr}/24 dev eth0`),
-  on(name, 'ip link set eth0 up'),
-  on(name, 'ip link set lo up'),
-  on(name, `ip route add default via ${GW}`),
-];
-
 export default defineLab({
   id: '11-conntrack',
   title: 'conntrack does the NAT: a rule decides once per connection',
@@ -66,8 +56,8 @@ export default defineLab({
         host('ip link add br0 type bridge'),
         host(`ip addr add ${GW}/24 dev br0`),
         host('ip link set br0 up'),
-        ...plug('web1', WEB1),
-        ...plug('web2', WEB2),
+        ...plug('web1', WEB1, GW),
+        ...plug('web2', WEB2, GW),
         service('web1', '/etc/init.d/nginx start', 'curl -sf -o /dev/null http://127.0.0.1/'),
       ],
       run: [host(DNAT_TCP), host(COUNT)],

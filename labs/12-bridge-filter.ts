@@ -14,6 +14,7 @@ import {
   tcpConnect,
   WAN,
 } from '../src/lab.js';
+import { plug } from './shared/plug.js';
 
 // Docker's default bridge with two containers, and the host filtering what it forwards.
 const PUBLIC = '10.0.2.15'; // the host's address on eth0
@@ -26,17 +27,6 @@ const BRIDGED = 'iptables -A FORWARD -i br0 -o br0 -j ACCEPT';
 const OUT = 'iptables -A FORWARD -i br0 ! -o br0 -j ACCEPT';
 const REPLIES = 'iptables -A FORWARD -o br0 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT';
 const PORT_RULE = `iptables -A FORWARD ! -i br0 -o br0 -p tcp -d ${B} --dport 80 -j ACCEPT`;
-
-// A container on br0 with its address and a default route via the host.
-const plug = (name: string, addr: string) => [
-  host(`ip link add veth-${name} type veth peer name eth0 netns ${name}`),
-  host(`ip link set veth-${name} master br0`),
-  host(`ip link set veth-${name} up`),
-  on(name, `ip addr add ${addr}/24 dev eth0`),
-  on(name, 'ip link set eth0 up'),
-  on(name, 'ip link set lo up'),
-  on(name, `ip route add default via ${GW}`),
-];
 
 export default defineLab({
   id: '12-bridge-filter',
@@ -62,8 +52,8 @@ export default defineLab({
         host('ip link add br0 type bridge'),
         host(`ip addr add ${GW}/24 dev br0`),
         host('ip link set br0 up'),
-        ...plug('a', A),
-        ...plug('b', B),
+        ...plug('a', A, GW),
+        ...plug('b', B, GW),
         host('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE'),
         service('b', '/etc/init.d/nginx start', 'curl -sf -o /dev/null http://127.0.0.1/'),
       ],
