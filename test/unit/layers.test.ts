@@ -71,10 +71,25 @@ test('the model imports nothing of the runner: not the engine, not even the erro
 test('a front end reaches the engine and the model, never the sandbox', async (t) => {
   const bad = await lintTree({ 'src/ui/walk/x.ts': "import { Sandbox } from '../../sandbox/sandbox.js';\n" });
   t.is(bad.exitCode, 1);
-  t.regex(bad.err, /src\/ui\/walk\/x\.ts: src\/ui may not import src\/sandbox\/sandbox\.ts/);
+  t.regex(bad.err, /src\/ui\/walk\/x\.ts: src\/ui\/walk may not import src\/sandbox\/sandbox\.ts/);
   const good = await lintTree({
     'src/ui/walk/x.ts':
       "import { probeCommand } from '../../model/probes.js';\nimport { LabSession } from '../../engine/session.js';\n",
+  });
+  t.is(good.exitCode, 0, good.err);
+});
+
+test('a front end is one folder: it shares ui/shared and ui/report, never another front end', async (t) => {
+  const bad = await lintTree({
+    'src/ui/walk/x.ts': "import { view } from '../demo/view.js';\n",
+    'src/ui/serve/y.ts': "import { renderStep } from '../walk/step.js';\n",
+  });
+  t.is(bad.exitCode, 1);
+  t.regex(bad.err, /src\/ui\/walk\/x\.ts: src\/ui\/walk may not import src\/ui\/demo\/view\.ts/);
+  t.regex(bad.err, /src\/ui\/serve\/y\.ts: src\/ui\/serve may not import src\/ui\/walk\/step\.ts/);
+  const good = await lintTree({
+    'src/ui/walk/x.ts':
+      "import { wrap } from '../shared/text.js';\nimport { writeJunit } from '../report/junit-reporter.js';\n",
   });
   t.is(good.exitCode, 0, good.err);
 });
