@@ -1,13 +1,13 @@
 // Every probe kind reaches the sandbox internet and is seen; --save-pcap writes files tcpdump reads.
 import test from '../helpers/root-test.js';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lab, runJson } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 test('http, tcp, udp and ping probes from host are seen on host:eth0, and pcaps are saved', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-pcap-'));
+  const dir = tempDir('lab-pcap-');
   const { cli, result } = await runJson(['fixtures/labs/probes.ts', '--save-pcap', dir]);
   t.is(
     cli.exitCode,

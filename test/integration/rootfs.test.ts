@@ -1,10 +1,10 @@
 // An interrupted root filesystem build leaves nothing a later run would trust, and no process behind.
 import test from '../helpers/root-test.js';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lab, labProcess } from '../helpers/cli.js';
 import { waitFor } from '../helpers/procs.js';
+import { tempDir } from '../helpers/temp.js';
 
 // Pids of processes whose command line mentions the text.
 function processesMentioning(text: string): number[] {
@@ -21,7 +21,7 @@ function processesMentioning(text: string): number[] {
 }
 
 test('SIGKILL during lab rootfs build: no cache, debootstrap gone, the next build clears the leftover', async (t) => {
-  const cache = mkdtempSync(join(tmpdir(), 'lab-rootfs-'));
+  const cache = tempDir('lab-rootfs-');
   const env = { LAB_ROOTFS_CACHE: cache };
   const build = labProcess(['rootfs', 'build'], env);
   const started = await waitFor(

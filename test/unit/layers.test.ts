@@ -1,10 +1,10 @@
 // The layer rules hold for the project, and the checker does catch a violation.
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const script = join(ROOT, 'scripts', 'check-layers.mjs');
 
@@ -14,7 +14,7 @@ test('the project respects its layers', async (t) => {
 });
 
 test('an engine file importing the UI is reported', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  const dir = tempDir('layers-');
   mkdirSync(join(dir, 'src', 'engine'), { recursive: true });
   mkdirSync(join(dir, 'labs'));
   writeFileSync(join(dir, 'src', 'engine', 'x.ts'), "import { y } from '../ui/y.js';\n");
@@ -26,7 +26,7 @@ test('an engine file importing the UI is reported', async (t) => {
 });
 
 test('packages and dynamic imports are checked too: execa in the UI, import() of the sandbox from a front end', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  const dir = tempDir('layers-');
   mkdirSync(join(dir, 'src', 'ui'), { recursive: true });
   mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
   writeFileSync(
@@ -48,7 +48,7 @@ test('packages and dynamic imports are checked too: execa in the UI, import() of
 
 // A tree with one file per case, checked as a whole: the checker's report for it.
 async function lintTree(files: Record<string, string>): Promise<{ exitCode: number | undefined; err: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'layers-'));
+  const dir = tempDir('layers-');
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), text);

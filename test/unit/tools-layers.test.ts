@@ -2,11 +2,11 @@
 // container where nothing but node and dist/src/tools is mounted.
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
 import { TOOLS } from '../helpers/netns.js';
+import { tempDir } from '../helpers/temp.js';
 
 test('every compiled tool module imports only node: built-ins and ./ siblings', (t) => {
   const files = readdirSync(TOOLS).filter((f) => f.endsWith('.js'));
@@ -21,7 +21,7 @@ test('every compiled tool module imports only node: built-ins and ./ siblings', 
 });
 
 test('the layer checker reports a tool importing outside src/tools', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'layers-tools-'));
+  const dir = tempDir('layers-tools-');
   mkdirSync(join(dir, 'src', 'tools'), { recursive: true });
   writeFileSync(join(dir, 'src', 'tools', 'x.ts'), "import { EXIT } from '../errors.js';\n");
   writeFileSync(join(dir, 'src', 'tools', 'y.ts'), "import { z } from './z.js';\n");
