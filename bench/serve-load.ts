@@ -78,7 +78,9 @@ const server = await serve(
   ['--labs', LAB, '--data', tempDir('lab-serve-load-'), '--max-students', String(MAX * ROUNDS.length + 5)],
   {
     LAB_STATE_DIR: stateDir,
-    LAB_MAX_SANDBOXES: String(MAX + 2),
+    // Every round's students keep their sandboxes, beside 2 spares and the one rebuilt after a take: the
+    // machine's default bound (6 per CPU) would hold the 13th start waiting for a slot.
+    LAB_MAX_SANDBOXES: String(ROUNDS.reduce((a, b) => a + b, 0) + 4),
   },
   { stderrFile: process.env.LAB_SERVE_LOG ?? '/dev/null' },
 );
