@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { labIds, loadLab, probeLabs, resolveLab } from '../engine/loader.js';
 import { checkEnvironment } from '../engine/preflight.js';
+import { sandboxCapacity } from '../engine/capacity.js';
 
 export interface ServeFlags {
   port?: string;
@@ -94,6 +95,12 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
   if (!loopback(host) && !tls)
     process.stderr.write(
       `warning: serving plain HTTP on ${host}: anyone on this network can read the class code, tokens and terminals. Give --tls-cert and --tls-key on a shared network.\n`,
+    );
+  // A class bigger than the machine's sandbox bound waits at "start": say so before anyone joins.
+  const room = sandboxCapacity();
+  if (maxStudents + spares > room)
+    process.stderr.write(
+      `warning: this machine runs ${room} sandboxes at once, and up to ${maxStudents} students and ${spares} spares were asked for: a start past ${room} waits for a free one. Set LAB_MAX_SANDBOXES=${maxStudents + spares + 1} to allow them (a lab 03 sandbox takes about 15 MiB).\n`,
     );
   if (o.json)
     process.stdout.write(

@@ -289,7 +289,7 @@ test.serial(
     const log = joinPath(tempDir('lab-serve-log-'), 'stderr');
     const s = await serve(
       ['--labs', LAB, '--data', tempDir('lab-serve-opt-'), '--spares', '0', '--host', '0.0.0.0'],
-      env,
+      { ...env, LAB_MAX_SANDBOXES: '50' },
       {
         stderrFile: log,
       },
@@ -297,5 +297,19 @@ test.serial(
     s.child.kill('SIGTERM');
     t.is((await s.child).exitCode, 0);
     t.regex(readFileSync(log, 'utf8'), /^warning: serving plain HTTP on 0\.0\.0\.0/m);
+    t.notRegex(readFileSync(log, 'utf8'), /sandboxes at once/, 'room enough for 40 students: no capacity warning');
+    const small = joinPath(tempDir('lab-serve-log-'), 'stderr');
+    const s2 = await serve(
+      ['--labs', LAB, '--data', tempDir('lab-serve-opt-'), '--spares', '0', '--max-students', '5'],
+      { ...env, LAB_MAX_SANDBOXES: '3' },
+      { stderrFile: small },
+    );
+    s2.child.kill('SIGTERM');
+    t.is((await s2.child).exitCode, 0);
+    t.regex(
+      readFileSync(small, 'utf8'),
+      /^warning: this machine runs 3 sandboxes at once, .* Set LAB_MAX_SANDBOXES=6 /m,
+      'a class larger than the sandbox bound is told before anyone joins',
+    );
   },
 );
