@@ -4,7 +4,6 @@
 // from another site is refused. Screenshots of both pages at 1280x800 are left for a person to look at.
 import test from '../helpers/root-test.js';
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { WebSocket } from 'ws';
@@ -12,7 +11,8 @@ import { loadLab } from '../../src/engine/loader.js';
 import { startServer } from '../../src/ui/serve/server.js';
 import { tempDir } from '../helpers/temp.js';
 
-const SHOTS = process.env.LAB_SERVE_SHOTS ?? join(tmpdir(), 'lab-serve-shots');
+// Screenshots to look at are kept where LAB_SERVE_SHOTS says; otherwise they go with the test's temporary folders.
+const SHOTS = process.env.LAB_SERVE_SHOTS ?? tempDir('lab-serve-shots-');
 const VIEW = { width: 1280, height: 800 };
 
 // Joins the class from a fresh browser context (its own storage): the student's page, at the lab list.
