@@ -1,7 +1,7 @@
 // The browser front end's pure parts: the shell's markers taken out of a terminal's stream (even cut
 // between two chunks), and the live check's rule.
 import test from 'ava';
-import { LiveCheck } from '../../src/ui/serve/web/live-check.js';
+import { LiveCheck } from '../../src/engine/live-check.js';
 import { takeMarks } from '../../src/ui/serve/web/terminals.js';
 
 const C = '\x1b]6973;c\x07';

@@ -1,6 +1,7 @@
 // Live checks while the student types: after each command entered in the step's shell, the step's
 // check runs again in the background; the moment it passes, one line says so. At most one check at a
 // time, and none while a command runs (the shell tells its command starts and prompts on fd 3).
+import { LiveCheck as EngineLiveCheck } from '../../engine/live-check.js';
 import { redrawForeground } from '../../engine/terminal.js';
 import type { WalkContext } from './context.js';
 import { paint } from '../shared/text.js';
@@ -12,61 +13,28 @@ export const LIVE_SHELL_ENV = {
   PROMPT_COMMAND: '{ printf p >&3; } 2>/dev/null',
 };
 
+// The walkthrough's shell has one node; the rule is the engine's.
 export class LiveCheck {
-  private commandRunning = false;
-  private entered = false; // a command was entered since the shell opened
-  private changed = false; // a command started since the running check began
-  private again = false; // a prompt came while a check ran
-  private passed = false;
-  private stopped = false;
-  private running: Promise<void> | undefined;
+  private readonly rule: EngineLiveCheck;
 
-  constructor(
-    private readonly ctx: WalkContext,
-    private readonly stepId: string,
-  ) {}
+  constructor(ctx: WalkContext, stepId: string) {
+    this.rule = new EngineLiveCheck(
+      () => stepId,
+      async (step) => (await ctx.session.check(step, 'after'))?.pass === true,
+      (step) => {
+        process.stdout.write(`\r\x1b[K${paint('green', '✔')} ${step}: check passed — type exit to go on\r\n`);
+        redrawForeground();
+      },
+    );
+  }
 
   // What the shell wrote on fd 3; anything but c and p is ignored.
   onSignal(data: string): void {
-    for (const ch of data) {
-      if (ch === 'c') {
-        this.commandRunning = true;
-        this.entered = true;
-        this.changed = true;
-      } else if (ch === 'p') {
-        this.commandRunning = false;
-        if (this.entered) this.kick();
-      }
-    }
-  }
-
-  // Starts a background check unless one runs (then once more after it), a command runs, or it passed.
-  private kick(): void {
-    if (this.stopped || this.passed || this.commandRunning) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.again = false;
-    this.changed = false;
-    this.running = this.once().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.commandRunning) this.kick();
-    });
-  }
-
-  // One background check; a pass counts only if no command started meanwhile.
-  private async once(): Promise<void> {
-    const r = await this.ctx.session.check(this.stepId, 'after').catch(() => undefined);
-    if (!r?.pass || this.changed || this.commandRunning || this.stopped) return;
-    this.passed = true;
-    process.stdout.write(`\r\x1b[K${paint('green', '✔')} ${this.stepId}: check passed — type exit to go on\r\n`);
-    redrawForeground();
+    this.rule.onMarks('shell', data);
   }
 
   // The shell has exited: no new check, and the one in flight is waited for.
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
+  stop(): Promise<void> {
+    return this.rule.stop();
   }
 }

@@ -5,7 +5,7 @@ import { loadLab } from '../../../engine/loader.js';
 import { describePacket } from '../../../capture/decode.js';
 import { topologySvg } from '../../report/html-report-topology.js';
 import type { LiveLab, ServeContext } from '../context.js';
-import { LiveCheck } from './live-check.js';
+import { LiveCheck } from '../../../engine/live-check.js';
 import { Terminals } from './terminals.js';
 
 import type { Send } from './sockets.js';

@@ -1,7 +1,8 @@
-// The step's live check for a browser student, by the walkthrough's rule: after each command entered in
-// one of their shells, the step's check runs again in the background, and the step turns green the moment
-// it passes. At most one check at a time, none while that shell runs a command, and a pass counts only
-// if no command started meanwhile. After a pass, that step is not checked again by typing.
+// The step's live check while a student types, the one rule every front end uses (the walkthrough's
+// shell, the browser's terminals): after each command entered in one of their shells, the step's check
+// runs again in the background, and the step passes the moment it does. At most one check at a time, none
+// while that shell runs a command, and a pass counts only if no command started meanwhile. After a pass,
+// that step is not checked again by typing.
 export class LiveCheck {
   private readonly running = new Set<string>(); // nodes whose shell runs a command
   private readonly entered = new Set<string>(); // nodes where a command was entered
