@@ -12,6 +12,7 @@ import {
   type CgroupView,
   type Controller,
   type ControllerPlace,
+  labCgroups,
 } from '../sys/cgroupfs.js';
 import { limitsOff } from './limits.js';
 import { type SandboxLimits } from '../model/limits.js';
@@ -95,7 +96,7 @@ export class SandboxCgroup {
     const missing = CONTROLLERS.filter((c) => !places.has(c));
     if (missing.length) throw missingControllers(missing, v);
     const plan = cgroupPlan(places, runId, limits);
-    sweepStale(plan.dirs.map((d) => dirname(d)));
+    sweepStale(staleParents(plan.dirs.map((d) => dirname(d))));
     const made: string[] = [];
     try {
       for (const d of plan.dirs) {
@@ -198,6 +199,13 @@ export async function removeCgroups(dirs: string[], runId: string): Promise<stri
     }
   }
   return left;
+}
+
+// Where dead runs' groups may be: this runner's parents, and every folder that holds a sandbox's group
+// (v1 puts a group under its runner's own group: a runner in another cgroup, an earlier login or CI job,
+// leaves its groups where this one's parents never look).
+export function staleParents(own: string[]): string[] {
+  return [...new Set([...own, ...labCgroups().map((d) => dirname(d))])];
 }
 
 // Removes the empty groups of runs that died without their teardown (a runner killed with SIGKILL: its

@@ -11,9 +11,9 @@ import { loadLab } from '../../src/engine/loader.js';
 import { LabSession } from '../../src/engine/session.js';
 import { listStates } from '../../src/sandbox/state.js';
 import { labCgroups, machineView, unifiedMounts } from '../../src/sys/cgroupfs.js';
-import { cgroupName, joinArgv, removeCgroups, sweepStale } from '../../src/sandbox/cgroup.js';
+import { cgroupName, joinArgv, removeCgroups, staleParents, sweepStale } from '../../src/sandbox/cgroup.js';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { lab } from '../helpers/cli.js';
 
@@ -215,6 +215,29 @@ test.serial(
     );
   },
 );
+
+// A runner in another cgroup (v1 puts groups under the runner's own: an earlier login, another CI job)
+// left a group where this runner's parents never look; a new sandbox's sweep looks there too.
+test.serial("the sweep also looks where another runner's dead groups are, not only under this runner", async (t) => {
+  const point = unifiedMounts(machineView())[0]?.point;
+  if (!point) return t.pass('no cgroup2 hierarchy on this machine');
+  const other = join(point, `lab-other-runner-${randomBytes(4).toString('hex')}`);
+  const id = `99-${randomBytes(4).toString('hex')}`;
+  const dead = join(other, cgroupName(id));
+  mkdirSync(dead, { recursive: true });
+  try {
+    t.true(staleParents([point]).includes(other), "the other runner's folder is among the places swept");
+    // Only that folder with the clock moved on: other places hold groups of tests running beside this one.
+    t.deepEqual(sweepStale([other], Date.now() + 120_000), [dead]);
+  } finally {
+    await removeCgroups([dead], id);
+    rmdirSync(other);
+  }
+  t.deepEqual(
+    labCgroups().filter((d) => d.startsWith(other)),
+    [],
+  );
+});
 
 test('LAB_LIMITS=off runs without a cgroup, on purpose', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-limits-off-'));
