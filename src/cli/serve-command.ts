@@ -1,5 +1,6 @@
 // `lab serve`: a whole class on this machine. Prints where the teacher and the students go, then
 // serves until SIGINT or SIGTERM, which remove every student's sandbox and exit 0.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { EnvironmentError, UsageError } from '../errors.js';
@@ -50,6 +51,31 @@ function readTls(option: string, file: string): Buffer {
   }
 }
 
+// The certificate and key the teacher named, proven to parse and to belong together before anything is
+// built: a wrong file is the teacher's to fix, named, not a failure halfway through starting.
+function readTlsPair(certFile: string, keyFile: string): { cert: Buffer; key: Buffer } {
+  const cert = readTls('--tls-cert', certFile);
+  const key = readTls('--tls-key', keyFile);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new UsageError('BAD_OPTION', `--tls-cert ${certFile} is not a PEM certificate: ${(err as Error).message}`);
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (err) {
+    throw new UsageError(
+      'BAD_OPTION',
+      `--tls-key ${keyFile} is not a PEM private key (without a passphrase): ${(err as Error).message}`,
+    );
+  }
+  if (!x509.checkPrivateKey(privateKey))
+    throw new UsageError('BAD_OPTION', `--tls-key ${keyFile} is not the key of --tls-cert ${certFile}`);
+  return { cert, key };
+}
+
 export async function serveCommand(o: ServeFlags): Promise<number> {
   const port = intOption('--port', o.port, 8080, 0, 65535);
   const maxStudents = intOption('--max-students', o.maxStudents, 40, 1, 1000);
@@ -60,8 +86,7 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
     throw new UsageError('BAD_OPTION', `--host must be an IP address (or localhost), not "${host}"`);
   if (Boolean(o.tlsCert) !== Boolean(o.tlsKey))
     throw new UsageError('BAD_OPTION', '--tls-cert and --tls-key go together', 'give both, or neither');
-  const tls =
-    o.tlsCert && o.tlsKey ? { cert: readTls('--tls-cert', o.tlsCert), key: readTls('--tls-key', o.tlsKey) } : undefined;
+  const tls = o.tlsCert && o.tlsKey ? readTlsPair(o.tlsCert, o.tlsKey) : undefined;
 
   const ids = o.labs?.length ? o.labs.map((l) => resolveLabId(l)) : labIds();
   const probed = probeLabs(ids.map((id) => resolveLab(id)));
