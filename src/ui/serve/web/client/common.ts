@@ -30,26 +30,50 @@ export type Msg = Record<string, unknown> & { t: string };
 export interface Link {
   send(msg: object): void;
   close(): void;
+  retry(): void; // try again at once (after giving up, or when the browser says it is online)
 }
 
-// A socket to `path` that re-opens after a loss (1 s, growing to 10 s) and re-authenticates; `onOpen`
-// runs after each authentication is sent (the page asks again for what it shows).
+// Where a socket is: up, or down with how many tries were made and when the next one is (none: given up).
+export interface ConnState {
+  up: boolean;
+  tries: number;
+  retryAt?: number; // Date.now() of the next try
+  gaveUp?: boolean;
+}
+
+const FIRST_WAIT_MS = 1000;
+const MAX_WAIT_MS = 10_000;
+const MAX_TRIES = 30; // about four and a half minutes of trying, then a button
+
+// A socket to `path` that re-opens after a loss (1 s, doubling to 10 s, at most MAX_TRIES times, and at
+// once when the browser comes back online) and re-authenticates; `open` runs after each authentication
+// is sent (the page asks again for what it shows).
 export function connect(
   path: string,
   token: string,
-  on: { message: (m: Msg) => void; open: () => void; state: (up: boolean) => void; refused: (why: string) => void },
+  on: {
+    message: (m: Msg) => void;
+    open: () => void;
+    state: (s: ConnState) => void;
+    refused: (why: string) => void;
+  },
 ): Link {
   let ws: WebSocket | undefined;
-  let wait = 1000;
+  let wait = FIRST_WAIT_MS;
+  let tries = 0;
   let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const open = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
     const s = new WebSocket(url);
     ws = s;
     s.onopen = () => {
-      wait = 1000;
+      wait = FIRST_WAIT_MS;
+      tries = 0;
       s.send(JSON.stringify({ t: 'auth', token }));
-      on.state(true);
+      on.state({ up: true, tries: 0 });
       on.open();
     };
     s.onmessage = (ev) => {
@@ -60,16 +84,32 @@ export function connect(
       }
     };
     s.onclose = (ev) => {
-      on.state(false);
+      if (ws !== s) return; // an older socket, already replaced
       if (ev.code === 4401 || ev.code === 4403) {
         closed = true;
+        on.state({ up: false, tries, gaveUp: true });
         on.refused(ev.reason || 'refused');
         return;
       }
-      if (!closed) setTimeout(open, wait);
-      wait = Math.min(wait * 2, 10_000);
+      if (closed) return;
+      tries += 1;
+      if (tries > MAX_TRIES) {
+        on.state({ up: false, tries, gaveUp: true });
+        return;
+      }
+      timer = setTimeout(open, wait);
+      on.state({ up: false, tries, retryAt: Date.now() + wait });
+      wait = Math.min(wait * 2, MAX_WAIT_MS);
     };
   };
+  // Down and waiting (or given up): try now, with the waits starting over.
+  const retry = (): void => {
+    if (closed || ws?.readyState === WebSocket.OPEN || ws?.readyState === WebSocket.CONNECTING) return;
+    wait = FIRST_WAIT_MS;
+    tries = 0;
+    open();
+  };
+  addEventListener('online', retry);
   open();
   return {
     send: (msg) => {
@@ -77,8 +117,44 @@ export function connect(
     },
     close: () => {
       closed = true;
+      clearTimeout(timer);
+      removeEventListener('online', retry);
       ws?.close();
     },
+    retry,
+  };
+}
+
+// The header's connection mark and words: green when up; while down, "reconnecting" with the next try's
+// countdown, or, once the tries are spent, a button to try again. `data-state` says which, for tests.
+export function connView(link: () => Link | undefined): (s: ConnState) => void {
+  let tick: ReturnType<typeof setInterval> | undefined;
+  return (s) => {
+    const dot = $('conn');
+    const text = $('conn-text');
+    clearInterval(tick);
+    const state = s.up ? 'up' : s.gaveUp ? 'lost' : 'reconnecting';
+    dot.className = s.up ? 'conn up' : 'conn down';
+    dot.title = s.up ? 'connected' : 'reconnecting…';
+    text.dataset.state = state;
+    document.body.dataset.conn = state;
+    if (s.up) {
+      text.replaceChildren();
+      return;
+    }
+    if (s.gaveUp) {
+      text.replaceChildren(
+        'Connection lost. ',
+        el('button', { id: 'btn-reconnect', class: 'small', onclick: () => link()?.retry() }, 'Reconnect'),
+      );
+      return;
+    }
+    const show = (): void => {
+      const left = Math.max(0, Math.ceil(((s.retryAt ?? Date.now()) - Date.now()) / 1000));
+      text.textContent = `Connection lost: reconnecting${left ? ` in ${left} s` : '…'} (try ${s.tries})`;
+    };
+    show();
+    tick = setInterval(show, 500);
   };
 }
 

@@ -2,7 +2,7 @@
 // at a time, with a terminal per node, live checks, live packets and the topology as it is now.
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
-import { $, connect, el, type Link, type Msg } from './common.js';
+import { $, connect, connView, el, type Link, type Msg } from './common.js';
 import { TerminalTabs } from './terminals.js';
 
 interface StepView {
@@ -36,6 +36,7 @@ let current: string | undefined;
 let busy = false;
 const progress = new Map<string, Progress>();
 const tabs = new TerminalTabs((m) => link?.send(m));
+const showConn = connView(() => link);
 
 function token(): string | null {
   if (projector) {
@@ -89,10 +90,9 @@ function start(t: string): void {
   link?.close();
   link = connect('/ws/lab', t, {
     open: () => undefined,
-    state: (up) => {
-      $('conn').className = up ? 'conn up' : 'conn down';
-      $('conn').title = up ? 'connected' : 'reconnecting…';
-      if (!up) setBusy(false);
+    state: (st) => {
+      showConn(st);
+      if (!st.up) setBusy(false);
     },
     refused: () => {
       localStorage.removeItem(TOKEN_KEY);

@@ -4,7 +4,7 @@ import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
-import { $, ago, connect, el, type Link, type Msg } from './common.js';
+import { $, ago, connect, connView, el, type Link, type Msg } from './common.js';
 
 interface StepProgress {
   id: string;
@@ -253,9 +253,7 @@ function main(): void {
     open: () => {
       if (watching) link?.send({ t: 'watch', ...watching });
     },
-    state: (up) => {
-      $('conn').className = up ? 'conn up' : 'conn down';
-    },
+    state: connView(() => link),
     refused: () => {
       sessionStorage.removeItem(TOKEN_KEY);
       $('notice').textContent = 'The teacher token is not valid.';

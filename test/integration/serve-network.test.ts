@@ -1,0 +1,83 @@
+// A student's page loses the network and comes back (the browser goes offline and the connection
+// breaks under it, as a dropped Wi-Fi does): the page says it is reconnecting, then returns to the same
+// step with the same shell in the same sandbox (a shell variable and a link made before the loss are
+// still there), and the live check still turns the step green from what is typed afterwards.
+import test from '../helpers/root-test.js';
+import type { Socket } from 'node:net';
+import { loadLab } from '../../src/engine/loader.js';
+import { startServer } from '../../src/ui/serve/server.js';
+import { joinAs, launchChromium } from '../helpers/browser.js';
+import { tempDir } from '../helpers/temp.js';
+
+test('the network drops and comes back: same step, same shell and sandbox, the live check still works', async (t) => {
+  t.timeout(240_000);
+  const server = await startServer({
+    labs: [await loadLab('03-masquerade')],
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: tempDir('lab-serve-net-'),
+    maxStudents: 5,
+    idleMs: 600_000,
+  });
+  // Every TCP connection the server accepts, so the test can break them as a lost network does.
+  const conns = new Set<Socket>();
+  server.app.server.on('connection', (s: Socket) => {
+    conns.add(s);
+    s.once('close', () => conns.delete(s));
+  });
+  const url = server.url.replace(/\/$/, '');
+  const browser = await launchChromium();
+  t.teardown(async () => {
+    await browser.close();
+    await server.close();
+  });
+
+  const page = await joinAs(browser, url, server.code, 'Nia');
+  await page.click('.lab-open[data-lab="03-masquerade"]');
+  await page.waitForSelector('#view-lab:not([hidden]) #step-title', { timeout: 60_000 });
+  for (const step of ['bridge', 'veth']) {
+    await page.click(`.step-pill[data-step="${step}"]`);
+    await page.waitForSelector(`.step-pill.on[data-step="${step}"]`);
+    await page.click('#btn-run');
+    await page.waitForSelector(`.step-pill[data-step="${step}"][data-state="passed"]`, { timeout: 60_000 });
+  }
+  await page.click('.step-pill[data-step="forward"]');
+  await page.waitForSelector('.step-pill.on[data-step="forward"]');
+  const rows = '.pane[data-node="host"] .xterm-rows';
+  await page.click('.tab[data-node="host"]');
+  await page.waitForSelector(`${rows}:has-text("[host]#")`, { timeout: 15_000 });
+  await page.click('.pane[data-node="host"] .xterm');
+  // Before the loss: a shell variable (this shell's) and a link (this sandbox's).
+  await page.keyboard.type('MARK=kept-$((6*7)); ip link add probe0 type veth peer name probe1 && echo made-$MARK\n', {
+    delay: 5,
+  });
+  await page.waitForSelector(`${rows}:has-text("made-kept-42")`, { timeout: 15_000 });
+  t.is(await page.getAttribute('#step-card', 'data-state'), 'untried');
+
+  // The loss: the browser is offline and its connections break.
+  await page.context().setOffline(true);
+  for (const s of conns) s.destroy();
+  await page.waitForSelector('#conn-text[data-state="reconnecting"]', { timeout: 10_000 });
+  t.regex((await page.textContent('#conn-text')) ?? '', /reconnecting/);
+  t.is(await page.getAttribute('#conn', 'class'), 'conn down');
+  // It keeps trying while offline (the tries fail), and says so.
+  await page.waitForSelector('#conn-text:text-matches("\\(try [2-9]\\)")', { timeout: 10_000 });
+
+  // Back online: the page reconnects by itself, at the same step, with the shell's output replayed.
+  await page.context().setOffline(false);
+  await page.waitForSelector('#conn-text[data-state="up"]', { state: 'attached', timeout: 15_000 });
+  t.is(await page.getAttribute('#conn', 'class'), 'conn up');
+  await page.waitForSelector('.step-pill.on[data-step="forward"]', { timeout: 10_000 });
+  await page.waitForSelector(`${rows}:has-text("made-kept-42")`, { timeout: 10_000 });
+
+  // The same shell (its variable) in the same sandbox (its link).
+  await page.click('.pane[data-node="host"] .xterm');
+  await page.keyboard.type('echo still-$MARK; ip -br link show probe0\n', { delay: 5 });
+  await page.waitForSelector(`${rows}:has-text("still-kept-42")`, { timeout: 15_000 });
+  await page.waitForSelector(`${rows}:has-text("probe0@probe1")`, { timeout: 15_000 });
+
+  // The live check still follows the terminal: the step turns green with no click.
+  await page.keyboard.type('sysctl -w net.ipv4.ip_forward=1\n', { delay: 5 });
+  await page.waitForSelector('#step-card[data-state="passed"]', { timeout: 30_000 });
+  t.pass();
+});
