@@ -556,17 +556,30 @@ ${containerToolsScript(containerRoot(name))}`;
 
   // Forgets neighbour entries so a check window starts from a known state: in `unresolved` nodes the
   // entries still waiting for an answer (deleting one drops the packets queued behind it), in `all` nodes
-  // every learned entry. One shell in the keeper's namespaces; a node whose namespace is gone is passed over.
+  // every learned entry. One shell in the keeper's namespaces, through the command runner of a plain node
+  // (it shares the keeper's mount namespace, where `ip -n` finds every node) when the lab has one: a check
+  // then starts no process of the runner's own; a node whose namespace is gone is passed over.
   async flushNeighbours(unresolved: string[], all: string[]): Promise<void> {
     const known = (ns: string[]): string[] => ns.filter((n) => this.nodes.includes(n));
     const script =
-      'for n in $U; do ip -n "$n" neigh flush nud incomplete 2>/dev/null; done; for n in $A; do ip -n "$n" neigh flush all 2>/dev/null; done; exit 0';
-    const env = { ...machineryEnv(), U: known(unresolved).join(' '), A: known(all).join(' ') };
-    if (!env.U && !env.A) return;
+      'for n in $1; do ip -n "$n" neigh flush nud incomplete 2>/dev/null; done; for n in $2; do ip -n "$n" neigh flush all 2>/dev/null; done; exit 0';
+    const [u, a] = [known(unresolved).join(' '), known(all).join(' ')];
+    if (!u && !a) return;
+    const display = 'flush neighbour entries';
+    const via = (this.opts.commandNodes ?? []).find(
+      (n) => this.nodes.includes(n) && !isContainer(this.opts.topology, n),
+    );
+    if (via && !this.died) {
+      const agent = this.agent(via, this.enter(via));
+      if (await agent.ready) {
+        await agent.run({ argv: ['sh', '-c', script, 'flush', u, a], display, node: via });
+        return;
+      }
+    }
     await runCommand({
-      argv: [...this.keeperPrefix(), 'sh', '-c', script],
-      env,
-      display: 'flush neighbour entries',
+      argv: [...this.keeperPrefix(), 'sh', '-c', script, 'flush', u, a],
+      env: machineryEnv(),
+      display,
       node: '',
     });
   }
