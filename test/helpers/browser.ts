@@ -1,6 +1,6 @@
 // The browser tests' chromium: Debian's own, driven by playwright-core (which downloads nothing), and a
 // student joining a class from a fresh context of it.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const VIEW = { width: 1280, height: 800 };
 
@@ -9,9 +9,31 @@ export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', ...args] });
 }
 
+// A fresh context (its own storage) whose pages record every Content-Security-Policy violation, from
+// before their first script runs: `cspViolations(page)` reads them.
+export async function newContext(browser: Browser): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport: VIEW });
+  await ctx.addInitScript(`
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.cspViolations.push(e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + ': ' + e.sample));
+  `);
+  ctx.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) consoleCsp.push(m.text());
+  });
+  return ctx;
+}
+const consoleCsp: string[] = [];
+
+// The violations a page saw, and the console's CSP errors of every context made by `newContext`.
+export async function cspViolations(page: Page): Promise<string[]> {
+  const inPage = await page.evaluate<string[]>('window.cspViolations ?? []');
+  return [...inPage, ...consoleCsp];
+}
+
 // Joins the class from a fresh browser context (its own storage): the student's page, at the lab list.
 export async function joinAs(browser: Browser, url: string, code: string, name: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: VIEW });
+  const ctx = await newContext(browser);
   const page = await ctx.newPage();
   await page.goto(url);
   await page.fill('#join-code', code);

@@ -5,26 +5,23 @@
 import test from '../helpers/root-test.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { loadLab } from '../../src/engine/loader.js';
 import { startServer } from '../../src/ui/serve/server.js';
 import { tempDir } from '../helpers/temp.js';
+import { cspViolations, joinAs, launchChromium, newContext } from '../helpers/browser.js';
 
 // Screenshots to look at are kept where LAB_SERVE_SHOTS says; otherwise they go with the test's temporary folders.
 const SHOTS = process.env.LAB_SERVE_SHOTS ?? tempDir('lab-serve-shots-');
-const VIEW = { width: 1280, height: 800 };
 
-// Joins the class from a fresh browser context (its own storage): the student's page, at the lab list.
-async function joinAs(browser: Browser, url: string, code: string, name: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: VIEW });
-  const page = await ctx.newPage();
-  await page.goto(url);
-  await page.fill('#join-code', code);
-  await page.fill('#join-name', name);
-  await page.click('#join-go');
-  await page.waitForSelector('.lab-open', { timeout: 10_000 });
-  return page;
+// The colour the page draws the first element matching `selector` in.
+function colorOf(page: Page, selector: string): Promise<string> {
+  type Styled = { getComputedStyle(e: unknown): { color: string } };
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((e) => (globalThis as unknown as Styled).getComputedStyle(e).color);
 }
 
 // What a raw socket to the server is told after authenticating with `token` and sending `msgs`:
@@ -75,13 +72,13 @@ test("a student types in host's terminal: the step turns green with no click, an
     idleMs: 600_000,
   });
   const url = server.url.replace(/\/$/, '');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const browser = await launchChromium();
   t.teardown(async () => {
     await browser.close();
     await server.close();
   });
 
-  const board = await (await browser.newContext({ viewport: VIEW })).newPage();
+  const board = await (await newContext(browser)).newPage();
   await board.goto(`${url}/teacher#${server.teacherToken}`);
   t.is(new URL(board.url()).hash, '', 'the teacher token leaves the address bar');
 
@@ -135,6 +132,16 @@ test("a student types in host's terminal: the step turns green with no click, an
   // The teacher watches her terminal read-only: its recent output is there.
   await board.click(`tr[data-student="${ada.id}"] .watch-btn[data-node="host"]`);
   await board.waitForSelector('#watch-term .xterm-rows:has-text("ip_forward = 1")', { timeout: 5000 });
+
+  // A 24-bit colour (xterm sets it as the cell's style): drawn, with no inline style allowed.
+  await page.click('.pane[data-node="host"] .xterm');
+  await page.keyboard.type("printf '\\033[38;2;255;0;0mtrue%s\\033[0m\\n' colour\n", { delay: 5 });
+  const red = '.pane[data-node="host"] .xterm-rows span:text-is("truecolour")';
+  await page.waitForSelector(red, { timeout: 10_000 });
+  t.is(await colorOf(page, red), 'rgb(255, 0, 0)');
+  // xterm's own stylesheet (its <style> elements, with the page's nonce) is in force: the rows take
+  // the theme's colour, and a page without it would draw them in the default black.
+  t.is(await colorOf(page, '.pane[data-node="host"] .xterm-rows'), 'rgb(216, 222, 233)');
 
   await page.screenshot({ path: join(SHOTS, 'student.png') });
 
@@ -205,5 +212,18 @@ test("a student types in host's terminal: the step turns green with no click, an
   t.is((await fetch(`${url}/api/class/export.json`, { headers: { authorization: `Bearer ${bobToken}` } })).status, 401);
   const csp = (await fetch(url)).headers.get('content-security-policy') ?? '';
   t.regex(csp, /script-src 'self';/);
-  t.notRegex(csp, /script-src[^;]*unsafe-inline/);
+  t.notRegex(csp, /unsafe-inline/);
+  const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]{24})'/.exec(csp)?.[1];
+  t.truthy(nonce, `a nonce for styles: ${csp}`);
+  t.not(
+    /'nonce-([^']+)'/.exec((await fetch(url)).headers.get('content-security-policy') ?? '')?.[1],
+    nonce,
+    'a new one each time',
+  );
+  t.deepEqual(await cspViolations(page), [], "no CSP violation on the student's page");
+  t.deepEqual(await cspViolations(board), [], 'none on the board');
+  // The recorder does hear one: a <style> put in by markup (no nonce) is refused and counted.
+  await board.evaluate("document.body.insertAdjacentHTML('beforeend', '<style>body { color: red }</style>')");
+  await board.waitForFunction('window.cspViolations.length > 0', undefined, { timeout: 5000 });
+  t.regex((await cspViolations(board)).join('\n'), /style-src-elem blocked inline/);
 });

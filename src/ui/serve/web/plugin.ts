@@ -1,6 +1,7 @@
 // The browser half of `lab serve`: the student's page, the teacher's board and projector, and their
 // WebSockets (terminals, live checks, packets, the board's updates); the board's export is the API's. The server
 // registers it with `registerWeb(app, backend)`; everything the pages load comes from here.
+import { randomBytes } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeContext } from '../context.js';
@@ -10,11 +11,17 @@ import { acceptSocket, originCheck, type Socket } from './sockets.js';
 import { onBoardMessage, BoardFeed } from './board-socket.js';
 import { onLabMessage } from './lab-socket.js';
 
-// No script but the server's own files, nothing loaded from elsewhere, no framing. Styles may be set
-// inline: the terminal (xterm) writes its theme into a style element.
-export const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+// No script but the server's own files, nothing loaded from elsewhere, no framing, no inline style: a
+// page's own <style> elements (xterm.js makes some) carry the nonce of that response, which only the
+// page's scripts read (client/csp.ts).
+export function cspFor(nonce?: string): string {
+  const style = nonce ? `style-src 'self' 'nonce-${nonce}'` : "style-src 'self'";
+  return (
+    `default-src 'none'; script-src 'self'; ${style}; img-src 'self' data: blob:; ` +
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+  );
+}
+export const CSP = cspFor();
 
 export interface WebState {
   ctx: ServeContext;
@@ -36,8 +43,9 @@ export async function registerWebState(app: FastifyInstance, ctx: ServeContext):
   const unlisten = ctx.onChange(() => board.changed());
   await app.register(async (web) => {
     if (!web.hasDecorator('websocketServer')) await web.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    const nonces = new WeakMap<FastifyReply, string>();
     web.addHook('onSend', async (_req, reply, payload) => {
-      reply.header('content-security-policy', CSP);
+      reply.header('content-security-policy', cspFor(nonces.get(reply)));
       reply.header('x-content-type-options', 'nosniff');
       reply.header('referrer-policy', 'no-referrer');
       reply.header('x-frame-options', 'DENY');
@@ -46,7 +54,12 @@ export async function registerWebState(app: FastifyInstance, ctx: ServeContext):
     const page = (name: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
       const a = assets.get(name);
       if (!a) return reply.code(500).send('the page was not built: run npm run build');
-      return reply.type(a.type).header('cache-control', 'no-cache').send(a.body);
+      const nonce = randomBytes(16).toString('base64');
+      nonces.set(reply, nonce);
+      return reply
+        .type(a.type)
+        .header('cache-control', 'no-store')
+        .send(a.body.toString('utf8').replaceAll('{{nonce}}', nonce));
     };
     web.get('/', page('student.html'));
     web.get('/teacher', page('teacher.html'));

@@ -1,5 +1,6 @@
 // The student's page (and, at /projector, the teacher's demo view): join, pick a lab, then one step
 // at a time, with a terminal per node, live checks, live packets and the topology as it is now.
+import './csp.js';
 import '@xterm/xterm/css/xterm.css';
 import './style.css';
 import { $, connect, connView, el, type Link, type Msg } from './common.js';
