@@ -556,9 +556,10 @@ ${containerToolsScript(containerRoot(name))}`;
 
   // Forgets neighbour entries so a check window starts from a known state: in `unresolved` nodes the
   // entries still waiting for an answer (deleting one drops the packets queued behind it), in `all` nodes
-  // every learned entry. One shell in the keeper's namespaces, through the command runner of a plain node
-  // (it shares the keeper's mount namespace, where `ip -n` finds every node) when the lab has one: a check
-  // then starts no process of the runner's own; a node whose namespace is gone is passed over.
+  // every learned entry. Through the command runner of a plain node when the lab has one (it shares the
+  // keeper's mount namespace, where `ip -n` finds every node), by netlink in a child of it, so a check
+  // starts no program for it; else one shell in the keeper's namespaces. A node whose namespace is gone
+  // is passed over.
   async flushNeighbours(unresolved: string[], all: string[]): Promise<void> {
     const known = (ns: string[]): string[] => ns.filter((n) => this.nodes.includes(n));
     const script =
@@ -572,8 +573,8 @@ ${containerToolsScript(containerRoot(name))}`;
     if (via && !this.died) {
       const agent = this.agent(via, this.enter(via));
       if (await agent.ready) {
-        await agent.run({ argv: ['sh', '-c', script, 'flush', u, a], display, node: via });
-        return;
+        // A node it could not flush is tried once more the other way (its namespace gone: passed over there).
+        if ((await agent.flushNeighbours(known(unresolved), known(all), via)).exitCode === 0) return;
       }
     }
     await runCommand({

@@ -89,6 +89,23 @@ export class Agent {
 
   // Runs spec.argv (no prefix: the agent is in the node already) to completion, as runCommand does.
   run(spec: CommandSpec, observer?: CommandObserver): Promise<CommandRecord> {
+    return this.job('R', Buffer.from(spec.argv.join('\0')), spec, observer);
+  }
+
+  // Forgets neighbour entries in the named nodes (`ip -n NODE neigh flush nud incomplete`, and `flush
+  // all` in `all`) through netlink, in a child of the agent: no program started. The agent must be
+  // where `ip -n` finds the nodes (the keeper's mount namespace). Exit 1 when a node could not be flushed.
+  flushNeighbours(unresolved: string[], all: string[], node: string): Promise<CommandRecord> {
+    const spec = {
+      argv: ['flush-neighbours', unresolved.join(' '), all.join(' ')],
+      display: 'flush neighbour entries',
+      node,
+    };
+    return this.job('F', Buffer.from(`${unresolved.join(' ')}\0${all.join(' ')}`), spec);
+  }
+
+  // One request the agent carries out as a command (its output, exit and bound as run's).
+  private job(op: 'R' | 'F', body: Buffer, spec: CommandSpec, observer?: CommandObserver): Promise<CommandRecord> {
     observer?.start?.(spec);
     mark(`start ${labelOf(spec)}`);
     const id = this.nextId++;
@@ -114,8 +131,7 @@ export class Agent {
         this.send(`K ${id}\n`);
         job.timer = setTimeout(() => this.finish(id, job), KILLED_MS);
       }, bound);
-      const body = Buffer.from(spec.argv.join('\0'));
-      this.send(`R ${id} ${body.length}\n`, body);
+      this.send(`${op} ${id} ${body.length}\n`, body);
     });
   }
 
