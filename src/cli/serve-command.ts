@@ -121,11 +121,11 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
     process.stderr.write(
       `warning: serving plain HTTP on ${host}: anyone on this network can read the class code, tokens and terminals. Give --tls-cert and --tls-key on a shared network.\n`,
     );
-  // A class bigger than the machine's sandbox bound waits at "start": say so before anyone joins.
+  // A class bigger than the machine's sandbox bound is refused at "start": say so before anyone joins.
   const room = sandboxCapacity();
   if (maxStudents + spares > room)
     process.stderr.write(
-      `warning: this machine runs ${room} sandboxes at once, and up to ${maxStudents} students and ${spares} spares were asked for: a start past ${room} waits for a free one. Set LAB_MAX_SANDBOXES=${maxStudents + spares + 1} to allow them (a lab 03 sandbox takes about 15 MiB).\n`,
+      `warning: this machine runs ${room} sandboxes at once, and up to ${maxStudents} students and ${spares} spares were asked for: a start past ${room} is refused (503) until one is free. Set LAB_MAX_SANDBOXES=${maxStudents + spares + 1} to allow them (a lab 03 sandbox takes about 15 MiB).\n`,
     );
   if (o.json)
     process.stdout.write(

@@ -48,6 +48,7 @@ export async function serve(
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
 // One API call: JSON in and out, an optional bearer token.
@@ -55,7 +56,7 @@ export async function api<T = Record<string, unknown>>(
   base: string,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown } = {},
+  opts: { token?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -64,7 +65,7 @@ export async function api<T = Record<string, unknown>>(
     method,
     headers,
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-    signal: AbortSignal.timeout(120_000),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000),
   });
   const text = await r.text();
   let body: unknown;
@@ -73,5 +74,5 @@ export async function api<T = Record<string, unknown>>(
   } catch {
     body = { text };
   }
-  return { status: r.status, body: body as T };
+  return { status: r.status, body: body as T, headers: r.headers };
 }

@@ -1,7 +1,9 @@
 // `lab serve`'s HTTP API against a real server (a child process, a random port of 127.0.0.1) and real
 // sandboxes: joining, lab 03 through run and check, the masquerade rule typed through exec, who may
 // call what, progress kept across a restart, and SIGTERM leaving no sandbox behind.
+import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join as joinPath } from 'node:path';
 import test from '../helpers/root-test.js';
 import { tempDir } from '../helpers/temp.js';
@@ -97,6 +99,7 @@ test.serial('no token is 401, the wrong person 403, on every route', async (t) =
     ['POST', `/api/labs/${LAB}/steps/bridge/check`],
     ['POST', `/api/labs/${LAB}/steps/bridge/trace`],
     ['POST', `/api/labs/${LAB}/steps/bridge/prediction`],
+    ['POST', `/api/labs/${LAB}/steps/bridge/view`],
     ['POST', `/api/labs/${LAB}/stop`],
     ['GET', '/api/me'],
   ] as const;
@@ -202,6 +205,52 @@ test.serial('the masquerade rule typed through exec: the check fails before it, 
   t.true(after.body.passed, after.body.lines.join('\n'));
 });
 
+test.serial("run it for me starts from the step's starting state, whatever was typed in the sandbox", async (t) => {
+  t.timeout(300_000);
+  const { cy } = tokens as Record<string, { token: string }>;
+  const token = cy!.token;
+  type Run = { ok: boolean; fresh: boolean; replayed: string[] };
+  const start = await api<{ step: string }>(server.url, 'POST', `/api/labs/${LAB}/start`, { token });
+  t.is(start.body.step, 'bridge', 'a new student starts at the first step');
+  // Steps run in order in an untouched sandbox: in place.
+  for (const step of ['bridge', 'veth', 'observe']) {
+    const run = await api<Run>(server.url, 'POST', `/api/labs/${LAB}/steps/${step}/run`, { token });
+    t.true(run.body.ok, step);
+    t.false(run.body.fresh, `${step} ran in the sandbox as it was`);
+  }
+  // The student breaks forwarding: the FORWARD chain drops everything.
+  const drop = await api<{ exitCode: number; stderr: string }>(server.url, 'POST', `/api/labs/${LAB}/exec`, {
+    token,
+    body: { node: 'host', argv: ['iptables', '-P', 'FORWARD', 'DROP'] },
+  });
+  t.is(drop.body.exitCode, 0, drop.body.stderr);
+  const run = await api<Run>(server.url, 'POST', `/api/labs/${LAB}/steps/forward/run`, { token });
+  t.true(run.body.ok, JSON.stringify(run.body));
+  const check = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/forward/check`, { token });
+  t.true(check.body.passed, check.body.lines.join('\n'));
+  t.true(run.body.fresh, 'a new sandbox, since the student typed in this one');
+  t.deepEqual(run.body.replayed, ['bridge', 'veth', 'observe']);
+  const policy = await api<{ stdout: string }>(server.url, 'POST', `/api/labs/${LAB}/exec`, {
+    token,
+    body: { node: 'host', argv: ['iptables', '-S', 'FORWARD'] },
+  });
+  t.regex(policy.body.stdout, /^-P FORWARD ACCEPT$/m, 'the DROP policy typed before is gone');
+  // Running the same step again is not from its starting state either: a new sandbox again.
+  const again = await api<Run>(server.url, 'POST', `/api/labs/${LAB}/steps/forward/run`, { token });
+  t.true(again.body.ok && again.body.fresh, JSON.stringify(again.body));
+});
+
+test.serial('the step a student views is kept: GET /api/me and start give it back', async (t) => {
+  const { ana } = tokens as Record<string, { token: string }>;
+  const token = ana!.token;
+  const nope = await api(server.url, 'POST', `/api/labs/${LAB}/steps/nosuch/view`, { token });
+  t.is(nope.status, 404);
+  const v = await api<{ step: string }>(server.url, 'POST', `/api/labs/${LAB}/steps/observe/view`, { token });
+  t.is(v.status, 200);
+  t.is(v.body.step, 'observe');
+  t.is((await api<{ step: string }>(server.url, 'GET', '/api/me', { token })).body.step, 'observe');
+});
+
 test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its tokens and progress', async (t) => {
   t.timeout(300_000);
   const { ana } = tokens as Record<string, { id: string; token: string }>;
@@ -213,6 +262,8 @@ test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its
   server = await serve(args, env);
   t.is(server.code, code);
   t.is(server.teacherToken, teacherToken);
+  // The step Ana was looking at, after the restart.
+  t.is((await api<{ step: string }>(server.url, 'GET', '/api/me', { token: ana!.token })).body.step, 'observe');
   const me = await api<{ steps: { passed: boolean | null }[]; live: boolean }>(
     server.url,
     'GET',
@@ -227,6 +278,8 @@ test.serial('SIGTERM: exit 0 and no sandbox left; a restart keeps the class, its
     STEPS.map(() => true),
   );
   t.false(me.body.live);
+  const back = await api<{ step: string }>(server.url, 'POST', `/api/labs/${LAB}/start`, { token: ana!.token });
+  t.is(back.body.step, 'observe', 'start brings her back to the step she viewed');
   // Coming back rebuilds the sandbox with the passed steps replayed: masquerade passes with nothing run.
   const check = await api<Check>(server.url, 'POST', `/api/labs/${LAB}/steps/masquerade/check`, { token: ana!.token });
   t.true(check.body.passed, check.body.lines.join('\n'));
@@ -311,5 +364,83 @@ test.serial(
       /^warning: this machine runs 3 sandboxes at once, .* Set LAB_MAX_SANDBOXES=6 /m,
       'a class larger than the sandbox bound is told before anyone joins',
     );
+  },
+);
+
+test.serial(
+  'a start past the sandbox bound is 503 at once, saying why, with Retry-After; never left waiting',
+  async (t) => {
+    t.timeout(300_000);
+    const slots = tempDir('lab-serve-slots-');
+    const s = await serve(
+      ['--labs', LAB, '--data', tempDir('lab-serve-full-'), '--spares', '0', '--max-students', '5'],
+      {
+        ...env,
+        LAB_MAX_SANDBOXES: '2',
+        LAB_SLOT_DIR: slots,
+        LAB_SERVE_SLOT_GRACE_MS: '1000',
+      },
+    );
+    // Another run on the machine holds one of the two slots.
+    // One process holding the lock itself (flock(1) with a command would leave it to a child that outlives a kill).
+    const other = execa(
+      'sh',
+      ['-c', 'exec 9>>"$1"; flock -n 9 || exit 1; echo held; exec sleep 300', 'sh', joinPath(slots, 'slot-1')],
+      {
+        reject: false,
+      },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        createInterface({ input: other.stdout! }).once('line', () => resolve());
+        void other.then((r) => reject(new Error(`flock: ${r.exitCode} ${String(r.stderr)}`)));
+      });
+      const who = await Promise.all(
+        ['Ann', 'Ben', 'Cat'].map(async (name) => {
+          const r = await api<{ token: string }>(s.url, 'POST', '/api/join', { body: { code: s.code, name } });
+          return r.body.token;
+        }),
+      );
+      const start = (token: string) =>
+        api<{ error: string; hint: string }>(s.url, 'POST', `/api/labs/${LAB}/start`, { token, timeoutMs: 60_000 });
+      t.is((await start(who[0]!)).status, 200);
+      // Room on the server's count, but the machine's last slot is held by that other run: refused after the grace.
+      let t0 = performance.now();
+      const held = await start(who[1]!);
+      t.is(held.status, 503, JSON.stringify(held.body));
+      t.true(
+        performance.now() - t0 < 20_000,
+        `refused within the bound, not left waiting (${performance.now() - t0} ms)`,
+      );
+      t.regex(held.body.error, /runs 2 sandboxes at once/);
+      t.regex(held.body.hint, /LAB_MAX_SANDBOXES/);
+      other.kill('SIGKILL');
+      await other;
+      t.is((await start(who[1]!)).status, 200, 'the slot came free: the start goes through');
+      // Both sandboxes are the server's own: the third start is refused at once, with Retry-After.
+      t0 = performance.now();
+      const full = await start(who[2]!);
+      const ms = performance.now() - t0;
+      t.is(full.status, 503, JSON.stringify(full.body));
+      t.true(ms < 2000, `refused at once (${ms} ms)`);
+      t.regex(full.body.error, /this machine runs 2 sandboxes at once/);
+      t.regex(full.body.hint, /LAB_MAX_SANDBOXES/);
+      t.regex(full.headers.get('retry-after') ?? '', /^\d+$/);
+      // Other routes that would build a sandbox say the same.
+      const exec = await api(s.url, 'POST', `/api/labs/${LAB}/exec`, {
+        token: who[2]!,
+        body: { node: 'host', argv: ['true'] },
+        timeoutMs: 10_000,
+      });
+      t.is(exec.status, 503);
+      // A student stops: their slot is free, the waiting student's start goes through.
+      t.is((await api(s.url, 'POST', `/api/labs/${LAB}/stop`, { token: who[0]! })).status, 200);
+      t.is((await start(who[2]!)).status, 200);
+    } finally {
+      other.kill('SIGKILL');
+      await other.catch(() => undefined);
+      s.child.kill('SIGTERM');
+      t.is((await s.child).exitCode, 0);
+    }
   },
 );

@@ -7,7 +7,7 @@ import type { CheckOutcome, LiveLab, ServeContext, StepState, StudentView, Who }
 import { Gate } from './gate.js';
 import { Spawner } from './spawner.js';
 import type { ClassStore, StudentRow } from './store.js';
-import type { StudentSession } from './student-session.js';
+import type { CommandView, StudentSession } from './student-session.js';
 import { sameSecret } from './tokens.js';
 
 export interface ClassroomOptions {
@@ -16,6 +16,14 @@ export interface ClassroomOptions {
   maxStudents: number;
   idleMs: number;
   spares: number;
+}
+
+// "Run it for me": the step's commands, and whether a new sandbox was made for it (with those steps replayed).
+export interface RunOutcome {
+  ok: boolean;
+  commands: CommandView[];
+  fresh: boolean;
+  replayed: string[];
 }
 
 export type JoinResult = { ok: true; student: StudentRow; token: string } | { ok: false; why: 'code' | 'full' };
@@ -49,6 +57,7 @@ export class Classroom implements ServeContext {
     if (this.store.count() >= this.maxStudents) return { ok: false, why: 'full' };
     const token = randomBytes(16).toString('base64url');
     const student = this.store.addStudent(randomBytes(6).toString('hex'), name, token);
+    this.spawner.refill(); // a student who joined is about to start: a spare for them
     this.changed(student.id);
     return { ok: true, student, token };
   }
@@ -76,6 +85,28 @@ export class Classroom implements ServeContext {
 
   hasLab(lab: string): boolean {
     return this.labMap.has(lab);
+  }
+
+  hasStep(lab: string, step: string): boolean {
+    return this.labMap.get(lab)?.def.steps.some((s) => s.id === step) ?? false;
+  }
+
+  // The step the student looks at, kept so a reload or a restarted server brings them back to it.
+  view(studentId: string, lab: string, step: string): void {
+    this.store.touch(studentId, { lab, step });
+    this.changed(studentId);
+  }
+
+  // The step's own commands, from the step's starting state: in the student's sandbox when it is at
+  // that state already, else in a new one with the steps before it replayed (what they typed is gone).
+  runStep(studentId: string, lab: string, stepId: string): Promise<RunOutcome> {
+    this.store.touch(studentId, { lab, step: stepId });
+    this.changed(studentId);
+    return this.spawner.atStep(studentId, lab, stepId, async (s, replayed) => ({
+      ...(await s.run(stepId)),
+      fresh: replayed !== undefined,
+      replayed: replayed ?? [],
+    }));
   }
 
   // Runs `fn` on the student's sandbox of the lab (built if needed), and notes where they are.
@@ -112,9 +143,10 @@ export class Classroom implements ServeContext {
       shell: (node, cmd) => s.shell(node, cmd),
       onEvent: (l) => s.onEvent(l),
       check: (stepId) => this.check(studentId, lab, stepId),
-      run: (stepId) => this.use(studentId, lab, (x) => x.run(stepId), stepId),
+      run: (stepId) => this.runStep(studentId, lab, stepId),
       trace: (stepId) => this.use(studentId, lab, (x) => x.trace(stepId), stepId),
       links: (stepId) => this.use(studentId, lab, (x) => x.links(stepId)),
+      typed: () => s.typed(),
       touch: () => {
         this.spawner.touch(studentId);
         this.store.touch(studentId);

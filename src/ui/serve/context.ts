@@ -39,10 +39,11 @@ export interface LiveLab {
   shell(node: string, cmd?: string[]): ShellSpec; // the argv and environment node-pty spawns
   onEvent(listener: (e: LabEvent) => void): () => void; // packets, checks, links; returns the unsubscribe
   check(stepId: string): Promise<CheckOutcome>; // recorded; the board hears of it
-  run(stepId: string): Promise<{ ok: boolean }>; // the step's own commands ("run it for me")
+  run(stepId: string): Promise<{ ok: boolean; fresh: boolean }>; // the step's own commands ("run it for me"), from its starting state (fresh: in a new sandbox)
   trace(stepId: string): Promise<{ lines: string[] }>; // the packet's path
   links(stepId: string): Promise<void>; // reads the wiring now; a `links` event tells it (the drawing)
   touch(): void; // activity (terminal input): postpones the idle reclaim
+  typed(): void; // terminal input: the sandbox is no longer at a step's starting state
 }
 
 export interface ServeContext {
@@ -51,6 +52,7 @@ export interface ServeContext {
   labs(): { id: string; title: string }[];
   live(studentId: string): LiveLab | undefined; // the sandbox if it is up now
   start(studentId: string, lab: string): Promise<LiveLab>; // builds (or reuses) it, replaying passed steps
+  view(studentId: string, lab: string, step: string): void; // the step they look at, kept across reloads and restarts
   predict(studentId: string, lab: string, stepId: string, choice: number, right: boolean): void;
   classView(): StudentView[];
   student(id: string): StudentView | undefined;

@@ -1,6 +1,7 @@
 // A student's own lab: start it, run or check a step, run a command in a node, predict, stop.
 // Every route reaches only the caller's sandbox: the student is the token's, never a parameter.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { LabRunnerError } from '../../errors.js';
 import { execBody, labParams, predictBody, stepParams } from './api-schemas.js';
 import { fail, studentOf } from './app.js';
 import type { Classroom } from './classroom.js';
@@ -8,7 +9,20 @@ import type { Classroom } from './classroom.js';
 type LabP = { lab: string };
 type StepP = { lab: string; step: string };
 
+const RETRY_AFTER_S = 30; // a sandbox comes free when a student stops, is reclaimed idle, or another run ends
+
 export function studentRoutes(app: FastifyInstance, classroom: Classroom): void {
+  void app.register(async (scope) => {
+    // No sandbox free on the machine: 503 with why and when to try again; any other error is the app's.
+    scope.setErrorHandler((err, _req, reply) => {
+      if (!(err instanceof LabRunnerError && err.code === 'MACHINE_FULL')) throw err;
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: err.message, hint: err.hint });
+    });
+    routes(scope, classroom);
+  });
+}
+
+function routes(app: FastifyInstance, classroom: Classroom): void {
   const config = { access: 'student' as const };
 
   // 404 unless the lab is served here (and the step is one of its own).
@@ -23,7 +37,21 @@ export function studentRoutes(app: FastifyInstance, classroom: Classroom): void 
     const p = req.params as LabP;
     if (unknown(reply, p)) return reply;
     const me = studentOf(req);
-    return classroom.use(me.id, p.lab, async (s) => ({ lab: s.lab, nodes: s.nodes, steps: s.stepViews() }));
+    const started = await classroom.use(me.id, p.lab, async (s) => ({
+      lab: s.lab,
+      nodes: s.nodes,
+      steps: s.stepViews(),
+    }));
+    return { ...started, step: classroom.student(me.id)?.step ?? started.steps[0]?.id ?? null };
+  });
+
+  // The step the student looks at (kept: a reload or a restarted server comes back to it); no sandbox is built.
+  app.post('/api/labs/:lab/steps/:step/view', { config, schema: { params: stepParams } }, async (req, reply) => {
+    const p = req.params as StepP;
+    if (unknown(reply, p)) return reply;
+    if (!classroom.hasStep(p.lab, p.step)) return fail(reply, 404, `lab ${p.lab} has no step ${p.step}`);
+    classroom.view(studentOf(req).id, p.lab, p.step);
+    return { lab: p.lab, step: p.step };
   });
 
   // Runs fn on a step that exists in the student's sandbox of the lab, else 404.
@@ -43,7 +71,8 @@ export function studentRoutes(app: FastifyInstance, classroom: Classroom): void 
   app.post('/api/labs/:lab/steps/:step/run', { config, schema: { params: stepParams } }, async (req, reply) => {
     const p = req.params as StepP;
     if (unknown(reply, p)) return reply;
-    return onStep(studentOf(req).id, p, reply, (s) => s.run(p.step));
+    if (!classroom.hasStep(p.lab, p.step)) return fail(reply, 404, `lab ${p.lab} has no step ${p.step}`);
+    return classroom.runStep(studentOf(req).id, p.lab, p.step);
   });
 
   app.post('/api/labs/:lab/steps/:step/check', { config, schema: { params: stepParams } }, async (req, reply) => {

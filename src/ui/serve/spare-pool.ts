@@ -1,8 +1,9 @@
-// Sandboxes built ahead, so a student's "start" is ready at once: a few spares of the lab students last
-// started (at first, the class's first lab). Taking one builds its replacement; another lab asked
-// for turns the pool to it. Spares are built through the same gate as students' sandboxes.
+// Sandboxes built ahead, so a student's "start" is ready at once: spares of the lab students last
+// started (at first, the class's first lab). How many is the spawner's to say (`fill`), within the
+// machine's bound; another lab started turns the pool to it. Spares are built through the same gate
+// as students' sandboxes, behind them.
 import type { LoadedLab } from '../../engine/loader.js';
-import { StudentSession } from './student-session.js';
+import type { StudentSession } from './student-session.js';
 
 export type Build = (loaded: LoadedLab) => Promise<StudentSession>;
 
@@ -17,38 +18,54 @@ export class SparePool {
   private closed = false;
 
   constructor(
-    private readonly size: number,
     private readonly build: Build,
+    private readonly retire: (s: Promise<StudentSession | undefined>) => void, // closes a spare no longer wanted
+    private readonly failed: () => void, // a spare could not be built (the machine is full, or broken)
   ) {}
 
-  // Starts filling the pool with spares of this lab (the spares of any other lab are removed).
+  // The lab spares are built of from now on; the spares of any other lab are removed.
   aim(lab: LoadedLab): void {
-    if (this.closed || !this.size) return;
-    if (this.lab?.def.id !== lab.def.id) {
-      const others = this.spares.filter((s) => s.lab !== lab.def.id);
-      this.spares = this.spares.filter((s) => s.lab === lab.def.id);
-      for (const s of others) void s.ready.then((x) => x?.close()).catch(() => undefined);
-      this.lab = lab;
-    }
-    while (this.spares.length < this.size) {
-      const loaded = lab;
-      this.spares.push({ lab: loaded.def.id, ready: this.build(loaded).catch(() => undefined) });
+    this.lab = lab;
+    while (this.makeRoom(lab.def.id));
+  }
+
+  // Builds spares of the pool's lab until it holds `n`.
+  fill(n: number): void {
+    if (this.closed || !this.lab) return;
+    while (this.spares.length < n) {
+      const lab = this.lab;
+      const spare: Spare = { lab: lab.def.id, ready: this.build(lab).catch(() => undefined) };
+      void spare.ready.then((s) => {
+        if (s) return;
+        this.spares = this.spares.filter((x) => x !== spare);
+        this.failed();
+      });
+      this.spares.push(spare);
     }
   }
 
-  // A spare of this lab, alive, if the pool has one (one still being built is waited for).
-  async take(lab: LoadedLab): Promise<StudentSession | undefined> {
+  // A spare of this lab (one still being built is waited for), alive; undefined when the pool has none.
+  take(lab: LoadedLab): Promise<StudentSession | undefined> | undefined {
     const i = this.spares.findIndex((s) => s.lab === lab.def.id);
-    const spare = i >= 0 ? this.spares.splice(i, 1)[0] : undefined;
-    this.aim(lab);
-    const s = await spare?.ready;
-    if (s?.died) {
+    if (i < 0) return undefined;
+    const [spare] = this.spares.splice(i, 1);
+    return spare!.ready.then(async (s) => {
+      if (!s?.died) return s;
       await s.close().catch(() => undefined);
       return undefined;
-    }
-    return s;
+    });
   }
 
+  // Removes one spare of another lab than `lab` (the oldest), freeing its slot; false when there is none.
+  makeRoom(lab: string): boolean {
+    const i = this.spares.findIndex((s) => s.lab !== lab);
+    if (i < 0) return false;
+    const [spare] = this.spares.splice(i, 1);
+    this.retire(spare!.ready);
+    return true;
+  }
+
+  // Spares held or being built.
   get count(): number {
     return this.spares.length;
   }

@@ -128,10 +128,13 @@ export class ClassStore {
   // Where the student is and that they did something now.
   touch(id: string, where: { lab?: string; step?: string } = {}): void {
     const now = new Date().toISOString();
+    // Another lab than before starts with no step (its own first); the same lab keeps the step unless told.
     if (where.lab !== undefined)
       this.db
-        .prepare('UPDATE students SET last_active = ?, lab = ?, step = coalesce(?, step) WHERE id = ?')
-        .run(now, where.lab, where.step ?? null, id);
+        .prepare(
+          'UPDATE students SET last_active = ?, step = CASE WHEN lab IS ? THEN coalesce(?, step) ELSE ? END, lab = ? WHERE id = ?',
+        )
+        .run(now, where.lab, where.step ?? null, where.step ?? null, where.lab, id);
     else this.db.prepare('UPDATE students SET last_active = ? WHERE id = ?').run(now, id);
   }
 

@@ -6,7 +6,7 @@ import type { LoadedLab } from '../../engine/loader.js';
 import { formatCheckReport } from '../../check/format.js';
 import { driveLab, type Drive, type StepChoice } from '../../engine/driver.js';
 import type { LabSession } from '../../engine/session.js';
-import { LabRunnerError } from '../../errors.js';
+import { EnvironmentError, LabRunnerError } from '../../errors.js';
 import type { ShellSpec } from '../../sandbox/enter.js';
 import type { CheckOutcome } from './context.js';
 
@@ -27,10 +27,24 @@ export interface CommandView {
   output: string;
 }
 
+// How long a start waits for a slot that other runs on this machine hold, before it is refused.
+const SLOT_GRACE_MS = Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 5000);
+
+// The machine runs its bound of sandboxes: a start is refused (503), never left waiting.
+export function machineFull(bound: number, why: string): EnvironmentError {
+  return new EnvironmentError(
+    'MACHINE_FULL',
+    `no sandbox is free: this machine runs ${bound} sandboxes at once (${why}). Ask the teacher, or try again in a while`,
+    `the teacher can allow more with LAB_MAX_SANDBOXES=N (about 15 MiB of memory each) and restart lab serve`,
+  );
+}
+
 const cut = (s: string): string => (s.length > OUTPUT_LIMIT ? `${s.slice(0, OUTPUT_LIMIT)}\n[output cut]` : s);
 
 export class StudentSession {
   private readonly listeners = new Set<(e: LabEvent) => void>();
+  private readonly ran: string[] = []; // the steps whose commands ran here, in order
+  private clean = true; // nothing but whole steps' commands ran here (no exec, no typing, no failure)
 
   private constructor(
     private readonly drive: Drive,
@@ -50,17 +64,25 @@ export class StudentSession {
 
   // Builds the student's sandbox for a lab through the session driver (its preflight, open, close); the
   // signal ends a wait for a sandbox slot. The student's calls come in any order, so the driver waits
-  // at the first step until the lab is stopped, and every call goes through its drive.
-  static async open(loaded: LoadedLab, signal?: AbortSignal): Promise<StudentSession> {
+  // at the first step until the lab is stopped, and every call goes through its drive. When the
+  // machine's slots are all held by other runs, it gives up after a short grace (`machineFull`) rather
+  // than keep a student waiting at "start" for minutes.
+  static async open(loaded: LoadedLab, signal: AbortSignal | undefined, bound: number): Promise<StudentSession> {
     const events = new LabEvents();
+    const full = new AbortController();
+    let grace: NodeJS.Timeout | undefined;
+    events.on('sandbox-waiting', () => {
+      grace ??= setTimeout(() => full.abort('the machine is full'), SLOT_GRACE_MS);
+    });
+    signal = signal ? AbortSignal.any([signal, full.signal]) : full.signal;
     let quit: () => void = () => undefined;
     const quitting = new Promise<StepChoice>((resolve) => (quit = () => resolve('quit')));
-    signal?.addEventListener('abort', () => quit(), { once: true });
+    signal.addEventListener('abort', () => quit(), { once: true });
     let ready: (d: Drive) => void = () => undefined;
     const opened = new Promise<Drive>((resolve) => (ready = resolve));
     const done = driveLab(
       loaded,
-      { events, skip: [], keep: false, straightThrough: false, ...(signal ? { signal } : {}) },
+      { events, skip: [], keep: false, straightThrough: false, signal },
       {
         decide: (_step, drive) => {
           ready(drive);
@@ -69,13 +91,18 @@ export class StudentSession {
       },
     );
     const ended = done.then((r) => {
+      if (full.signal.aborted) throw machineFull(bound, 'other runs hold every one of them');
       throw r.error
         ? new LabRunnerError(r.error.code, r.error.message, r.error.exitCode, r.error.hint)
         : new Error(`the lab ended before it opened (${r.status})`);
     });
     ended.catch(() => undefined); // only the race below reads it
-    const drive = await Promise.race([opened, ended]);
-    return new StudentSession(drive, events, quit, done);
+    try {
+      const drive = await Promise.race([opened, ended]);
+      return new StudentSession(drive, events, quit, done);
+    } finally {
+      clearTimeout(grace);
+    }
   }
 
   get lab(): string {
@@ -120,9 +147,26 @@ export class StudentSession {
     return this.session.step(stepId).prediction?.answer;
   }
 
+  // True when this sandbox is at the start of the step: the steps before it ran here, in order, and
+  // nothing else did (no command of the student's, no typing in a terminal, no failed command).
+  atStartOf(stepId: string): boolean {
+    const before = this.steps.map((s) => s.id);
+    return this.clean && before.indexOf(stepId) === this.ran.length && this.ran.every((id, i) => before[i] === id);
+  }
+
+  // The student typed in a terminal: what the sandbox holds is no longer only the steps' commands.
+  typed(): void {
+    this.clean = false;
+  }
+
   // The step's own commands (after its setup), in order.
   async run(stepId: string): Promise<{ ok: boolean; commands: CommandView[] }> {
-    const cmds = await this.session.runCommands(stepId);
+    this.ran.push(stepId);
+    const cmds = await this.session.runCommands(stepId).catch((err: unknown) => {
+      this.clean = false;
+      throw err;
+    });
+    if (!cmds.every((c) => c.ok)) this.clean = false;
     return {
       ok: cmds.every((c) => c.ok),
       commands: cmds.map((c) => ({
@@ -137,6 +181,7 @@ export class StudentSession {
 
   // One command in a node, its argv as given, bounded like any lab command.
   async exec(node: string, argv: string[]): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+    this.clean = false;
     const r = await this.session.exec(node, argv, EXEC_TIMEOUT_MS);
     return { exitCode: r.exitCode ?? null, stdout: cut(r.output), stderr: cut(r.stderr) };
   }
@@ -162,7 +207,7 @@ export class StudentSession {
   // Replays steps' commands (a rebuilt sandbox catching up); the ids of those whose commands failed.
   async replay(stepIds: string[]): Promise<string[]> {
     const failed: string[] = [];
-    for (const id of stepIds) if (!(await this.session.runCommands(id)).every((c) => c.ok)) failed.push(id);
+    for (const id of stepIds) if (!(await this.run(id)).ok) failed.push(id);
     return failed;
   }
 

@@ -46,6 +46,7 @@ export function onLabMessage(state: WebState, person: Person, send: Send): Handl
     if (!live.steps.some((s) => s.id === step)) throw new Error(`this lab has no step "${step}"`);
     if (person.step !== step) person.checker.moved();
     person.step = step;
+    if (student) ctx.view(person.id, live.lab, step);
     person.touch(true);
     send({ t: 'step', step });
     state.board.changed();
@@ -94,8 +95,11 @@ export function onLabMessage(state: WebState, person: Person, send: Send): Handl
         return run(goto(str(msg, 'step')));
       case 'predict':
         return run(predict(str(msg, 'step'), int(msg, 'choice', 0, 20)));
-      case 'run':
-        return run(person.runStep(str(msg, 'step')));
+      case 'run': {
+        // Run from the step's starting state may give a new sandbox: the page then re-attaches its terminals.
+        const had = person.terminals;
+        return run(person.runStep(str(msg, 'step')).then(() => (person.terminals !== had ? tellLab() : undefined)));
+      }
       case 'check':
       case 'hint':
         return run(person.checkNow(str(msg, 'step')));
@@ -121,6 +125,7 @@ export function onLabMessage(state: WebState, person: Person, send: Send): Handl
       case 'term-in': {
         const data = str(msg, 'data', INPUT_MAX);
         person.terminals?.find(str(msg, 'node', 64))?.write(data);
+        person.live?.typed();
         person.touch();
         return;
       }
