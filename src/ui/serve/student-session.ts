@@ -34,7 +34,7 @@ const SLOT_GRACE_MS = Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 5000);
 export function machineFull(bound: number, why: string): EnvironmentError {
   return new EnvironmentError(
     'MACHINE_FULL',
-    `no sandbox is free: this machine runs ${bound} sandboxes at once (${why}). Ask the teacher, or try again in a while`,
+    `no sandbox is free: this machine runs ${bound} sandboxes at once (${why}). Ask the teacher, who can allow more with LAB_MAX_SANDBOXES, or try again in a while`,
     `the teacher can allow more with LAB_MAX_SANDBOXES=N (about 15 MiB of memory each) and restart lab serve`,
   );
 }
