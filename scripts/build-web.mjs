@@ -16,7 +16,7 @@ const dest = join(out, 'src/ui/serve/web/public');
 rmSync(dest, { recursive: true, force: true });
 mkdirSync(dest, { recursive: true });
 await build({
-  entryPoints: [join(src, 'student.ts'), join(src, 'teacher.ts')],
+  entryPoints: [join(src, 'student.ts'), join(src, 'teacher.ts'), join(src, 'projector.ts')],
   bundle: true,
   format: 'esm',
   target: 'es2022',

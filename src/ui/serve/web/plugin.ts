@@ -63,7 +63,7 @@ export async function registerWebState(app: FastifyInstance, ctx: ServeContext):
     };
     web.get('/', page('student.html'));
     web.get('/teacher', page('teacher.html'));
-    web.get('/projector', page('student.html'));
+    web.get('/projector', page('projector.html'));
     web.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
     web.get<{ Params: { name: string } }>('/assets/:name', async (req, reply) => {
       const a = assets.get(req.params.name);

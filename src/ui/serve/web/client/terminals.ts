@@ -22,6 +22,7 @@ export class TerminalTabs {
   constructor(
     private readonly send: (msg: object) => void,
     private readonly readOnly = false,
+    private readonly fontSize = 13,
   ) {
     new ResizeObserver(() => this.fitCurrent()).observe(this.panes);
   }
@@ -38,7 +39,7 @@ export class TerminalTabs {
 
   private add(node: string): void {
     const term = new Terminal({
-      fontSize: 13,
+      fontSize: this.fontSize,
       fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
       cursorBlink: !this.readOnly,
       disableStdin: this.readOnly,
