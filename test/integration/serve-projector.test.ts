@@ -72,7 +72,7 @@ test('the projector: large type, the step’s nodes drawn out, packets, driven b
   // The teacher runs the step's commands: in the teacher's sandbox, the step passes.
   await page.click('#btn-run');
   await page.waitForSelector('.step-pill[data-step="bridge"][data-state="passed"]', { timeout: 60_000 });
-  t.regex((await page.textContent('#topology')) ?? '', /br0/, 'the bridge it made is drawn');
+  await page.waitForSelector('#topology .ifname:text-is("br0")', { timeout: 10_000 }); // the bridge it made, drawn
   t.true(server.classroom.classView().length === 0, 'no student row: the projector is the teacher’s own');
 
   // Next, by the button: the veth step works in host and mycontainer.
