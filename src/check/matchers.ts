@@ -6,8 +6,35 @@ import type { MatchFields, PacketMatcher } from '../model/check.js';
 import { flagSet, ICMP6_CONTROL, safeText } from '../model/matchers.js';
 import type { FieldDiff } from './types.js';
 
-// The values of a packet that matchers compare, by field name.
-function seenValues(p: Packet): Record<keyof MatchFields, string | number | boolean | undefined> {
+type SeenValues = Record<keyof MatchFields, string | number | boolean | undefined>;
+
+// A window's packets are matched against every expectation of the check: each packet's values, and
+// each address's place in each prefix, are worked out once (addresses as text are costly to parse).
+const seenOf = new WeakMap<Packet, SeenValues>();
+const inPrefixOf = new Map<string, boolean>();
+const PREFIX_ANSWERS = 4096; // a sandbox has a few addresses; past this many pairs the answers start again
+
+// The values of a packet that matchers compare, by field name (worked out once per packet).
+function seenValues(p: Packet): SeenValues {
+  let v = seenOf.get(p);
+  if (!v) seenOf.set(p, (v = valuesOf(p)));
+  return v;
+}
+
+// True when the address lies in the prefix or is the address the matcher names.
+function addressIn(addr: string, want: string): boolean {
+  const key = `${addr} ${want}`;
+  let ok = inPrefixOf.get(key);
+  if (ok === undefined) {
+    const prefix = parseAddressOrCidr(want);
+    ok = prefix !== undefined && inPrefix(addr, prefix);
+    if (inPrefixOf.size >= PREFIX_ANSWERS) inPrefixOf.clear();
+    inPrefixOf.set(key, ok);
+  }
+  return ok;
+}
+
+function valuesOf(p: Packet): SeenValues {
   const f = p.frag;
   return {
     ...packetEnds(p),
@@ -71,10 +98,8 @@ function matchOne(m: PacketMatcher, p: Packet): FieldDiff[] {
     if (want === undefined) continue;
     const got = seen[k];
     let ok: boolean;
-    if (k === 'src' || k === 'dst') {
-      const prefix = parseAddressOrCidr(String(want));
-      ok = got !== undefined && prefix !== undefined && inPrefix(String(got), prefix);
-    } else if (k === 'tcpFlags') ok = got !== undefined && flagSet(String(got)) === flagSet(String(want));
+    if (k === 'src' || k === 'dst') ok = got !== undefined && addressIn(String(got), String(want));
+    else if (k === 'tcpFlags') ok = got !== undefined && flagSet(String(got)) === flagSet(String(want));
     else if (k === 'tcpFlagsInclude')
       ok =
         got !== undefined &&
