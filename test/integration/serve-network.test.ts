@@ -4,7 +4,9 @@
 // still there), and the live check still turns the step green from what is typed afterwards.
 import test from '../helpers/root-test.js';
 import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
 import { loadLab } from '../../src/engine/loader.js';
+import { heartbeat } from '../../src/ui/serve/web/sockets.js';
 import { startServer } from '../../src/ui/serve/server.js';
 import { joinAs, launchChromium } from '../helpers/browser.js';
 import { tempDir } from '../helpers/temp.js';
@@ -81,3 +83,74 @@ test('the network drops and comes back: same step, same shell and sandbox, the l
   await page.waitForSelector('#step-card[data-state="passed"]', { timeout: 30_000 });
   t.pass();
 });
+
+// Polls `ok` until it holds or `ms` pass.
+async function waitUntil(ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+}
+
+test.serial(
+  'a page whose network went away without closing is dropped by the heartbeat, and shows offline',
+  async (t) => {
+    t.timeout(60_000);
+    const beat = heartbeat.ms;
+    heartbeat.ms = 300;
+    const server = await startServer({
+      labs: [await loadLab('03-masquerade')],
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: tempDir('lab-serve-beat-'),
+      maxStudents: 5,
+      idleMs: 600_000,
+    });
+    t.teardown(async () => {
+      heartbeat.ms = beat;
+      await server.close();
+    });
+    const url = server.url.replace(/\/$/, '');
+    const join = async (name: string): Promise<string> => {
+      const r = await fetch(`${url}/api/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code: server.code, name }),
+      });
+      return ((await r.json()) as { token: string }).token;
+    };
+    // A socket that answers pings (as every browser does), and one that has gone silent.
+    const open = async (
+      token: string,
+      autoPong: boolean,
+      path = '/ws/lab',
+    ): Promise<{ ws: WebSocket; closed: Promise<number> }> => {
+      const ws = new WebSocket(`${url.replace('http', 'ws')}${path}`, { origin: url, autoPong });
+      const closed = new Promise<number>((resolve) => ws.on('close', resolve));
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      ws.send(JSON.stringify({ t: 'auth', token }));
+      return { ws, closed };
+    };
+    // The teacher's board, as its page hears it: who is online.
+    const teacher = await open(server.teacherToken, true, '/ws/board');
+    let rows: { name: string; online: boolean }[] = [];
+    teacher.ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { t: string; students?: typeof rows };
+      if (m.t === 'board' && m.students) rows = m.students;
+    });
+    const online = (name: string): boolean | undefined => rows.find((r) => r.name === name)?.online;
+    const live = await open(await join('Ola'), true);
+    const silent = await open(await join('Sid'), false);
+    await waitUntil(() => online('Sid') === true && online('Ola') === true, 5000);
+    const code = await Promise.race([silent.closed, new Promise<number>((r) => setTimeout(() => r(-1), 5000))]);
+    t.is(code, 1006, 'the silent socket is dropped (abnormal close: no closing handshake)');
+    await waitUntil(() => online('Sid') === false, 5000);
+    t.false(online('Sid'), 'the silent student shows offline on the board');
+    t.true(online('Ola'), 'the one answering pings stays online, through many beats');
+    t.is(live.ws.readyState, WebSocket.OPEN);
+    t.is(teacher.ws.readyState, WebSocket.OPEN);
+    teacher.ws.close();
+    live.ws.close();
+  },
+);

@@ -12,6 +12,10 @@ export type Handler = ((msg: Record<string, unknown>) => void) & { close?: () =>
 const AUTH_MS = 5_000;
 const SEND_BUFFER_MAX = 4 * 1024 * 1024; // a page that stops reading is dropped past this
 export const CLOSE = { forbidden: 4403, unauthorized: 4401, bad: 4400, slow: 4408 };
+// How often a page's socket is pinged (browsers answer by themselves); one that has not answered by the
+// next ping is dropped, so a page whose network went away without a word shows offline on the board and
+// stops being sent to. A setting, not a constant, for tests.
+export const heartbeat = { ms: 20_000 };
 
 // Before the upgrade: a socket from another site's page (its Origin not this server) is refused outright.
 export function originCheck(ctx: ServeContext) {
@@ -43,6 +47,13 @@ export function acceptSocket(
   };
   send.close = () => socket.close(CLOSE.forbidden, 'removed');
   const timer = setTimeout(() => socket.close(CLOSE.unauthorized, 'no token'), AUTH_MS);
+  let answered = true;
+  socket.on('pong', () => (answered = true));
+  const beat = setInterval(() => {
+    if (!answered) return socket.terminate();
+    answered = false;
+    socket.ping();
+  }, heartbeat.ms);
   socket.on('message', (raw: Buffer, isBinary: boolean) => {
     let msg: Record<string, unknown>;
     try {
@@ -73,6 +84,7 @@ export function acceptSocket(
   });
   socket.on('close', () => {
     clearTimeout(timer);
+    clearInterval(beat);
     handler?.close?.();
   });
   socket.on('error', () => undefined);
