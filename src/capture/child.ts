@@ -17,7 +17,9 @@ interface Open {
   session: LiveSession;
 }
 
-const SCAN_MS = 100;
+// Between scans for interfaces made, re-made or gone (a window's sync scans at once for what it needs,
+// so this only paces the live stream's view of a new interface); each scan costs the child CPU.
+const SCAN_MS = 250;
 // Enough for any frame at a 1500-byte MTU; longer ones (loopback, offloads) keep their headers and start.
 const SNAPLEN = 2048;
 // Lab traffic is a few packets per millisecond at most; a small ring keeps memory low, drops are reported.
@@ -37,19 +39,27 @@ function json(type: number, value: unknown): void {
   send(type, Buffer.from(JSON.stringify(value)));
 }
 
-// Interfaces of this namespace as /sys shows them: name, index, and whether it is up.
-function links(): { name: string; ifindex: number; up: boolean }[] {
+// Interfaces of this namespace as /sys shows them: name and index (whether one is up is read only
+// for those to open: this runs every SCAN_MS in every node's capture, the whole time a lab is up).
+function links(): { name: string; ifindex: number }[] {
   const out = [];
   for (const name of readdirSync('/sys/class/net')) {
     try {
-      const ifindex = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8'));
-      const up = (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 1;
-      out.push({ name, ifindex, up });
+      out.push({ name, ifindex: Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8')) });
     } catch {
       // vanished while listing
     }
   }
   return out;
+}
+
+// Whether an interface is up (IFF_UP); false when it vanished meanwhile.
+function isUp(name: string): boolean {
+  try {
+    return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, 'utf8'), 16) & 1) === 1;
+  } catch {
+    return false;
+  }
 }
 
 function openIface(name: string, ifindex: number): void {
@@ -93,7 +103,7 @@ function scan(only?: Set<string>): void {
     const o = open.get(l.name);
     if (o && o.ifindex !== l.ifindex) closeIface(o);
     if (!open.has(l.name) && (only ? only.has(l.name) : !wanted || wanted.has(l.name))) {
-      if (l.up) openIface(l.name, l.ifindex);
+      if (isUp(l.name)) openIface(l.name, l.ifindex);
       else refused.set(l.name, 'the interface is down');
     }
   }
