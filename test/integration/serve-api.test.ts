@@ -444,3 +444,50 @@ test.serial(
     }
   },
 );
+
+test.serial(
+  'spares follow the class: one per student who joined and has not started, within the sandbox bound',
+  async (t) => {
+    t.timeout(300_000);
+    const s = await serve(
+      ['--labs', LAB, '--data', tempDir('lab-serve-pool-'), '--spares', '1', '--max-students', '6'],
+      {
+        ...env,
+        LAB_MAX_SANDBOXES: '3',
+        LAB_SLOT_DIR: tempDir('lab-serve-slots-'),
+      },
+    );
+    type Sandboxes = { students: number; spares: number; sparesReady: number; bound: number };
+    const counts = async () =>
+      (await api<{ sandboxes: Sandboxes }>(s.url, 'GET', '/api/class', { token: s.teacherToken })).body.sandboxes;
+    // Bounded: the spares are built (each a sandbox) or the wait ends with the last counts.
+    const settle = async (ready: number): Promise<Sandboxes> => {
+      let c = await counts();
+      for (const end = Date.now() + 60_000; c.sparesReady < ready && Date.now() < end; c = await counts())
+        await new Promise((r) => setTimeout(r, 200));
+      return c;
+    };
+    try {
+      t.like(await settle(1), { students: 0, spares: 1, sparesReady: 1, bound: 3 }, '--spares 1 before anyone joins');
+      const join = async (name: string) =>
+        (await api<{ token: string }>(s.url, 'POST', '/api/join', { body: { code: s.code, name } })).body.token;
+      const ann = await join('Ann');
+      t.like(await settle(2), { spares: 2, sparesReady: 2 }, 'one more for the student who joined');
+      await join('Ben');
+      await join('Cat');
+      const c = await settle(3);
+      t.like(c, { spares: 3, sparesReady: 3 }, 'four wanted, three fit the bound');
+      // A start takes a built spare: ready at once.
+      const t0 = performance.now();
+      t.is((await api(s.url, 'POST', `/api/labs/${LAB}/start`, { token: ann })).status, 200);
+      const ms = performance.now() - t0;
+      t.true(ms < 1000, `a start from a spare is ready within 1 s (${Math.round(ms)} ms)`);
+      const after = await counts();
+      t.is(after.students, 1);
+      t.true(after.students + after.spares <= 3, JSON.stringify(after));
+    } finally {
+      s.child.kill('SIGTERM');
+      t.is((await s.child).exitCode, 0);
+    }
+  },
+);

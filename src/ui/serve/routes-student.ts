@@ -121,7 +121,7 @@ function routes(app: FastifyInstance, classroom: Classroom): void {
     const p = req.params as LabP;
     if (unknown(reply, p)) return reply;
     const me = studentOf(req);
-    if (classroom.spawner.current(me.id)?.lab === p.lab) await classroom.spawner.drop(me.id);
+    if (classroom.spawner.current(me.id)?.lab === p.lab) await classroom.spawner.drop(me.id, true);
     return { stopped: true };
   });
 }

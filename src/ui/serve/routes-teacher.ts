@@ -35,7 +35,11 @@ export function classCsv(students: StudentView[]): string {
 export function teacherRoutes(app: FastifyInstance, classroom: Classroom): void {
   const config = { access: 'teacher' as const };
 
-  app.get('/api/class', { config }, async () => ({ code: classroom.store.code, students: classroom.classView() }));
+  app.get('/api/class', { config }, async () => ({
+    code: classroom.store.code,
+    students: classroom.classView(),
+    sandboxes: classroom.spawner.counts(),
+  }));
 
   app.get('/api/class/export.csv', { config }, async (_req, reply) =>
     reply

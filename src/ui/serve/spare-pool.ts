@@ -10,6 +10,7 @@ export type Build = (loaded: LoadedLab) => Promise<StudentSession>;
 interface Spare {
   lab: string;
   ready: Promise<StudentSession | undefined>; // undefined: it could not be built
+  built: boolean; // ready to take at once
 }
 
 export class SparePool {
@@ -34,8 +35,9 @@ export class SparePool {
     if (this.closed || !this.lab) return;
     while (this.spares.length < n) {
       const lab = this.lab;
-      const spare: Spare = { lab: lab.def.id, ready: this.build(lab).catch(() => undefined) };
+      const spare: Spare = { lab: lab.def.id, ready: this.build(lab).catch(() => undefined), built: false };
       void spare.ready.then((s) => {
+        spare.built = s !== undefined;
         if (s) return;
         this.spares = this.spares.filter((x) => x !== spare);
         this.failed();
@@ -68,6 +70,11 @@ export class SparePool {
   // Spares held or being built.
   get count(): number {
     return this.spares.length;
+  }
+
+  // Spares built, ready to take at once.
+  get ready(): number {
+    return this.spares.filter((s) => s.built).length;
   }
 
   // Removes every spare, and builds no more.

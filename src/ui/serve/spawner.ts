@@ -51,6 +51,7 @@ export class Spawner {
   private readonly stop = new AbortController();
   private closing = false;
   private spareRetryAt = 0;
+  private readonly stopped = new Set<string>(); // students who stopped their lab: not expected to start soon
   readonly bound = sandboxCapacity();
   // Sandboxes built at once: a whole class pressing "start" together would otherwise starve each
   // other's keepers past their start-up bound. The rest wait their turn, students before spares.
@@ -98,7 +99,7 @@ export class Spawner {
     const since = Date.now() - this.opts.idleMs;
     const expected = this.opts.store
       .students()
-      .filter((s) => !this.live.has(s.id) && Date.parse(s.lastActive) >= since).length;
+      .filter((s) => !this.live.has(s.id) && !this.stopped.has(s.id) && Date.parse(s.lastActive) >= since).length;
     return this.opts.spares + (memAvailable() > EXTRA_SPARES_MEMORY ? expected : 0);
   }
 
@@ -161,6 +162,7 @@ export class Spawner {
         this.bound,
         `${this.live.size} for students and ${this.pool.count} built ahead: every one is taken`,
       );
+    this.stopped.delete(studentId);
     const entry: Entry = {
       lab,
       session: this.build(studentId, loaded, spare, replay),
@@ -234,9 +236,11 @@ export class Spawner {
     }
   }
 
-  // Removes the student's sandbox (their progress stays); waits for their calls in flight.
-  async drop(studentId: string): Promise<void> {
+  // Removes the student's sandbox (their progress stays); waits for their calls in flight. A student
+  // who `stopped` is not built a spare for until they start again.
+  async drop(studentId: string, stopped = false): Promise<void> {
     const e = this.live.get(studentId);
+    if (stopped) this.stopped.add(studentId);
     if (!e) return;
     this.live.delete(studentId);
     const closing = (async () => {
@@ -266,9 +270,10 @@ export class Spawner {
     return this.live.size;
   }
 
-  // Spares held or being built.
-  get spares(): number {
-    return this.pool.count;
+  // The machine's sandboxes as this server holds them: the students', the spares (built or being
+  // built, and those ready), and the bound they share.
+  counts(): { students: number; spares: number; sparesReady: number; bound: number } {
+    return { students: this.live.size, spares: this.pool.count, sparesReady: this.pool.ready, bound: this.bound };
   }
 
   // Removes every sandbox: builds under way are stopped, calls in flight are not waited for.
