@@ -94,6 +94,11 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
   for (const id of ids) labs.push(await loadLab(id, undefined, probed.get(resolveLab(id))));
   for (const l of labs) checkEnvironment(l.def);
 
+  // Listened for before the spares are built and the address printed (whoever reads it may signal at
+  // once): a signal then still removes every sandbox.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
+  });
   const { startServer, defaultDataDir } = await import('../ui/serve/server.js');
   let server;
   try {
@@ -137,9 +142,7 @@ export async function serveCommand(o: ServeFlags): Promise<number> {
     );
 
   // Served until a signal; then every sandbox goes before the exit.
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
-  });
+  const signal = await signalled;
   process.stderr.write(`lab serve: ${signal}: removing every student's sandbox\n`);
   await server.close();
   return 0;
