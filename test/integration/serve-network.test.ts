@@ -3,7 +3,7 @@
 // step with the same shell in the same sandbox (a shell variable and a link made before the loss are
 // still there), and the live check still turns the step green from what is typed afterwards.
 import test from '../helpers/root-test.js';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { loadLab } from '../../src/engine/loader.js';
 import { heartbeat } from '../../src/ui/serve/web/sockets.js';
@@ -54,7 +54,7 @@ test('the network drops and comes back: same step, same shell and sandbox, the l
     delay: 5,
   });
   await page.waitForSelector(`${rows}:has-text("made-kept-42")`, { timeout: 15_000 });
-  t.is(await page.getAttribute('#step-card', 'data-state'), 'untried');
+  t.not(await page.getAttribute('#step-card', 'data-state'), 'passed', 'not before ip_forward is set');
 
   // The loss: the browser is offline and its connections break.
   await page.context().setOffline(true);
@@ -154,3 +154,48 @@ test.serial(
     live.ws.close();
   },
 );
+
+test.serial('a connection that goes silent without closing: the page notices by itself and reconnects', async (t) => {
+  t.timeout(60_000);
+  const beat = heartbeat.ms;
+  heartbeat.ms = 400;
+  const server = await startServer({
+    labs: [await loadLab('03-masquerade')],
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: tempDir('lab-serve-silent-'),
+    maxStudents: 5,
+    idleMs: 600_000,
+  });
+  const conns = new Set<Socket>();
+  server.app.server.on('connection', (s: Socket) => {
+    conns.add(s);
+    s.once('close', () => conns.delete(s));
+  });
+  const browser = await launchChromium();
+  const holes: Socket[] = [];
+  t.teardown(async () => {
+    heartbeat.ms = beat;
+    for (const s of holes) Socket.prototype.destroy.call(s);
+    await browser.close();
+    await server.close();
+  });
+  const page = await joinAs(browser, server.url.replace(/\/$/, ''), server.code, 'Quinn');
+  await page.waitForSelector('#conn-text[data-state="up"]', { state: 'attached', timeout: 10_000 });
+
+  // A black hole, as a network gone between the two ends: nothing read, nothing written, and no close
+  // ever reaches the page (the server's own heartbeat cannot close it for the page either).
+  for (const s of conns) {
+    s.pause();
+    s.write = () => true;
+    s.end = () => s;
+    s.destroy = () => s;
+    holes.push(s);
+  }
+  conns.clear();
+  await page.waitForSelector('#conn-text[data-state="reconnecting"]', { timeout: 10_000 });
+  await page.waitForSelector('#conn-text[data-state="up"]', { state: 'attached', timeout: 15_000 });
+  t.true(conns.size >= 1, 'the page came back on a new connection');
+  await page.waitForSelector('.lab-open[data-lab="03-masquerade"]', { timeout: 10_000 });
+  t.is(await page.getAttribute('#conn', 'class'), 'conn up');
+});

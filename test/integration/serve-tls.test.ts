@@ -139,9 +139,11 @@ test('HTTPS and wss with the certificate given; no plain-HTTP warning on another
     const timer = setTimeout(() => reject(new Error('no board message over wss in 15 s')), 15_000);
     ws.on('open', () => ws.send(JSON.stringify({ t: 'auth', token: s.teacherToken })));
     ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as Record<string, unknown>;
+      if (m.t !== 'board') return; // the heartbeat's terms come first or after
       clearTimeout(timer);
       ws.close();
-      resolve(JSON.parse(String(d)) as Record<string, unknown>);
+      resolve(m);
     });
     ws.on('error', reject);
   });

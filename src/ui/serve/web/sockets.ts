@@ -66,6 +66,8 @@ export function acceptSocket(
       return;
     }
     if (handler) {
+      // The page's own heartbeat: it cannot see the pings above, so it asks, and counts the silence.
+      if (msg.t === 'ping') return send({ t: 'pong' });
       try {
         handler(msg);
       } catch (err) {
@@ -81,6 +83,7 @@ export function acceptSocket(
     }
     handler = start(who, send);
     if (!handler) socket.close(CLOSE.forbidden, 'not yours');
+    else send({ t: 'beat', ms: heartbeat.ms });
   });
   socket.on('close', () => {
     clearTimeout(timer);

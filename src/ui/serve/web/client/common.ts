@@ -63,12 +63,34 @@ export function connect(
   let tries = 0;
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // The socket is gone (closed, or silent past its heartbeat): try again later, or stop when refused.
+  const lost = (s: WebSocket, code: number, reason: string): void => {
+    if (ws !== s) return; // an older socket, already replaced
+    ws = undefined;
+    if (code === 4401 || code === 4403) {
+      closed = true;
+      on.state({ up: false, tries, gaveUp: true });
+      on.refused(reason || 'refused');
+      return;
+    }
+    if (closed) return;
+    tries += 1;
+    if (tries > MAX_TRIES) {
+      on.state({ up: false, tries, gaveUp: true });
+      return;
+    }
+    timer = setTimeout(open, wait);
+    on.state({ up: false, tries, retryAt: Date.now() + wait });
+    wait = Math.min(wait * 2, MAX_WAIT_MS);
+  };
   const open = (): void => {
     clearTimeout(timer);
     timer = undefined;
     const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
     const s = new WebSocket(url);
     ws = s;
+    let heard = Date.now();
+    let beat: ReturnType<typeof setInterval> | undefined;
     s.onopen = () => {
       wait = FIRST_WAIT_MS;
       tries = 0;
@@ -77,29 +99,32 @@ export function connect(
       on.open();
     };
     s.onmessage = (ev) => {
+      heard = Date.now();
       try {
-        on.message(JSON.parse(String(ev.data)) as Msg);
+        const m = JSON.parse(String(ev.data)) as Msg;
+        if (m.t === 'beat') {
+          // The server's heartbeat: ask every beat, and a socket silent for three is taken as lost (a
+          // network that went away without a word closes nothing by itself).
+          const ms = Math.max(100, Number(m.ms) || 20_000);
+          clearInterval(beat);
+          beat = setInterval(() => {
+            if (closed || ws !== s) clearInterval(beat);
+            else if (Date.now() - heard > 3 * ms) {
+              clearInterval(beat);
+              s.close();
+              lost(s, 1006, 'silent');
+            } else if (s.readyState === WebSocket.OPEN) s.send('{"t":"ping"}');
+          }, ms);
+          return;
+        }
+        if (m.t !== 'pong') on.message(m);
       } catch (err) {
         console.error(err);
       }
     };
     s.onclose = (ev) => {
-      if (ws !== s) return; // an older socket, already replaced
-      if (ev.code === 4401 || ev.code === 4403) {
-        closed = true;
-        on.state({ up: false, tries, gaveUp: true });
-        on.refused(ev.reason || 'refused');
-        return;
-      }
-      if (closed) return;
-      tries += 1;
-      if (tries > MAX_TRIES) {
-        on.state({ up: false, tries, gaveUp: true });
-        return;
-      }
-      timer = setTimeout(open, wait);
-      on.state({ up: false, tries, retryAt: Date.now() + wait });
-      wait = Math.min(wait * 2, MAX_WAIT_MS);
+      clearInterval(beat);
+      lost(s, ev.code, ev.reason);
     };
   };
   // Down and waiting (or given up): try now, with the waits starting over.
