@@ -153,19 +153,24 @@ const TRIED: [string, string, RegExp, RegExp, RegExp][] = [
   ['08-ingress-sync', 'static', /without -i ts0/, /no -i ts0/, /at host:br0, expected none/],
 ];
 
-// lab verify on every lab that ships: it passes as written, each step with commands is load-bearing, and
-// every mistake it declares is caught with its hint (the tried ones among them, failing where they must).
+// lab verify --each-command on every lab that ships: it passes as written, each step with commands is
+// load-bearing and so is each state-changing command (its step fails without it, naming what is missing),
+// and every mistake it declares is caught with its hint (the tried ones among them, failing where they must).
 for (const id of labIds()) {
   test.serial(
-    `lab verify ${id} passes: every step with commands is load-bearing, every mistake caught with its hint`,
+    `lab verify ${id} passes: every step and command is load-bearing, every mistake caught with its hint`,
     async (t) => {
       t.timeout(600_000);
-      const r = await lab(['verify', id, '--json']);
+      const r = await lab(['verify', id, '--each-command', '--json']);
       t.is(r.exitCode, 0, r.stdout + r.stderr);
       const v = JSON.parse(r.stdout) as VerifyResult;
       t.true(v.passesAsWritten);
       for (const s of v.steps.filter((x) => x.commands > 0 && x.checked))
         t.true(s.loadBearing && s.missing.length > 0, `${id} ${s.id}`);
+      t.is(v.eachCommand, 'ran');
+      t.true((v.commands ?? []).length > 0, `${id}: no state-changing command tried`);
+      for (const c of v.commands ?? [])
+        t.true(c.stepFails && c.missing.length > 0, `${id} ${c.step}: passed or named nothing without \`${c.cmd}\``);
       if (/^(0[1-8]|1[1-3])-/.test(id))
         t.true(
           v.mistakes.length >= 2 * v.steps.filter((x) => x.commands > 0).length,
