@@ -56,7 +56,11 @@ test('the projector: large type, the step’s nodes drawn out, packets, driven b
   t.is(await page.getAttribute('body', 'class'), 'projector', 'its own page, not the student’s');
   t.is(await page.locator('#view-join').count(), 0, 'no join form');
   await page.click('.lab-open[data-lab="03-masquerade"]');
-  await page.waitForSelector('#view-lab:not([hidden]) .step-pill.on[data-step="bridge"]', { timeout: 60_000 });
+  // The lab opens, or the page says why not (a machine with no free sandbox slot says so at once).
+  await page.waitForSelector('#view-lab:not([hidden]) .step-pill.on[data-step="bridge"], #notice:not([hidden])', {
+    timeout: 60_000,
+  });
+  t.true(await page.isHidden('#notice'), `the lab opened: ${await page.textContent('#notice')}`);
 
   // Large type for the back row.
   t.true((await fontPx(page, '#step-title')) >= 26, 'the step title is large');
