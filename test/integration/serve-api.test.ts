@@ -2,6 +2,7 @@
 // sandboxes: joining, lab 03 through run and check, the masquerade rule typed through exec, who may
 // call what, progress kept across a restart, and SIGTERM leaving no sandbox behind.
 import { execa } from 'execa';
+import { WebSocket } from 'ws';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join as joinPath } from 'node:path';
@@ -486,6 +487,61 @@ test.serial(
       t.is(after.students, 1);
       t.true(after.students + after.spares <= 3, JSON.stringify(after));
     } finally {
+      s.child.kill('SIGTERM');
+      t.is((await s.child).exitCode, 0);
+    }
+  },
+);
+
+test.serial(
+  "the page's run it for me after typing in a terminal: a new sandbox, the check passes, the terminal reattaches to it",
+  async (t) => {
+    t.timeout(300_000);
+    const s = await serve(['--labs', LAB, '--data', tempDir('lab-serve-term-'), '--spares', '1'], env);
+    const url = new URL('/ws/lab', s.url);
+    url.protocol = 'ws:';
+    const ws = new WebSocket(url, { origin: new URL(s.url).origin });
+    const got: Record<string, unknown>[] = [];
+    let out = '';
+    ws.on('message', (raw: Buffer) => {
+      const m = JSON.parse(raw.toString()) as Record<string, unknown>;
+      got.push(m);
+      if (m.t === 'term' && m.node === 'host') out += String(m.data);
+    });
+    // Bounded wait for a condition on what the socket brought.
+    const until = async (what: string, ok: () => boolean, ms = 60_000): Promise<void> => {
+      for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 100)))
+        if (Date.now() > end) throw new Error(`no ${what}: ${JSON.stringify(got.slice(-5)).slice(0, 600)}`);
+    };
+    try {
+      const token = (await api<{ token: string }>(s.url, 'POST', '/api/join', { body: { code: s.code, name: 'Dan' } }))
+        .body.token;
+      await api(s.url, 'POST', `/api/labs/${LAB}/start`, { token });
+      for (const step of ['bridge', 'veth', 'observe'])
+        t.false(
+          (await api<{ fresh: boolean }>(s.url, 'POST', `/api/labs/${LAB}/steps/${step}/run`, { token })).body.fresh,
+        );
+      await until('the socket open', () => ws.readyState === ws.OPEN, 10_000);
+      ws.send(JSON.stringify({ t: 'auth', token }));
+      ws.send(JSON.stringify({ t: 'term-open', node: 'host', cols: 100, rows: 30 }));
+      await until('prompt', () => /\[host\]/.test(out));
+      ws.send(JSON.stringify({ t: 'term-in', node: 'host', data: 'iptables -P FORWARD DROP; echo typed-$((6*7))\r' }));
+      await until('the typed command', () => out.includes('typed-42'));
+      const labs = () => got.filter((m) => m.t === 'lab').length;
+      const before = labs();
+      ws.send(JSON.stringify({ t: 'run', step: 'forward' }));
+      await until('the check', () => got.some((m) => m.t === 'check' && m.step === 'forward'));
+      const check = got.find((m) => m.t === 'check' && m.step === 'forward') as { passed: boolean; lines: string[] };
+      t.true(check.passed, check.lines.join('\n'));
+      await until('the lab again (the page reattaches its terminals)', () => labs() > before);
+      out = '';
+      ws.send(JSON.stringify({ t: 'term-open', node: 'host', cols: 100, rows: 30 }));
+      await until('a prompt in the new sandbox', () => /\[host\]/.test(out));
+      ws.send(JSON.stringify({ t: 'term-in', node: 'host', data: 'iptables -S FORWARD\r' }));
+      await until('the policy', () => /-P FORWARD (ACCEPT|DROP)/.test(out));
+      t.regex(out, /-P FORWARD ACCEPT/, 'the terminal is in the new sandbox, without the DROP typed before');
+    } finally {
+      ws.close();
       s.child.kill('SIGTERM');
       t.is((await s.child).exitCode, 0);
     }
