@@ -28,7 +28,7 @@ export interface CommandView {
 }
 
 // How long a start waits for a slot that other runs on this machine hold, before it is refused.
-const SLOT_GRACE_MS = Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 5000);
+const SLOT_GRACE_MS = Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 15_000);
 
 // The machine runs its bound of sandboxes: a start is refused (503), never left waiting.
 export function machineFull(bound: number, why: string): EnvironmentError {
