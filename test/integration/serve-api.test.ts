@@ -534,6 +534,10 @@ test.serial(
       const check = got.find((m) => m.t === 'check' && m.step === 'forward') as { passed: boolean; lines: string[] };
       t.true(check.passed, check.lines.join('\n'));
       await until('the lab again (the page reattaches its terminals)', () => labs() > before);
+      t.true(
+        got.some((m) => m.t === 'cmd' && /ip_forward=1/.test(String(m.command))),
+        "the page heard the step's command run in the new sandbox",
+      );
       out = '';
       ws.send(JSON.stringify({ t: 'term-open', node: 'host', cols: 100, rows: 30 }));
       await until('a prompt in the new sandbox', () => /\[host\]/.test(out));

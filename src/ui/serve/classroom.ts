@@ -2,6 +2,7 @@
 // progress (always from the store), and who is told when it changes.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import type { LabEvent } from '../../engine/events.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { CheckOutcome, LiveLab, ServeContext, StepState, StudentView, Who } from './context.js';
 import { Gate } from './gate.js';
@@ -33,6 +34,8 @@ export class Classroom implements ServeContext {
   readonly spawner: Spawner;
   private readonly labMap: Map<string, LoadedLab>;
   private readonly listeners = new Set<(id: string) => void>();
+  // Who hears each student's sandbox: a new sandbox (run it for me, a reset) is heard by the same listeners.
+  private readonly relays = new Map<string, Set<(e: LabEvent) => void>>();
   private readonly maxStudents: number;
   // Checks run at once: beyond this, the captures of a whole class checking together starve for CPU
   // (a check then fails on a stalled capture, not on the student's work); the rest wait their turn.
@@ -48,6 +51,9 @@ export class Classroom implements ServeContext {
       idleMs: opts.idleMs,
       spares: opts.spares,
       onChange: (id) => this.changed(id),
+      onEvent: (id, e) => {
+        for (const l of this.relays.get(id) ?? []) l(e);
+      },
     });
   }
 
@@ -141,7 +147,14 @@ export class Classroom implements ServeContext {
       nodes: s.nodes,
       steps: s.steps,
       shell: (node, cmd) => s.shell(node, cmd),
-      onEvent: (l) => s.onEvent(l),
+      onEvent: (l) => {
+        const set = this.relays.get(studentId) ?? new Set();
+        this.relays.set(studentId, set.add(l));
+        return () => {
+          set.delete(l);
+          if (!set.size && this.relays.get(studentId) === set) this.relays.delete(studentId);
+        };
+      },
       check: (stepId) => this.check(studentId, lab, stepId),
       run: (stepId) => this.runStep(studentId, lab, stepId),
       trace: (stepId) => this.use(studentId, lab, (x) => x.trace(stepId), stepId),

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, freemem } from 'node:os';
 import { sandboxCapacity } from '../../engine/capacity.js';
+import type { LabEvent } from '../../engine/events.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { ClassStore } from './store.js';
 import { Gate } from './gate.js';
@@ -27,6 +28,7 @@ export interface SpawnerOptions {
   idleMs: number; // reclaim a sandbox unused this long
   spares: number; // sandboxes built ahead, so a start is ready at once (0: none at all)
   onChange: (studentId: string) => void;
+  onEvent: (studentId: string, e: LabEvent) => void; // every event of the student's sandbox, whichever it is now
 }
 
 // Spares beyond `--spares` (one per student expected to start) only while this much memory is free.
@@ -213,6 +215,7 @@ export class Spawner {
         await Promise.race(this.removing);
       s = await this.builds.run(() => StudentSession.open(loaded, this.stop.signal, this.bound), true);
     }
+    s.onEvent((e) => this.opts.onEvent(studentId, e)); // ends with the sandbox (close drops its listeners)
     try {
       if (!replay) {
         const passed = new Set(
