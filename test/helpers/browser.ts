@@ -4,6 +4,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 export const VIEW = { width: 1280, height: 800 };
 
+// The in-process servers of these tests wait for a sandbox slot as long as a test may, not the class's
+// short grace: the rest of the suite holds the machine's slots at times (the 503 has its own test).
+process.env.LAB_SERVE_SLOT_GRACE_MS ??= '120000';
+
 // Debian's chromium, headless, with extra flags.
 export function launchChromium(args: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', ...args] });

@@ -21,7 +21,9 @@ export async function serve(
     reject: false,
     ...(opts.stderrFile ? { stderr: { file: opts.stderrFile } } : {}),
     cwd: ROOT,
-    env: { CI: 'true', ...env },
+    // A start waits for a slot as long as a test may (the suite's other tests hold the machine's slots at
+    // times); a test of the 503 sets its own grace.
+    env: { CI: 'true', LAB_SERVE_SLOT_GRACE_MS: '120000', ...env },
   });
   const lines = createInterface({ input: child.stdout! });
   let timer: NodeJS.Timeout | undefined;

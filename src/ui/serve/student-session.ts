@@ -28,7 +28,7 @@ export interface CommandView {
 }
 
 // How long a start waits for a slot that other runs on this machine hold, before it is refused.
-const SLOT_GRACE_MS = Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 15_000);
+const slotGraceMs = (): number => Number(process.env.LAB_SERVE_SLOT_GRACE_MS ?? 15_000);
 
 // The machine runs its bound of sandboxes: a start is refused (503), never left waiting.
 export function machineFull(bound: number, why: string): EnvironmentError {
@@ -72,7 +72,7 @@ export class StudentSession {
     const full = new AbortController();
     let grace: NodeJS.Timeout | undefined;
     events.on('sandbox-waiting', () => {
-      grace ??= setTimeout(() => full.abort('the machine is full'), SLOT_GRACE_MS);
+      grace ??= setTimeout(() => full.abort('the machine is full'), slotGraceMs());
     });
     signal = signal ? AbortSignal.any([signal, full.signal]) : full.signal;
     let quit: () => void = () => undefined;
