@@ -1,12 +1,29 @@
 // The browser tests' chromium: Debian's own, driven by playwright-core (which downloads nothing), and a
 // student joining a class from a fresh context of it.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadLab } from '../../src/engine/loader.js';
+import { startServer, type Server } from '../../src/ui/serve/server.js';
+import { tempDir } from './temp.js';
 
 export const VIEW = { width: 1280, height: 800 };
 
 // The in-process servers of these tests wait for a sandbox slot as long as a test may, not the class's
 // short grace: the rest of the suite holds the machine's slots at times (the 503 has its own test).
 process.env.LAB_SERVE_SLOT_GRACE_MS ??= '120000';
+
+// A class of lab 03 served in this process on a random port of 127.0.0.1, its data in a temporary folder
+// named after `name`; `url` without its trailing slash.
+export async function class03(name: string, maxStudents = 5): Promise<{ server: Server; url: string }> {
+  const server = await startServer({
+    labs: [await loadLab('03-masquerade')],
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: tempDir(`lab-serve-${name}-`),
+    maxStudents,
+    idleMs: 600_000,
+  });
+  return { server, url: server.url.replace(/\/$/, '') };
+}
 
 // Debian's chromium, headless, with extra flags.
 export function launchChromium(args: string[] = []): Promise<Browser> {

@@ -7,10 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { loadLab } from '../../src/engine/loader.js';
-import { startServer } from '../../src/ui/serve/server.js';
 import { tempDir } from '../helpers/temp.js';
-import { cspViolations, joinAs, launchChromium, newContext } from '../helpers/browser.js';
+import { class03, cspViolations, joinAs, launchChromium, newContext } from '../helpers/browser.js';
 
 // Screenshots to look at are kept where LAB_SERVE_SHOTS says; otherwise they go with the test's temporary folders.
 const SHOTS = process.env.LAB_SERVE_SHOTS ?? tempDir('lab-serve-shots-');
@@ -63,15 +61,7 @@ async function rawSocket(
 test("a student types in host's terminal: the step turns green with no click, and the board shows it", async (t) => {
   t.timeout(240_000);
   mkdirSync(SHOTS, { recursive: true });
-  const server = await startServer({
-    labs: [await loadLab('03-masquerade')],
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: tempDir('lab-serve-web-'),
-    maxStudents: 10,
-    idleMs: 600_000,
-  });
-  const url = server.url.replace(/\/$/, '');
+  const { server, url } = await class03('web', 10);
   const browser = await launchChromium();
   t.teardown(async () => {
     await browser.close();

@@ -5,29 +5,18 @@
 import test from '../helpers/root-test.js';
 import { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { loadLab } from '../../src/engine/loader.js';
 import { heartbeat } from '../../src/ui/serve/web/sockets.js';
-import { startServer } from '../../src/ui/serve/server.js';
-import { joinAs, launchChromium } from '../helpers/browser.js';
-import { tempDir } from '../helpers/temp.js';
+import { class03, joinAs, launchChromium } from '../helpers/browser.js';
 
 test('the network drops and comes back: same step, same shell and sandbox, the live check still works', async (t) => {
   t.timeout(240_000);
-  const server = await startServer({
-    labs: [await loadLab('03-masquerade')],
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: tempDir('lab-serve-net-'),
-    maxStudents: 5,
-    idleMs: 600_000,
-  });
+  const { server, url } = await class03('net');
   // Every TCP connection the server accepts, so the test can break them as a lost network does.
   const conns = new Set<Socket>();
   server.app.server.on('connection', (s: Socket) => {
     conns.add(s);
     s.once('close', () => conns.delete(s));
   });
-  const url = server.url.replace(/\/$/, '');
   const browser = await launchChromium();
   t.teardown(async () => {
     await browser.close();
@@ -96,19 +85,11 @@ test.serial(
     t.timeout(60_000);
     const beat = heartbeat.ms;
     heartbeat.ms = 300;
-    const server = await startServer({
-      labs: [await loadLab('03-masquerade')],
-      port: 0,
-      host: '127.0.0.1',
-      dataDir: tempDir('lab-serve-beat-'),
-      maxStudents: 5,
-      idleMs: 600_000,
-    });
+    const { server, url } = await class03('beat');
     t.teardown(async () => {
       heartbeat.ms = beat;
       await server.close();
     });
-    const url = server.url.replace(/\/$/, '');
     const join = async (name: string): Promise<string> => {
       const r = await fetch(`${url}/api/join`, {
         method: 'POST',
@@ -159,14 +140,7 @@ test.serial('a connection that goes silent without closing: the page notices by 
   t.timeout(60_000);
   const beat = heartbeat.ms;
   heartbeat.ms = 400;
-  const server = await startServer({
-    labs: [await loadLab('03-masquerade')],
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: tempDir('lab-serve-silent-'),
-    maxStudents: 5,
-    idleMs: 600_000,
-  });
+  const { server, url } = await class03('silent');
   const conns = new Set<Socket>();
   server.app.server.on('connection', (s: Socket) => {
     conns.add(s);
@@ -180,7 +154,7 @@ test.serial('a connection that goes silent without closing: the page notices by 
     await browser.close();
     await server.close();
   });
-  const page = await joinAs(browser, server.url.replace(/\/$/, ''), server.code, 'Quinn');
+  const page = await joinAs(browser, url, server.code, 'Quinn');
   await page.waitForSelector('#conn-text[data-state="up"]', { state: 'attached', timeout: 10_000 });
 
   // A black hole, as a network gone between the two ends: nothing read, nothing written, and no close

@@ -7,9 +7,7 @@ import test from '../helpers/root-test.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { loadLab } from '../../src/engine/loader.js';
-import { startServer } from '../../src/ui/serve/server.js';
-import { cspViolations, launchChromium, newContext } from '../helpers/browser.js';
+import { class03, cspViolations, launchChromium, newContext } from '../helpers/browser.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SHOTS = process.env.LAB_SERVE_SHOTS ?? tempDir('lab-serve-shots-');
@@ -35,15 +33,7 @@ async function touched(page: Page): Promise<string[]> {
 test('the projector: large type, the step’s nodes drawn out, packets, driven by the teacher in their sandbox', async (t) => {
   t.timeout(240_000);
   mkdirSync(SHOTS, { recursive: true });
-  const server = await startServer({
-    labs: [await loadLab('03-masquerade')],
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: tempDir('lab-serve-projector-'),
-    maxStudents: 5,
-    idleMs: 600_000,
-  });
-  const url = server.url.replace(/\/$/, '');
+  const { server, url } = await class03('projector');
   const browser = await launchChromium();
   t.teardown(async () => {
     await browser.close();

@@ -7,21 +7,11 @@ import { topologySvg } from '../../report/html-report-topology.js';
 import type { LiveLab, ServeContext } from '../context.js';
 import { LiveCheck } from '../../../engine/live-check.js';
 import { Terminals } from './terminals.js';
-
 import type { Send } from './sockets.js';
+import type { StepView } from './wire.js';
 
 const PACKETS_PER_SECOND = 40; // per person: a flood in a sandbox does not flood the page
 const PACKET_CHATTER = /^(neighbor-|router-|mld|redirect)/;
-
-export interface StepView {
-  id: string;
-  title: string;
-  explain: string;
-  commands: { node: string; cmd: string }[];
-  points: string[];
-  prediction?: { question: string; choices: string[] };
-  reveal?: { answer: number; why: string }; // once they have predicted
-}
 
 type Prediction = { question: string; choices: string[]; answer: number; why: string };
 

@@ -4,16 +4,8 @@
 // layout (the same element ids; a page may leave some out) and what is its own (joining, the token).
 import { $, el, type Msg } from './common.js';
 import { TerminalTabs } from './terminals.js';
+import type { StepView } from '../wire.js';
 
-export interface StepView {
-  id: string;
-  title: string;
-  explain: string;
-  commands: { node: string; cmd: string }[];
-  points: string[];
-  prediction?: { question: string; choices: string[] };
-  reveal?: { answer: number; why: string };
-}
 interface Progress {
   passed: boolean | null;
   prediction: number | null;
