@@ -27,6 +27,7 @@ export type LabEvent =
     }
   | { type: 'rootfs-progress'; line: string }
   | { type: 'sandbox-waiting'; line: string } // the machine runs its limit of sandboxes: this run waits for a slot
+  | { type: 'sandbox-slot' } // the run that waited has its slot: the sandbox is being built
   | { type: 'rootfs-ready'; hash: string; path: string; built: boolean; sizeBytes: number; buildMs: number }
   | { type: 'sandbox-ready'; runId: string; nodes: string[]; durationMs: number }
   | { type: 'step-start'; step: StepInfo; skipped: boolean }

@@ -157,6 +157,7 @@ export class LabSession {
         wanHttp,
         onContainer: (e) => events.emit({ type: 'container', ...e }),
         onWait: (line) => events.emit({ type: 'sandbox-waiting', line }),
+        onSlot: () => events.emit({ type: 'sandbox-slot' }),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(rootfs ? { rootfs: rootfs.path } : {}),
       });

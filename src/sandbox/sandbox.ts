@@ -41,6 +41,7 @@ export interface SandboxOptions {
   observer?: CommandObserver;
   signal?: AbortSignal; // ends a wait for a slot (see slots.ts)
   onWait?: (line: string) => void; // told once when the run waits for a slot
+  onSlot?: () => void; // told when a run that waited has its slot
   onNodes?: (sb: Sandbox) => Promise<void>; // runs once the nodes exist, beside the containers' start
   wanHttp?: boolean; // false: the lab sends no TCP to the internet, so wan's web server is not started
   onContainer?: (e: ContainerEvent) => void; // every container event, also appended to EVENTS_FILE
@@ -106,10 +107,15 @@ export class Sandbox {
   static async create(opts: SandboxOptions): Promise<Sandbox> {
     const runId = newRunId(opts.lab);
     const limits = opts.limits ?? resolveLimits();
+    let waited = false;
     const releaseSlot = await takeSandboxSlot({
       ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.onWait ? { onWait: opts.onWait } : {}),
+      onWait: (line) => {
+        waited = true;
+        opts.onWait?.(line);
+      },
     });
+    if (waited) opts.onSlot?.();
     let cgroup: SandboxCgroup;
     try {
       cgroup = SandboxCgroup.create(runId, limits); // before the keeper: nothing of the sandbox runs outside it

@@ -3,7 +3,7 @@
 // call what, progress kept across a restart, and SIGTERM leaving no sandbox behind.
 import { execa } from 'execa';
 import { WebSocket } from 'ws';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join as joinPath } from 'node:path';
 import test from '../helpers/root-test.js';
@@ -445,6 +445,65 @@ test.serial(
     }
   },
 );
+
+// The grace is for getting a slot: a start whose slot comes free late in it is built, however long the
+// build then takes, never refused halfway.
+test.serial('a start whose slot comes free just before the grace ends is built, not refused', async (t) => {
+  t.timeout(120_000);
+  const slots = tempDir('lab-serve-slots-');
+  const own = tempDir('lab-serve-late-state-');
+  const s = await serve(['--labs', LAB, '--data', tempDir('lab-serve-late-'), '--spares', '0'], {
+    LAB_STATE_DIR: own,
+    LAB_MAX_SANDBOXES: '1',
+    LAB_SLOT_DIR: slots,
+    LAB_SERVE_SLOT_GRACE_MS: '2000',
+  });
+  const other = execa(
+    'sh',
+    ['-c', 'exec 9>>"$1"; flock -n 9 || exit 1; echo held; exec sleep 300', 'sh', joinPath(slots, 'slot-0')],
+    { reject: false },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: other.stdout! }).once('line', () => resolve());
+      void other.then((r) => reject(new Error(`flock: ${r.exitCode} ${String(r.stderr)}`)));
+    });
+    const { token } = await api<{ token: string }>(s.url, 'POST', '/api/join', {
+      body: { code: s.code, name: 'Dee' },
+    }).then((r) => r.body);
+    const started = api(s.url, 'POST', `/api/labs/${LAB}/start`, { token, timeoutMs: 60_000 });
+    // The server waits on the slot (its flock runs on the slot folder); the other run ends 300 ms before
+    // the grace does, so the build (over a second) runs past the grace's end.
+    t.true(await waitFor(() => waitingOn(slots), 10_000), 'the start never waited for the slot');
+    await new Promise((r) => setTimeout(r, 1700));
+    other.kill('SIGKILL');
+    const r = await started;
+    t.is(r.status, 200, JSON.stringify(r.body));
+    // Its sandbox stays up: a grace running out during the build would tear it down after the reply.
+    const entry = journal(own)[0]?.runId;
+    t.truthy(entry, 'no sandbox journaled');
+    t.false(await waitFor(() => journal(own)[0]?.runId !== entry, 3000), 'the sandbox was torn down after the start');
+  } finally {
+    other.kill('SIGKILL');
+    await other.catch(() => undefined);
+    s.child.kill('SIGTERM');
+    await s.child;
+  }
+});
+
+// True while some process waits on a slot of this folder (the slot script's `flock -w`).
+function waitingOn(dir: string): boolean {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .some((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.includes(dir) && argv.some((a) => a.includes('flock -w'));
+      } catch {
+        return false;
+      }
+    });
+}
 
 test.serial(
   'spares follow the class: one per student who joined and has not started, within the sandbox bound',

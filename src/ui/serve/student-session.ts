@@ -74,6 +74,7 @@ export class StudentSession {
     events.on('sandbox-waiting', () => {
       grace ??= setTimeout(() => full.abort('the machine is full'), slotGraceMs());
     });
+    events.on('sandbox-slot', () => clearTimeout(grace)); // the grace is for the slot, not the build after it
     signal = signal ? AbortSignal.any([signal, full.signal]) : full.signal;
     let quit: () => void = () => undefined;
     const quitting = new Promise<StepChoice>((resolve) => (quit = () => resolve('quit')));
