@@ -63,7 +63,13 @@ test.serial.before(async () => {
 });
 
 test.serial.after.always(async () => {
-  if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+  // A test that failed before the SIGTERM test (or a --match run) leaves the server up: SIGTERM tears its
+  // sandboxes down (SIGKILL would leave their cgroups), SIGKILL only if it does not end in time.
+  if (!server || server.child.exitCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 60_000);
+  await server.child;
+  clearTimeout(timer);
 });
 
 test.serial('join: a wrong code is 403, a bad body 400, the right one 201 with a 128-bit token', async (t) => {
