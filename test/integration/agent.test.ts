@@ -133,3 +133,52 @@ test('a command ending while the agent waits for the runner to read (a busy runn
   t.true(a.alive, 'the agent is still there');
   a.child.stdin?.end();
 });
+
+// The agent forgets neighbour entries by netlink as `ip -n NODE neigh flush nud incomplete` and `flush all`
+// do, IPv4 and IPv6, with no program started and no shell to fall back on: two named namespaces in a
+// private mount namespace (a tmpfs on /run, so the real /run/netns is never touched).
+test('flushNeighbours: incomplete entries go in the first nodes, all but permanent and noarp in the second; a gone node is passed over', async (t) => {
+  const a = new Agent([
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--net',
+    'sh',
+    '-c',
+    'mount -t tmpfs tmpfs /run && exec "$@"',
+    'sh',
+  ]);
+  t.teardown(() => void a.child.stdin?.end());
+  t.true(await a.ready);
+  const mac = (n: number): string => `02:00:00:00:00:0${n}`;
+  const setup = [
+    'set -e',
+    'for n in n1 n2; do ip netns add $n; ip -n $n link add v0 type veth peer name v1; ip -n $n link set v0 up; ip -n $n link set v1 up',
+    '  ip -n $n addr add 192.0.2.1/24 dev v0; ip -n $n addr add 2001:db8::1/64 dev v0 nodad; done',
+    `ip -n n1 neigh add 192.0.2.5 lladdr ${mac(5)} dev v0 nud stale`,
+    `ip -n n1 neigh add 192.0.2.7 lladdr ${mac(7)} dev v0 nud permanent`,
+    `ip -n n2 neigh add 192.0.2.5 lladdr ${mac(5)} dev v0 nud reachable`,
+    `ip -n n2 neigh add 192.0.2.6 lladdr ${mac(6)} dev v0 nud stale`,
+    `ip -n n2 neigh add 192.0.2.7 lladdr ${mac(7)} dev v0 nud permanent`,
+    `ip -n n2 neigh add 192.0.2.8 lladdr ${mac(8)} dev v0 nud noarp`,
+    `ip -n n2 neigh add 2001:db8::5 lladdr ${mac(5)} dev v0 nud stale`,
+    `ip -n n2 neigh add 2001:db8::7 lladdr ${mac(7)} dev v0 nud permanent`,
+    // Nobody answers for .9 and ::9 on v0 (v1 has no such address): their entries stay incomplete ~3 s.
+    'nsenter --net=/run/netns/n1 ping -c1 -W3 192.0.2.9 >/dev/null 2>&1 &',
+    'nsenter --net=/run/netns/n1 ping -6 -c1 -W3 2001:db8::9 >/dev/null 2>&1 &',
+    'i=0; until [ "$(ip -n n1 neigh show nud incomplete | wc -l)" = 2 ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.01; done',
+  ].join('\n');
+  const made = await run(a, ['sh', '-c', setup]);
+  t.is(made.exitCode, 0, made.output);
+  const r = await a.flushNeighbours(['n1', 'gone'], ['n2'], 'n1');
+  t.is(r.exitCode, 0, `the agent's flush failed (a sandbox would fall back to the shell): ${r.output}`);
+  const left = async (n: string): Promise<string[]> =>
+    (await run(a, ['ip', '-n', n, 'neigh', 'show', 'nud', 'all', 'dev', 'v0'])).output
+      .split('\n')
+      .filter((l) => /^(192\.0\.2|2001:db8)/.test(l)) // not the multicast entries the kernel keeps
+      .map((l) => l.replace(/ lladdr \S+/, '').trim())
+      .sort();
+  t.deepEqual(await left('n1'), ['192.0.2.5 STALE', '192.0.2.7 PERMANENT'], 'only the incomplete entries went');
+  t.deepEqual(await left('n2'), ['192.0.2.7 PERMANENT', '192.0.2.8 NOARP', '2001:db8::7 PERMANENT']);
+});

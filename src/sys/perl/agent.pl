@@ -79,7 +79,9 @@ sub flush_neighbours {
   for my $job ((map { [ $_, 0 ] } @$unresolved), (map { [ $_, 1 ] } @$all)) {
     my ($node, $every) = @$job;
     my $ns;
-    my $ok = open($ns, '<', "/run/netns/$node") && syscall($NR{setns}, fileno $ns, CLONE_NEWNET) == 0;
+    my $ok = open($ns, '<', "/run/netns/$node");
+    next if !$ok && $! == 2;    # ENOENT: the node's namespace is gone, nothing to forget
+    $ok &&= syscall($NR{setns}, fileno $ns, CLONE_NEWNET) == 0;
     $ok &&= flush_here($every);
     syswrite STDERR, "flush $node: $!\n" unless $ok;
     $failed ||= !$ok;
