@@ -166,6 +166,7 @@ env -i "$@" bash "${LAB_FRESH_CLONE:?}/scripts/test-fresh-inside.sh"
 rc=$?
 exit $rc'
 out="$work/output"
+: >"$out" # before tail follows it: the background job may open it later
 setpriv --pdeathsig KILL unshare --mount --pid --uts --fork --kill-child --propagation private \
   env "LAB_FRESH_CLONE=$clone" "LAB_FRESH_SUITE=$suite" bash -c "$enter" enter "$R" "${envs[@]}" >"$out" 2>&1 &
 inner_pid=$! # setpriv, then unshare: killing it ends the namespaces and all inside
