@@ -1,4 +1,5 @@
 import { defineLab, hint, host, httpGet, icmp, observe, on, service, udp, WAN } from '../src/lab.js';
+import { plug } from './shared/plug.js';
 
 // A container on the host's bridge, forwarded and masqueraded to the internet, where 203.0.113.8 (playing
 // 8.8.8.8) resolves www.example.com to the web server 203.0.113.80. The host runs a stub resolver on its lo.
@@ -43,13 +44,7 @@ export default defineLab({
         host('ip link add br0 type bridge'),
         host(`ip addr add ${GW}/24 dev br0`),
         host('ip link set br0 up'),
-        host(`ip link add veth-${C} type veth peer name eth0 netns ${C}`),
-        host(`ip link set veth-${C} master br0`),
-        host(`ip link set veth-${C} up`),
-        on(C, `ip addr add ${APP}/24 dev eth0`),
-        on(C, 'ip link set eth0 up'),
-        on(C, 'ip link set lo up'),
-        on(C, `ip route add default via ${GW}`),
+        ...plug(C, APP, GW),
         host('sysctl -w net.ipv4.ip_forward=1'),
         host('iptables -t nat -A POSTROUTING -s 172.17.0.0/24 ! -o br0 -j MASQUERADE'),
         service('wan', `dnsd --listen ${WAN.dns} ${NAME}=${WAN.web}`, UDP_LISTENS(WAN.dns, 53)),
