@@ -4,9 +4,8 @@
 // student's progress stays in the store, and their next call rebuilds it. The machine holds so many
 // sandboxes at once (`sandboxCapacity`): the students' and the spares together stay within it, and a
 // student who would pass it is refused at once (`machineFull`, a 503) rather than left waiting.
-import { readFileSync } from 'node:fs';
-import { availableParallelism, freemem } from 'node:os';
-import { sandboxCapacity } from '../../engine/capacity.js';
+import { availableParallelism } from 'node:os';
+import { memAvailable, sandboxCapacity } from '../../engine/capacity.js';
 import type { LabEvent } from '../../engine/events.js';
 import type { LoadedLab } from '../../engine/loader.js';
 import type { ClassStore } from './store.js';
@@ -34,17 +33,6 @@ export interface SpawnerOptions {
 // Spares beyond `--spares` (one per student expected to start) only while this much memory is free.
 const EXTRA_SPARES_MEMORY = 2 * 1024 ** 3;
 const SPARE_RETRY_MS = 5000; // after a spare could not be built (the machine's slots taken by others)
-
-// The memory the kernel can hand out without swapping (MemAvailable), else the free memory.
-function memAvailable(): number {
-  try {
-    const kib = /^MemAvailable:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-    if (kib) return Number(kib) * 1024;
-  } catch {
-    // not Linux's /proc
-  }
-  return freemem();
-}
 
 export class Spawner {
   private readonly live = new Map<string, Entry>();
