@@ -389,19 +389,9 @@ test.serial(
       },
     );
     // Another run on the machine holds one of the two slots.
-    // One process holding the lock itself (flock(1) with a command would leave it to a child that outlives a kill).
-    const other = execa(
-      'sh',
-      ['-c', 'exec 9>>"$1"; flock -n 9 || exit 1; echo held; exec sleep 300', 'sh', joinPath(slots, 'slot-1')],
-      {
-        reject: false,
-      },
-    );
+    const other = holdSlot(joinPath(slots, 'slot-1'));
     try {
-      await new Promise<void>((resolve, reject) => {
-        createInterface({ input: other.stdout! }).once('line', () => resolve());
-        void other.then((r) => reject(new Error(`flock: ${r.exitCode} ${String(r.stderr)}`)));
-      });
+      await other.held;
       const who = await Promise.all(
         ['Ann', 'Ben', 'Cat'].map(async (name) => {
           const r = await api<{ token: string }>(s.url, 'POST', '/api/join', { body: { code: s.code, name } });
@@ -464,16 +454,9 @@ test.serial('a start whose slot comes free just before the grace ends is built, 
     LAB_SLOT_DIR: slots,
     LAB_SERVE_SLOT_GRACE_MS: '2000',
   });
-  const other = execa(
-    'sh',
-    ['-c', 'exec 9>>"$1"; flock -n 9 || exit 1; echo held; exec sleep 300', 'sh', joinPath(slots, 'slot-0')],
-    { reject: false },
-  );
+  const other = holdSlot(joinPath(slots, 'slot-0'));
   try {
-    await new Promise<void>((resolve, reject) => {
-      createInterface({ input: other.stdout! }).once('line', () => resolve());
-      void other.then((r) => reject(new Error(`flock: ${r.exitCode} ${String(r.stderr)}`)));
-    });
+    await other.held;
     const { token } = await api<{ token: string }>(s.url, 'POST', '/api/join', {
       body: { code: s.code, name: 'Dee' },
     }).then((r) => r.body);
@@ -496,6 +479,19 @@ test.serial('a start whose slot comes free just before the grace ends is built, 
     await s.child;
   }
 });
+
+// Another run holding a sandbox slot: one process holding the lock itself (flock(1) with a command would
+// leave it to a child that outlives a kill); `held` resolves once it has it.
+function holdSlot(file: string): ReturnType<typeof execa> & { held: Promise<void> } {
+  const p = execa('sh', ['-c', 'exec 9>>"$1"; flock -n 9 || exit 1; echo held; exec sleep 300', 'sh', file], {
+    reject: false,
+  });
+  const held = new Promise<void>((resolve, reject) => {
+    createInterface({ input: p.stdout! }).once('line', () => resolve());
+    void p.then((r) => reject(new Error(`flock: ${r.exitCode} ${String(r.stderr)}`)));
+  });
+  return Object.assign(p, { held });
+}
 
 // True while some process waits on a slot of this folder (the slot script's `flock -w`).
 function waitingOn(dir: string): boolean {
