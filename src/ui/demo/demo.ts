@@ -182,16 +182,17 @@ export class Demo {
     return new Promise<Key>((resolve) => (this.waiting = resolve));
   }
 
-  // A key for the driver, when it waits for one; otherwise (a step runs) only q counts.
+  // A key for the driver: given at once when it waits for one, else kept for its next wait (a step has
+  // ended and the driver is on its way there: the key is not lost). While a step runs only q counts.
   private press(key: Key, busy: string): void {
+    if (this.busy) return;
     const w = this.waiting;
-    if (w && !this.busy) {
-      this.waiting = undefined;
-      this.busy = busy;
-      this.message = '';
-      this.refresh();
-      w(key);
-    } else if (key === 'quit') this.stop.abort('quit');
+    this.waiting = undefined;
+    this.busy = busy;
+    this.message = '';
+    this.refresh();
+    if (w) w(key);
+    else this.queued = key;
   }
 
   // Engine events become pane lines.
